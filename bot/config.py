@@ -1,0 +1,100 @@
+"""Settings from the environment, with a ``.env`` file read if present. Validated and frozen."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_DATABASE = Path("var") / "watchparty.sqlite3"
+DEFAULT_FILMS_DIR = Path(__file__).resolve().parent.parent / "data" / "films"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    database: Path = DEFAULT_DATABASE
+    films_dir: Path = DEFAULT_FILMS_DIR
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    late_grace: timedelta = timedelta(minutes=10)
+
+    def __repr__(self) -> str:  # never show the token, even in a traceback or debug log
+        return (
+            f"Settings(token=<hidden>, database={self.database!s}, films_dir={self.films_dir!s}, "
+            f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level}, "
+            f"late_grace={self.late_grace})"
+        )
+
+    __str__ = __repr__
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a simple ``KEY=value`` file: comments, blank lines, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | None = Path(".env"),
+    require_token: bool = True,
+) -> Settings:
+    """Build settings; the real environment wins over the ``.env`` file."""
+    merged: dict[str, str] = dict(read_env_file(env_file)) if env_file else {}
+    merged.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = merged.get(name, "").strip()
+        return value or None
+
+    token = get("DISCORD_TOKEN")
+    if token is None and require_token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot token there "
+            "(or export DISCORD_TOKEN)."
+        )
+
+    guild = get("DEV_GUILD_ID")
+    if guild is not None and not guild.isdigit():
+        raise ConfigError(f"DEV_GUILD_ID must be a server id (digits only), not {guild!r}.")
+
+    level = (get("LOG_LEVEL") or "INFO").upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}.")
+
+    grace_text = get("LATE_GRACE_MINUTES") or "10"
+    try:
+        grace = timedelta(minutes=float(grace_text))
+    except ValueError:
+        raise ConfigError(f"LATE_GRACE_MINUTES must be a number, not {grace_text!r}.") from None
+    if grace < timedelta(0):
+        raise ConfigError("LATE_GRACE_MINUTES must not be negative.")
+
+    return Settings(
+        token=token or "",
+        database=Path(get("DATABASE_PATH") or DEFAULT_DATABASE),
+        films_dir=Path(get("FILMS_DIR") or DEFAULT_FILMS_DIR),
+        dev_guild_id=int(guild) if guild else None,
+        log_level=level,
+        late_grace=grace,
+    )

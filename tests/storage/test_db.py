@@ -1,0 +1,57 @@
+import sqlite3
+
+import pytest
+
+from bot.storage.db import SchemaTooNew, open_database
+from bot.storage.migrations import MIGRATIONS
+
+
+async def test_fresh_database_is_migrated_to_latest(tmp_path):
+    db = await open_database(tmp_path / "sub" / "db.sqlite3")
+    try:
+        assert await db.schema_version() == len(MIGRATIONS)
+        row = await db.fetchone("PRAGMA journal_mode")
+        assert row[0] == "wal"
+        row = await db.fetchone("PRAGMA foreign_keys")
+        assert row[0] == 1
+    finally:
+        await db.close()
+
+
+async def test_older_database_is_migrated(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO guild_settings (guild_id, zone) VALUES (1, 'Asia/Seoul')")
+    conn.commit()
+    conn.close()
+    db = await open_database(path)
+    try:
+        assert await db.schema_version() == len(MIGRATIONS)
+        row = await db.fetchone("SELECT zone FROM guild_settings WHERE guild_id = 1")
+        assert row["zone"] == "Asia/Seoul"
+    finally:
+        await db.close()
+
+
+async def test_newer_database_is_refused_with_clear_error(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaTooNew, match="newer|only knows"):
+        await open_database(path)
+
+
+async def test_failed_transaction_rolls_back(tmp_path):
+    db = await open_database(tmp_path / "db.sqlite3")
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO guild_settings (guild_id) VALUES (7)")
+                raise RuntimeError("boom")
+        assert await db.fetchone("SELECT * FROM guild_settings WHERE guild_id = 7") is None
+    finally:
+        await db.close()

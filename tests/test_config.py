@@ -1,0 +1,51 @@
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DATABASE, ConfigError, load_settings
+
+
+def test_missing_token_names_the_variable_and_example_file():
+    with pytest.raises(ConfigError) as err:
+        load_settings({}, env_file=None)
+    assert "DISCORD_TOKEN" in str(err.value)
+    assert ".env.example" in str(err.value)
+
+
+def test_defaults():
+    s = load_settings({"DISCORD_TOKEN": "abc"}, env_file=None)
+    assert s.database == DEFAULT_DATABASE
+    assert s.dev_guild_id is None
+    assert s.log_level == "INFO"
+    assert s.late_grace == timedelta(minutes=10)
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path):
+    env = tmp_path / ".env"
+    env.write_text('# comment\nDISCORD_TOKEN="from-file"\nDEV_GUILD_ID=42\nLOG_LEVEL=debug\n')
+    s = load_settings({"LOG_LEVEL": "warning"}, env_file=env)
+    assert s.token == "from-file"
+    assert s.dev_guild_id == 42
+    assert s.log_level == "WARNING"
+
+
+def test_token_never_in_repr():
+    s = load_settings({"DISCORD_TOKEN": "very-secret-token"}, env_file=None)
+    assert "very-secret-token" not in repr(s)
+    assert "very-secret-token" not in str(s)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEV_GUILD_ID", "abc"), ("LOG_LEVEL", "LOUD"), ("LATE_GRACE_MINUTES", "soon"),
+     ("LATE_GRACE_MINUTES", "-1")],
+)
+def test_bad_values_name_the_variable(name, value):
+    with pytest.raises(ConfigError) as err:
+        load_settings({"DISCORD_TOKEN": "x", name: value}, env_file=None)
+    assert name in str(err.value)
+
+
+def test_token_not_required_for_offline_commands():
+    assert load_settings({}, env_file=None, require_token=False).token == ""
