@@ -778,3 +778,19 @@ def localize(naive: datetime, tz: tzinfo, *, shift_gap: bool = False) -> Localiz
         f"{when} doesn't exist in {_tz_name(tz)} (clocks jump "
         f"{_wall_range(gap_start, gap_end)}). Try {_clock(gap_end)}."
     )
+
+
+@functools.cache
+def _countries() -> dict[str, str]:
+    """IANA zone -> ISO 3166 country code, from zone.tab (empty if no copy is found)."""
+    found: dict[str, str] = {}
+    for line in _read_tzdata_file("zone.tab").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and not line.startswith("#"):
+            found[parts[2]] = parts[0]
+    return found
+
+
+def country_of(key: str) -> str | None:
+    """The country a zone belongs to ("Asia/Seoul" -> "KR"); None for offsets and UTC."""
+    return _countries().get(key)

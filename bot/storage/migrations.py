@@ -24,4 +24,91 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (guild_id, user_id)
     );
     """,
+    # 2: films loaded from data/films/*.toml. The files are the truth; a row records which
+    # version of a file was validated and loaded (content hash) and the names to search by.
+    """
+    CREATE TABLE films (
+        film_no INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        label TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        -- JSON [[name, kind], ...] (kind: title, alias, person, character) for the search
+        -- index; a column, not a table: 100,000 films have about a million names
+        names TEXT NOT NULL,
+        loaded_at TEXT NOT NULL
+    );
+    """,
+    # 3: watch parties, RSVPs, delivery preferences and the outbox of future messages
+    """
+    CREATE TABLE parties (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        voice_channel_id INTEGER,
+        host_id INTEGER NOT NULL,
+        film_id TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT,
+        zone TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        reminders TEXT NOT NULL DEFAULT '',
+        message_id INTEGER,
+        event_id INTEGER,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled')),
+        problem_reported INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX parties_by_guild ON parties(guild_id, status, starts_at);
+    CREATE TABLE rsvps (
+        party_id INTEGER NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('going', 'maybe', 'no')),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (party_id, user_id)
+    );
+    CREATE TABLE user_prefs (
+        user_id INTEGER PRIMARY KEY,
+        dm_pings INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        ref_id INTEGER NOT NULL,
+        due_at TEXT NOT NULL,
+        next_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        data TEXT NOT NULL DEFAULT '{}',
+        sent_at TEXT,
+        error TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(next_at) WHERE state = 'pending';
+    CREATE INDEX outbox_by_ref ON outbox(ref_id, kind) WHERE state = 'pending';
+    ALTER TABLE guild_settings ADD COLUMN events_notice_shown INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 4: premiere follows, per-server premiere settings, members' quiet hours
+    """
+    CREATE TABLE premieres (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        film_id TEXT NOT NULL,
+        channel_id INTEGER,
+        first_channel_id INTEGER NOT NULL,
+        heads_up_seconds INTEGER,
+        UNIQUE (guild_id, film_id)
+    );
+    CREATE TABLE follows (
+        premiere_id INTEGER NOT NULL REFERENCES premieres(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        dm INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (premiere_id, user_id)
+    );
+    CREATE INDEX follows_by_user ON follows(user_id);
+    ALTER TABLE user_prefs ADD COLUMN quiet_start TEXT;
+    ALTER TABLE user_prefs ADD COLUMN quiet_end TEXT;
+    """,
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiosqlite
+
 from bot.storage.db import Database
 
 
@@ -15,26 +17,26 @@ class GuildSettings:
     announce_channel_id: int | None = None
 
 
-async def set_user_zone(db: Database, user_id: int, zone: str, guild_id: int | None, now: datetime) -> None:
+async def write_user_zone(
+    conn: aiosqlite.Connection, user_id: int, zone: str, guild_id: int | None, now: datetime
+) -> None:
     """Store a member's zone (personal, used in every server) and note the server they set it in."""
-    async with db.transaction() as conn:
+    await conn.execute(
+        "INSERT INTO user_zones (user_id, zone, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(user_id) DO UPDATE SET zone = excluded.zone, updated_at = excluded.updated_at",
+        (user_id, zone, now.isoformat()),
+    )
+    if guild_id is not None:
         await conn.execute(
-            "INSERT INTO user_zones (user_id, zone, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET zone = excluded.zone, updated_at = excluded.updated_at",
-            (user_id, zone, now.isoformat()),
+            "INSERT OR IGNORE INTO guild_members (guild_id, user_id) VALUES (?, ?)",
+            (guild_id, user_id),
         )
-        if guild_id is not None:
-            await conn.execute(
-                "INSERT OR IGNORE INTO guild_members (guild_id, user_id) VALUES (?, ?)",
-                (guild_id, user_id),
-            )
 
 
-async def clear_user_zone(db: Database, user_id: int) -> bool:
+async def delete_user_zone(conn: aiosqlite.Connection, user_id: int) -> bool:
     """Forget a member's zone everywhere; True if there was one."""
-    async with db.transaction() as conn:
-        cur = await conn.execute("DELETE FROM user_zones WHERE user_id = ?", (user_id,))
-        return cur.rowcount > 0
+    cur = await conn.execute("DELETE FROM user_zones WHERE user_id = ?", (user_id,))
+    return cur.rowcount > 0
 
 
 async def get_user_zone(db: Database, user_id: int) -> str | None:
@@ -62,17 +64,71 @@ async def get_guild_settings(db: Database, guild_id: int) -> GuildSettings:
     return GuildSettings(guild_id, row["zone"], row["announce_channel_id"])
 
 
-async def update_guild_settings(
-    db: Database, guild_id: int, *, zone: str | None = None, announce_channel_id: int | None = None
-) -> GuildSettings:
+async def write_guild_settings(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    zone: str | None = None,
+    announce_channel_id: int | None = None,
+) -> None:
     """Set the given fields (None leaves a field as it is)."""
+    await conn.execute("INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,))
+    if zone is not None:
+        await conn.execute(
+            "UPDATE guild_settings SET zone = ? WHERE guild_id = ?", (zone, guild_id)
+        )
+    if announce_channel_id is not None:
+        await conn.execute(
+            "UPDATE guild_settings SET announce_channel_id = ? WHERE guild_id = ?",
+            (announce_channel_id, guild_id),
+        )
+
+
+async def zones_of(db: Database, user_ids: list[int]) -> dict[int, str | None]:
+    """Each member's registered zone, or None."""
+    if not user_ids:
+        return {}
+    found: dict[int, str] = {}
+    for start in range(0, len(user_ids), 500):  # stay under SQLite's variable limit
+        chunk = user_ids[start : start + 500]
+        rows = await db.fetchall(
+            f"SELECT user_id, zone FROM user_zones WHERE user_id IN ({','.join('?' * len(chunk))})",
+            tuple(chunk),
+        )
+        found.update((r["user_id"], r["zone"]) for r in rows)
+    return {uid: found.get(uid) for uid in user_ids}
+
+
+async def set_dm_pings(db: Database, user_id: int, enabled: bool) -> None:
     async with db.transaction() as conn:
-        await conn.execute("INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,))
-        if zone is not None:
-            await conn.execute("UPDATE guild_settings SET zone = ? WHERE guild_id = ?", (zone, guild_id))
-        if announce_channel_id is not None:
-            await conn.execute(
-                "UPDATE guild_settings SET announce_channel_id = ? WHERE guild_id = ?",
-                (announce_channel_id, guild_id),
-            )
-    return await get_guild_settings(db, guild_id)
+        await conn.execute(
+            "INSERT INTO user_prefs (user_id, dm_pings) VALUES (?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET dm_pings = excluded.dm_pings",
+            (user_id, int(enabled)),
+        )
+
+
+async def dm_preferring(db: Database, user_ids: list[int]) -> set[int]:
+    """The members who asked to be pinged by DM instead of in the channel."""
+    if not user_ids:
+        return set()
+    rows = await db.fetchall(
+        f"SELECT user_id FROM user_prefs WHERE dm_pings = 1 "
+        f"AND user_id IN ({','.join('?' * len(user_ids))})",
+        tuple(user_ids),
+    )
+    return {r["user_id"] for r in rows}
+
+
+async def claim_events_notice(db: Database, guild_id: int) -> bool:
+    """True the first time only: 'no Manage Events' is said once per server."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,)
+        )
+        cur = await conn.execute(
+            "UPDATE guild_settings SET events_notice_shown = 1 "
+            "WHERE guild_id = ? AND events_notice_shown = 0",
+            (guild_id,),
+        )
+        return cur.rowcount > 0

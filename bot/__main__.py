@@ -1,0 +1,125 @@
+"""Command line: ``python -m bot [run|sandbox|films validate|films import FILE]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import discord
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.storage.db import SchemaTooNew
+
+log = logging.getLogger("bot")
+
+EXIT_CONFIG = 2
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # discord.py's gateway chatter is noisy at INFO and says nothing a bot owner needs.
+    logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.WARNING))
+
+
+async def run_bot(settings: Settings) -> int:
+    from bot.app import create_bot
+
+    bot = await create_bot(settings)
+    try:
+        async with bot:
+            await bot.start(settings.token)
+    except discord.LoginFailure:
+        print(
+            "Discord rejected the token (401 Unauthorized). Check DISCORD_TOKEN in your .env: "
+            "copy it again from the Developer Portal (Bot -> Reset Token).",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    return 0
+
+
+def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.films import validate_dir
+
+    if args.films_command == "validate":
+        directory = Path(args.directory) if args.directory else settings.films_dir
+        problems = validate_dir(directory)
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if problems:
+            return 1
+        count = len(list(directory.glob("*.toml")))
+        print(f"ok: {count} film file(s) in {directory} are valid")
+        return 0
+
+    async def do_import() -> int:
+        from bot.errors import DataError
+        from bot.storage.db import open_database
+        from bot.storage.films import import_film_file
+
+        db = await open_database(settings.database)
+        try:
+            film = await import_film_file(
+                db, Path(args.file), settings.films_dir, replace=args.replace
+            )
+        except (DataError, FileExistsError, FileNotFoundError) as problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
+        finally:
+            await db.close()
+        print(f"imported {film.id} ({film.title}) into {settings.films_dir}")
+        return 0
+
+    return asyncio.run(do_import())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="watchparty-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord and run the bot (default)")
+    sub.add_parser("sandbox", help="run the bot against a local fake Discord and type commands")
+    films = sub.add_parser("films", help="check or add film data files")
+    films_sub = films.add_subparsers(dest="films_command", required=True)
+    validate = films_sub.add_parser("validate", help="validate every film file")
+    validate.add_argument("directory", nargs="?", help="default: FILMS_DIR or data/films")
+    imp = films_sub.add_parser(
+        "import", help="validate a film file, copy it into the store, load it"
+    )
+    imp.add_argument("file")
+    imp.add_argument("--replace", action="store_true", help="overwrite a film with the same id")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings(require_token=command == "run")
+    except ConfigError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(settings.log_level)
+    try:
+        if command == "films":
+            return cmd_films(args, settings)
+        if command == "sandbox":
+            from bot.sandbox.cli import run_sandbox
+
+            return asyncio.run(run_sandbox(settings))
+        return asyncio.run(run_bot(settings))
+    except SchemaTooNew as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

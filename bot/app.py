@@ -1,0 +1,192 @@
+"""The Bot subclass: settings, database, film store and clock are passed in; no globals."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.errors import UserError
+from bot.scheduler import Outgoing, Scheduler
+from bot.services.premieres import Premieres
+from bot.services.watchparty import WatchParties
+from bot.storage.db import Database, open_database
+from bot.storage.films import FilmStore, sync_films
+from bot.storage.outbox import Delivery
+
+log = logging.getLogger(__name__)
+
+# The bot never joins voice, so discord.py's "PyNaCl/davey is not installed" warnings are noise.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+EXTENSIONS = ("cogs.film", "cogs.timezone", "cogs.admin", "cogs.watchparty", "cogs.premiere")
+
+
+class BotTree(app_commands.CommandTree):
+    """Owns error handling: a UserError becomes an ephemeral hint, anything else an apology."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        cause = user_error(error)
+        if cause is not None:
+            await reply_ephemeral(interaction, str(cause))
+            return
+        if isinstance(error, app_commands.MissingPermissions):
+            needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            await reply_ephemeral(interaction, f"You need the **{needed}** permission to do that.")
+            return
+        if isinstance(error, app_commands.NoPrivateMessage):
+            await reply_ephemeral(interaction, "That command only works inside a server.")
+            return
+        if isinstance(error, app_commands.CommandOnCooldown):
+            await reply_ephemeral(
+                interaction, f"Slow down a little: try again in {error.retry_after:.0f} s."
+            )
+            return
+        if isinstance(error, app_commands.CheckFailure):
+            await reply_ephemeral(interaction, "You can't use that command here.")
+            return
+        error_id = secrets.token_hex(4)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error(
+            "Error %s in /%s (guild %s, user %s)",
+            error_id,
+            command,
+            interaction.guild_id,
+            interaction.user.id,
+            exc_info=error,
+        )
+        await reply_ephemeral(
+            interaction,
+            f"Sorry, something went wrong on my side. It has been logged as error `{error_id}`.",
+        )
+
+
+def user_error(error: BaseException) -> UserError | None:
+    """The UserError behind a command or transformer error, if there is one."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, UserError):
+            return seen
+        seen = getattr(seen, "original", None) or seen.__cause__
+    return None
+
+
+async def reply_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Answer privately, whether or not the interaction was already answered or deferred."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not send an error reply for interaction %s", interaction.id)
+
+
+class WatchpartyBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        films: FilmStore,
+        clock: Clock,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=discord.Intents.default(),  # no privileged intents
+            tree_cls=BotTree,
+            # Nothing pings unless a message names exactly whom it may ping.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.db = db
+        self.films = films
+        self.clock = clock
+        self.scheduler = Scheduler(
+            db,
+            clock,
+            self.send_outgoing,
+            grace=settings.late_grace,
+            on_permanent_failure=self.report_failure,
+        )
+        self.parties = WatchParties(db, films, clock, self.scheduler)
+        self.premieres = Premieres(db, films, clock, self.scheduler)
+
+    async def setup_hook(self) -> None:
+        for name in EXTENSIONS:
+            await self.load_extension(name)
+        await self.sync_commands()
+        await self.scheduler.start()
+
+    async def close(self) -> None:
+        await self.scheduler.stop()
+        await super().close()
+        await self.db.close()
+
+    async def send_outgoing(self, message: Outgoing, nonce: str | None = None) -> None:
+        """Send one scheduled message; only the members it names may be pinged."""
+        mentions = discord.AllowedMentions(
+            everyone=False,
+            roles=False,
+            replied_user=False,
+            users=[discord.Object(id=uid) for uid in message.mention_ids],
+        )
+        if message.channel_id is not None:
+            channel: discord.abc.Messageable = self.get_partial_messageable(message.channel_id)
+        else:
+            assert message.user_id is not None
+            channel = await self.create_dm(discord.Object(id=message.user_id))
+        await channel.send(
+            message.content,
+            embed=message.embed or discord.utils.MISSING,
+            allowed_mentions=mentions,
+            nonce=nonce,
+        )
+
+    async def report_failure(self, delivery: Delivery, reason: str) -> None:
+        """Tell the owner of a delivery, once, that it can never be sent."""
+        if delivery.kind in self.scheduler.handlers and delivery.kind.startswith("party_"):
+            notice = await self.parties.report_failure(delivery, reason)
+            if notice is not None:
+                try:
+                    await self.send_outgoing(notice)
+                except discord.HTTPException as error:
+                    log.warning("Could not tell the host about delivery %s: %s", delivery.id, error)
+
+    async def sync_commands(self) -> None:
+        guild_id = self.settings.dev_guild_id
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Synced %d commands to development server %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("Synced %d global commands", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("Ready as %s in %d servers", self.user, len(self.guilds))
+
+
+async def create_bot(settings: Settings, clock: Clock | None = None) -> WatchpartyBot:
+    """Open the database, load the film files, build the store and the bot (which owns the db)."""
+    db = await open_database(settings.database)
+    try:
+        report = await sync_films(db, settings.films_dir)
+        for problem in report.errors:
+            log.error("Film file not loaded: %s", problem)
+        log.info("Film store: %s", report.summary())
+        films = await FilmStore.open(db)
+    except BaseException:
+        await db.close()
+        raise
+    return WatchpartyBot(settings=settings, db=db, films=films, clock=clock or SystemClock())

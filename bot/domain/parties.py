@@ -1,0 +1,82 @@
+"""Watch-party rules and plans: pure, no discord, no SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.errors import BadOption, LimitReached
+
+DEFAULT_REMINDERS = (timedelta(hours=1), timedelta(minutes=10))
+MAX_ACTIVE_PER_HOST = 3
+MAX_ACTIVE_PER_GUILD = 25
+NOTE_MAX = 300
+
+GOING, MAYBE, NOT_GOING = "going", "maybe", "no"
+RSVP_LABELS = {GOING: "Going", MAYBE: "Maybe", NOT_GOING: "Not going"}
+
+REMINDER, START = "party_reminder", "party_start"
+PARTY_KINDS = (REMINDER, START)
+
+
+@dataclass(frozen=True)
+class Party:
+    id: int
+    guild_id: int
+    channel_id: int
+    host_id: int
+    film_id: str
+    starts_at: datetime
+    ends_at: datetime | None
+    zone_key: str
+    note: str
+    reminders: tuple[timedelta, ...]
+    voice_channel_id: int | None = None
+    message_id: int | None = None
+    event_id: int | None = None
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: str
+    due: datetime
+    data: dict
+
+
+def check_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise BadOption(f"The note is {len(note)} characters long; keep it under {NOTE_MAX}.")
+    return note
+
+
+def check_limits(active_for_host: int, active_in_guild: int) -> None:
+    if active_for_host >= MAX_ACTIVE_PER_HOST:
+        raise LimitReached(
+            f"You already host {active_for_host} upcoming watch parties here (the limit is "
+            f"{MAX_ACTIVE_PER_HOST}). Cancel one with `/watchparty cancel` first."
+        )
+    if active_in_guild >= MAX_ACTIVE_PER_GUILD:
+        raise LimitReached(
+            f"This server already has {active_in_guild} upcoming watch parties (the limit is "
+            f"{MAX_ACTIVE_PER_GUILD}). Cancel an old one first."
+        )
+
+
+def plan(starts_at: datetime, reminders: Iterable[timedelta], now: datetime) -> list[Planned]:
+    """Reminders whose time is still ahead, then the start ping. Passed reminders are skipped."""
+    planned = [
+        Planned(REMINDER, starts_at - lead, {"lead": int(lead.total_seconds())})
+        for lead in sorted(set(reminders), reverse=True)
+        if starts_at - lead > now
+    ]
+    planned.append(Planned(START, starts_at, {}))
+    return planned
+
+
+def ping_targets(rsvps: dict[int, str], kind: str) -> list[int]:
+    """Who is pinged: going members, plus 'maybe' members for reminders."""
+    wanted = {GOING, MAYBE} if kind == REMINDER else {GOING}
+    return sorted(uid for uid, status in rsvps.items() if status in wanted)

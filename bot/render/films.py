@@ -1,0 +1,177 @@
+"""Film messages: the info card, cast list, release tables, search results, answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import discord
+
+from bot.domain import zones
+from bot.domain.films import Film, Release, SearchHit, runtime_text
+from bot.render import (
+    COLOUR,
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_FIELD_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    clip,
+    timestamp,
+)
+
+
+def cite(film: Film, keys: Iterable[str]) -> str:
+    """Footnote marks like [1][2], numbered by the film's source list."""
+    order = {s.key: n for n, s in enumerate(film.sources, 1)}
+    return "".join(f"[{order[k]}]" for k in dict.fromkeys(keys) if k in order)
+
+
+def people(film: Film, keys: Iterable[str]) -> str:
+    names = [film.person(k).name for k in keys]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def credits(film: Film, claims) -> str:
+    """One claim: 'Name [1]'. Several: each version with its sources, flagged as a disagreement."""
+    if not claims:
+        return "unknown"
+    if len({tuple(c.people) for c in claims}) == 1:
+        keys = [k for c in claims for k in c.sources]
+        return f"{people(film, claims[0].people)} {cite(film, keys)}"
+    versions = [f"{people(film, c.people)} {cite(film, c.sources)}" for c in claims]
+    return "⚠️ Sources disagree: " + " · ".join(versions)
+
+
+def release_line(release: Release, viewer_zone: str | None) -> str:
+    """'Netflix, worldwide: <t:…:F> — 4:00 PM Friday, 30 May 2025 in Asia/Seoul'."""
+    where = f"{release.platform}, {', '.join(release.regions)}"
+    tz = zones.zone_from_key(viewer_zone) if viewer_zone else None
+    instant = release.instant(tz)
+    if release.model == "global":
+        text = f"{where}: {timestamp(instant)}"
+    else:
+        text = f"{where}: midnight local time on {zones.format_day(release.date, year=True)}, in every zone"
+    if viewer_zone:
+        text += f"\nFor you: {zones.format_local(instant, tz)} ({zones.zone_label(viewer_zone)})"
+    return text
+
+
+def info(film: Film, viewer_zone: str | None) -> discord.Embed:
+    """The /film info card, within Discord's embed limits."""
+    embed = discord.Embed(title=clip(film.title, 256), colour=COLOUR)
+    if film.synopsis:
+        first = film.synopsis[0]
+        embed.description = clip(
+            f"{first.text} {cite(film, first.sources)}", EMBED_DESCRIPTION_LIMIT // 2
+        )
+    others = [
+        t.text for t in film.titles if t.text != film.title and t.kind not in ("misspelling",)
+    ]
+    if others:
+        embed.add_field(
+            name="Also known as", value=clip(" · ".join(others), EMBED_FIELD_LIMIT), inline=False
+        )
+    for release in film.releases[:3]:
+        embed.add_field(
+            name="Release",
+            value=clip(
+                f"{release_line(release, viewer_zone)} {cite(film, release.sources)}",
+                EMBED_FIELD_LIMIT,
+            ),
+            inline=False,
+        )
+    if not viewer_zone and film.releases:
+        embed.set_footer(
+            text="Set your zone with /timezone set to see the release in your own clock."
+        )
+    if film.runtime:
+        runtimes = " · ".join(
+            f"{runtime_text(r.minutes)} {cite(film, r.sources)}" for r in film.runtime
+        )
+        embed.add_field(name="Runtime", value=runtimes, inline=True)
+    embed.add_field(
+        name="Director", value=clip(credits(film, film.directors), EMBED_FIELD_LIMIT), inline=True
+    )
+    embed.add_field(
+        name="Writers", value=clip(credits(film, film.writers), EMBED_FIELD_LIMIT), inline=False
+    )
+    if film.cast:
+        embed.add_field(
+            name="Cast", value=clip(cast_lines(film, limit=8), EMBED_FIELD_LIMIT), inline=False
+        )
+    if film.genres:
+        embed.add_field(name="Genres", value=", ".join(g.name for g in film.genres), inline=True)
+    embed.add_field(name="Sources", value=clip(source_list(film), EMBED_FIELD_LIMIT), inline=False)
+    return fit(embed)
+
+
+def cast_lines(film: Film, limit: int = 25) -> str:
+    lines = []
+    for credit in film.cast[:limit]:
+        person = film.person(credit.person).name
+        role = f" ({credit.role})" if credit.role != "actor" else ""
+        who = f" as {film.character(credit.character).name}" if credit.character else ""
+        lines.append(f"**{person}**{who}{role} {cite(film, credit.sources)}")
+    if len(film.cast) > limit:
+        lines.append(f"…and {len(film.cast) - limit} more")
+    return "\n".join(lines) or "The store has no cast for this film."
+
+
+def source_list(film: Film) -> str:
+    lines = []
+    for n, source in enumerate(film.sources, 1):
+        text = source.cite()
+        lines.append(f"[{n}] [{text}]({source.url})" if source.url else f"[{n}] {text}")
+    return "\n".join(lines)
+
+
+def cast(film: Film) -> discord.Embed:
+    embed = discord.Embed(title=clip(f"Cast of {film.title}", 256), colour=COLOUR)
+    embed.description = clip(cast_lines(film), EMBED_DESCRIPTION_LIMIT)
+    embed.add_field(name="Sources", value=clip(source_list(film), EMBED_FIELD_LIMIT), inline=False)
+    return fit(embed)
+
+
+def release_table(
+    film: Film, viewer_zone: str | None, table_zones: list[str], from_server: bool, now: datetime
+) -> discord.Embed:
+    """The release for the viewer, then a table of local release times for a list of zones."""
+    embed = discord.Embed(title=clip(f"When {film.title} comes out", 256), colour=COLOUR)
+    if not film.releases:
+        embed.description = "The store doesn't know when this film comes out."
+        return embed
+    release = film.releases[0]
+    embed.description = f"{release_line(release, viewer_zone)} {cite(film, release.sources)}"
+    rows = []
+    for key in table_zones:
+        tz = zones.zone_from_key(key)
+        instant = release.instant(tz)
+        rows.append(f"`{zones.zone_label(key):<22}` {zones.format_local(instant, tz)}")
+    label = "Local release times in this server" if from_server else "Local release times"
+    embed.add_field(name=label, value=clip("\n".join(rows), EMBED_FIELD_LIMIT), inline=False)
+    out = release.instant(zones.zone_from_key(viewer_zone) if viewer_zone else None)
+    state = "Out since" if out <= now else "Out"
+    embed.set_footer(text=f"{state}: see the timestamp above, shown in your own clock.")
+    for extra in film.releases[1:3]:
+        embed.add_field(
+            name="Also",
+            value=clip(release_line(extra, viewer_zone), EMBED_FIELD_LIMIT),
+            inline=False,
+        )
+    return fit(embed)
+
+
+def search_results(query: str, hits: list[SearchHit], titles: dict[str, str]) -> str:
+    if not hits:
+        return f"Nothing in the store matches “{clip(query, 80)}”. Try fewer words or another spelling."
+    lines = [f"Films matching “{clip(query, 80)}”:"]
+    for hit in hits:
+        via = "" if hit.kind == "title" else f" (matched {hit.kind}: {hit.matched_name})"
+        lines.append(f"• **{titles[hit.film_id]}**{via}")
+    return clip("\n".join(lines), 2000)
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Drop trailing fields until the embed fits Discord's 6,000-character total."""
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed

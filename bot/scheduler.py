@@ -1,0 +1,213 @@
+"""Durable deliveries: one timer for the soonest due outbox row, never one job per row.
+
+The database is the source of truth. APScheduler holds a single in-memory date job ("wake")
+armed for the soonest pending row; it only sets an event. One supervised worker task claims due
+rows, asks the handler for each kind to build the messages from current data, sends them with
+the row's stable nonce and records the outcome. A restart rebuilds everything from the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
+from bot.storage.db import Database
+from bot.storage.outbox import FAILED, LATE, MISSED, SENT, Delivery, OutboxRepo
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (
+    timedelta(seconds=2),
+    timedelta(seconds=10),
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=5),
+)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send: to a channel, or to a member's DMs."""
+
+    content: str
+    channel_id: int | None = None
+    user_id: int | None = None
+    mention_ids: tuple[int, ...] = ()
+    embed: discord.Embed | None = field(default=None, compare=False)
+
+
+class PermanentFailure(Exception):
+    """Sending can never succeed (channel gone, permission missing): record, don't retry."""
+
+
+# kind -> builder: (delivery, late) -> messages to send (may be empty: nobody to ping)
+Handler = Callable[[Delivery, bool], Awaitable[list[Outgoing]]]
+Sender = Callable[[Outgoing, str], Awaitable[None]]
+FailureHook = Callable[[Delivery, str], Awaitable[None]]
+
+
+def classify(error: BaseException) -> str:
+    """'permanent', 'transient' or 'bug' for an exception raised while sending."""
+    if isinstance(error, PermanentFailure | discord.Forbidden | discord.NotFound):
+        return "permanent"
+    if isinstance(error, discord.HTTPException):
+        return "transient" if error.status == 429 or error.status >= 500 else "permanent"
+    if isinstance(error, aiohttp.ClientError | asyncio.TimeoutError | OSError):
+        return "transient"
+    return "bug"
+
+
+class Scheduler:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        send: Sender,
+        *,
+        grace: timedelta = timedelta(minutes=10),
+        late_after: timedelta = timedelta(seconds=60),
+        concurrency: int = 64,
+        retry_delays: tuple[timedelta, ...] = RETRY_DELAYS,
+        on_permanent_failure: FailureHook | None = None,
+    ) -> None:
+        self.repo = OutboxRepo(db)
+        self.clock = clock
+        self.send = send
+        self.grace = grace
+        self.late_after = late_after
+        self.concurrency = concurrency
+        self.retry_delays = retry_delays
+        self.on_permanent_failure = on_permanent_failure
+        self.handlers: dict[str, Handler] = {}
+        self._aps = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._worker: asyncio.Task[None] | None = None
+        self._armed_for: datetime | None = None
+        clock.on_jump(self.poke)
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self.handlers[kind] = handler
+
+    async def start(self) -> None:
+        released = await self.repo.release_inflight()
+        if released:
+            log.info("Re-queued %d deliveries interrupted by the last shutdown", released)
+        self._aps.start()
+        self._worker = asyncio.create_task(self._supervise(), name="outbox-worker")
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None
+        for task in list(self._inflight):
+            task.cancel()
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+
+    def poke(self, due: datetime | None = None) -> None:
+        """Something changed in the outbox (or the clock jumped): re-check the soonest row."""
+        if due is None or self._armed_for is None or due < self._armed_for:
+            self._wake.set()
+
+    async def _supervise(self) -> None:
+        while True:
+            try:
+                await self._run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Outbox worker crashed; restarting in 1 s")
+                await asyncio.sleep(1)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            free = self.concurrency - len(self._inflight)
+            if free > 0:
+                batch = await self.repo.claim_due(self.clock.now(), free)
+                for delivery in batch:
+                    task = asyncio.create_task(self._deliver(delivery))
+                    self._inflight.add(task)
+                    task.add_done_callback(self._task_done)
+                if batch:
+                    continue
+                self._arm(await self.repo.next_due())
+            await self._wake.wait()
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()
+
+    def _arm(self, due: datetime | None) -> None:
+        self._armed_for = due
+        if due is None:
+            if self._aps.get_job("wake"):
+                self._aps.remove_job("wake")
+            return
+        delay = due - self.clock.now()
+        if delay <= timedelta(0):
+            self._wake.set()
+            return
+        self._aps.add_job(
+            self._wake.set,
+            "date",
+            run_date=datetime.now(UTC) + delay,
+            id="wake",
+            replace_existing=True,
+        )
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        now = self.clock.now()
+        lateness = now - delivery.due_at
+        if lateness > self.grace:
+            log.info("Delivery %s (%s) missed: %s late", delivery.id, delivery.kind, lateness)
+            await self.repo.finish(delivery.id, MISSED, now, f"{lateness} late")
+            return
+        late = lateness > self.late_after
+        try:
+            handler = self.handlers[delivery.kind]
+            messages = await handler(delivery, late)
+            for part, message in enumerate(messages):
+                await self.send(message, f"{delivery.nonce}.{part}")
+        except asyncio.CancelledError:
+            raise  # shutting down: the row stays 'sending' and is re-queued at start-up
+        except Exception as error:
+            await self._failed(delivery, error)
+            return
+        await self.repo.finish(delivery.id, LATE if late else SENT, self.clock.now())
+
+    async def _failed(self, delivery: Delivery, error: Exception) -> None:
+        kind = classify(error)
+        now = self.clock.now()
+        reason = f"{type(error).__name__}: {error}"[:300]
+        if kind == "transient" and delivery.attempts <= len(self.retry_delays):
+            when = now + self.retry_delays[delivery.attempts - 1]
+            if when - delivery.due_at <= self.grace:
+                log.warning("Delivery %s failed (%s); retrying at %s", delivery.id, reason, when)
+                await self.repo.retry_at(delivery.id, when, reason)
+                self.poke(when)
+                return
+        if kind == "bug":
+            log.error("Delivery %s (%s) crashed", delivery.id, delivery.kind, exc_info=error)
+        else:
+            log.warning("Delivery %s (%s) failed for good: %s", delivery.id, delivery.kind, reason)
+        await self.repo.finish(delivery.id, FAILED, now, reason)
+        if kind == "permanent" and self.on_permanent_failure is not None:
+            try:
+                await self.on_permanent_failure(delivery, reason)
+            except Exception:
+                log.exception("Could not report failed delivery %s", delivery.id)

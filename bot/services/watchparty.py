@@ -1,0 +1,259 @@
+"""Watch parties: validate, write the party and its deliveries together, build the pings.
+
+No discord calls here: the cog posts the announcement and the scheduled event; the scheduler
+sends what :meth:`WatchParties.build_delivery` returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot import render
+from bot.clock import Clock
+from bot.domain import parties as rules
+from bot.domain import when as parse
+from bot.domain import zones
+from bot.domain.films import Film
+from bot.domain.parties import Party
+from bot.domain.pings import group_by_zone
+from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
+from bot.render import parties as party_render
+from bot.scheduler import Outgoing, Scheduler
+from bot.storage import settings
+from bot.storage.db import Database
+from bot.storage.films import FilmStore
+from bot.storage.outbox import Delivery
+from bot.storage.parties import PartyRepo
+
+MAX_AHEAD = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class Interpreted:
+    """A party with the reading of what the host typed, to show back to them."""
+
+    party: Party
+    film: Film
+    notes: tuple[str, ...]
+
+
+class PartyNotFound(UserError):
+    pass
+
+
+class WatchParties:
+    def __init__(self, db: Database, films: FilmStore, clock: Clock, scheduler: Scheduler) -> None:
+        self.db = db
+        self.films = films
+        self.clock = clock
+        self.scheduler = scheduler
+        self.repo = PartyRepo(db)
+        scheduler.register(rules.REMINDER, self.build_delivery)
+        scheduler.register(rules.START, self.build_delivery)
+
+    async def zone_for(
+        self, user_id: int, guild_id: int, explicit: zones.ZoneMatch | None
+    ) -> tuple[str, list[str]] | None:
+        """The zone to read a typed time in: the option, the member's, else the server's."""
+        if explicit is not None:
+            notes = [n for n in (explicit.note, explicit.warning) if n]
+            return explicit.key, notes
+        mine = await settings.get_user_zone(self.db, user_id)
+        if mine:
+            return mine, []
+        server = (await settings.get_guild_settings(self.db, guild_id)).zone
+        if server:
+            return server, [
+                f"Read in the server's zone, {zones.zone_label(server)} (set yours with `/timezone set`)."
+            ]
+        return None
+
+    async def interpret(
+        self, text: str, film: Film, zone: tuple[str, list[str]] | None
+    ) -> tuple[datetime, str, list[str]]:
+        """(start instant, zone key used, notes) for what the host typed."""
+        now = self.clock.now()
+        key, notes = zone if zone else (None, [])
+        if text.strip().casefold() in {"premiere", "release", "at release"}:
+            if not film.releases:
+                raise BadOption(
+                    f"I don't know when {film.title} comes out, so `premiere` can't be used."
+                )
+            release = film.releases[0]
+            start = release.instant(zones.zone_from_key(key) if key else None)
+            if start <= now:
+                raise TimeInPast(
+                    f"{film.title} came out {render.timestamp(start, 'R')} ({render.timestamp(start)}), "
+                    "so `premiere` is in the past. Pick a time, like `fri 8pm`."
+                )
+            if start - now > MAX_AHEAD:
+                raise BadTime(
+                    "That premiere is more than a year ahead; schedule it closer to the date."
+                )
+            return start, key or "UTC", [*notes, "Starts at the film's release."]
+        parsed = parse.parse_when(
+            text,
+            tz=zones.zone_from_key(key) if key else None,
+            tz_key=key,
+            now=now,
+            max_ahead=MAX_AHEAD,
+        )
+        return parsed.instant, parsed.zone_key, [*notes, *parsed.notes]
+
+    async def create(
+        self,
+        *,
+        guild_id: int,
+        host_id: int,
+        channel_id: int,
+        film: Film,
+        when: str,
+        zone: zones.ZoneMatch | None,
+        voice_channel_id: int | None = None,
+        note: str | None = None,
+        reminders: str | None = None,
+    ) -> Interpreted:
+        note_text = rules.check_note(note)
+        leads = (
+            parse.parse_reminders(reminders) if reminders is not None else rules.DEFAULT_REMINDERS
+        )
+        start, key, notes = await self.interpret(
+            when, film, await self.zone_for(host_id, guild_id, zone)
+        )
+        now = self.clock.now()
+        rules.check_limits(*await self.repo.active_counts(guild_id, host_id, now))
+        party = Party(
+            id=0,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            host_id=host_id,
+            film_id=film.id,
+            starts_at=start,
+            ends_at=end_of(film, start),
+            zone_key=key,
+            note=note_text,
+            reminders=tuple(leads),
+            voice_channel_id=voice_channel_id,
+        )
+        plan = rules.plan(start, leads, now)
+        skipped = len(leads) - (len(plan) - 1)
+        if skipped:
+            notes.append(f"{skipped} reminder(s) skipped: their time has already passed.")
+        created = await self.repo.create(party, plan, now)
+        self.scheduler.poke(plan[0].due)
+        return Interpreted(created, film, tuple(notes))
+
+    async def get(self, party_id: int, guild_id: int | None) -> Party:
+        party = await self.repo.get(party_id)
+        if party is None or party.guild_id != guild_id:
+            raise PartyNotFound(
+                f"There's no watch party #{party_id} in this server. `/watchparty list` shows them."
+            )
+        return party
+
+    async def active(self, party_id: int, guild_id: int | None) -> Party:
+        party = await self.get(party_id, guild_id)
+        if party.cancelled:
+            raise PartyNotFound(f"Watch party #{party_id} was cancelled.")
+        return party
+
+    @staticmethod
+    def check_may_change(party: Party, user_id: int, can_manage_events: bool) -> None:
+        if user_id != party.host_id and not can_manage_events:
+            raise NotAllowed(
+                f"Only the host (<@{party.host_id}>) or a member with **Manage Events** can change "
+                f"watch party #{party.id}."
+            )
+
+    async def edit(
+        self,
+        party: Party,
+        *,
+        when: str | None = None,
+        zone: zones.ZoneMatch | None = None,
+        editor_id: int,
+        film: Film | None = None,
+        channel_id: int | None = None,
+        note: str | None = None,
+    ) -> Interpreted:
+        if (party.ends_at or party.starts_at) <= self.clock.now():
+            raise BadOption(f"Watch party #{party.id} is over, so it can't be edited.")
+        new_film = film or await self.films.get(party.film_id)
+        notes: list[str] = []
+        start, key = party.starts_at, party.zone_key
+        if when is not None:
+            zone_pick = await self.zone_for(editor_id, party.guild_id, zone)
+            if zone_pick is None:
+                zone_pick = (party.zone_key, [])
+            start, key, notes = await self.interpret(when, new_film, zone_pick)
+        edited = replace(
+            party,
+            film_id=new_film.id,
+            starts_at=start,
+            ends_at=end_of(new_film, start),
+            zone_key=key,
+            channel_id=channel_id or party.channel_id,
+            note=rules.check_note(note) if note is not None else party.note,
+        )
+        replan = rules.plan(start, party.reminders, self.clock.now()) if when is not None else None
+        await self.repo.update(edited, replan)
+        if replan:
+            self.scheduler.poke(replan[0].due)
+        return Interpreted(edited, new_film, tuple(notes))
+
+    async def cancel(self, party: Party) -> None:
+        await self.repo.cancel(party.id)
+
+    async def rsvp(self, party_id: int, user_id: int, status: str) -> Party:
+        party = await self.repo.get(party_id)
+        if party is None or party.cancelled:
+            raise PartyNotFound("This watch party was cancelled, so answers are closed.")
+        if (party.ends_at or party.starts_at) <= self.clock.now():
+            raise BadTime("This watch party is over, so answers are closed.")
+        await self.repo.set_rsvp(party_id, user_id, status, self.clock.now())
+        return party
+
+    async def card(self, party: Party) -> tuple[Film, dict[int, str]]:
+        """What the announcement shows: the film and everyone's answers."""
+        return await self.films.get(party.film_id), await self.repo.rsvps(party.id)
+
+    async def build_delivery(self, delivery: Delivery, late: bool) -> list[Outgoing]:
+        """The reminder or start ping for a party, built from current data."""
+        party = await self.repo.get(delivery.ref_id)
+        if party is None or party.cancelled:
+            return []
+        film = await self.films.get(party.film_id)
+        targets = rules.ping_targets(await self.repo.rsvps(party.id), delivery.kind)
+        member_zones = await settings.zones_of(self.db, targets)
+        by_dm = await settings.dm_preferring(self.db, targets)
+        header = party_render.ping_header(party, film, delivery.kind, late, self.clock.now())
+        messages: list[Outgoing] = [
+            Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
+            for content, ids in render.zone_grouped_pings(
+                header,
+                party.starts_at,
+                group_by_zone(
+                    party.starts_at, {u: member_zones[u] for u in targets if u not in by_dm}
+                ),
+            )
+        ]
+        for user_id in sorted(by_dm):
+            messages.append(
+                Outgoing(
+                    party_render.dm(party, film, delivery.kind, member_zones[user_id], late),
+                    user_id=user_id,
+                )
+            )
+        return messages
+
+    async def report_failure(self, delivery: Delivery, reason: str) -> Outgoing | None:
+        """A DM for the host the first time a party's channel turns out to be unusable."""
+        party = await self.repo.get(delivery.ref_id)
+        if party is None or not await self.repo.mark_problem_reported(party.id):
+            return None
+        return Outgoing(party_render.failure(party, reason), user_id=party.host_id)
+
+
+def end_of(film: Film, start: datetime) -> datetime | None:
+    return start + timedelta(minutes=film.runtime[0].minutes) if film.runtime else None

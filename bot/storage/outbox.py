@@ -1,0 +1,151 @@
+"""The outbox: every future reminder and ping is a row with its due time and state.
+
+States: pending -> sending (claimed) -> sent | late (sent, but late) | missed (too late, not sent)
+| failed (permanent error, or gave up) ; pending -> cancelled (the party or follow went away).
+Services add rows with :func:`add` inside their own transaction, so a change and its deliveries
+are written together.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.storage.db import Database
+
+PENDING, SENDING, SENT, LATE, MISSED, FAILED, CANCELLED = (
+    "pending",
+    "sending",
+    "sent",
+    "late",
+    "missed",
+    "failed",
+    "cancelled",
+)
+
+
+def to_text(instant: datetime) -> str:
+    """UTC ISO text that sorts in time order."""
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def from_text(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    kind: str
+    ref_id: int
+    due_at: datetime
+    attempts: int
+    data: dict = field(default_factory=dict)
+
+    @property
+    def nonce(self) -> str:
+        """Stable across retries and restarts, so Discord drops a resend (max 25 chars)."""
+        return f"wp{self.id}"
+
+
+async def add(
+    conn: aiosqlite.Connection, kind: str, ref_id: int, due_at: datetime, data: dict | None = None
+) -> int:
+    """Queue a delivery; call inside the service's transaction."""
+    due = to_text(due_at)
+    cur = await conn.execute(
+        "INSERT INTO outbox (kind, ref_id, due_at, next_at, data) VALUES (?, ?, ?, ?, ?)",
+        (kind, ref_id, due, due, json.dumps(data or {}, separators=(",", ":"))),
+    )
+    return int(cur.lastrowid or 0)
+
+
+async def add_many(conn: aiosqlite.Connection, rows: list[tuple[str, int, datetime, dict]]) -> None:
+    await conn.executemany(
+        "INSERT INTO outbox (kind, ref_id, due_at, next_at, data) VALUES (?, ?, ?, ?, ?)",
+        [
+            (kind, ref, to_text(due), to_text(due), json.dumps(data, separators=(",", ":")))
+            for kind, ref, due, data in rows
+        ],
+    )
+
+
+async def cancel_pending(conn: aiosqlite.Connection, kinds: tuple[str, ...], ref_id: int) -> int:
+    """Cancel the pending deliveries of these kinds for one party/plan; returns how many."""
+    marks = ",".join("?" * len(kinds))
+    cur = await conn.execute(
+        f"UPDATE outbox SET state = '{CANCELLED}' "
+        f"WHERE state = '{PENDING}' AND ref_id = ? AND kind IN ({marks})",
+        (ref_id, *kinds),
+    )
+    return cur.rowcount
+
+
+def _row(row: aiosqlite.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        kind=row["kind"],
+        ref_id=row["ref_id"],
+        due_at=from_text(row["due_at"]),
+        attempts=row["attempts"],
+        data=json.loads(row["data"]),
+    )
+
+
+class OutboxRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def next_due(self) -> datetime | None:
+        row = await self.db.fetchone(f"SELECT MIN(next_at) FROM outbox WHERE state = '{PENDING}'")
+        return from_text(row[0]) if row and row[0] else None
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Atomically move up to ``limit`` due rows to 'sending' and return them, soonest first."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                f"UPDATE outbox SET state = '{SENDING}', attempts = attempts + 1 WHERE id IN ("
+                f"  SELECT id FROM outbox WHERE state = '{PENDING}' AND next_at <= ? "
+                f"  ORDER BY next_at LIMIT ?) RETURNING *",
+                (to_text(now), limit),
+            )
+            rows = await cur.fetchall()
+        return sorted((_row(r) for r in rows), key=lambda d: (d.due_at, d.id))
+
+    async def finish(
+        self, delivery_id: int, state: str, at: datetime, error: str | None = None
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET state = ?, sent_at = ?, error = ? WHERE id = ?",
+                (state, to_text(at), error, delivery_id),
+            )
+
+    async def finish_many(self, results: list[tuple[int, str, datetime, str | None]]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE outbox SET state = ?, sent_at = ?, error = ? WHERE id = ?",
+                [(state, to_text(at), error, did) for did, state, at, error in results],
+            )
+
+    async def retry_at(self, delivery_id: int, when: datetime, error: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                f"UPDATE outbox SET state = '{PENDING}', next_at = ?, error = ? WHERE id = ?",
+                (to_text(when), error, delivery_id),
+            )
+
+    async def release_inflight(self) -> int:
+        """After a crash, rows left 'sending' go back to 'pending' (their nonce stops duplicates)."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                f"UPDATE outbox SET state = '{PENDING}' WHERE state = '{SENDING}'"
+            )
+            return cur.rowcount
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+        return {r["state"]: r["n"] for r in rows}

@@ -1,0 +1,172 @@
+"""Watch parties and RSVPs: SQL only. Writes that change the schedule also write the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.domain.parties import PARTY_KINDS, Party, Planned
+from bot.storage import outbox
+from bot.storage.db import Database
+from bot.storage.outbox import from_text, to_text
+
+
+def _party(row: aiosqlite.Row) -> Party:
+    return Party(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        host_id=row["host_id"],
+        film_id=row["film_id"],
+        starts_at=from_text(row["starts_at"]),
+        ends_at=from_text(row["ends_at"]) if row["ends_at"] else None,
+        zone_key=row["zone"],
+        note=row["note"],
+        reminders=tuple(timedelta(seconds=int(s)) for s in row["reminders"].split(",") if s),
+        voice_channel_id=row["voice_channel_id"],
+        message_id=row["message_id"],
+        event_id=row["event_id"],
+        cancelled=row["status"] == "cancelled",
+    )
+
+
+def _reminders_text(reminders: tuple[timedelta, ...]) -> str:
+    return ",".join(str(int(r.total_seconds())) for r in reminders)
+
+
+async def _queue(conn: aiosqlite.Connection, party_id: int, planned: list[Planned]) -> None:
+    await outbox.add_many(conn, [(p.kind, party_id, p.due, p.data) for p in planned])
+
+
+class PartyRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, party_id: int) -> Party | None:
+        row = await self.db.fetchone("SELECT * FROM parties WHERE id = ?", (party_id,))
+        return _party(row) if row else None
+
+    async def active_counts(self, guild_id: int, host_id: int, now: datetime) -> tuple[int, int]:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS guild, COALESCE(SUM(host_id = ?), 0) AS host FROM parties "
+            "WHERE guild_id = ? AND status = 'active' AND starts_at > ?",
+            (host_id, guild_id, to_text(now)),
+        )
+        assert row is not None
+        return int(row["host"]), int(row["guild"])
+
+    async def upcoming(self, guild_id: int, now: datetime, limit: int = 25) -> list[Party]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM parties WHERE guild_id = ? AND status = 'active' AND "
+            "COALESCE(ends_at, starts_at) > ? ORDER BY starts_at LIMIT ?",
+            (guild_id, to_text(now), limit),
+        )
+        return [_party(r) for r in rows]
+
+    async def mine(self, guild_id: int, user_id: int, now: datetime) -> list[tuple[Party, str]]:
+        """Upcoming parties this member hosts or answered, with their answer ('host' if host)."""
+        rows = await self.db.fetchall(
+            "SELECT p.*, COALESCE(r.status, 'host') AS answer FROM parties p "
+            "LEFT JOIN rsvps r ON r.party_id = p.id AND r.user_id = ? "
+            "WHERE p.guild_id = ? AND p.status = 'active' AND COALESCE(p.ends_at, p.starts_at) > ? "
+            "AND (p.host_id = ? OR r.status IN ('going', 'maybe')) ORDER BY p.starts_at LIMIT 25",
+            (user_id, guild_id, to_text(now), user_id),
+        )
+        return [(_party(r), "host" if r["host_id"] == user_id else r["answer"]) for r in rows]
+
+    async def create(self, party: Party, planned: list[Planned], now: datetime) -> Party:
+        """Insert the party, the host's 'going' answer and its deliveries in one transaction."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO parties (guild_id, channel_id, voice_channel_id, host_id, film_id, "
+                "starts_at, ends_at, zone, note, reminders, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    party.guild_id,
+                    party.channel_id,
+                    party.voice_channel_id,
+                    party.host_id,
+                    party.film_id,
+                    to_text(party.starts_at),
+                    to_text(party.ends_at) if party.ends_at else None,
+                    party.zone_key,
+                    party.note,
+                    _reminders_text(party.reminders),
+                    to_text(now),
+                ),
+            )
+            party_id = int(cur.lastrowid or 0)
+            await conn.execute(
+                "INSERT INTO rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, 'going', ?)",
+                (party_id, party.host_id, to_text(now)),
+            )
+            await _queue(conn, party_id, planned)
+        created = await self.get(party_id)
+        assert created is not None
+        return created
+
+    async def update(self, party: Party, replan: list[Planned] | None) -> None:
+        """Save edited fields; with a new plan, pending deliveries are replaced in the same transaction."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE parties SET channel_id = ?, voice_channel_id = ?, film_id = ?, starts_at = ?, "
+                "ends_at = ?, zone = ?, note = ?, reminders = ? WHERE id = ?",
+                (
+                    party.channel_id,
+                    party.voice_channel_id,
+                    party.film_id,
+                    to_text(party.starts_at),
+                    to_text(party.ends_at) if party.ends_at else None,
+                    party.zone_key,
+                    party.note,
+                    _reminders_text(party.reminders),
+                    party.id,
+                ),
+            )
+            if replan is not None:
+                await outbox.cancel_pending(conn, PARTY_KINDS, party.id)
+                await _queue(conn, party.id, replan)
+
+    async def cancel(self, party_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE parties SET status = 'cancelled' WHERE id = ?", (party_id,))
+            await outbox.cancel_pending(conn, PARTY_KINDS, party_id)
+
+    async def set_message(
+        self, party_id: int, message_id: int | None, event_id: int | None
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE parties SET message_id = COALESCE(?, message_id), "
+                "event_id = COALESCE(?, event_id) WHERE id = ?",
+                (message_id, event_id, party_id),
+            )
+
+    async def clear_event(self, party_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE parties SET event_id = NULL WHERE id = ?", (party_id,))
+
+    async def set_rsvp(self, party_id: int, user_id: int, status: str, now: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(party_id, user_id) DO UPDATE SET status = excluded.status, "
+                "updated_at = excluded.updated_at",
+                (party_id, user_id, status, to_text(now)),
+            )
+
+    async def rsvps(self, party_id: int) -> dict[int, str]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, status FROM rsvps WHERE party_id = ? ORDER BY updated_at", (party_id,)
+        )
+        return {r["user_id"]: r["status"] for r in rows}
+
+    async def mark_problem_reported(self, party_id: int) -> bool:
+        """True the first time only: a broken channel is reported to the host once."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE parties SET problem_reported = 1 WHERE id = ? AND problem_reported = 0",
+                (party_id,),
+            )
+            return cur.rowcount > 0

@@ -1,0 +1,104 @@
+"""/film: answers about films from the local store."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain import answers, zones
+from bot.domain.films import Film
+from bot.errors import BadOption
+from bot.render import clip
+from bot.render import films as view
+from bot.storage import settings
+from cogs.options import FilmArg, FilmOption, Zone
+
+
+class FilmCog(commands.GroupCog, group_name="film"):
+    """Synopsis, cast, release times and plain questions about films."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def viewer_zone(self, interaction: discord.Interaction) -> str | None:
+        """The caller's zone, else the server's default zone."""
+        mine = await settings.get_user_zone(self.bot.db, interaction.user.id)
+        if mine or interaction.guild_id is None:
+            return mine
+        return (await settings.get_guild_settings(self.bot.db, interaction.guild_id)).zone
+
+    @app_commands.command(name="info", description="Everything the store knows about a film")
+    @app_commands.describe(title="The film's title (typos are fine)")
+    async def info(self, interaction: discord.Interaction, title: FilmArg) -> None:
+        embed = view.info(title, await self.viewer_zone(interaction))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="search", description="Find films by title, person or character")
+    @app_commands.describe(query="A title, an actor, a director or a character")
+    async def search(
+        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 100]
+    ) -> None:
+        hits = self.bot.films.search(query, limit=10)
+        titles = {h.film_id: self.bot.films.label(h.film_id) for h in hits}
+        await interaction.response.send_message(
+            view.search_results(query, hits, titles), ephemeral=True
+        )
+
+    @app_commands.command(name="cast", description="Who is in a film, and whom they play or voice")
+    @app_commands.describe(title="The film's title")
+    async def cast(self, interaction: discord.Interaction, title: FilmArg) -> None:
+        await interaction.response.send_message(embed=view.cast(title))
+
+    @app_commands.command(
+        name="release", description="When a film comes out, in your zone and around the server"
+    )
+    @app_commands.describe(
+        title="The film's title", timezone="Show the release in this zone (default: yours)"
+    )
+    async def release(
+        self, interaction: discord.Interaction, title: FilmArg, timezone: Zone | None = None
+    ) -> None:
+        viewer = timezone.key if timezone else await self.viewer_zone(interaction)
+        registered = (
+            [z for z, _ in await settings.guild_zone_counts(self.bot.db, interaction.guild_id)]
+            if interaction.guild_id
+            else []
+        )
+        table = registered[:15] or list(zones.DEFAULT_ZONES)
+        embed = view.release_table(title, viewer, table, bool(registered), self.bot.clock.now())
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(
+        name="ask", description="Ask a plain question: when is it out in Seoul? who voices Jay?"
+    )
+    @app_commands.describe(
+        question="Your question", title="Which film (default: the one your question names)"
+    )
+    @app_commands.autocomplete(title=FilmOption().autocomplete)
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 2, 300],
+        title: str | None = None,
+    ) -> None:
+        film = await self._film_for_question(question, title)
+        reply = answers.answer(question, film, caller_zone_key=await self.viewer_zone(interaction))
+        text = f"**{film.title}**: {reply.text}"
+        if reply.sources:
+            text += "\n-# Source: " + "; ".join(s.cite() for s in reply.sources)
+        await interaction.response.send_message(clip(text, 2000), ephemeral=True)
+
+    async def _film_for_question(self, question: str, title: str | None) -> Film:
+        if title:
+            return await self.bot.films.resolve(title)
+        film_id = answers.find_film_in_question(question, self.bot.films.index)
+        if film_id is None:
+            raise BadOption(
+                "Which film do you mean? Name it in the question or pick one in the `title` option."
+            )
+        return await self.bot.films.get(film_id)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(FilmCog(bot))

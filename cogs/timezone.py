@@ -1,0 +1,78 @@
+"""/timezone: members register their zone so every time is shown in their own clock."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.domain import zones
+from bot.domain.when import parse_quiet_window
+from bot.storage import settings as store
+from cogs.options import Zone
+
+
+class TimezoneCog(commands.GroupCog, group_name="timezone"):
+    """Set, show and clear your time zone."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="set", description="Set your time zone (a city, IANA name, abbreviation or UTC offset)"
+    )
+    @app_commands.describe(zone="For example Seoul, Asia/Seoul, KST or UTC+9")
+    async def set_zone(self, interaction: discord.Interaction, zone: Zone) -> None:
+        await self.bot.premieres.set_member_zone(
+            interaction.user.id, zone.key, interaction.guild_id
+        )
+        await interaction.response.send_message(
+            render.zone_set(zone, self.bot.clock.now()), ephemeral=True
+        )
+
+    @app_commands.command(name="show", description="Show your time zone, or another member's")
+    @app_commands.describe(member="Whose zone to show (default: yours)")
+    async def show(
+        self, interaction: discord.Interaction, member: discord.User | None = None
+    ) -> None:
+        target = member or interaction.user
+        key = await store.get_user_zone(self.bot.db, target.id)
+        text = render.zone_show(
+            key,
+            zones.zone_from_key(key) if key else None,
+            self.bot.clock.now(),
+            who=None if member is None or member.id == interaction.user.id else target,
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="clear", description="Forget your time zone")
+    async def clear(self, interaction: discord.Interaction) -> None:
+        had = await self.bot.premieres.set_member_zone(interaction.user.id, None, None)
+        text = (
+            "Done: I forgot your time zone. Times will be shown in UTC (or the server's zone)."
+            if had
+            else "You had no time zone set, so there was nothing to clear."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(
+        name="quiet", description="Nightly quiet hours: premiere pings wait until they end"
+    )
+    @app_commands.describe(window="Like 23:00-08:00 (in your zone), or 'off'")
+    async def quiet(
+        self, interaction: discord.Interaction, window: app_commands.Range[str, 1, 40]
+    ) -> None:
+        if window.strip().casefold() in {"off", "none", "clear"}:
+            await self.bot.premieres.set_quiet(interaction.user.id, None)
+            await interaction.response.send_message("Quiet hours are off.", ephemeral=True)
+            return
+        start, end = parse_quiet_window(window)
+        await self.bot.premieres.set_quiet(interaction.user.id, (start, end))
+        zone = await store.get_user_zone(self.bot.db, interaction.user.id)
+        text = render.quiet_set(start, end, zone)
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(TimezoneCog(bot))

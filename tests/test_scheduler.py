@@ -1,0 +1,187 @@
+"""The outbox scheduler with a real database and real timers; the sender is a recorder."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import discord
+import pytest
+
+from bot.clock import ShiftedClock
+from bot.scheduler import Outgoing, PermanentFailure, Scheduler
+from bot.storage import outbox
+from bot.storage.db import open_database
+
+T0 = datetime(2025, 5, 30, 6, 59, 59, tzinfo=UTC)
+
+
+class Recorder:
+    def __init__(self, clock, fail_with: list[BaseException] | None = None):
+        self.clock = clock
+        self.sent: list[tuple[Outgoing, str, datetime]] = []
+        self.fail_with = list(fail_with or [])
+
+    async def __call__(self, message: Outgoing, nonce: str) -> None:
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        self.sent.append((message, nonce, self.clock.now()))
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await open_database(tmp_path / "db.sqlite3")
+    yield database
+    await database.close()
+
+
+async def queue(db, kind, due, ref=1, data=None):
+    async with db.transaction() as conn:
+        return await outbox.add(conn, kind, ref, due, data or {})
+
+
+def make(db, clock, send, **kw):
+    scheduler = Scheduler(db, clock, send, retry_delays=(timedelta(milliseconds=100),) * 3, **kw)
+
+    async def handler(delivery, late):
+        return [Outgoing(f"{delivery.data.get('text', 'hi')} late={late}", channel_id=5)]
+
+    scheduler.register("test", handler)
+    return scheduler
+
+
+async def wait_for(predicate, within=5.0):
+    async with asyncio.timeout(within):
+        while not predicate():
+            await asyncio.sleep(0.01)  # noqa: ASYNC110 (polling a plain predicate)
+
+
+async def test_delivery_fires_at_due_time_not_before(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock)
+    due = T0 + timedelta(seconds=1)
+    await queue(db, "test", due)
+    scheduler = make(db, clock, send)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: send.sent)
+        message, nonce, at = send.sent[0]
+        assert at >= due
+        assert at - due < timedelta(milliseconds=500)
+        assert nonce.startswith("wp")
+        assert (await scheduler.repo.counts()) == {"sent": 1}
+    finally:
+        await scheduler.stop()
+
+
+async def test_new_row_pokes_the_timer(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock)
+    scheduler = make(db, clock, send)
+    await scheduler.start()
+    try:
+        await queue(db, "test", T0 + timedelta(hours=5))  # far away: armed for it
+        await asyncio.sleep(0.05)
+        soon = T0 + timedelta(milliseconds=300)
+        await queue(db, "test", soon)
+        scheduler.poke(soon)
+        await wait_for(lambda: len(send.sent) == 1)
+        assert send.sent[0][2] >= soon
+    finally:
+        await scheduler.stop()
+
+
+async def test_clock_jump_rearms(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock)
+    await queue(db, "test", T0 + timedelta(hours=1))
+    scheduler = make(db, clock, send)
+    await scheduler.start()
+    try:
+        await asyncio.sleep(0.05)
+        assert not send.sent
+        clock.advance(timedelta(hours=1))
+        await wait_for(lambda: send.sent)
+    finally:
+        await scheduler.stop()
+
+
+async def test_late_within_grace_is_sent_and_marked_late_older_is_missed(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock)
+    await queue(db, "test", T0 - timedelta(minutes=5), data={"text": "recent"})
+    await queue(db, "test", T0 - timedelta(minutes=11), data={"text": "old"})
+    scheduler = make(db, clock, send, grace=timedelta(minutes=10))
+    await scheduler.start()
+    try:
+        await wait_for(lambda: len(send.sent) == 1)
+        await asyncio.sleep(0.1)
+        assert [m.content for m, _, _ in send.sent] == ["recent late=True"]
+        assert await scheduler.repo.counts() == {"late": 1, "missed": 1}
+    finally:
+        await scheduler.stop()
+
+
+async def test_transient_failure_is_retried_with_same_nonce(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock, fail_with=[OSError("connection reset")])
+    await queue(db, "test", T0)
+    scheduler = make(db, clock, send)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: send.sent)
+        await asyncio.sleep(0.05)
+        assert await scheduler.repo.counts() == {"sent": 1}
+        assert send.sent[0][1] == "wp1.0"
+    finally:
+        await scheduler.stop()
+
+
+async def test_permanent_failure_is_recorded_and_reported_once(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock, fail_with=[PermanentFailure("channel deleted")])
+    reported = []
+
+    async def report(delivery, reason):
+        reported.append((delivery.id, reason))
+
+    await queue(db, "test", T0)
+    scheduler = make(db, clock, send, on_permanent_failure=report)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: reported)
+        await asyncio.sleep(0.2)
+        assert len(reported) == 1 and "channel deleted" in reported[0][1]
+        assert await scheduler.repo.counts() == {"failed": 1}
+        assert not send.sent
+    finally:
+        await scheduler.stop()
+
+
+async def test_rows_left_sending_by_a_crash_are_sent_after_restart(db):
+    clock = ShiftedClock(T0)
+    await queue(db, "test", T0)
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE outbox SET state = 'sending', attempts = 1")
+    send = Recorder(clock)
+    scheduler = make(db, clock, send)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: send.sent)
+        assert send.sent[0][1] == "wp1.0"  # same nonce as the interrupted attempt
+    finally:
+        await scheduler.stop()
+
+
+def test_discord_errors_are_classified():
+    from bot.scheduler import classify
+
+    class Resp:
+        def __init__(self, status):
+            self.status = status
+            self.reason = "x"
+
+    assert classify(discord.Forbidden(Resp(403), "no")) == "permanent"
+    assert classify(discord.NotFound(Resp(404), "gone")) == "permanent"
+    assert classify(discord.DiscordServerError(Resp(503), "busy")) == "transient"
+    assert classify(discord.HTTPException(Resp(429), "slow")) == "transient"
+    assert classify(TimeoutError()) == "transient"
+    assert classify(KeyError("bug")) == "bug"
