@@ -50,8 +50,8 @@ def make(db, clock, send, **kw):
 
 async def wait_for(predicate, within=5.0):
     async with asyncio.timeout(within):
-        while not predicate():
-            await asyncio.sleep(0.01)  # noqa: ASYNC110 (polling a plain predicate)
+        while not predicate():  # noqa: ASYNC110 (polling a plain predicate)
+            await asyncio.sleep(0.01)
 
 
 async def test_delivery_fires_at_due_time_not_before(db):
