@@ -26,6 +26,8 @@ def setup_logging(level: str) -> None:
     )
     # discord.py's gateway chatter is noisy at INFO and says nothing a bot owner needs.
     logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    # aiosqlite logs every statement twice, with its parameters, at DEBUG: our DEBUG is for us.
+    logging.getLogger("aiosqlite").setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
 async def run_bot(settings: Settings) -> int:

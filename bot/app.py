@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import UserError
+from bot.ratelimit import GlobalLimiter, bulk, throttle_trace
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.premieres import Premieres
 from bot.services.watchparty import WatchParties
@@ -39,7 +40,11 @@ class BotTree(app_commands.CommandTree):
             await reply_ephemeral(interaction, str(cause))
             return
         if isinstance(error, app_commands.MissingPermissions):
-            needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            # Discord's app calls manage_guild "Manage Server": name it the way members see it.
+            needed = ", ".join(
+                p.replace("_", " ").replace("guild", "server").title()
+                for p in error.missing_permissions
+            )
             await reply_ephemeral(interaction, f"You need the **{needed}** permission to do that.")
             return
         if isinstance(error, app_commands.NoPrivateMessage):
@@ -99,7 +104,10 @@ class WatchpartyBot(commands.Bot):
         films: FilmStore,
         clock: Clock,
     ) -> None:
+        # discord.py only slows down after a global 429: every REST request waits for a slot.
+        limiter = GlobalLimiter()
         super().__init__(
+            http_trace=throttle_trace(limiter),
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=discord.Intents.default(),  # no privileged intents
@@ -107,6 +115,7 @@ class WatchpartyBot(commands.Bot):
             # Nothing pings unless a message names exactly whom it may ping.
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        self.limiter = limiter
         self.settings = settings
         self.db = db
         self.films = films
@@ -140,17 +149,18 @@ class WatchpartyBot(commands.Bot):
             replied_user=False,
             users=[discord.Object(id=uid) for uid in message.mention_ids],
         )
-        if message.channel_id is not None:
-            channel: discord.abc.Messageable = self.get_partial_messageable(message.channel_id)
-        else:
-            assert message.user_id is not None
-            channel = await self.create_dm(discord.Object(id=message.user_id))
-        await channel.send(
-            message.content,
-            embed=message.embed or discord.utils.MISSING,
-            allowed_mentions=mentions,
-            nonce=nonce,
-        )
+        with bulk():  # scheduled fan-out queues behind members' commands for the global limit
+            if message.channel_id is not None:
+                channel: discord.abc.Messageable = self.get_partial_messageable(message.channel_id)
+            else:
+                assert message.user_id is not None
+                channel = await self.create_dm(discord.Object(id=message.user_id))
+            await channel.send(
+                message.content,
+                embed=message.embed or discord.utils.MISSING,
+                allowed_mentions=mentions,
+                nonce=nonce,
+            )
 
     async def report_failure(self, delivery: Delivery, reason: str) -> None:
         """Tell the owner of a delivery, once, that it can never be sent."""

@@ -24,6 +24,9 @@ from bot.storage.outbox import FAILED, LATE, MISSED, SENT, Delivery, OutboxRepo
 
 log = logging.getLogger(__name__)
 
+#: A delivery sent within this of its due time is on time, even just after a start-up.
+ON_TIME = timedelta(seconds=1)
+
 RETRY_DELAYS = (
     timedelta(seconds=2),
     timedelta(seconds=10),
@@ -42,6 +45,9 @@ class Outgoing:
     user_id: int | None = None
     mention_ids: tuple[int, ...] = ()
     embed: discord.Embed | None = field(default=None, compare=False)
+    #: A best-effort extra (e.g. one member's DM): if it can never be sent, it is logged and
+    #: skipped instead of failing the whole delivery (the channel ping still counts).
+    optional: bool = False
 
 
 class PermanentFailure(Exception):
@@ -95,7 +101,18 @@ class Scheduler:
         self._inflight: set[asyncio.Task[None]] = set()
         self._worker: asyncio.Task[None] | None = None
         self._armed_for: datetime | None = None
+        self._started_at: datetime | None = None
         clock.on_jump(self.poke)
+
+    @property
+    def armed_for(self) -> datetime | None:
+        """The due time the wake-up timer is set for (None: nothing pending, or not yet armed)."""
+        return self._armed_for
+
+    @property
+    def idle(self) -> bool:
+        """Nothing being sent right now."""
+        return not self._inflight
 
     def register(self, kind: str, handler: Handler) -> None:
         self.handlers[kind] = handler
@@ -104,14 +121,23 @@ class Scheduler:
         released = await self.repo.release_inflight()
         if released:
             log.info("Re-queued %d deliveries interrupted by the last shutdown", released)
+        # Anything due before this moment fell due while the bot was down: it is late.
+        self._started_at = self.clock.now()
         self._aps.start()
         self._worker = asyncio.create_task(self._supervise(), name="outbox-worker")
 
-    async def stop(self) -> None:
+    async def stop(self, drain: float = 5.0) -> None:
+        """Stop claiming; give sends in progress ``drain`` seconds to finish, then cancel them.
+
+        A cancelled send leaves its row 'sending': the next start re-queues it, and its nonce
+        keeps Discord from posting it twice.
+        """
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=drain)
         for task in list(self._inflight):
             task.cancel()
         await asyncio.gather(*self._inflight, return_exceptions=True)
@@ -162,13 +188,26 @@ class Scheduler:
         if delay <= timedelta(0):
             self._wake.set()
             return
+        # A coroutine job: APScheduler runs plain functions in a worker thread, and an
+        # asyncio.Event must only be set from the loop's own thread.
         self._aps.add_job(
-            self._wake.set,
+            self._fire,
             "date",
             run_date=datetime.now(UTC) + delay,
             id="wake",
             replace_existing=True,
         )
+
+    async def _fire(self) -> None:
+        self._wake.set()
+
+    def is_late(self, delivery: Delivery, now: datetime) -> bool:
+        """Sent well after its time (retries), or it fell due while the bot was down."""
+        lateness = now - delivery.due_at
+        if lateness > self.late_after:
+            return True
+        fell_due_while_down = self._started_at is not None and delivery.due_at < self._started_at
+        return fell_due_while_down and lateness > ON_TIME
 
     async def _deliver(self, delivery: Delivery) -> None:
         now = self.clock.now()
@@ -177,18 +216,26 @@ class Scheduler:
             log.info("Delivery %s (%s) missed: %s late", delivery.id, delivery.kind, lateness)
             await self.repo.finish(delivery.id, MISSED, now, f"{lateness} late")
             return
-        late = lateness > self.late_after
+        late = self.is_late(delivery, now)
         try:
             handler = self.handlers[delivery.kind]
             messages = await handler(delivery, late)
             for part, message in enumerate(messages):
-                await self.send(message, f"{delivery.nonce}.{part}")
+                await self._send_part(delivery, message, f"{delivery.nonce}.{part}")
         except asyncio.CancelledError:
             raise  # shutting down: the row stays 'sending' and is re-queued at start-up
         except Exception as error:
             await self._failed(delivery, error)
             return
         await self.repo.finish(delivery.id, LATE if late else SENT, self.clock.now())
+
+    async def _send_part(self, delivery: Delivery, message: Outgoing, nonce: str) -> None:
+        try:
+            await self.send(message, nonce)
+        except Exception as error:
+            if not message.optional or classify(error) != "permanent":
+                raise
+            log.info("Delivery %s: skipped an optional message (%s)", delivery.id, error)
 
     async def _failed(self, delivery: Delivery, error: Exception) -> None:
         kind = classify(error)

@@ -40,7 +40,7 @@ class FilmCog(commands.GroupCog, group_name="film"):
         self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 100]
     ) -> None:
         hits = self.bot.films.search(query, limit=10)
-        titles = {h.film_id: self.bot.films.label(h.film_id) for h in hits}
+        titles = {h.film_id: self.bot.films.index.label(h.film_id) for h in hits}
         await interaction.response.send_message(
             view.search_results(query, hits, titles), ephemeral=True
         )
@@ -66,7 +66,9 @@ class FilmCog(commands.GroupCog, group_name="film"):
             else []
         )
         table = registered[:15] or list(zones.DEFAULT_ZONES)
-        embed = view.release_table(title, viewer, table, bool(registered), self.bot.clock.now())
+        embed = view.release_table(
+            title, viewer, table, bool(registered), self.bot.clock.now(), zone_given=bool(timezone)
+        )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(
@@ -84,10 +86,7 @@ class FilmCog(commands.GroupCog, group_name="film"):
     ) -> None:
         film = await self._film_for_question(question, title)
         reply = answers.answer(question, film, caller_zone_key=await self.viewer_zone(interaction))
-        text = f"**{film.title}**: {reply.text}"
-        if reply.sources:
-            text += "\n-# Source: " + "; ".join(s.cite() for s in reply.sources)
-        await interaction.response.send_message(clip(text, 2000), ephemeral=True)
+        await interaction.response.send_message(clip(reply.text, 2000), ephemeral=True)
 
     async def _film_for_question(self, question: str, title: str | None) -> Film:
         if title:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,11 +12,20 @@ from discord.ext import commands
 from bot.domain.when import format_duration, parse_duration
 from bot.errors import BadOption
 from bot.render import premieres as view
-from bot.render import timestamp
-from bot.storage import settings
-from bot.storage.outbox import from_text
 from cogs.options import FilmArg
-from cogs.watchparty import Postable, can_post
+
+log = logging.getLogger(__name__)
+
+PingChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel
+MAX_HEADS_UP_DAYS = 30
+
+
+def can_ping(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Member | None) -> bool:
+    """Whether the bot may post (plain text with mentions) in a channel, as far as it knows."""
+    if me is None:
+        return True  # not cached: let Discord decide, failures are recorded
+    perms = channel.permissions_for(me)
+    return perms.view_channel and perms.send_messages
 
 
 @app_commands.guild_only()
@@ -27,10 +39,10 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
     def service(self):
         return self.bot.premieres  # type: ignore[attr-defined]
 
-    @staticmethod
-    def _require_manage_guild(interaction: discord.Interaction) -> None:
-        if not interaction.permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
+    async def cog_load(self) -> None:
+        # Loaded in setup_hook, after the film files were re-read and before the scheduler
+        # starts: pings planned from release dates that have since changed are re-planned.
+        await self.service.refresh_plans()
 
     @app_commands.command(
         name="follow", description="Get pinged when a film comes out, in your own time"
@@ -41,6 +53,7 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
     async def follow(
         self, interaction: discord.Interaction, film: FilmArg, dm: bool = False
     ) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
         result = await self.service.follow(
             guild_id=interaction.guild_id,
             user_id=interaction.user.id,
@@ -48,19 +61,33 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
             dm=dm,
             channel_id=interaction.channel_id,
         )
-        zone = await settings.get_user_zone(self.bot.db, interaction.user.id)
-        await interaction.response.send_message(
-            view.followed(film, result.first_ping, zone, dm), ephemeral=True
+        text = view.followed(film, result.ping, result.line, dm=dm)
+        if result.ping is not None and result.ping.channel_id is not None:
+            text += self._channel_warning(interaction, result.ping.channel_id)
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @staticmethod
+    def _channel_warning(interaction: discord.Interaction, channel_id: int) -> str:
+        guild = interaction.guild
+        if guild is None:
+            return ""
+        channel = guild.get_channel_or_thread(channel_id)
+        if channel is not None and can_ping(channel, guild.me):
+            return ""
+        return (
+            f"\n⚠️ I can't post in <#{channel_id}>. Someone with **Manage Server** can pick "
+            "another channel with `/premiere channel`, or follow with `dm: True`."
         )
 
     @app_commands.command(name="unfollow", description="Stop following a film's premiere")
     @app_commands.describe(film="The film to unfollow")
     async def unfollow(self, interaction: discord.Interaction, film: FilmArg) -> None:
+        assert interaction.guild_id is not None
         done = await self.service.unfollow(
             guild_id=interaction.guild_id, user_id=interaction.user.id, film=film
         )
         text = (
-            f"You no longer follow **{film.title}**."
+            f"You no longer follow **{film.title}**: no ping for you."
             if done
             else f"You weren't following **{film.title}** here."
         )
@@ -68,29 +95,23 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
 
     @app_commands.command(name="list", description="Films this server follows, with the next ping")
     async def list_(self, interaction: discord.Interaction) -> None:
-        rows = await self.service.summary(interaction.guild_id)
-        if not rows:
-            await interaction.response.send_message(
-                "This server follows no premieres. Try `/premiere follow`.", ephemeral=True
-            )
-            return
-        lines = []
-        for title, count, due in rows:
-            nxt = f"next ping {timestamp(from_text(due))}" if due else "no pings left"
-            lines.append(f"• **{title}**: {count} follower{'s' if count != 1 else ''}, {nxt}")
-        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+        assert interaction.guild_id is not None
+        items = await self.service.summary(interaction.guild_id)
+        await interaction.response.send_message(view.server_list(items), ephemeral=True)
 
     @app_commands.command(
         name="channel", description="Where a film's premiere pings go (Manage Server)"
     )
     @app_commands.describe(film="The film", channel="The channel for its pings")
+    @app_commands.checks.has_permissions(manage_guild=True)
     async def channel(
-        self, interaction: discord.Interaction, film: FilmArg, channel: Postable
+        self, interaction: discord.Interaction, film: FilmArg, channel: PingChannel
     ) -> None:
-        self._require_manage_guild(interaction)
-        if not can_post(channel, interaction.guild.me if interaction.guild else None):
+        assert interaction.guild_id is not None
+        if not can_ping(channel, interaction.guild.me if interaction.guild else None):
             raise BadOption(
-                f"I can't post in {channel.mention}. Give me **View Channel** and **Send Messages** there."
+                f"I can't post in {channel.mention}. Give me **View Channel** and "
+                "**Send Messages** there, or pick another channel."
             )
         await self.service.set_channel(
             guild_id=interaction.guild_id, film=film, channel_id=channel.id
@@ -103,23 +124,37 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
         name="remind", description="A heads-up before the premiere, e.g. 1h (Manage Server)"
     )
     @app_commands.describe(film="The film", lead="How long before, e.g. 1h or 30m; 'off' for none")
+    @app_commands.checks.has_permissions(manage_guild=True)
     async def remind(
         self, interaction: discord.Interaction, film: FilmArg, lead: app_commands.Range[str, 1, 20]
     ) -> None:
-        self._require_manage_guild(interaction)
-        off = lead.strip().casefold() in {"off", "none", "0"}
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        off = lead.strip().casefold() in {"off", "none", "no", "0"}
         delta = None if off else parse_duration(lead)
-        if delta is not None and delta.days > 30:
-            raise BadOption("A heads-up can be at most 30 days before the premiere.")
+        if delta is not None and delta > timedelta(days=MAX_HEADS_UP_DAYS):
+            raise BadOption(
+                f"A heads-up can be at most {MAX_HEADS_UP_DAYS} days before the premiere."
+            )
         await self.service.set_heads_up(
             guild_id=interaction.guild_id, film=film, lead=delta, channel_id=interaction.channel_id
         )
         text = (
-            "No heads-up before the premiere."
-            if off
-            else f"Followers get a heads-up {format_duration(delta)} before **{film.title}** comes out."
+            f"No heads-up before **{film.title}** comes out."
+            if delta is None
+            else f"Followers get a heads-up {format_duration(delta)} before **{film.title}** "
+            "comes out (unless that falls in their quiet hours)."
         )
         await interaction.response.send_message(text, ephemeral=True)
+
+    # The bot has no privileged intents, so it is never told that a member left a server; it
+    # is told when it leaves one itself, and when a channel is deleted.
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.service.forget_guild(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.service.channel_deleted(channel.id)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -11,12 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain import parties as rules
-from bot.domain.ics import party_ics
 from bot.domain.parties import Party
 from bot.errors import BadOption
 from bot.render import parties as view
-from bot.services.watchparty import Interpreted, WatchParties
-from bot.storage import settings
+from bot.services.watchparty import WatchParties
 from cogs.options import FilmArg, Zone
 
 log = logging.getLogger(__name__)
@@ -54,12 +52,17 @@ class RsvpButton(
         return cls(int(match["party"]), match["status"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        service: WatchParties = interaction.client.parties  # type: ignore[attr-defined]
-        party = await service.rsvp(self.party_id, interaction.user.id, self.status)
-        film, rsvps = await service.card(party)
-        await interaction.response.edit_message(
-            embed=view.card(party, film, rsvps), view=rsvp_view(party)
-        )
+        # discord.py only logs what a dynamic item raises: send it to the tree's handler, so
+        # the member gets an answer ("answers are closed") instead of "did not respond".
+        try:
+            service: WatchParties = interaction.client.parties  # type: ignore[attr-defined]
+            party = await service.rsvp(self.party_id, interaction.user.id, self.status)
+            film, rsvps = await service.card(party)
+            await interaction.response.edit_message(
+                embed=view.card(party, film, rsvps), view=rsvp_view(party)
+            )
+        except Exception as error:
+            await interaction.client.tree.on_error(interaction, error)  # type: ignore[attr-defined,arg-type]
 
 
 def rsvp_view(party: Party) -> discord.ui.View | None:
@@ -86,42 +89,62 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         self.bot = bot
         self.service: WatchParties = bot.parties  # type: ignore[attr-defined]
 
-    async def _announce_channel(
+    # ------------------------------------------------------------------ Discord glue
+    async def _target_channel(
         self, interaction: discord.Interaction, channel: Postable | None
     ) -> Postable:
+        """The channel named, else the server's announce channel, else this one; postable."""
+        guild = interaction.guild
+        if channel is None and guild is not None:
+            configured = await self.service.announce_channel_id(guild.id)
+            channel = guild.get_channel(configured) if configured else None  # type: ignore[assignment]
         if channel is None:
-            configured = (
-                await settings.get_guild_settings(self.bot.db, interaction.guild_id)
-            ).announce_channel_id
-            channel = (
-                interaction.guild.get_channel(configured) if configured else None
-            ) or interaction.channel  # type: ignore[union-attr,assignment]
+            channel = interaction.channel  # type: ignore[assignment]
         if not isinstance(channel, Postable):
             raise BadOption("Pick a text channel for the watch party (the `channel` option).")
-        if not can_post(channel, interaction.guild.me if interaction.guild else None):
+        if not can_post(channel, guild.me if guild else None):
             raise BadOption(
                 f"I can't post in {channel.mention}. Give me **View Channel**, **Send Messages** and "
                 "**Embed Links** there, or pick another channel."
             )
         return channel
 
-    async def _post_card(self, channel: Postable, result: Interpreted) -> discord.Message:
-        film, rsvps = await self.service.card(result.party)
-        return await channel.send(
-            embed=view.card(result.party, film, rsvps), view=rsvp_view(result.party)
-        )
+    async def _post_card(self, channel: discord.abc.Messageable, party: Party) -> discord.Message:
+        film, rsvps = await self.service.card(party)
+        message = await channel.send(embed=view.card(party, film, rsvps), view=rsvp_view(party))
+        await self.service.attach_card(party.id, message.id)
+        return message
 
     async def _refresh_card(self, party: Party) -> None:
+        """Edit the announcement in place."""
         if party.message_id is None:
             return
         film, rsvps = await self.service.card(party)
-        message = self.bot.get_partial_messageable(party.channel_id).get_partial_message(
-            party.message_id
-        )
+        channel = self.bot.get_partial_messageable(party.channel_id)
         try:
-            await message.edit(embed=view.card(party, film, rsvps), view=rsvp_view(party))
+            await channel.get_partial_message(party.message_id).edit(
+                embed=view.card(party, film, rsvps), view=rsvp_view(party)
+            )
         except discord.HTTPException as error:
             log.warning("Could not update the card of party %s: %s", party.id, error)
+
+    async def _move_card(self, old: Party, party: Party) -> str:
+        """The party moved channel: announce it there and retire the old card."""
+        target = self.bot.get_partial_messageable(party.channel_id)
+        try:
+            message = await self._post_card(target, party)
+        except discord.HTTPException as error:
+            log.warning("Could not announce party %s in its new channel: %s", party.id, error)
+            return view.card_not_moved(party.channel_id)
+        if old.message_id is not None:
+            stale = self.bot.get_partial_messageable(old.channel_id).get_partial_message(
+                old.message_id
+            )
+            try:
+                await stale.delete()
+            except discord.HTTPException as error:
+                log.warning("Could not remove the old card of party %s: %s", party.id, error)
+        return f"\nAnnounced again in <#{party.channel_id}>: {message.jump_url}"
 
     async def _sync_event(
         self, interaction: discord.Interaction, party: Party, film_title: str
@@ -131,14 +154,15 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         if guild is None:
             return ""
         if not interaction.app_permissions.manage_events:
-            if await settings.claim_events_notice(self.bot.db, guild.id):
-                return "\n-# I don't have **Manage Events**, so there's no Discord event for parties here. (Said once.)"
+            if await self.service.claim_events_notice(guild.id):
+                return view.NO_EVENTS_NOTICE
             return ""
-        end = party.ends_at or party.starts_at
+        channel = guild.get_channel(party.channel_id)
+        options = view.event_options(party, film_title, getattr(channel, "name", None))
         kwargs: dict = {
-            "name": f"Watch party: {film_title}"[:100],
+            "name": options.name,
+            "description": options.description,
             "start_time": party.starts_at,
-            "description": (view.plain(party.note) or f"Watching {film_title} together.")[:1000],
             "privacy_level": discord.PrivacyLevel.guild_only,
         }
         if party.voice_channel_id:
@@ -149,21 +173,40 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         else:
             kwargs |= {
                 "entity_type": discord.EntityType.external,
-                "location": f"#{getattr(interaction.channel, 'name', 'chat')}"[:100],
-                "end_time": end,
+                "location": options.location,
+                "end_time": options.end,
             }
         try:
             if party.event_id:
-                event = await guild.fetch_scheduled_event(party.event_id)
-                await event.edit(**kwargs)
-            else:
-                event = await guild.create_scheduled_event(**kwargs)
-                await self.service.repo.set_message(party.id, None, event.id)
+                try:
+                    event = await guild.fetch_scheduled_event(party.event_id)
+                    await event.edit(**kwargs)
+                    return ""
+                except discord.NotFound:
+                    pass  # someone deleted the event: make a new one
+            event = await guild.create_scheduled_event(**kwargs)
+            await self.service.attach_event(party.id, event.id)
         except discord.HTTPException as error:
             log.warning("Scheduled event for party %s failed: %s", party.id, error)
-            return "\n-# I couldn't create the Discord event for this party."
+            return view.EVENT_FAILED_NOTICE
         return ""
 
+    async def _delete_event(self, guild: discord.Guild | None, party: Party) -> None:
+        if guild is None or not party.event_id:
+            return
+        try:
+            event = guild.get_scheduled_event(party.event_id) or await guild.fetch_scheduled_event(
+                party.event_id
+            )
+            await event.delete()
+        except discord.NotFound:
+            pass  # someone deleted it already
+        except discord.HTTPException as error:
+            log.warning("Could not delete the event of party %s: %s", party.id, error)
+            return
+        await self.service.attach_event(party.id, None)
+
+    # ------------------------------------------------------------------ commands
     @app_commands.command(name="create", description="Schedule a watch party")
     @app_commands.describe(
         film="The film to watch",
@@ -182,10 +225,11 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         timezone: Zone | None = None,
         channel: Postable | None = None,
         voice_channel: discord.VoiceChannel | None = None,
-        note: app_commands.Range[str, 0, 300] | None = None,
+        note: app_commands.Range[str, 0, rules.NOTE_MAX] | None = None,
         reminders: app_commands.Range[str, 0, 60] | None = None,
     ) -> None:
-        target = await self._announce_channel(interaction, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = await self._target_channel(interaction, channel)
         result = await self.service.create(
             guild_id=interaction.guild_id,
             host_id=interaction.user.id,
@@ -197,15 +241,13 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             note=note,
             reminders=reminders,
         )
-        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            message = await self._post_card(target, result)
+            message = await self._post_card(target, result.party)
         except discord.HTTPException as error:
             await self.service.cancel(result.party)
             raise BadOption(
-                f"I couldn't post in {target.mention} ({error.text or error.status}), so I didn't schedule it."
+                view.card_failed(target.mention, error.text or str(error.status))
             ) from error
-        await self.service.repo.set_message(result.party.id, message.id, None)
         extra = await self._sync_event(interaction, result.party, film.title)
         await interaction.followup.send(
             view.interpretation(result.party, result.notes)
@@ -216,30 +258,13 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
 
     @app_commands.command(name="list", description="Upcoming watch parties in this server")
     async def list_(self, interaction: discord.Interaction) -> None:
-        upcoming = await self.service.repo.upcoming(interaction.guild_id, self.bot.clock.now())
-        if not upcoming:
-            await interaction.response.send_message(
-                "No watch parties planned. Start one with `/watchparty create`.", ephemeral=True
-            )
-            return
-        lines = [view.line(p, (await self.bot.films.get(p.film_id)).title) for p in upcoming]
-        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+        upcoming = await self.service.upcoming(interaction.guild_id)
+        await interaction.response.send_message(view.listing(upcoming), ephemeral=True)
 
     @app_commands.command(name="mine", description="Watch parties you host or are going to")
     async def mine(self, interaction: discord.Interaction) -> None:
-        rows = await self.service.repo.mine(
-            interaction.guild_id, interaction.user.id, self.bot.clock.now()
-        )
-        if not rows:
-            await interaction.response.send_message(
-                "You're not hosting or going to any upcoming watch party here.", ephemeral=True
-            )
-            return
-        lines = [
-            view.line(p, (await self.bot.films.get(p.film_id)).title, f" · you: {answer}")
-            for p, answer in rows
-        ]
-        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+        rows = await self.service.mine(interaction.guild_id, interaction.user.id)
+        await interaction.response.send_message(view.my_listing(rows), ephemeral=True)
 
     @app_commands.command(name="info", description="Details of one watch party")
     @app_commands.describe(id="The party number (see /watchparty list)")
@@ -254,7 +279,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         when="New start time",
         timezone="Zone the new time is in",
         film="Another film",
-        channel="Another channel for the pings",
+        channel="Another channel for the announcement and pings",
         note="A new note ('-' clears it)",
     )
     async def edit(
@@ -265,8 +290,9 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         timezone: Zone | None = None,
         film: FilmArg | None = None,
         channel: Postable | None = None,
-        note: app_commands.Range[str, 1, 300] | None = None,
+        note: app_commands.Range[str, 1, rules.NOTE_MAX] | None = None,
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         party = await self.service.active(id, interaction.guild_id)
         self.service.check_may_change(
             party, interaction.user.id, interaction.permissions.manage_events
@@ -276,7 +302,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         if all(v is None for v in (when, film, channel, note)):
             raise BadOption("Nothing to change: give a new `when`, `film`, `channel` or `note`.")
         if channel is not None:
-            await self._announce_channel(interaction, channel)
+            await self._target_channel(interaction, channel)
         result = await self.service.edit(
             party,
             when=when,
@@ -286,15 +312,17 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             channel_id=channel.id if channel else None,
             note=("" if note == "-" else note),
         )
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._refresh_card(result.party)
-        extra = (
-            await self._sync_event(interaction, result.party, result.film.title)
-            if result.party.event_id or when
-            else ""
-        )
+        moved = ""
+        if result.party.channel_id != party.channel_id:
+            moved = await self._move_card(party, result.party)
+        else:
+            await self._refresh_card(result.party)
+        extra = ""
+        if result.party.event_id or when is not None:
+            extra = await self._sync_event(interaction, result.party, result.film.title)
         await interaction.followup.send(
-            view.interpretation(result.party, result.notes, verb="Updated") + extra, ephemeral=True
+            view.interpretation(result.party, result.notes, verb="Updated") + moved + extra,
+            ephemeral=True,
         )
 
     @app_commands.command(name="cancel", description="Cancel a watch party (host or Manage Events)")
@@ -306,24 +334,17 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         self.service.check_may_change(
             party, interaction.user.id, interaction.permissions.manage_events
         )
-        await self.service.cancel(party)
-        await interaction.response.send_message(
-            f"Cancelled watch party #{party.id}. No more reminders will be sent.", ephemeral=True
-        )
-        cancelled = await self.service.get(party.id, interaction.guild_id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        cancelled = await self.service.cancel(party)
         await self._refresh_card(cancelled)
-        if party.event_id and interaction.guild:
-            try:
-                await (await interaction.guild.fetch_scheduled_event(party.event_id)).delete()
-            except discord.HTTPException as error:
-                log.warning("Could not delete the event of party %s: %s", party.id, error)
+        await self._delete_event(interaction.guild, cancelled)
+        await interaction.followup.send(view.cancelled(cancelled), ephemeral=True)
 
     @app_commands.command(name="ics", description="Download a watch party as a calendar file")
     @app_commands.describe(id="The party number")
     async def ics(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:
         party = await self.service.get(id, interaction.guild_id)
-        film = await self.bot.films.get(party.film_id)
-        data = party_ics(party, film.title, now=self.bot.clock.now()).encode()
+        data = (await self.service.calendar(party)).encode()
         await interaction.response.send_message(
             f"Watch party #{party.id} for your calendar:",
             ephemeral=True,
@@ -343,13 +364,10 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     async def notify(
         self, interaction: discord.Interaction, where: app_commands.Choice[str]
     ) -> None:
-        await settings.set_dm_pings(self.bot.db, interaction.user.id, where.value == "dm")
-        text = (
-            "I'll DM you reminders and start pings."
-            if where.value == "dm"
-            else "I'll ping you in the party's channel."
+        await self.service.set_dm_pings(interaction.user.id, where.value == "dm")
+        await interaction.response.send_message(
+            view.notify_set(where.value == "dm"), ephemeral=True
         )
-        await interaction.response.send_message(text, ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

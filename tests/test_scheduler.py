@@ -67,6 +67,7 @@ async def test_delivery_fires_at_due_time_not_before(db):
         assert at >= due
         assert at - due < timedelta(milliseconds=500)
         assert nonce.startswith("wp")
+        await wait_for(lambda: scheduler.idle)  # the row is marked after the send
         assert (await scheduler.repo.counts()) == {"sent": 1}
     finally:
         await scheduler.stop()
@@ -115,6 +116,7 @@ async def test_late_within_grace_is_sent_and_marked_late_older_is_missed(db):
         await wait_for(lambda: len(send.sent) == 1)
         await asyncio.sleep(0.1)
         assert [m.content for m, _, _ in send.sent] == ["recent late=True"]
+        await wait_for(lambda: scheduler.idle)  # the row is marked after the send
         assert await scheduler.repo.counts() == {"late": 1, "missed": 1}
     finally:
         await scheduler.stop()
@@ -123,12 +125,13 @@ async def test_late_within_grace_is_sent_and_marked_late_older_is_missed(db):
 async def test_transient_failure_is_retried_with_same_nonce(db):
     clock = ShiftedClock(T0)
     send = Recorder(clock, fail_with=[OSError("connection reset")])
-    await queue(db, "test", T0)
+    await queue(db, "test", T0 + timedelta(milliseconds=200))
     scheduler = make(db, clock, send)
     await scheduler.start()
     try:
         await wait_for(lambda: send.sent)
         await asyncio.sleep(0.05)
+        await wait_for(lambda: scheduler.idle)  # the row is marked after the send
         assert await scheduler.repo.counts() == {"sent": 1}
         assert send.sent[0][1] == "wp1.0"
     finally:
@@ -150,6 +153,7 @@ async def test_permanent_failure_is_recorded_and_reported_once(db):
         await wait_for(lambda: reported)
         await asyncio.sleep(0.2)
         assert len(reported) == 1 and "channel deleted" in reported[0][1]
+        await wait_for(lambda: scheduler.idle)  # the row is marked after the send
         assert await scheduler.repo.counts() == {"failed": 1}
         assert not send.sent
     finally:
@@ -185,3 +189,93 @@ def test_discord_errors_are_classified():
     assert classify(discord.HTTPException(Resp(429), "slow")) == "transient"
     assert classify(TimeoutError()) == "transient"
     assert classify(KeyError("bug")) == "bug"
+
+
+async def test_due_row_fires_on_time_while_the_loop_is_idle(db):
+    """The wake-up must reach the event loop even when nothing else wakes it (no polling)."""
+    clock = ShiftedClock(T0)
+    arrived = asyncio.Event()
+
+    class Signal(Recorder):
+        async def __call__(self, message, nonce):
+            await super().__call__(message, nonce)
+            arrived.set()
+
+    send = Signal(clock)
+    due = T0 + timedelta(milliseconds=500)
+    await queue(db, "test", due)
+    scheduler = make(db, clock, send)
+    await scheduler.start()
+    try:
+        await asyncio.wait_for(arrived.wait(), 5)  # one long wait: the loop idles meanwhile
+        assert send.sent[0][2] - due < timedelta(milliseconds=300)
+    finally:
+        await scheduler.stop()
+
+
+async def test_an_optional_message_that_can_never_be_sent_does_not_fail_the_delivery(db):
+    clock = ShiftedClock(T0)
+    sent: list[Outgoing] = []
+
+    async def send(message, nonce):
+        if message.user_id == 2:
+            raise PermanentFailure("DMs closed")
+        sent.append(message)
+
+    scheduler = Scheduler(db, clock, send)
+
+    async def handler(delivery, late):
+        return [
+            Outgoing("channel", channel_id=5),
+            Outgoing("dm", user_id=2, optional=True),
+            Outgoing("dm", user_id=3, optional=True),
+        ]
+
+    scheduler.register("test", handler)
+    await queue(db, "test", T0 + timedelta(milliseconds=200))
+    await scheduler.start()
+    try:
+        await wait_for(lambda: len(sent) == 2)
+        await wait_for(lambda: scheduler.idle)
+        assert [m.content for m in sent] == ["channel", "dm"]
+        await wait_for(lambda: scheduler.idle)  # the row is marked after the send
+        assert await scheduler.repo.counts() == {"sent": 1}
+    finally:
+        await scheduler.stop()
+
+
+async def test_due_just_before_start_is_on_time_older_is_late(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock)
+    await queue(db, "test", T0 - timedelta(milliseconds=100), data={"text": "just"})
+    await queue(db, "test", T0 - timedelta(seconds=30), data={"text": "while down"})
+    scheduler = make(db, clock, send)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: len(send.sent) == 2)
+        assert sorted(m.content for m, _, _ in send.sent) == [
+            "just late=False",
+            "while down late=True",
+        ]
+    finally:
+        await scheduler.stop()
+
+
+async def test_stop_lets_a_send_in_progress_finish(db):
+    clock = ShiftedClock(T0)
+    started = asyncio.Event()
+
+    class Slow(Recorder):
+        async def __call__(self, message, nonce):
+            started.set()
+            await asyncio.sleep(0.2)
+            await super().__call__(message, nonce)
+
+    send = Slow(clock)
+    await queue(db, "test", T0)
+    scheduler = make(db, clock, send)
+    await scheduler.start()
+    await asyncio.wait_for(started.wait(), 3)
+    await scheduler.stop()
+    assert len(send.sent) == 1
+    assert await scheduler.repo.counts() == {"sent": 1}

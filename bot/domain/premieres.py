@@ -3,14 +3,18 @@
 Global releases come out at one instant everywhere; ``local_midnight`` releases at 00:00 in each
 viewer's zone; a film may also have releases per region (country codes), picked by the viewer's
 zone. Quiet hours push a ping to the end of the member's window, saying when it actually came out.
+
+The plan only holds pings still ahead (due after ``now``): a ping already due belongs to the
+scheduler, which re-checks the follows when it builds the message.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.domain import zones
 from bot.domain.films import Film, Release
@@ -47,6 +51,20 @@ class Planned:
     user_id: int | None  # a DM to one member
     lines: tuple[Line, ...]
 
+    @property
+    def user_ids(self) -> tuple[int, ...]:
+        return tuple(uid for line in self.lines for uid in line.user_ids)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """When a film is out for one follower, and which clock their ping shows."""
+
+    release: Release
+    zone_key: str | None  # None: no zone at all, shown in UTC
+    out_at: datetime
+    assumed_zone: bool  # the server's default zone stands in for theirs
+
 
 def release_for(film: Film, zone_key: str | None) -> Release | None:
     """The release that applies in a zone: its country's own release, else a worldwide one."""
@@ -61,9 +79,34 @@ def release_for(film: Film, zone_key: str | None) -> Release | None:
     return fallback
 
 
-def next_release_instant(film: Film, zone_key: str | None) -> datetime | None:
-    release = release_for(film, zone_key)
-    return release.instant(zones.zone_from_key(zone_key) if zone_key else None) if release else None
+def place(film: Film, zone_key: str | None, default_zone: str | None) -> Placement | None:
+    """Where and when the film is out for a member (None: no release reaches their region).
+
+    A member without a zone sees a global release at its instant, in UTC. For a rolling
+    (local midnight) release the server's default zone stands in, and the ping says so; with no
+    default either, midnight UTC is used.
+    """
+    release = release_for(film, zone_key or default_zone)
+    if release is None:
+        return None
+    assumed = zone_key is None and release.model != "global" and default_zone is not None
+    shown = zone_key or (default_zone if assumed else None)
+    tz = zones.zone_from_key(shown) if shown else None
+    return Placement(release, shown, release.instant(tz), assumed)
+
+
+def next_release_instant(
+    film: Film, zone_key: str | None, default_zone: str | None = None
+) -> datetime | None:
+    """When the film is out for a member in ``zone_key`` (None if no release reaches them)."""
+    placed = place(film, zone_key, default_zone)
+    return placed.out_at if placed else None
+
+
+def quiet_until(instant: datetime, window: tuple[time, time], tz: tzinfo | None) -> datetime | None:
+    """When the member's quiet window ends, if ``instant`` falls inside it (read in ``tz``)."""
+    ends = in_quiet_window(instant.astimezone(tz or UTC), window)
+    return ends.astimezone(UTC) if ends is not None else None
 
 
 def plan(
@@ -75,30 +118,39 @@ def plan(
     now: datetime,
     heads_up: timedelta | None = None,
 ) -> list[Planned]:
-    """Every ping still ahead for a server's followers of one film, soonest first."""
+    """Every ping still ahead for a server's followers of one film, soonest first.
+
+    Channel pings at the same instant share one message, with a line per (zone, release time);
+    DM followers get their own. A heads-up ``heads_up`` before the release is planned for each
+    follower too, unless it falls in their quiet hours (then it moves to the window's end if
+    that is still before the release, else it is dropped).
+    """
     # (kind, due, channel, dm user) -> (zone, out_at, delayed, assumed) -> user ids
     buckets: dict[tuple, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(list))
     for f in followers:
-        release = release_for(film, f.zone_key or default_zone)
-        if release is None:
+        placed = place(film, f.zone_key, default_zone)
+        if placed is None:
             continue
-        assumed = f.zone_key is None and release.model != "global" and default_zone is not None
-        zone_key = f.zone_key or (default_zone if assumed else None)
-        tz = zones.zone_from_key(zone_key) if zone_key else None
-        out_at = release.instant(tz)
-        if out_at <= now:
-            continue
+        tz = zones.zone_from_key(placed.zone_key) if placed.zone_key else None
+        out_at = placed.out_at
         due, delayed = out_at, False
-        if f.quiet:  # read in the member's zone, or UTC when they have none
-            ends = in_quiet_window(out_at.astimezone(tz or zones.zone_from_key("UTC")), f.quiet)
+        if f.quiet:  # read in the member's zone (or the zone shown), UTC when there is none
+            ends = quiet_until(out_at, f.quiet, tz)
             if ends is not None:
-                due, delayed = ends.astimezone(out_at.tzinfo), True
+                due, delayed = ends, True
         target = (None, f.user_id) if f.dm else (channel_id, None)
-        buckets[(PREMIERE, due, *target)][(zone_key, out_at, delayed, assumed)].append(f.user_id)
-        if heads_up and not delayed and out_at - heads_up > now:
-            buckets[(HEADS_UP, out_at - heads_up, *target)][
-                (zone_key, out_at, False, assumed)
-            ].append(f.user_id)
+        line_key = (placed.zone_key, out_at, delayed, placed.assumed_zone)
+        if due > now:
+            buckets[(PREMIERE, due, *target)][line_key].append(f.user_id)
+        if heads_up:
+            early = out_at - heads_up
+            held = quiet_until(early, f.quiet, tz) if f.quiet else None
+            if held is not None:
+                early = held if held < out_at else None
+            if early is not None and early > now:
+                buckets[(HEADS_UP, early, *target)][
+                    (placed.zone_key, out_at, False, placed.assumed_zone)
+                ].append(f.user_id)
     planned = [
         Planned(kind, due, channel, user, _lines(groups))
         for (kind, due, channel, user), groups in buckets.items()
@@ -111,19 +163,40 @@ def _lines(groups: dict[tuple, list[int]]) -> tuple[Line, ...]:
         Line(zone, out_at, tuple(sorted(ids)), delayed, assumed)
         for (zone, out_at, delayed, assumed), ids in groups.items()
     ]
-
-    def order(line: Line) -> tuple:
-        if line.zone_key is None:
-            return (1, 0.0, "")
-        offset = line.out_at.astimezone(zones.zone_from_key(line.zone_key)).utcoffset()
-        return (0, offset.total_seconds() if offset else 0.0, line.zone_key)
-
-    return tuple(sorted(lines, key=order))
+    return tuple(sorted(lines, key=_reading_order))
 
 
-def to_data(p: Planned) -> dict:
-    """A JSON-able form for the outbox row."""
+def _reading_order(line: Line) -> tuple:
+    """Earliest wall clock first (west to east for one instant); members without a zone last."""
+    if line.zone_key is None:
+        return (1, line.out_at, 0.0, "")
+    offset = line.out_at.astimezone(zones.zone_from_key(line.zone_key)).utcoffset()
+    seconds = offset.total_seconds() if offset else 0.0
+    return (0, line.out_at, seconds, line.zone_key)
+
+
+def without(lines: tuple[Line, ...], gone: set[int]) -> tuple[Line, ...]:
+    """The lines minus members who are gone (unfollowed since the plan); empty lines dropped."""
+    if not gone:
+        return lines
+    kept = []
+    for line in lines:
+        ids = tuple(uid for uid in line.user_ids if uid not in gone)
+        if ids:
+            kept.append(Line(line.zone_key, line.out_at, ids, line.delayed, line.assumed_zone))
+    return tuple(kept)
+
+
+def release_fingerprint(film: Film) -> str:
+    """A short digest of a film's releases: a plan made from other releases is stale."""
+    facts = [(r.platform, r.regions, r.model, r.date, r.time, r.zone) for r in film.releases]
+    return hashlib.sha1(repr(facts).encode()).hexdigest()[:12]
+
+
+def to_data(p: Planned, rev: str = "") -> dict:
+    """A JSON-able form for the outbox row (``rev``: the releases it was planned from)."""
     return {
+        "rev": rev,
         "lines": [
             [ln.zone_key, ln.out_at.isoformat(), list(ln.user_ids), ln.delayed, ln.assumed_zone]
             for ln in p.lines

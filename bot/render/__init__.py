@@ -112,6 +112,8 @@ def split_mentions(
     most ``allowed_mentions`` accepts); splits fall between groups or between mentions, never
     inside one. Returns (content, the user ids mentioned in it).
     """
+    if limit < 64 or max_ids < 1:
+        raise ValueError("split_mentions needs room for a label and a mention")
     messages: list[tuple[str, tuple[int, ...]]] = []
     text, ids = clip(header, limit), []
 
@@ -122,18 +124,24 @@ def split_mentions(
         text, ids = "", []
 
     for label, members in groups:
-        line_start = f"{label}:"
-        # Start the group on a fresh message if not even its label and one mention fit.
-        if text and len(text) + 1 + len(line_start) + 23 > limit:
-            flush()
-        text = f"{text}\n{line_start}" if text else line_start
-        for user_id in members:
-            token = " " + mention(user_id)
-            if len(text) + len(token) > limit or len(ids) >= max_ids:
+        label = clip(label, limit // 2 - 40)  # room for " (continued):" and one mention
+        pending, at = tuple(members), 0
+        while at < len(pending):
+            prefix = f"{label}:" if at == 0 else f"{label} (continued):"
+            token = " " + mention(pending[at])
+            # A label line starts only where at least its first mention fits after it.
+            joiner = "\n" if text else ""
+            if len(ids) >= max_ids or len(text) + len(joiner + prefix + token) > limit:
                 flush()
-                text = f"{label} (continued):"
-            text += token
-            ids.append(user_id)
+                joiner = ""
+            text += joiner + prefix
+            while at < len(pending):
+                token = " " + mention(pending[at])
+                if len(ids) >= max_ids or len(text) + len(token) > limit:
+                    break
+                text += token
+                ids.append(pending[at])
+                at += 1
     flush()
     return messages
 

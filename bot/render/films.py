@@ -18,6 +18,11 @@ from bot.render import (
     timestamp,
 )
 
+# /film info budgets: with every field full the card still fits 6,000 characters, so a film with
+# long texts loses words from its synopsis and credits, not its cast or its sources.
+INFO_DESCRIPTION_LIMIT = 1200
+INFO_SHORT_FIELD = 300
+
 
 def cite(film: Film, keys: Iterable[str]) -> str:
     """Footnote marks like [1][2], numbered by the film's source list."""
@@ -41,8 +46,9 @@ def credits(film: Film, claims) -> str:
     return "⚠️ Sources disagree: " + " · ".join(versions)
 
 
-def release_line(release: Release, viewer_zone: str | None) -> str:
-    """'Netflix, worldwide: <t:…:F> — 4:00 PM Friday, 30 May 2025 in Asia/Seoul'."""
+def release_line(release: Release, viewer_zone: str | None, label: str = "For you") -> str:
+    """'Netflix, worldwide: <t:…:F>' and on a second line, when a zone is known,
+    'For you: 4:00 PM Friday, 30 May 2025 (Asia/Seoul)'."""
     where = f"{release.platform}, {', '.join(release.regions)}"
     tz = zones.zone_from_key(viewer_zone) if viewer_zone else None
     instant = release.instant(tz)
@@ -51,7 +57,7 @@ def release_line(release: Release, viewer_zone: str | None) -> str:
     else:
         text = f"{where}: midnight local time on {zones.format_day(release.date, year=True)}, in every zone"
     if viewer_zone:
-        text += f"\nFor you: {zones.format_local(instant, tz)} ({zones.zone_label(viewer_zone)})"
+        text += f"\n{label}: {zones.format_local(instant, tz)} ({zones.zone_label(viewer_zone)})"
     return text
 
 
@@ -61,14 +67,14 @@ def info(film: Film, viewer_zone: str | None) -> discord.Embed:
     if film.synopsis:
         first = film.synopsis[0]
         embed.description = clip(
-            f"{first.text} {cite(film, first.sources)}", EMBED_DESCRIPTION_LIMIT // 2
+            f"{first.text} {cite(film, first.sources)}", INFO_DESCRIPTION_LIMIT
         )
     others = [
         t.text for t in film.titles if t.text != film.title and t.kind not in ("misspelling",)
     ]
     if others:
         embed.add_field(
-            name="Also known as", value=clip(" · ".join(others), EMBED_FIELD_LIMIT), inline=False
+            name="Also known as", value=clip(" · ".join(others), INFO_SHORT_FIELD), inline=False
         )
     for release in film.releases[:3]:
         embed.add_field(
@@ -87,32 +93,42 @@ def info(film: Film, viewer_zone: str | None) -> discord.Embed:
         runtimes = " · ".join(
             f"{runtime_text(r.minutes)} {cite(film, r.sources)}" for r in film.runtime
         )
-        embed.add_field(name="Runtime", value=runtimes, inline=True)
+        embed.add_field(name="Runtime", value=clip(runtimes, INFO_SHORT_FIELD), inline=True)
     embed.add_field(
-        name="Director", value=clip(credits(film, film.directors), EMBED_FIELD_LIMIT), inline=True
+        name="Director", value=clip(credits(film, film.directors), INFO_SHORT_FIELD), inline=True
     )
     embed.add_field(
-        name="Writers", value=clip(credits(film, film.writers), EMBED_FIELD_LIMIT), inline=False
+        name="Writers", value=clip(credits(film, film.writers), INFO_SHORT_FIELD), inline=False
     )
     if film.cast:
         embed.add_field(
-            name="Cast", value=clip(cast_lines(film, limit=8), EMBED_FIELD_LIMIT), inline=False
+            name="Cast", value=cast_lines(film, limit=8, budget=EMBED_FIELD_LIMIT), inline=False
         )
     if film.genres:
-        embed.add_field(name="Genres", value=", ".join(g.name for g in film.genres), inline=True)
+        genres = ", ".join(g.name for g in film.genres)
+        embed.add_field(name="Genres", value=clip(genres, INFO_SHORT_FIELD), inline=True)
     embed.add_field(name="Sources", value=clip(source_list(film), EMBED_FIELD_LIMIT), inline=False)
     return fit(embed)
 
 
-def cast_lines(film: Film, limit: int = 25) -> str:
-    lines = []
+def cast_lines(film: Film, limit: int = 25, budget: int = EMBED_FIELD_LIMIT) -> str:
+    """One line per credit, at most ``limit`` lines and ``budget`` characters: whole lines, then
+    '…and N more' for the rest."""
+    lines: list[str] = []
+    used = 0
     for credit in film.cast[:limit]:
         person = film.person(credit.person).name
         role = f" ({credit.role})" if credit.role != "actor" else ""
         who = f" as {film.character(credit.character).name}" if credit.character else ""
-        lines.append(f"**{person}**{who}{role} {cite(film, credit.sources)}")
-    if len(film.cast) > limit:
-        lines.append(f"…and {len(film.cast) - limit} more")
+        line = f"**{person}**{who}{role} {cite(film, credit.sources)}"
+        if used + len(line) + 1 > budget - 24:  # room for the "…and N more" line
+            if lines:
+                break
+            line = clip(line, budget - 24)
+        lines.append(line)
+        used += len(line) + 1
+    if len(film.cast) > len(lines):
+        lines.append(f"…and {len(film.cast) - len(lines)} more")
     return "\n".join(lines) or "The store has no cast for this film."
 
 
@@ -126,21 +142,29 @@ def source_list(film: Film) -> str:
 
 def cast(film: Film) -> discord.Embed:
     embed = discord.Embed(title=clip(f"Cast of {film.title}", 256), colour=COLOUR)
-    embed.description = clip(cast_lines(film), EMBED_DESCRIPTION_LIMIT)
+    embed.description = cast_lines(film, budget=EMBED_DESCRIPTION_LIMIT)
     embed.add_field(name="Sources", value=clip(source_list(film), EMBED_FIELD_LIMIT), inline=False)
     return fit(embed)
 
 
 def release_table(
-    film: Film, viewer_zone: str | None, table_zones: list[str], from_server: bool, now: datetime
+    film: Film,
+    viewer_zone: str | None,
+    table_zones: list[str],
+    from_server: bool,
+    now: datetime,
+    *,
+    zone_given: bool = False,
 ) -> discord.Embed:
-    """The release for the viewer, then a table of local release times for a list of zones."""
+    """The release for the viewer (or in the zone they asked about, ``zone_given``), then a
+    table of local release times for a list of zones."""
+    label = "Local time" if zone_given else "For you"
     embed = discord.Embed(title=clip(f"When {film.title} comes out", 256), colour=COLOUR)
     if not film.releases:
         embed.description = "The store doesn't know when this film comes out."
         return embed
     release = film.releases[0]
-    embed.description = f"{release_line(release, viewer_zone)} {cite(film, release.sources)}"
+    embed.description = f"{release_line(release, viewer_zone, label)} {cite(film, release.sources)}"
     rows = []
     for key in table_zones:
         tz = zones.zone_from_key(key)
@@ -154,7 +178,7 @@ def release_table(
     for extra in film.releases[1:3]:
         embed.add_field(
             name="Also",
-            value=clip(release_line(extra, viewer_zone), EMBED_FIELD_LIMIT),
+            value=clip(release_line(extra, viewer_zone, label), EMBED_FIELD_LIMIT),
             inline=False,
         )
     return fit(embed)
@@ -170,8 +194,13 @@ def search_results(query: str, hits: list[SearchHit], titles: dict[str, str]) ->
     return clip("\n".join(lines), 2000)
 
 
-def fit(embed: discord.Embed) -> discord.Embed:
-    """Drop trailing fields until the embed fits Discord's 6,000-character total."""
+def fit(embed: discord.Embed, keep: tuple[str, ...] = ("Sources",)) -> discord.Embed:
+    """Drop trailing fields (``keep`` ones last) until the embed fits Discord's 6,000-character
+    total: a card without its sources would state facts with nothing to check them against."""
     while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
-        embed.remove_field(len(embed.fields) - 1)
+        droppable = [i for i, f in enumerate(embed.fields) if f.name not in keep]
+        embed.remove_field(droppable[-1] if droppable else len(embed.fields) - 1)
+    if len(embed) > EMBED_TOTAL_LIMIT and embed.description:
+        excess = len(embed) - EMBED_TOTAL_LIMIT
+        embed.description = clip(embed.description, max(1, len(embed.description) - excess))
     return embed

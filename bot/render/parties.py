@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import discord
 
@@ -11,7 +12,14 @@ from bot.domain import zones
 from bot.domain.films import Film
 from bot.domain.parties import Party
 from bot.domain.when import format_duration
-from bot.render import COLOUR, EMBED_FIELD_LIMIT, clip, mention, timestamp
+from bot.render import COLOUR, EMBED_FIELD_LIMIT, MESSAGE_LIMIT, clip, mention, timestamp
+
+LATE_NOTE = "\n-# Sent late: I couldn't send this on time (I was offline or Discord was busy)."
+NO_EVENTS_NOTICE = (
+    "\n-# I don't have the **Manage Events** permission here, so watch parties get no Discord "
+    "event. Everything else works; give me the permission to add events. (I'll say this once.)"
+)
+EVENT_FAILED_NOTICE = "\n-# I couldn't create or update the Discord event for this party."
 
 
 def _names(user_ids: list[int], limit: int = EMBED_FIELD_LIMIT) -> str:
@@ -79,7 +87,7 @@ def ping_header(party: Party, film: Film, kind: str, late: bool, now: datetime) 
     if party.voice_channel_id:
         text += f" Join <#{party.voice_channel_id}>."
     if late:
-        text += "\n-# Sent late: I was offline when this was due."
+        text += LATE_NOTE
     return text
 
 
@@ -91,7 +99,7 @@ def dm(party: Party, film: Film, kind: str, zone_key: str | None, late: bool) ->
     )
     head = "is starting now" if kind == rules.START else f"starts {timestamp(party.starts_at, 'R')}"
     text = f"The **{film.title}** watch party (#{party.id}) {head}: {local}. <#{party.channel_id}>"
-    return text + ("\n-# Sent late: I was offline when this was due." if late else "")
+    return text + (LATE_NOTE if late else "")
 
 
 def failure(party: Party, reason: str) -> str:
@@ -106,4 +114,80 @@ def line(party: Party, film_title: str, extra: str = "") -> str:
     return (
         f"**#{party.id}** {film_title}: {timestamp(party.starts_at)} ({timestamp(party.starts_at, 'R')})"
         f" · host {mention(party.host_id)}{extra}"
+    )
+
+
+def _lines_within(lines: list[str], limit: int = MESSAGE_LIMIT) -> str:
+    """Whole lines only, with "… and N more" when they don't all fit in one message."""
+    out: list[str] = []
+    size = 0
+    for shown, text in enumerate(lines):
+        more = f"… and {len(lines) - shown} more"
+        if size + len(text) + 1 + len(more) + 1 > limit and shown < len(lines) - 1:
+            out.append(more)
+            break
+        out.append(text)
+        size += len(text) + 1
+    return "\n".join(out)
+
+
+def listing(parties: list[tuple[Party, str]]) -> str:
+    """`/watchparty list`: one line per upcoming party."""
+    if not parties:
+        return "No watch parties planned. Start one with `/watchparty create`."
+    return _lines_within([line(p, clip(title, 100)) for p, title in parties])
+
+
+def my_listing(rows: list[tuple[Party, str, str]]) -> str:
+    """`/watchparty mine`: parties a member hosts or answered Going/Maybe to."""
+    if not rows:
+        return "You're not hosting or going to any upcoming watch party here."
+    return _lines_within(
+        [line(p, clip(title, 100), f" · you: {answer}") for p, title, answer in rows]
+    )
+
+
+def cancelled(party: Party) -> str:
+    return f"Cancelled watch party #{party.id}. No more reminders will be sent."
+
+
+def notify_set(by_dm: bool) -> str:
+    if by_dm:
+        return (
+            "I'll DM you watch-party reminders and start pings instead of mentioning you in the "
+            "channel. (If your DMs are closed, you'll miss them.)"
+        )
+    return "I'll mention you in the party's channel for reminders and start pings."
+
+
+def card_failed(channel_mention: str, reason: str) -> str:
+    return (
+        f"I couldn't post the announcement in {channel_mention} ({clip(reason, 100)}), "
+        "so I didn't schedule the party. Check my permissions there or pick another channel."
+    )
+
+
+def card_not_moved(channel_id: int) -> str:
+    return (
+        f"\n-# Pings will go to <#{channel_id}>, but I couldn't post the announcement there: "
+        "check my permissions."
+    )
+
+
+@dataclass(frozen=True)
+class EventOptions:
+    """Text and times for the native Discord scheduled event of a party."""
+
+    name: str
+    description: str
+    location: str
+    end: datetime
+
+
+def event_options(party: Party, film_title: str, channel_name: str | None) -> EventOptions:
+    return EventOptions(
+        name=clip(f"Watch party: {film_title}", 100),
+        description=clip(plain(party.note) or f"Watching {film_title} together.", 1000),
+        location=clip(f"#{channel_name}" if channel_name else "Discord", 100),
+        end=party.ends_at or party.starts_at + timedelta(hours=2),
     )

@@ -1,84 +1,225 @@
-"""Premiere messages: the ping grouped by local clock, DMs, confirmations."""
+"""Premiere messages: the ping grouped by local clock, DMs, confirmations, the server's list."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.domain import premieres as rules
 from bot.domain import zones
 from bot.domain.films import Film
-from bot.render import split_mentions, timestamp
+from bot.render import MESSAGE_LIMIT, clip, mention, timestamp
 
-UTC_KEY = "UTC"
+SET_ZONE_HINT = "no time zone set: `/timezone set`"
+LATE_NOTE = "\n-# Sent late: I was offline when this was due."
+#: The longest mention: "<@" + a 20-digit snowflake + ">", with the space before it.
+MENTION_ROOM = 24
+
+
+def _clock(instant: datetime, zone_key: str | None) -> str:
+    return zones.format_clock(instant, zones.zone_from_key(zone_key) if zone_key else UTC)
 
 
 def line_label(line: rules.Line, *, dm: bool = False) -> str:
-    """'3:00 AM Friday in America/New_York', 'out since 3:00 AM Friday your time (…)', UTC hint."""
-    key = line.zone_key or UTC_KEY
-    clock = zones.format_clock(line.out_at, zones.zone_from_key(key))
-    where = "your time" if dm else f"in {zones.zone_label(key)}"
+    """How one group reads its clock.
+
+    '3:00 AM Friday in America/New_York'; '7:00 AM Friday UTC (no time zone set: …)';
+    '12:00 AM Saturday in Asia/Seoul, this server's zone (…)'; held by quiet hours:
+    'Out since 3:00 AM Friday your time (America/New_York)'. In a DM: 'your time (…)'.
+    """
+    clock = _clock(line.out_at, line.zone_key)
     if line.zone_key is None:
-        where = "UTC (set your zone with `/timezone set` to see your own time)"
+        where = f"UTC ({SET_ZONE_HINT})"
     elif line.assumed_zone:
-        where = f"in {zones.zone_label(key)}, this server's zone (you have none set)"
+        where = f"in {zones.zone_label(line.zone_key)}, this server's zone ({SET_ZONE_HINT})"
+    elif dm or line.delayed:
+        where = f"your time ({zones.zone_label(line.zone_key)})"
+    else:
+        where = f"in {zones.zone_label(line.zone_key)}"
     if line.delayed:
-        return f"Out since {clock} {where} (held for your quiet hours)"
+        return f"{'out' if dm else 'Out'} since {clock} {where}"
     return f"{clock} {where}"
 
 
-def header(film: Film, kind: str, lines: tuple[rules.Line, ...], late: bool) -> str:
+def _platform(film: Film) -> str:
+    platforms = {r.platform for r in film.releases}
+    return f" on {platforms.pop()}" if len(platforms) == 1 else ""
+
+
+def header(film: Film, kind: str, lines: Sequence[rules.Line], late: bool) -> str:
     platform = _platform(film)
     if kind == rules.HEADS_UP:
         out = min(line.out_at for line in lines)
-        text = f"⏳ **{film.title}** comes out {timestamp(out, 'R')}{platform}."
-    elif all(line.delayed for line in lines):
-        text = f"🍿 **{film.title}** is out{platform}: quiet hours are over."
+        text = f"⏳ **{film.title}** comes out {timestamp(out, 'R')}{platform}. Heads-up:"
+    elif lines and all(line.delayed for line in lines):
+        text = f"🍿 **{film.title}** is out{platform}, and your quiet hours are over:"
     else:
         text = f"🍿 **{film.title}** is out now{platform}!"
-    if late:
-        text += "\n-# Sent late: I was offline when this was due."
-    return text
+    return text + (LATE_NOTE if late else "")
 
 
-def _platform(film: Film) -> str:
-    return f" on {film.releases[0].platform}" if film.releases else ""
+def pings(head: str, lines: Sequence[rules.Line]) -> list[tuple[str, tuple[int, ...]]]:
+    """The channel ping as messages: (content, the user ids it mentions)."""
+    return pack(head, [(line_label(line), line.user_ids) for line in lines])
 
 
-def pings(head: str, lines: tuple[rules.Line, ...]) -> list[tuple[str, tuple[int, ...]]]:
-    return split_mentions(head, [(line_label(line), line.user_ids) for line in lines])
+def pack(
+    head: str,
+    groups: Sequence[tuple[str, Sequence[int]]],
+    *,
+    limit: int = MESSAGE_LIMIT,
+    max_ids: int = 100,
+) -> list[tuple[str, tuple[int, ...]]]:
+    """Lay out ``head`` then a line per group ("label: @a @b"), as few messages as possible.
+
+    Each message stays within ``limit`` characters and names at most ``max_ids`` members (the
+    most ``allowed_mentions`` takes). A group that fits in one message is never split: it
+    moves to the next message whole. Only a group too big for any message is split, between
+    two mentions, and continues under "label (continued)".
+    """
+    messages: list[tuple[str, tuple[int, ...]]] = []
+    text, ids = clip(head, limit), []
+
+    def flush() -> None:
+        nonlocal text, ids
+        if text.strip():
+            messages.append((text, tuple(ids)))
+        text, ids = "", []
+
+    def add_line(line: str) -> None:
+        nonlocal text
+        text = f"{text}\n{line}" if text else line
+
+    for label, members in groups:
+        label = clip(label, limit - 2 * MENTION_ROOM - 20)
+        whole = f"{label}:" + "".join(f" {mention(uid)}" for uid in members)
+        if len(whole) <= limit and len(members) <= max_ids:
+            if text and (len(text) + 1 + len(whole) > limit or len(ids) + len(members) > max_ids):
+                flush()
+            add_line(whole)
+            ids.extend(members)
+            continue
+        if text and (len(text) + 1 + len(label) + 1 + MENTION_ROOM > limit or len(ids) >= max_ids):
+            flush()
+        add_line(f"{label}:")
+        for uid in members:
+            token = f" {mention(uid)}"
+            if len(text) + len(token) > limit or len(ids) >= max_ids:
+                flush()
+                text = f"{label} (continued):"
+            text += token
+            ids.append(uid)
+    flush()
+    return messages
 
 
-def dm(film: Film, kind: str, lines: tuple[rules.Line, ...], late: bool) -> str:
+def dm(film: Film, kind: str, lines: Sequence[rules.Line], late: bool) -> str:
+    """A DM follower's ping (one member: one line)."""
     line = lines[0]
     body = line_label(line, dm=True)
+    platform = _platform(film)
     if kind == rules.HEADS_UP:
-        text = (
-            f"⏳ **{film.title}** comes out {timestamp(line.out_at, 'R')}{_platform(film)}: {body}."
-        )
+        text = f"⏳ **{film.title}** comes out {timestamp(line.out_at, 'R')}{platform}: {body}."
+    elif line.delayed:
+        text = f"🍿 **{film.title}** is out{platform} ({body}); your quiet hours are over."
     else:
-        text = f"🍿 **{film.title}** is out{_platform(film)}: {body}."
-    return text + ("\n-# Sent late: I was offline when this was due." if late else "")
+        text = f"🍿 **{film.title}** is out now{platform}: {body}."
+    return text + (LATE_NOTE if late else "")
 
 
-def already_out(film: Film, out_at: datetime) -> str:
+def _when_local(instant: datetime, zone_key: str | None) -> str:
+    """'3:00 AM Friday, 30 May 2025 your time (America/New_York)', or the Discord timestamp."""
+    if zone_key is None:
+        return timestamp(instant)
     return (
-        f"{film.title} already came out {timestamp(out_at, 'R')} ({timestamp(out_at)}). "
-        "Watch it together instead: `/watchparty create`."
+        f"{zones.format_local(instant, zones.zone_from_key(zone_key))} your time "
+        f"({zones.zone_label(zone_key)})"
     )
 
 
-def followed(film: Film, mine: rules.Planned | None, zone_key: str | None, dm: bool) -> str:
-    where = "by DM" if dm else "in the server's premiere channel"
-    if mine is None:
+def already_out(film: Film, out_at: datetime, zone_key: str | None) -> str:
+    mine = f", {_when_local(out_at, zone_key)}" if zone_key else ""
+    return (
+        f"**{film.title}** already came out {timestamp(out_at, 'R')} ({timestamp(out_at)}{mine}), "
+        "so there's no premiere to ping. Watch it together instead: plan a watch party with "
+        "`/watchparty create`."
+    )
+
+
+def no_release_known(film: Film) -> str:
+    return (
+        f"I don't know when **{film.title}** comes out yet, so there's no premiere to follow. "
+        "Check back once its release date is announced."
+    )
+
+
+def no_release_here(film: Film) -> str:
+    return (
+        f"I only know release dates for **{film.title}** in other regions, none for your zone's. "
+        "Set your zone with `/timezone set` if it's wrong."
+    )
+
+
+def followed(film: Film, ping: rules.Planned | None, line: rules.Line | None, *, dm: bool) -> str:
+    """The ephemeral confirmation: when it's out for them, when and where they'll be pinged."""
+    if ping is None or line is None:
         return f"You're following **{film.title}**, but there's no ping left to send."
-    line = next(ln for ln in mine.lines)
-    text = f"You're following **{film.title}**. I'll ping you {where} at {timestamp(mine.due)}"
-    if zone_key:
-        tz = zones.zone_from_key(zone_key)
-        text += f": {zones.format_local(mine.due, tz)} your time ({zones.zone_label(zone_key)})"
-    text += "."
+    where = "by DM" if dm else f"in <#{ping.channel_id}>"
+    out = line.out_at
+    if line.zone_key is None:
+        when = f"{timestamp(out)} ({timestamp(out, 'R')})"
+    elif line.assumed_zone:
+        when = (
+            f"{zones.format_local(out, zones.zone_from_key(line.zone_key))} in this server's zone "
+            f"({zones.zone_label(line.zone_key)}), {timestamp(out, 'R')}"
+        )
+    else:
+        when = f"{_when_local(out, line.zone_key)}, {timestamp(out, 'R')}"
+    text = f"You're following **{film.title}**. It's out for you at {when}."
     if line.delayed:
-        text += f"\n-# It comes out during your quiet hours ({zones.format_clock(line.out_at, zones.zone_from_key(zone_key or UTC_KEY))}), so I'll wait until they end."
-    if zone_key is None:
-        text += "\n-# You have no time zone set: the ping will show UTC. Set yours with `/timezone set`."
+        text += (
+            f"\nThat's during your quiet hours, so I'll ping you {where} when they end: "
+            f"{_when_local(ping.due, line.zone_key)} ({timestamp(ping.due, 'R')})."
+        )
+    else:
+        text += f"\nI'll ping you {where} then."
+    if line.zone_key is None:
+        text += (
+            "\n-# You have no time zone set, so the ping will show the time in UTC. "
+            "Set yours with `/timezone set`."
+        )
+    elif line.assumed_zone:
+        text += (
+            "\n-# You have no time zone set, so I'm using this server's. Set yours with "
+            "`/timezone set` to be pinged at your own midnight."
+        )
     return text
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One film a server follows, for ``/premiere list``."""
+
+    title: str
+    followers: int
+    channel_id: int
+    next_ping: datetime | None
+    heads_up: str | None  # e.g. "1h", when a heads-up is set
+
+
+def server_list(items: Sequence[Listed]) -> str:
+    if not items:
+        return "This server follows no premieres yet. Try `/premiere follow`."
+    lines = ["**Premieres this server follows**"]
+    for item in items:
+        count = f"{item.followers} follower{'s' if item.followers != 1 else ''}"
+        nxt = (
+            f"next ping {timestamp(item.next_ping)} ({timestamp(item.next_ping, 'R')})"
+            if item.next_ping
+            else "no pings left"
+        )
+        extra = f" · heads-up {item.heads_up} before" if item.heads_up else ""
+        lines.append(f"• **{item.title}**: {count} · in <#{item.channel_id}> · {nxt}{extra}")
+    text = "\n".join(lines)
+    return text if len(text) <= MESSAGE_LIMIT else clip(text, MESSAGE_LIMIT)

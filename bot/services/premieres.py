@@ -1,12 +1,16 @@
 """Premiere pings: follows, settings, and the ping plan kept in step with every change.
 
 Whenever something that shapes the plan changes (a follow, a zone, quiet hours, the channel,
-the server's default zone), the plan of each affected premiere is recomputed and its pending
-outbox rows replaced in the same transaction as the change.
+the server's default zone or announce channel), the plan of each affected premiere is recomputed
+and its pending outbox rows still ahead are replaced in the same transaction as the change.
+Pings already due are the scheduler's: when it builds one, it leaves out members who stopped
+following in the meantime.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -15,7 +19,8 @@ import aiosqlite
 from bot.clock import Clock
 from bot.domain import premieres as rules
 from bot.domain.films import Film
-from bot.errors import BadOption, UserError
+from bot.domain.when import format_duration
+from bot.errors import BadOption, FilmNotFound, UserError
 from bot.render import premieres as view
 from bot.scheduler import Outgoing, Scheduler
 from bot.storage import premieres as store
@@ -23,6 +28,8 @@ from bot.storage import settings
 from bot.storage.db import Database
 from bot.storage.films import FilmStore
 from bot.storage.outbox import Delivery
+
+log = logging.getLogger(__name__)
 
 
 class AlreadyOut(UserError):
@@ -32,8 +39,12 @@ class AlreadyOut(UserError):
 @dataclass(frozen=True)
 class Followed:
     film: Film
-    first_ping: rules.Planned | None  # the member's own ping (None: nothing left to ping)
-    out_at: datetime
+    ping: rules.Planned | None  # the member's own ping (None: nothing left to ping)
+    line: rules.Line | None  # their line in it: zone shown, release time, quiet hours
+
+    @property
+    def out_at(self) -> datetime | None:
+        return self.line.out_at if self.line else None
 
 
 class Premieres:
@@ -42,15 +53,45 @@ class Premieres:
         self.films = films
         self.clock = clock
         self.scheduler = scheduler
+        self._loading: dict[str, asyncio.Future[Film]] = {}
         for kind in rules.PREMIERE_KINDS:
             scheduler.register(kind, self.build_delivery)
 
-    async def replan(self, conn: aiosqlite.Connection, premiere_id: int) -> list[rules.Planned]:
-        """Recompute one premiere's pings from the database, inside the caller's transaction."""
+    async def _film(self, film_id: str) -> Film:
+        """The film, loaded once however many pings of a fan-out ask for it at the same moment
+        (the store reads the file on a cache miss, e.g. right after a restart)."""
+        pending = self._loading.get(film_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        task = asyncio.ensure_future(self.films.get(film_id))
+        self._loading[film_id] = task
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._loading.pop(film_id, None)
+            else:
+                task.add_done_callback(lambda _: self._loading.pop(film_id, None))
+
+    # ------------------------------------------------------------------ the plan
+    async def replan(
+        self, conn: aiosqlite.Connection, premiere_id: int, *, stale: bool = False
+    ) -> list[rules.Planned]:
+        """Recompute one premiere's pings from the database, inside the caller's transaction.
+
+        Pings already due stay queued (the scheduler re-checks who still follows) unless the
+        plan is ``stale``: made from release dates that have changed since.
+        """
         premiere = await store.get_by_id(conn, premiere_id)
         if premiere is None:
             return []
-        film = await self.films.get(premiere.film_id)
+        now = self.clock.now()
+        try:
+            film = await self.films.get(premiere.film_id)
+        except FilmNotFound:  # its file was removed from the store: nothing left to ping
+            log.warning("Film %s is gone; cancelling premiere %s", premiere.film_id, premiere_id)
+            await store.replace_plan(conn, premiere_id, [], None)
+            return []
         guild = await settings.get_guild_settings(self.db, premiere.guild_id)
         channel = premiere.channel_id or guild.announce_channel_id or premiere.first_channel_id
         planned = rules.plan(
@@ -58,11 +99,31 @@ class Premieres:
             await store.followers(conn, premiere_id),
             channel_id=channel,
             default_zone=guild.zone,
-            now=self.clock.now(),
+            now=now,
             heads_up=premiere.heads_up,
         )
-        await store.replace_plan(conn, premiere_id, planned)
+        rev = rules.release_fingerprint(film)
+        await store.replace_plan(conn, premiere_id, planned, None if stale else now, rev)
         return planned
+
+    async def refresh_plans(self) -> int:
+        """Re-plan the premieres whose film's releases changed since their pings were planned
+        (the film files are re-read at start-up). Returns how many were re-planned."""
+        async with self.db.transaction() as conn:
+            stale = []
+            for premiere_id, film_id, rev in await store.planned_revisions(conn):
+                try:
+                    current = rules.release_fingerprint(await self.films.get(film_id))
+                except FilmNotFound:
+                    current = None
+                if current != rev:
+                    stale.append(premiere_id)
+            for premiere_id in stale:
+                await self.replan(conn, premiere_id, stale=True)
+        if stale:
+            log.info("Re-planned %d premieres whose release dates changed", len(stale))
+            self.scheduler.poke()
+        return len(stale)
 
     async def replan_user(self, conn: aiosqlite.Connection, user_id: int) -> None:
         for premiere_id in await store.premiere_ids_of_user(conn, user_id):
@@ -76,35 +137,33 @@ class Premieres:
         if planned:
             self.scheduler.poke(planned[0].due)
 
+    # ------------------------------------------------------------------ members
     async def follow(
         self, *, guild_id: int, user_id: int, film: Film, dm: bool, channel_id: int
     ) -> Followed:
-        now = self.clock.now()
-        zone = await settings.get_user_zone(self.db, user_id)
+        """Follow a film's premiere in a server; raises if it is out or has no known date."""
         if not film.releases:
-            raise BadOption(
-                f"The store doesn't know when {film.title} comes out, so there's nothing to follow yet."
-            )
+            raise BadOption(view.no_release_known(film))
+        zone = await settings.get_user_zone(self.db, user_id)
         default_zone = (await settings.get_guild_settings(self.db, guild_id)).zone
-        out_at = rules.next_release_instant(film, zone or default_zone)
-        if out_at is None:
-            raise BadOption(f"{film.title} has no release for your region in the store.")
-        if out_at <= now:
-            raise AlreadyOut(view.already_out(film, out_at))
+        placed = rules.place(film, zone, default_zone)
+        if placed is None:
+            raise BadOption(view.no_release_here(film))
+        now = self.clock.now()
+        if placed.out_at <= now:
+            raise AlreadyOut(view.already_out(film, placed.out_at, placed.zone_key))
         async with self.db.transaction() as conn:
             premiere = await store.ensure(conn, guild_id, film.id, channel_id)
             await store.follow(conn, premiere.id, user_id, dm, now)
             planned = await self.replan(conn, premiere.id)
         self._poke(planned)
-        mine = next(
-            (
-                p
-                for p in planned
-                if p.kind == rules.PREMIERE and any(user_id in line.user_ids for line in p.lines)
-            ),
-            None,
-        )
-        return Followed(film, mine, out_at)
+        for ping in planned:
+            if ping.kind != rules.PREMIERE:
+                continue
+            for line in ping.lines:
+                if user_id in line.user_ids:
+                    return Followed(film, ping, line)
+        return Followed(film, None, None)
 
     async def unfollow(self, *, guild_id: int, user_id: int, film: Film) -> bool:
         async with self.db.transaction() as conn:
@@ -113,20 +172,6 @@ class Premieres:
                 return False
             await self.replan(conn, premiere.id)
         return True
-
-    async def set_channel(self, *, guild_id: int, film: Film, channel_id: int) -> None:
-        async with self.db.transaction() as conn:
-            premiere = await store.ensure(conn, guild_id, film.id, channel_id)
-            await store.set_channel(conn, premiere.id, channel_id)
-            self._poke(await self.replan(conn, premiere.id))
-
-    async def set_heads_up(
-        self, *, guild_id: int, film: Film, lead: timedelta | None, channel_id: int
-    ) -> None:
-        async with self.db.transaction() as conn:
-            premiere = await store.ensure(conn, guild_id, film.id, channel_id)
-            await store.set_heads_up(conn, premiere.id, lead)
-            self._poke(await self.replan(conn, premiere.id))
 
     async def set_member_zone(self, user_id: int, key: str | None, guild_id: int | None) -> bool:
         """Set (or with None, clear) a member's zone and re-plan their premieres; False if
@@ -141,6 +186,28 @@ class Premieres:
         self.scheduler.poke()
         return changed
 
+    async def set_quiet(self, user_id: int, window: tuple[time, time] | None) -> None:
+        """Set (or with None, clear) a member's nightly quiet hours and re-plan their pings."""
+        async with self.db.transaction() as conn:
+            await store.set_quiet(conn, user_id, window)
+            await self.replan_user(conn, user_id)
+        self.scheduler.poke()
+
+    # ------------------------------------------------------------------ servers
+    async def set_channel(self, *, guild_id: int, film: Film, channel_id: int) -> None:
+        async with self.db.transaction() as conn:
+            premiere = await store.ensure(conn, guild_id, film.id, channel_id)
+            await store.set_channel(conn, premiere.id, channel_id)
+            self._poke(await self.replan(conn, premiere.id))
+
+    async def set_heads_up(
+        self, *, guild_id: int, film: Film, lead: timedelta | None, channel_id: int
+    ) -> None:
+        async with self.db.transaction() as conn:
+            premiere = await store.ensure(conn, guild_id, film.id, channel_id)
+            await store.set_heads_up(conn, premiere.id, lead)
+            self._poke(await self.replan(conn, premiere.id))
+
     async def set_guild_settings(
         self, guild_id: int, *, zone: str | None = None, announce_channel_id: int | None = None
     ) -> None:
@@ -152,28 +219,54 @@ class Premieres:
             await self.replan_guild(conn, guild_id)
         self.scheduler.poke()
 
-    async def set_quiet(self, user_id: int, window: tuple[time, time] | None) -> None:
+    async def channel_deleted(self, channel_id: int) -> None:
+        """A ping channel was deleted: its premieres fall back to the default channel."""
         async with self.db.transaction() as conn:
-            await store.set_quiet(conn, user_id, window)
-            await self.replan_user(conn, user_id)
+            for premiere_id in await store.clear_channel(conn, channel_id):
+                await self.replan(conn, premiere_id)
         self.scheduler.poke()
 
-    async def summary(self, guild_id: int) -> list[tuple[str, int, str | None]]:
-        """(film title, followers, next ping as UTC text) for each film this server follows."""
-        rows = await store.guild_summary(self.db.conn, guild_id)
-        return [((await self.films.get(p.film_id)).title, n, due) for p, n, due in rows]
+    async def forget_guild(self, guild_id: int) -> None:
+        """The bot left a server (or it was deleted): drop its premieres and pending pings."""
+        async with self.db.transaction() as conn:
+            dropped = await store.forget_guild(conn, guild_id)
+        if dropped:
+            log.info("Dropped %d premieres of server %s, which the bot left", dropped, guild_id)
 
+    async def summary(self, guild_id: int) -> list[view.Listed]:
+        """Each film this server follows: followers, where the pings go, the next ping."""
+        rows = await store.guild_summary(self.db.conn, guild_id)
+        guild = await settings.get_guild_settings(self.db, guild_id)
+        items = []
+        for premiere, count, next_due in rows:
+            film = await self.films.get(premiere.film_id)
+            channel = premiere.channel_id or guild.announce_channel_id or premiere.first_channel_id
+            lead = format_duration(premiere.heads_up) if premiere.heads_up else None
+            items.append(view.Listed(film.title, count, channel, next_due, lead))
+        return items
+
+    # ------------------------------------------------------------------ delivery
     async def build_delivery(self, delivery: Delivery, late: bool) -> list[Outgoing]:
-        """The ping for one channel (or one DM) at one instant, from the planned lines."""
+        """The ping for one channel (or one DM) at one instant, from the planned lines, minus
+        members who stopped following since it was planned."""
         channel_id, user_id, lines = rules.from_data(delivery.data)
         premiere = await store.get_by_id(self.db.conn, delivery.ref_id)
         if premiere is None:
             return []
-        film = await self.films.get(premiere.film_id)
+        planned_ids = [uid for line in lines for uid in line.user_ids]
+        following = await store.still_following(self.db.conn, premiere.id, planned_ids)
+        lines = rules.without(lines, set(planned_ids) - following)
+        if not lines:
+            return []
+        try:
+            film = await self._film(premiere.film_id)
+        except FilmNotFound:
+            log.warning("Premiere %s: film %s is gone, nothing sent", premiere.id, premiere.film_id)
+            return []
         if user_id is not None:
             return [Outgoing(view.dm(film, delivery.kind, lines, late), user_id=user_id)]
-        header = view.header(film, delivery.kind, lines, late)
+        head = view.header(film, delivery.kind, lines, late)
         return [
             Outgoing(content, channel_id=channel_id, mention_ids=ids)
-            for content, ids in view.pings(header, lines)
+            for content, ids in view.pings(head, lines)
         ]

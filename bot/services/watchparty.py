@@ -15,6 +15,7 @@ from bot.domain import parties as rules
 from bot.domain import when as parse
 from bot.domain import zones
 from bot.domain.films import Film
+from bot.domain.ics import party_ics
 from bot.domain.parties import Party
 from bot.domain.pings import group_by_zone
 from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
@@ -40,6 +41,10 @@ class Interpreted:
 
 class PartyNotFound(UserError):
     pass
+
+
+class NoZoneKnown(BadOption):
+    """A clock time was given, but neither the member nor the server has a zone."""
 
 
 class WatchParties:
@@ -92,14 +97,25 @@ class WatchParties:
                     "That premiere is more than a year ahead; schedule it closer to the date."
                 )
             return start, key or "UTC", [*notes, "Starts at the film's release."]
-        parsed = parse.parse_when(
-            text,
-            tz=zones.zone_from_key(key) if key else None,
-            tz_key=key,
-            now=now,
-            max_ahead=MAX_AHEAD,
-        )
-        return parsed.instant, parsed.zone_key, [*notes, *parsed.notes]
+        try:
+            parsed = parse.parse_when(
+                text,
+                tz=zones.zone_from_key(key) if key else None,
+                tz_key=key,
+                now=now,
+                max_ahead=MAX_AHEAD,
+            )
+        except BadOption:  # parse_when's only BadOption: a clock time and no zone to read it in
+            if key is not None:
+                raise
+            raise NoZoneKnown(
+                "I don't know which time zone that time is in. Set yours with `/timezone set` "
+                "(e.g. `Seoul`), give the `timezone` option, add a zone to the time "
+                "(`fri 8pm KST`), or ask a server manager to set a default with "
+                "`/config timezone`."
+            ) from None
+        # Whole seconds: "in 2 hours" should not carry the milliseconds of the moment it was typed.
+        return parsed.instant.replace(microsecond=0), parsed.zone_key, [*notes, *parsed.notes]
 
     async def create(
         self,
@@ -143,6 +159,53 @@ class WatchParties:
         created = await self.repo.create(party, plan, now)
         self.scheduler.poke(plan[0].due)
         return Interpreted(created, film, tuple(notes))
+
+    async def attach_card(self, party_id: int, message_id: int) -> None:
+        """Remember the announcement message, so its counts can be updated in place."""
+        await self.repo.set_message(party_id, message_id, None)
+
+    async def attach_event(self, party_id: int, event_id: int | None) -> None:
+        """Remember (or with None, forget) the native scheduled event of a party."""
+        if event_id is None:
+            await self.repo.clear_event(party_id)
+        else:
+            await self.repo.set_message(party_id, None, event_id)
+
+    async def upcoming(self, guild_id: int | None) -> list[tuple[Party, str]]:
+        """Upcoming (or running) parties in a server, with their film titles."""
+        if guild_id is None:
+            return []
+        parties = await self.repo.upcoming(guild_id, self.clock.now())
+        return [(p, await self.film_title(p.film_id)) for p in parties]
+
+    async def mine(self, guild_id: int | None, user_id: int) -> list[tuple[Party, str, str]]:
+        """(party, film title, 'host'|'going'|'maybe') for a member's upcoming parties."""
+        if guild_id is None:
+            return []
+        rows = await self.repo.mine(guild_id, user_id, self.clock.now())
+        return [(p, await self.film_title(p.film_id), answer) for p, answer in rows]
+
+    async def film_title(self, film_id: str) -> str:
+        """A film's title; the id if the film has since left the store."""
+        try:
+            return (await self.films.get(film_id)).title
+        except UserError:
+            return film_id
+
+    async def calendar(self, party: Party) -> str:
+        """The party as an iCalendar document."""
+        return party_ics(party, await self.film_title(party.film_id), now=self.clock.now())
+
+    async def announce_channel_id(self, guild_id: int) -> int | None:
+        """The server's default channel for announcements (`/config announce`), if set."""
+        return (await settings.get_guild_settings(self.db, guild_id)).announce_channel_id
+
+    async def claim_events_notice(self, guild_id: int) -> bool:
+        """True the first time only: "no Manage Events, so no Discord event" is said once."""
+        return await settings.claim_events_notice(self.db, guild_id)
+
+    async def set_dm_pings(self, user_id: int, enabled: bool) -> None:
+        await settings.set_dm_pings(self.db, user_id, enabled)
 
     async def get(self, party_id: int, guild_id: int | None) -> Party:
         party = await self.repo.get(party_id)
@@ -202,8 +265,10 @@ class WatchParties:
             self.scheduler.poke(replan[0].due)
         return Interpreted(edited, new_film, tuple(notes))
 
-    async def cancel(self, party: Party) -> None:
+    async def cancel(self, party: Party) -> Party:
+        """Cancel a party and its pending reminders (one transaction); returns it cancelled."""
         await self.repo.cancel(party.id)
+        return replace(party, cancelled=True)
 
     async def rsvp(self, party_id: int, user_id: int, status: str) -> Party:
         party = await self.repo.get(party_id)
@@ -243,6 +308,7 @@ class WatchParties:
                 Outgoing(
                     party_render.dm(party, film, delivery.kind, member_zones[user_id], late),
                     user_id=user_id,
+                    optional=True,
                 )
             )
         return messages

@@ -30,8 +30,11 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a task cancelled while BEGIN is on its way must still roll
+                # back, or the connection is left in a transaction nobody owns. (The rollback
+                # is queued behind the BEGIN on aiosqlite's thread, and is a no-op without one.)
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
             except BaseException:
                 await self.conn.rollback()

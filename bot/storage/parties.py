@@ -110,9 +110,12 @@ class PartyRepo:
         """Save edited fields; with a new plan, pending deliveries are replaced in the same transaction."""
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE parties SET channel_id = ?, voice_channel_id = ?, film_id = ?, starts_at = ?, "
+                # A new channel gets a fresh chance to report a problem to the host.
+                "UPDATE parties SET problem_reported = problem_reported * (channel_id = ?), "
+                "channel_id = ?, voice_channel_id = ?, film_id = ?, starts_at = ?, "
                 "ends_at = ?, zone = ?, note = ?, reminders = ? WHERE id = ?",
                 (
+                    party.channel_id,
                     party.channel_id,
                     party.voice_channel_id,
                     party.film_id,

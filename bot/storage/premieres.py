@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.domain.premieres import PREMIERE_KINDS, Follower, Planned, to_data
 from bot.storage import outbox
-from bot.storage.outbox import to_text
+from bot.storage.outbox import from_text, to_text
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,16 @@ async def follow(
     )
 
 
+async def follow_many(
+    conn: aiosqlite.Connection, premiere_id: int, user_ids: list[int], now: datetime
+) -> None:
+    """Add many channel followers at once (imports and load tests)."""
+    await conn.executemany(
+        "INSERT OR IGNORE INTO follows (premiere_id, user_id, dm, created_at) VALUES (?, ?, 0, ?)",
+        [(premiere_id, uid, to_text(now)) for uid in user_ids],
+    )
+
+
 async def unfollow(conn: aiosqlite.Connection, premiere_id: int, user_id: int) -> bool:
     cur = await conn.execute(
         "DELETE FROM follows WHERE premiere_id = ? AND user_id = ?", (premiere_id, user_id)
@@ -124,8 +134,8 @@ async def premiere_ids_of_guild(conn: aiosqlite.Connection, guild_id: int) -> li
 
 async def guild_summary(
     conn: aiosqlite.Connection, guild_id: int
-) -> list[tuple[Premiere, int, str | None]]:
-    """Each followed film of a server: (premiere, follower count, next pending ping time)."""
+) -> list[tuple[Premiere, int, datetime | None]]:
+    """Each film a server follows: (premiere, follower count, next pending ping)."""
     async with conn.execute(
         "SELECT p.*, (SELECT COUNT(*) FROM follows f WHERE f.premiere_id = p.id) AS n, "
         "(SELECT MIN(due_at) FROM outbox o WHERE o.ref_id = p.id AND o.kind IN (?, ?) "
@@ -134,15 +144,89 @@ async def guild_summary(
         (*PREMIERE_KINDS, guild_id),
     ) as cur:
         rows = await cur.fetchall()
-    return [(_premiere(r), r["n"], r["next_due"]) for r in rows if r["n"]]
+    return [
+        (_premiere(r), r["n"], from_text(r["next_due"]) if r["next_due"] else None)
+        for r in rows
+        if r["n"]
+    ]
+
+
+async def still_following(
+    conn: aiosqlite.Connection, premiere_id: int, user_ids: list[int]
+) -> set[int]:
+    """Which of these members follow the premiere right now."""
+    found: set[int] = set()
+    for start in range(0, len(user_ids), 500):  # stay under SQLite's variable limit
+        chunk = user_ids[start : start + 500]
+        async with conn.execute(
+            f"SELECT user_id FROM follows WHERE premiere_id = ? "
+            f"AND user_id IN ({','.join('?' * len(chunk))})",
+            (premiere_id, *chunk),
+        ) as cur:
+            found.update(r[0] for r in await cur.fetchall())
+    return found
+
+
+async def forget_guild(conn: aiosqlite.Connection, guild_id: int) -> int:
+    """Drop a server's premieres, follows and pending pings (the bot left it)."""
+    ids = await premiere_ids_of_guild(conn, guild_id)
+    for premiere_id in ids:
+        await _cancel_ahead(conn, premiere_id, None)
+    await conn.execute("DELETE FROM premieres WHERE guild_id = ?", (guild_id,))
+    return len(ids)
+
+
+async def clear_channel(conn: aiosqlite.Connection, channel_id: int) -> list[int]:
+    """Forget a deleted channel chosen with /premiere channel; the premieres it affected."""
+    async with conn.execute(
+        "UPDATE premieres SET channel_id = NULL WHERE channel_id = ? RETURNING id", (channel_id,)
+    ) as cur:
+        return [r[0] for r in await cur.fetchall()]
+
+
+async def _cancel_ahead(
+    conn: aiosqlite.Connection, premiere_id: int, after: datetime | None
+) -> None:
+    """Cancel pending pings due after ``after`` (all of them with None).
+
+    Pings already due are left to the scheduler: they may be queued behind a fan-out or waiting
+    for a retry, and it re-checks who still follows when it builds them.
+    """
+    marks = ",".join("?" * len(PREMIERE_KINDS))
+    sql = (
+        f"UPDATE outbox SET state = '{outbox.CANCELLED}' WHERE state = '{outbox.PENDING}' "
+        f"AND ref_id = ? AND kind IN ({marks})"
+    )
+    params: tuple = (premiere_id, *PREMIERE_KINDS)
+    if after is not None:
+        sql += " AND due_at > ?"
+        params += (to_text(after),)
+    await conn.execute(sql, params)
 
 
 async def replace_plan(
-    conn: aiosqlite.Connection, premiere_id: int, planned: list[Planned]
+    conn: aiosqlite.Connection,
+    premiere_id: int,
+    planned: list[Planned],
+    now: datetime | None,
+    rev: str = "",
 ) -> None:
-    """Swap the pending pings of a premiere for a freshly computed plan (same transaction)."""
-    await outbox.cancel_pending(conn, PREMIERE_KINDS, premiere_id)
-    await outbox.add_many(conn, [(p.kind, premiere_id, p.due, to_data(p)) for p in planned])
+    """Swap the pending pings due after ``now`` (all of them with None) for a freshly computed
+    plan, in the caller's transaction."""
+    await _cancel_ahead(conn, premiere_id, now)
+    await outbox.add_many(conn, [(p.kind, premiere_id, p.due, to_data(p, rev)) for p in planned])
+
+
+async def planned_revisions(conn: aiosqlite.Connection) -> list[tuple[int, str, str]]:
+    """(premiere, film, releases fingerprint) behind each premiere's pending pings."""
+    marks = ",".join("?" * len(PREMIERE_KINDS))
+    async with conn.execute(
+        "SELECT DISTINCT o.ref_id, p.film_id, json_extract(o.data, '$.rev') AS rev "
+        f"FROM outbox o JOIN premieres p ON p.id = o.ref_id "
+        f"WHERE o.state = '{outbox.PENDING}' AND o.kind IN ({marks})",
+        PREMIERE_KINDS,
+    ) as cur:
+        return [(r[0], r[1], r[2] or "") for r in await cur.fetchall()]
 
 
 async def set_quiet(

@@ -1,0 +1,1 @@
+"""Benchmarks: one command runs them all and writes bench/RESULTS.md."""

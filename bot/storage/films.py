@@ -1,0 +1,608 @@
+"""Film files -> SQLite -> the in-memory FilmStore the bot asks.
+
+The files in ``data/films`` are the truth. ``sync_films`` records in the ``films`` table which
+version of each file was validated and loaded (content hash) and the names to search it by:
+files whose path, size and mtime match are skipped without being read, changed files are
+re-validated and replaced, vanished files removed, bad files reported and never half-loaded.
+Thousands of files are parsed in a process pool. ``FilmStore`` builds the search index from the
+table and reads a film's file when asked for it (through an LRU cache).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import time as _time
+import tomllib
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from itertools import islice
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from bot.domain.films import Film, FilmIndex, FilmIndexBuilder, SearchHit, parse_film
+from bot.errors import DataError, FilmNotFound
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+POOL_THRESHOLD = 2_000  # fewer files than this are parsed in-process: a pool costs ~0.4 s to start
+CHUNK = 500
+INSERT_BATCH = 2_000
+
+
+# --- reading TOML quickly -----------------------------------------------------------------------
+
+
+class _Unsupported(Exception):
+    """Outside the fast subset (or invalid): tomllib decides."""
+
+
+def read_toml(text: str) -> dict[str, Any]:
+    """Parse TOML. Film files written in the plain subset (headers, ``key = value`` with strings
+    without escapes, integers, booleans, dates, times, one-line arrays of strings) are read ~4x
+    faster than tomllib; anything else, including every error, goes to tomllib itself."""
+    try:
+        return _read_subset(text)
+    except _Unsupported:
+        return tomllib.loads(text)
+
+
+_BARE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_DIGITS = frozenset("0123456789")
+_bare_ok: dict[str, bool] = {}
+
+
+def _bare(key: str) -> bool:
+    ok = _bare_ok.get(key)
+    if ok is None:
+        ok = bool(key) and _BARE_CHARS.issuperset(key)
+        if len(_bare_ok) < 10_000:
+            _bare_ok[key] = ok
+    return ok
+
+
+def _scalar(v: str) -> Any:
+    """A value from the subset; _Unsupported for anything else. Strings must be printable:
+    control characters are invalid TOML (and a tab in a string is left to tomllib)."""
+    if v[0] == '"':
+        end = v.find('"', 1)
+        if end < 0:
+            raise _Unsupported
+        rest = v[end + 1 :].lstrip(" \t")
+        text = v[1:end]
+        if (rest and (rest[0] != "#" or not rest.isprintable())) or not text.isprintable():
+            raise _Unsupported
+        return text
+    if v[0] == "[":
+        return _string_array(v)
+    if "#" in v:
+        if not v.isprintable():
+            raise _Unsupported
+        v = v[: v.index("#")].rstrip(" \t")
+    if v == "true" or v == "false":
+        return v == "true"
+    n = len(v)
+    try:
+        if n == 10 and v[4] == "-" and v[7] == "-" and _DIGITS.issuperset(v[:4] + v[5:7] + v[8:]):
+            return date(int(v[:4]), int(v[5:7]), int(v[8:]))
+        if n == 8 and v[2] == ":" and v[5] == ":" and _DIGITS.issuperset(v[:2] + v[3:5] + v[6:]):
+            return time(int(v[:2]), int(v[3:5]), int(v[6:]))
+    except ValueError:
+        raise _Unsupported from None
+    digits = v[1:] if v[:1] in ("+", "-") else v
+    if digits and _DIGITS.issuperset(digits) and (digits == "0" or digits[0] != "0"):
+        return int(v)
+    raise _Unsupported  # literal strings, floats, datetimes, inline tables...
+
+
+def _string_array(v: str) -> list[str]:
+    if "#" in v or v[-1] != "]":
+        raise _Unsupported
+    inner = v[1:-1].strip(" \t")
+    if not inner:
+        return []
+    parts = inner.split(",")
+    if not parts[-1].strip(" \t"):
+        parts.pop()
+    out = []
+    for part in parts:
+        part = part.strip(" \t")
+        text = part[1:-1]
+        if (
+            len(part) < 2
+            or part[0] != '"'
+            or part[-1] != '"'
+            or '"' in text
+            or not text.isprintable()
+        ):
+            raise _Unsupported
+        out.append(text)
+    return out
+
+
+_lines: dict[str, tuple[str, Any]] = {}  # "key = value" line -> (key, value): lines repeat a lot
+_headers: dict[str, tuple[bool, list[str]]] = {}
+_CACHE_LIMIT = 50_000
+
+
+def _read_subset(text: str) -> dict[str, Any]:
+    if "\\" in text:
+        raise _Unsupported  # escapes
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            raise _Unsupported
+    root: dict[str, Any] = {}
+    table = root
+    defined: set[int] = set()  # tables already opened by a [header]
+    arrays: set[int] = set()  # lists made by [[header]]
+    lines = _lines
+    for raw in text.split("\n"):
+        if not raw:
+            continue
+        hit = lines.get(raw)
+        if hit is None:
+            line = raw.strip(" \t")
+            if not line:
+                continue
+            first = line[0]
+            if first == "[":
+                inner = line[2:-2]
+                if line[1] == "[" and line[-2:] == "]]" and _bare(inner):
+                    # the common [[claims]] header, inlined: a new table in a root array
+                    array = root.get(inner)
+                    if array is None:
+                        array = root[inner] = []
+                        arrays.add(id(array))
+                    elif array.__class__ is not list or id(array) not in arrays:
+                        raise _Unsupported
+                    table = {}
+                    array.append(table)
+                else:
+                    table = _header(root, line, defined, arrays)
+                continue
+            if first == "#":
+                if not line.isprintable():
+                    raise _Unsupported
+                continue
+            key, eq, value = line.partition("=")
+            key = key.rstrip(" \t")
+            value = value.lstrip(" \t")
+            if not eq or not value or not _bare(key):
+                raise _Unsupported
+            hit = (key, _scalar(value))
+            if len(lines) < _CACHE_LIMIT:
+                lines[raw] = hit
+        key, value = hit
+        if key in table:
+            raise _Unsupported
+        table[key] = value[:] if value.__class__ is list else value
+    return root
+
+
+def _header(root: dict[str, Any], line: str, defined: set[int], arrays: set[int]) -> dict[str, Any]:
+    parsed = _headers.get(line)
+    if parsed is None:
+        parsed = _parse_header(line)
+        if len(_headers) < _CACHE_LIMIT:
+            _headers[line] = parsed
+    array, keys = parsed
+    table = root
+    for key in keys[:-1]:
+        nxt = table.get(key)
+        if nxt is None:
+            nxt = table[key] = {}
+        elif nxt.__class__ is list and id(nxt) in arrays:
+            nxt = nxt[-1]
+        elif nxt.__class__ is not dict:
+            raise _Unsupported
+        table = nxt
+    last = keys[-1]
+    existing = table.get(last)
+    if array:
+        if existing is None:
+            existing = table[last] = []
+            arrays.add(id(existing))
+        elif existing.__class__ is not list or id(existing) not in arrays:
+            raise _Unsupported
+        new: dict[str, Any] = {}
+        existing.append(new)  # an element can't be reopened: [x] on an array fails above
+        return new
+    if existing is None:
+        existing = table[last] = {}
+    elif existing.__class__ is not dict or id(existing) in defined:
+        raise _Unsupported
+    defined.add(id(existing))
+    return existing
+
+
+def _parse_header(line: str) -> tuple[bool, list[str]]:
+    if "#" in line:
+        line = line[: line.index("#")].rstrip(" \t")
+    array = line.startswith("[[")
+    if array and line.endswith("]]"):
+        inner = line[2:-2]
+    elif not array and line.endswith("]"):
+        inner = line[1:-1]
+    else:
+        raise _Unsupported
+    keys = [k.strip(" \t") for k in inner.split(".")]
+    if not all(_bare(k) for k in keys):
+        raise _Unsupported
+    return array, keys
+
+
+# --- one file: read, hash, parse, validate (runs in worker processes) --------------------------
+
+# ("ok", film_id, path, size, mtime_ns, hash, label, names_json)
+# ("same", film_id, path, size, mtime_ns, hash): content unchanged, only the stat or path moved
+# ("bad", film_id, path, size, mtime_ns, hash, (path, field, problem))
+_Result = tuple[Any, ...]
+_Job = tuple[str, int, int, str | None]  # path, size, mtime_ns, known content hash
+
+
+def _load_file(path: str, size: int, mtime_ns: int, known_hash: str | None) -> _Result:
+    film_id = os.path.basename(path)[:-5]  # the file name without ".toml"
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as problem:
+        return (
+            "bad",
+            film_id,
+            path,
+            size,
+            mtime_ns,
+            "",
+            (path, "(file)", f"cannot be read: {problem}"),
+        )
+    digest = _digest(raw)
+    if digest == known_hash:
+        return ("same", film_id, path, size, mtime_ns, digest)
+    try:
+        film = parse_film_bytes(raw, path)
+        if film.id != film_id:
+            raise DataError(
+                path,
+                "id",
+                f"'{film.id}' must match the file name '{Path(path).name}' (without .toml)",
+            )
+    except DataError as problem:
+        return (
+            "bad",
+            film_id,
+            path,
+            size,
+            mtime_ns,
+            digest,
+            (problem.path, problem.field, problem.problem),
+        )
+    names = json.dumps(film.index_rows(), ensure_ascii=False, separators=(",", ":"))
+    return ("ok", film_id, path, size, mtime_ns, digest, film.title, names)
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def parse_film_bytes(raw: bytes, path: str) -> Film:
+    """Decode, read and validate one film file's bytes; DataError names what is wrong."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        raise DataError(path, "(file)", f"is not UTF-8 text: {problem}") from None
+    try:
+        data = read_toml(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise DataError(path, "(toml)", f"is not valid TOML: {problem}") from None
+    return parse_film(data, path)
+
+
+def _load_chunk(jobs: list[_Job]) -> list[_Result]:
+    return [_load_file(*job) for job in jobs]
+
+
+# --- sync ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    """What :func:`sync_films` did. A film whose file turned bad is unloaded (in ``removed``)."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[DataError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def loaded(self) -> int:
+        return len(self.added) + len(self.updated) + self.unchanged
+
+    def summary(self) -> str:
+        return (
+            f"{self.loaded} film(s): {len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.removed)} removed, {self.unchanged} unchanged, "
+            f"{len(self.errors)} bad file(s), in {self.seconds:.2f} s"
+        )
+
+
+def _scan(directory: Path) -> dict[str, tuple[str, int, int]]:
+    """film id (file stem) -> (path, size, mtime_ns) for every *.toml file in directory."""
+    found: dict[str, tuple[str, int, int]] = {}
+    try:
+        entries = os.scandir(directory.resolve())
+    except FileNotFoundError:
+        return found
+    with entries:
+        for entry in entries:
+            name = entry.name
+            if name.endswith(".toml") and not name.startswith(".") and entry.is_file():
+                st = entry.stat()
+                found[name[:-5]] = (entry.path, st.st_size, st.st_mtime_ns)
+    return found
+
+
+async def sync_films(
+    db: Database, directory: Path | str, *, force: bool = False, workers: int | None = None
+) -> SyncReport:
+    """Mirror directory/*.toml into the films table in one transaction.
+
+    A file whose path, size and mtime match its row is trusted unchanged without being read;
+    ``force=True`` re-reads and re-hashes every file. ``workers``: parser processes (default:
+    one per core, used only for thousands of files; 0 parses in this process).
+    """
+    return await _sync(db, Path(directory), only=None, force=force, workers=workers)
+
+
+async def _sync(
+    db: Database, directory: Path, *, only: set[str] | None, force: bool, workers: int | None
+) -> SyncReport:
+    started = _time.perf_counter()
+    report = SyncReport()
+    on_disk = await asyncio.to_thread(_scan, directory)
+    if only is not None:
+        on_disk = {k: v for k, v in on_disk.items() if k in only}
+    stored = {
+        row[0]: (row[1], row[2], row[3], row[4])
+        for row in await db.fetchall("SELECT id, path, size, mtime_ns, content_hash FROM films")
+    }
+    jobs: list[_Job] = []
+    for film_id in sorted(on_disk):
+        path, size, mtime_ns = on_disk[film_id]
+        old = stored.get(film_id)
+        if old is not None and not force and old[:3] == (path, size, mtime_ns):
+            report.unchanged += 1
+        else:
+            jobs.append((path, size, mtime_ns, old[3] if old else None))
+    gone = [k for k in stored if k not in on_disk and (only is None or k in only)]
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    async with db.transaction() as conn:
+        if gone:
+            await conn.executemany("DELETE FROM films WHERE id = ?", [(k,) for k in gone])
+            report.removed.extend(gone)
+        async for results in _results(jobs, workers):
+            rows, touched, dropped = [], [], []
+            for result in results:
+                kind, film_id, path, size, mtime_ns, digest = result[:6]
+                if kind == "same":
+                    touched.append((path, size, mtime_ns, film_id))
+                    report.unchanged += 1
+                elif kind == "bad":
+                    report.errors.append(DataError(*result[6]))
+                    if film_id in stored:
+                        dropped.append((film_id,))
+                        report.removed.append(film_id)
+                else:
+                    rows.append((film_id, path, result[6], digest, size, mtime_ns, result[7], now))
+                    (report.updated if film_id in stored else report.added).append(film_id)
+            if touched:
+                await conn.executemany(
+                    "UPDATE films SET path = ?, size = ?, mtime_ns = ? WHERE id = ?", touched
+                )
+            if dropped:
+                await conn.executemany("DELETE FROM films WHERE id = ?", dropped)
+            if rows:
+                await conn.executemany(_UPSERT, rows)
+    report.seconds = _time.perf_counter() - started
+    return report
+
+
+_UPSERT = """
+INSERT INTO films (id, path, label, content_hash, size, mtime_ns, names, loaded_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    path = excluded.path, label = excluded.label, content_hash = excluded.content_hash,
+    size = excluded.size, mtime_ns = excluded.mtime_ns, names = excluded.names,
+    loaded_at = excluded.loaded_at
+"""
+
+
+async def _results(jobs: list[_Job], workers: int | None) -> AsyncIterator[list[_Result]]:
+    """Parse jobs, yielding lists of results: in-process when few, else in a spawn pool."""
+    if not jobs:
+        return
+    if len(jobs) < POOL_THRESHOLD or workers == 0:
+        for start in range(0, len(jobs), INSERT_BATCH):
+            yield _load_chunk(jobs[start : start + INSERT_BATCH])
+            await asyncio.sleep(0)
+        return
+    count = workers or os.cpu_count() or 1
+    loop = asyncio.get_running_loop()
+    chunks = iter([jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)])
+    # spawn, not fork: forking a process that runs threads (aiosqlite) can deadlock the child.
+    with ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn")) as pool:
+        # Keep every worker fed, but bound what is in flight so results never pile up.
+        pending = {loop.run_in_executor(pool, _load_chunk, c) for c in islice(chunks, 4 * count)}
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for chunk in islice(chunks, len(done)):
+                pending.add(loop.run_in_executor(pool, _load_chunk, chunk))
+            for future in done:
+                yield future.result()
+
+
+# --- command line helpers -----------------------------------------------------------------------
+
+
+def validate_dir(directory: Path | str) -> list[DataError]:
+    """Every problem in directory/*.toml (one per bad file), without touching the database."""
+    problems = []
+    for _, (path, size, mtime_ns) in sorted(_scan(Path(directory)).items()):
+        result = _load_file(path, size, mtime_ns, None)
+        if result[0] == "bad":
+            problems.append(DataError(*result[6]))
+    return problems
+
+
+async def import_film_file(
+    db: Database, src_path: Path | str, films_dir: Path | str, *, replace: bool = False
+) -> Film:
+    """Validate a film file, copy it to films_dir/<id>.toml and load it into the database.
+
+    Refuses (FileExistsError) to overwrite a different file for the same film id unless
+    ``replace``. Raises DataError for an invalid file, FileNotFoundError for a missing one.
+    """
+    film, dest = await asyncio.to_thread(_place_file, Path(src_path), Path(films_dir), replace)
+    report = await _sync(db, dest.parent, only={film.id}, force=True, workers=0)
+    if report.errors:
+        raise report.errors[0]
+    return film
+
+
+def _place_file(src: Path, films_dir: Path, replace: bool) -> tuple[Film, Path]:
+    raw = src.read_bytes()
+    film = parse_film_bytes(raw, str(src))
+    dest = films_dir / f"{film.id}.toml"
+    if dest.exists() and dest.read_bytes() != raw and not replace:
+        raise FileExistsError(
+            f"{dest} already holds a different version of '{film.id}'. "
+            "Use --replace to overwrite it."
+        )
+    films_dir.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    tmp.write_bytes(raw)
+    os.replace(tmp, dest)
+    return parse_film_bytes(raw, str(dest)), dest
+
+
+# --- the store the bot uses ---------------------------------------------------------------------
+
+
+class FilmStore:
+    """Films for the bot: names from an in-memory index, films read from their files (checked
+    against the loaded content hash) through an LRU cache."""
+
+    def __init__(self, db: Database, index: FilmIndex, cache_size: int = 1024) -> None:
+        self._db = db
+        self.index = index
+        self._cache: OrderedDict[str, Film] = OrderedDict()
+        self._cache_size = cache_size
+
+    @classmethod
+    async def open(cls, db: Database, cache_size: int = 1024) -> FilmStore:
+        """Build the index from the films table (run :func:`sync_films` first)."""
+        return cls(db, await _build_index(db), cache_size)
+
+    async def refresh(self) -> None:
+        """Rebuild the index and forget cached films: call after imports or a re-sync."""
+        self.index = await _build_index(self._db)
+        self._cache.clear()
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
+        """(label, film_id) suggestions for autocomplete, best first."""
+        return self.index.complete(text, limit)
+
+    def search(self, text: str, limit: int = 10) -> list[SearchHit]:
+        """Films matching text by title, alias, person or character, best first."""
+        return self.index.search(text, limit)
+
+    def best(self, text: str) -> str | None:
+        """The id of the film a typed title means, or None when unsure."""
+        return self.index.best(text)
+
+    async def get(self, film_id: str) -> Film:
+        """The film with this id; FilmNotFound if the store has none."""
+        film = self._cache.get(film_id)
+        if film is not None:
+            self._cache.move_to_end(film_id)
+            return film
+        row = await self._db.fetchone(
+            "SELECT path, content_hash, label FROM films WHERE id = ?", (film_id,)
+        )
+        if row is None:
+            raise FilmNotFound(
+                f"I don't know a film with the id '{film_id[:100]}'. Try `/film search`."
+            )
+        film = await asyncio.to_thread(_read_loaded, row[0], row[1], row[2])
+        self._cache[film_id] = film
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return film
+
+    async def resolve(self, text: str) -> Film:
+        """The film a member means by text (an id from autocomplete, or a typed title)."""
+        text = text.strip()
+        if self.index.has_film(text):
+            return await self.get(text)
+        film_id = self.index.best(text)
+        if film_id is not None:
+            return await self.get(film_id)
+        shown = text[:100]
+        labels = [label for label, _ in self.index.complete(text, limit=3)]
+        if not labels:
+            raise FilmNotFound(f"I don't know a film called '{shown}'. Try `/film search`.")
+        options = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+        raise FilmNotFound(
+            f"I don't know a film called '{shown}'. Did you mean {options}? Try `/film search`."
+        )
+
+
+def _read_loaded(path: str, content_hash: str, label: str) -> Film:
+    """A loaded film from its file. An edited file is read as it is now (the files are the
+    truth); a file that vanished or broke since the last sync is reported as not found."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        film = parse_film_bytes(raw, path)
+    except (OSError, DataError) as problem:
+        log.warning("Film file %s changed since it was loaded and can't be read: %s", path, problem)
+        raise FilmNotFound(
+            f"The data for '{label}' is being updated right now. "
+            "Try again after the films are reloaded."
+        ) from None
+    if _digest(raw) != content_hash:
+        log.info("Film file %s changed since it was loaded; reload the films", path)
+    return film
+
+
+async def _build_index(db: Database) -> FilmIndex:
+    """Stream the films table into a FilmIndexBuilder (in a thread, chunk by chunk, so the
+    event loop keeps running and a million names never sit in memory as rows at once)."""
+    builder = FilmIndexBuilder()
+    async with db.conn.execute("SELECT id, label, names FROM films ORDER BY id") as cursor:
+        while rows := await cursor.fetchmany(5_000):
+            await asyncio.to_thread(_add_rows, builder, rows)
+    return await asyncio.to_thread(builder.build)
+
+
+def _add_rows(builder: FilmIndexBuilder, rows: Iterable[Any]) -> None:
+    loads = json.loads
+    for film_id, label, names in rows:
+        builder.add_film(film_id, label, loads(names))

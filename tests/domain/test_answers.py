@@ -1,0 +1,221 @@
+"""Plain questions answered from the seed film's stored facts, always with sources."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot.domain.answers import answer, find_film_in_question
+from bot.domain.films import Film, FilmIndex, parse_film
+from bot.storage.films import read_toml
+
+SEED = Path(__file__).resolve().parents[2] / "data" / "films" / "lost-in-starlight.toml"
+RELEASE_UNIX = 1748588400  # 2025-05-30 00:00 America/Los_Angeles
+ARTICLE_1 = "release date and time, story, voice cast"
+ARTICLE_2 = "plot, cast and characters, direction"
+
+
+@pytest.fixture(scope="module")
+def film() -> Film:
+    return parse_film(read_toml(SEED.read_text(encoding="utf-8")), str(SEED))
+
+
+def ask(film: Film, question: str, zone: str | None = None):
+    return answer(question, film, caller_zone_key=zone)
+
+
+def test_when_is_it_out_in_seoul(film):
+    a = ask(film, "When is Lost in Starlight out in Seoul?")
+    assert a.known
+    assert "4:00 PM Friday, 30 May 2025 in Asia/Seoul" in a.text
+    assert f"<t:{RELEASE_UNIX}:F>" in a.text
+    assert "Netflix" in a.text and "worldwide" in a.text
+    assert "12:00 AM Friday, 30 May 2025 in America/Los_Angeles" in a.text
+    assert {s.key for s in a.sources} == {"release-guide", "plot-explainer"}
+    assert ARTICLE_1 in a.text  # the answer names its sources
+
+
+def test_when_is_it_out_in_new_york_time(film):
+    a = ask(film, "when is it out in New York time?")
+    assert "3:00 AM Friday, 30 May 2025 in America/New_York" in a.text
+
+
+def test_when_is_it_out_uses_the_callers_zone(film):
+    a = ask(film, "when does it come out?", zone="Europe/London")
+    assert "8:00 AM Friday, 30 May 2025 in your zone (Europe/London)" in a.text
+    assert f"<t:{RELEASE_UNIX}:F>" in a.text
+
+
+def test_when_is_it_out_without_any_zone_gives_the_release_zone_and_a_timestamp(film):
+    a = ask(film, "when is it out?")
+    assert "12:00 AM Friday, 30 May 2025 in America/Los_Angeles" in a.text
+    assert f"<t:{RELEASE_UNIX}:F> in your own time" in a.text
+
+
+def test_a_zone_it_cannot_read_is_said_and_the_callers_zone_used(film):
+    a = ask(film, "when is it out in Mars/Olympus?", zone="Asia/Seoul")
+    assert "couldn't read 'Mars/Olympus'" in a.text
+    assert "in your zone (Asia/Seoul)" in a.text
+
+
+def test_the_misspelled_title_is_not_taken_for_a_zone(film):
+    a = ask(film, "when is lost is starlight out in seoul?")
+    assert "in Asia/Seoul" in a.text and "couldn't read" not in a.text
+
+
+def test_local_midnight_release_without_a_zone(film):
+    release = dataclasses.replace(film.releases[0], model="local_midnight", time=None, zone=None)
+    local = dataclasses.replace(film, releases=(release,))
+    a = ask(local, "when is it out?")
+    assert "midnight local time on Friday, 30 May 2025, wherever you are" in a.text
+    assert "<t:" not in a.text
+    seoul = ask(local, "when is it out in Seoul?")
+    assert "12:00 AM Friday, 30 May 2025 in Asia/Seoul" in seoul.text
+
+
+def test_how_long_is_it(film):
+    a = ask(film, "How long is it?")
+    assert "1h 36m (96 minutes)" in a.text
+    assert [s.key for s in a.sources] == ["plot-explainer"]
+
+
+def test_who_directed_it(film):
+    a = ask(film, "who directed it?")
+    assert "directed by Han Ji-won" in a.text
+    assert len(a.sources) == 4
+
+
+def test_who_wrote_it_shows_the_disagreement_with_each_source(film):
+    a = ask(film, "Who wrote it?")
+    assert "disagree" in a.text
+    line_1, line_2 = [line for line in a.text.splitlines() if line.startswith("•")]
+    assert "Han Ji-won and Kang Hyun-joo" in line_1 and ARTICLE_1 in line_1
+    assert "Han Ji-won alone" in line_2 and ARTICLE_2 in line_2
+    assert {s.key for s in a.sources} == {"release-guide", "plot-explainer"}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("who voices Jay?", "Jay is voiced by Hong Kyung"),
+        ("Who plays Nan-young?", "Nan-young is voiced by Kim Tae-ri"),
+        ("who voices Na Young", "Nan-young (also spelled Na Young) is voiced by Kim Tae-ri"),
+        ("who voices nanyoung?", "Nan-young is voiced by Kim Tae-ri"),
+    ],
+)
+def test_who_voices_a_character(film, question, expected):
+    a = ask(film, question)
+    assert expected in a.text
+    assert "busan-ilbo" in {s.key for s in a.sources}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who does Kim Tae-ri voice?", "who does kim tae ri play", "what role does Kim Tae-Ri have?"],
+)
+def test_who_does_a_person_voice(film, question):
+    assert "Kim Tae-ri voices Nan-young" in ask(film, question).text
+
+
+def test_whole_cast(film):
+    a = ask(film, "who is in it?")
+    assert "Kim Tae-ri as Nan-young; Hong Kyung as Jay" in a.text
+
+
+def test_who_is_a_character_describes_them(film):
+    a = ask(film, "Who is Jay?")
+    assert "vintage audio equipment shop" in a.text and "voiced by Hong Kyung" in a.text
+
+
+def test_what_is_it_about(film):
+    a = ask(film, "What is it about?")
+    assert "fourth Mars Expedition Project" in a.text
+    assert {s.key for s in a.sources} == {"release-guide", "plot-explainer"}
+
+
+@pytest.mark.parametrize(
+    "question", ["where is it set?", "when is it set?", "Where does it take place?"]
+)
+def test_setting(film, question):
+    a = ask(film, question)
+    assert "set in a near-future Seoul, in 2050" in a.text
+
+
+def test_set_to_premiere_is_about_the_release(film):
+    assert "<t:" in ask(film, "when is it set to premiere?").text
+
+
+def test_genres(film):
+    assert "animation, romance, science fiction" in ask(film, "what genre is it?").text
+
+
+@pytest.mark.parametrize(
+    "question", ["Is it on Netflix?", "what platform is it on?", "where can I watch it?"]
+)
+def test_platform(film, question):
+    a = ask(film, question)
+    assert a.known and "Netflix (worldwide, from Friday, 30 May 2025)" in a.text
+
+
+def test_other_platform_is_not_invented(film):
+    a = ask(film, "is it on Disney+?")
+    assert not a.known
+    assert "no facts about Lost in Starlight on Disney+" in a.text and "Netflix" in a.text
+
+
+def test_titles_and_quotes(film):
+    assert "이 별에 필요한" in ask(film, "what's the Korean title?").text
+    quote = ask(film, "what did Bong Joon-ho say about it?")
+    assert "Bong Joon-ho: “visual masterpiece" in quote.text
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("who composed the music?", "Lost in Starlight's music"),
+        ("what was its budget?", "budget"),
+        ("who voices Mars?", "called 'Mars'"),
+    ],
+)
+def test_unknown_facts_are_admitted_not_invented(film, question, topic):
+    a = ask(film, question)
+    assert not a.known and a.sources == ()
+    assert a.text.startswith("I don't know that — the store has no facts about")
+    assert topic in a.text
+
+
+def test_missing_topics_say_so(film):
+    bare = dataclasses.replace(film, runtime=(), writers=(), releases=())
+    for question in ("how long is it?", "who wrote it?", "when is it out?"):
+        a = ask(bare, question)
+        assert not a.known and "I don't know that" in a.text
+
+
+def test_a_question_it_cannot_place(film):
+    a = ask(film, "does the cat survive?")
+    assert not a.known and "I can tell you" in a.text
+
+
+@pytest.fixture(scope="module")
+def index(film) -> FilmIndex:
+    rows = [(film.id, name, kind) for name, kind in film.index_rows()]
+    return FilmIndex(rows + [("it-2017", "It", "title"), ("out", "Out", "title")])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when is lost is starlight out in seoul?",
+        "who directed Lost in Starlight",
+        "how long is lost in starlite?",
+        "What is 이 별에 필요한 about?",
+    ],
+)
+def test_find_film_in_question(index, question):
+    assert find_film_in_question(question, index) == "lost-in-starlight"
+
+
+def test_question_words_are_not_taken_for_titles(index):
+    assert find_film_in_question("when is it out?", index) is None

@@ -1,0 +1,89 @@
+"""Watch-party rules: reminder plans, limits, note length, who gets pinged; pings grouping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain import parties as rules
+from bot.domain.pings import ZoneGroup, group_by_zone
+from bot.errors import BadOption, LimitReached
+
+START = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
+H, M = timedelta(hours=1), timedelta(minutes=1)
+
+
+def test_plan_is_reminders_longest_first_then_the_start() -> None:
+    planned = rules.plan(START, (10 * M, 24 * H, H), now=START - 2 * 24 * H)
+    assert [(p.kind, p.due) for p in planned] == [
+        (rules.REMINDER, START - 24 * H),
+        (rules.REMINDER, START - H),
+        (rules.REMINDER, START - 10 * M),
+        (rules.START, START),
+    ]
+    assert planned[0].data == {"lead": 86400}
+
+
+def test_reminders_already_passed_at_creation_are_skipped() -> None:
+    planned = rules.plan(START, rules.DEFAULT_REMINDERS, now=START - 30 * M)
+    assert [(p.kind, p.due) for p in planned] == [
+        (rules.REMINDER, START - 10 * M),
+        (rules.START, START),
+    ]
+    assert [p.kind for p in rules.plan(START, rules.DEFAULT_REMINDERS, now=START - M)] == [
+        rules.START
+    ]
+
+
+def test_duplicate_leads_are_planned_once() -> None:
+    assert len(rules.plan(START, (H, H), now=START - 2 * H)) == 2
+
+
+def test_no_reminders_is_just_the_start() -> None:
+    assert [p.kind for p in rules.plan(START, (), now=START - H)] == [rules.START]
+
+
+def test_limits_per_host_then_per_server() -> None:
+    rules.check_limits(rules.MAX_ACTIVE_PER_HOST - 1, rules.MAX_ACTIVE_PER_GUILD - 1)
+    with pytest.raises(LimitReached, match="You already host 3"):
+        rules.check_limits(rules.MAX_ACTIVE_PER_HOST, 0)
+    with pytest.raises(LimitReached, match="This server already has 25"):
+        rules.check_limits(0, rules.MAX_ACTIVE_PER_GUILD)
+
+
+def test_note_is_trimmed_and_capped() -> None:
+    assert rules.check_note(None) == ""
+    assert rules.check_note("  bring snacks \n") == "bring snacks"
+    assert rules.check_note("x" * rules.NOTE_MAX) == "x" * rules.NOTE_MAX
+    with pytest.raises(BadOption, match="301 characters"):
+        rules.check_note("x" * (rules.NOTE_MAX + 1))
+
+
+def test_ping_targets_going_for_start_going_and_maybe_for_reminders() -> None:
+    answers = {5: rules.GOING, 3: rules.MAYBE, 9: rules.NOT_GOING, 1: rules.GOING}
+    assert rules.ping_targets(answers, rules.START) == [1, 5]
+    assert rules.ping_targets(answers, rules.REMINDER) == [1, 3, 5]
+
+
+def test_members_are_grouped_by_zone_earliest_clock_first_no_zone_last() -> None:
+    members = {
+        1: "Asia/Seoul",
+        2: None,
+        3: "America/New_York",
+        4: "Asia/Seoul",
+        5: "Europe/London",
+    }
+    assert group_by_zone(START, members) == [
+        ZoneGroup("America/New_York", (3,)),
+        ZoneGroup("Europe/London", (5,)),
+        ZoneGroup("Asia/Seoul", (1, 4)),
+        ZoneGroup(None, (2,)),
+    ]
+
+
+def test_grouping_follows_daylight_saving_at_the_instant() -> None:
+    winter = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+    # In January London is UTC+0 and Lisbon UTC+0 too: same offset, ordered by name.
+    groups = group_by_zone(winter, {1: "Europe/Lisbon", 2: "Europe/London", 3: "Europe/Paris"})
+    assert [g.zone_key for g in groups] == ["Europe/Lisbon", "Europe/London", "Europe/Paris"]

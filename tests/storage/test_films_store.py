@@ -1,0 +1,401 @@
+"""Film files -> SQLite -> FilmStore: sync, import, lookups, and the fast TOML reader."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.errors import DataError, FilmNotFound
+from bot.storage import films as store_module
+from bot.storage.db import open_database
+from bot.storage.films import (
+    FilmStore,
+    _read_subset,
+    _Unsupported,
+    import_film_file,
+    read_toml,
+    sync_films,
+    validate_dir,
+)
+
+SEED = Path(__file__).resolve().parents[2] / "data" / "films" / "lost-in-starlight.toml"
+
+
+def small_film(film_id: str, title: str, *, minutes: int = 90, zone: str = "Asia/Seoul") -> str:
+    return f'''id = "{film_id}"
+
+[sources.cat]
+title = "Test catalogue"
+
+[[titles]]
+text = "{title}"
+kind = "english"
+sources = ["cat"]
+
+[[releases]]
+platform = "Netflix"
+regions = ["worldwide"]
+model = "global"
+date = 2025-06-01
+time = 09:00:00
+zone = "{zone}"
+sources = ["cat"]
+
+[[runtime]]
+minutes = {minutes}
+sources = ["cat"]
+
+[people.ana-moreno]
+name = "Ana Moreno"
+sources = ["cat"]
+
+[[directors]]
+people = ["ana-moreno"]
+sources = ["cat"]
+'''
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await open_database(tmp_path / "db.sqlite3")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def films_dir(tmp_path) -> Path:
+    directory = tmp_path / "films"
+    directory.mkdir()
+    shutil.copy(SEED, directory / SEED.name)
+    (directory / "silent-harbor.toml").write_text(small_film("silent-harbor", "The Silent Harbor"))
+    return directory
+
+
+def touch_later(path: Path) -> None:
+    """Move the mtime on, as an edit would (some file systems keep coarse mtimes)."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+
+async def ids(db) -> set[str]:
+    return {row[0] for row in await db.fetchall("SELECT id FROM films")}
+
+
+# --- sync ---------------------------------------------------------------------------------------
+
+
+async def test_first_sync_loads_every_file(db, films_dir):
+    report = await sync_films(db, films_dir)
+    assert report.ok, report.errors
+    assert sorted(report.added) == ["lost-in-starlight", "silent-harbor"]
+    assert await ids(db) == {"lost-in-starlight", "silent-harbor"}
+    assert "2 film(s): 2 added" in report.summary()
+
+
+async def test_resync_is_idempotent(db, films_dir):
+    await sync_films(db, films_dir)
+    before = await db.fetchall("SELECT * FROM films ORDER BY id")
+    report = await sync_films(db, films_dir)
+    assert (report.added, report.updated, report.removed, report.unchanged) == ([], [], [], 2)
+    assert [tuple(r) for r in await db.fetchall("SELECT * FROM films ORDER BY id")] == [
+        tuple(r) for r in before
+    ]
+
+
+async def test_touched_but_identical_file_is_not_reloaded(db, films_dir):
+    await sync_films(db, films_dir)
+    touch_later(films_dir / "silent-harbor.toml")
+    report = await sync_films(db, films_dir)
+    assert report.unchanged == 2 and report.updated == []
+    report = await sync_films(db, films_dir, force=True)  # re-hashes every file
+    assert report.unchanged == 2 and report.updated == []
+
+
+async def test_changed_file_is_replaced(db, films_dir):
+    await sync_films(db, films_dir)
+    path = films_dir / "silent-harbor.toml"
+    path.write_text(small_film("silent-harbor", "The Quiet Harbor", minutes=101))
+    touch_later(path)
+    report = await sync_films(db, films_dir)
+    assert report.updated == ["silent-harbor"] and report.unchanged == 1
+    store = await FilmStore.open(db)
+    film = await store.get("silent-harbor")
+    assert (film.title, film.runtime[0].minutes) == ("The Quiet Harbor", 101)
+    assert store.best("quiet harbor") == "silent-harbor"
+    assert store.best("the silent harbor") is None
+
+
+async def test_removed_file_is_removed(db, films_dir):
+    await sync_films(db, films_dir)
+    (films_dir / "silent-harbor.toml").unlink()
+    report = await sync_films(db, films_dir)
+    assert report.removed == ["silent-harbor"]
+    assert await ids(db) == {"lost-in-starlight"}
+
+
+async def test_bad_file_is_reported_and_not_loaded_while_good_files_load(db, films_dir):
+    (films_dir / "broken.toml").write_text(small_film("broken", "Broken", zone="Mars/Olympus"))
+    (films_dir / "not-toml.toml").write_text("id = \n")
+    report = await sync_films(db, films_dir)
+    assert sorted(report.added) == ["lost-in-starlight", "silent-harbor"]
+    problems = {Path(e.path).name: e for e in report.errors}
+    assert problems["broken.toml"].field == "releases[0].zone"
+    assert "Mars/Olympus" in problems["broken.toml"].problem
+    assert problems["not-toml.toml"].field == "(toml)"
+    assert await ids(db) == {"lost-in-starlight", "silent-harbor"}
+    assert "2 bad file(s)" in report.summary()
+
+
+async def test_file_that_turns_bad_is_unloaded_until_fixed(db, films_dir):
+    await sync_films(db, films_dir)
+    path = films_dir / "silent-harbor.toml"
+    good = path.read_text()
+    path.write_text(good.replace("minutes = 90", 'minutes = "ninety"'))
+    touch_later(path)
+    report = await sync_films(db, films_dir)
+    assert report.removed == ["silent-harbor"]
+    assert report.errors[0].field == "runtime[0].minutes"
+    path.write_text(good)
+    touch_later(path)
+    assert (await sync_films(db, films_dir)).added == ["silent-harbor"]
+
+
+async def test_film_id_must_match_the_file_name(db, films_dir):
+    (films_dir / "other-name.toml").write_text(small_film("some-film", "Some Film"))
+    report = await sync_films(db, films_dir)
+    assert [(Path(e.path).name, e.field) for e in report.errors] == [("other-name.toml", "id")]
+
+
+async def test_missing_directory_loads_nothing(db, tmp_path):
+    report = await sync_films(db, tmp_path / "nowhere")
+    assert report.ok and report.loaded == 0
+
+
+async def test_parallel_parsing_gives_the_same_result(db, tmp_path, monkeypatch):
+    directory = tmp_path / "many"
+    directory.mkdir()
+    for i in range(12):
+        (directory / f"film-{i}.toml").write_text(small_film(f"film-{i}", f"Film Number {i}"))
+    (directory / "bad.toml").write_text(small_film("bad", "Bad", zone="Nowhere/Place"))
+    monkeypatch.setattr(store_module, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(store_module, "CHUNK", 5)
+    report = await sync_films(db, directory, workers=1)
+    assert len(report.added) == 12
+    assert [e.field for e in report.errors] == ["releases[0].zone"]
+
+
+# --- command line helpers -----------------------------------------------------------------------
+
+
+def test_validate_dir_lists_every_problem(films_dir):
+    assert validate_dir(films_dir) == []
+    (films_dir / "broken.toml").write_text(small_film("broken", "Broken", minutes=0))
+    problems = validate_dir(films_dir)
+    assert [(Path(p.path).name, p.field) for p in problems] == [
+        ("broken.toml", "runtime[0].minutes")
+    ]
+
+
+async def test_import_copies_validates_and_loads(db, films_dir, tmp_path):
+    await sync_films(db, films_dir)
+    src = tmp_path / "download.toml"
+    src.write_text(small_film("new-film", "A New Film"))
+    film = await import_film_file(db, src, films_dir)
+    assert film.id == "new-film"
+    assert (films_dir / "new-film.toml").read_text() == src.read_text()
+    assert "new-film" in await ids(db)
+    store = await FilmStore.open(db)
+    assert store.best("a new film") == "new-film"
+
+
+async def test_import_refuses_to_overwrite_a_different_film_unless_asked(db, films_dir, tmp_path):
+    src = tmp_path / "changed.toml"
+    src.write_text(small_film("silent-harbor", "A Different Harbor"))
+    with pytest.raises(FileExistsError, match="--replace"):
+        await import_film_file(db, src, films_dir)
+    assert "The Silent Harbor" in (films_dir / "silent-harbor.toml").read_text()
+    film = await import_film_file(db, src, films_dir, replace=True)
+    assert film.title == "A Different Harbor"
+    same = await import_film_file(db, films_dir / "silent-harbor.toml", films_dir)
+    assert same.title == "A Different Harbor"  # the identical file is fine
+
+
+async def test_import_rejects_an_invalid_file_without_copying(db, films_dir, tmp_path):
+    src = tmp_path / "bad.toml"
+    src.write_text(small_film("bad-film", "Bad", zone="Atlantis"))
+    with pytest.raises(DataError) as caught:
+        await import_film_file(db, src, films_dir)
+    assert caught.value.field == "releases[0].zone"
+    assert not (films_dir / "bad-film.toml").exists()
+    with pytest.raises(FileNotFoundError):
+        await import_film_file(db, tmp_path / "missing.toml", films_dir)
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def store(db, films_dir) -> FilmStore:
+    await sync_films(db, films_dir)
+    return await FilmStore.open(db)
+
+
+async def test_store_complete_search_get(store):
+    assert store.complete("lost is starl")[0] == ("Lost in Starlight", "lost-in-starlight")
+    assert store.search("Na Young")[0].kind == "character"
+    film = await store.get("lost-in-starlight")
+    assert film.runtime[0].minutes == 96
+    assert await store.get("lost-in-starlight") is film  # cached
+    assert len(store) == 2
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "lost-in-starlight",
+        "Lost in Starlight",
+        "lost is starlight",
+        "Lost In Star",
+        "이 별에 필요한",
+    ],
+)
+async def test_resolve_ids_titles_and_typos(store, typed):
+    assert (await store.resolve(typed)).id == "lost-in-starlight"
+
+
+async def test_resolve_unknown_film_suggests(store):
+    with pytest.raises(FilmNotFound) as caught:
+        await store.resolve("The Silent Harbour Returns")
+    message = str(caught.value)
+    assert message.startswith("I don't know a film called 'The Silent Harbour Returns'.")
+    assert "Did you mean The Silent Harbor?" in message and "`/film search`" in message
+    with pytest.raises(FilmNotFound, match="Try `/film search`"):
+        await store.resolve("qqqq")
+    with pytest.raises(FilmNotFound):
+        await store.get("no-such-film")
+
+
+async def test_refresh_picks_up_imports(store, db, films_dir, tmp_path):
+    src = tmp_path / "x.toml"
+    src.write_text(small_film("brand-new", "Brand New Film"))
+    await import_film_file(db, src, films_dir)
+    assert store.best("brand new film") is None
+    await store.refresh()
+    assert store.best("brand new film") == "brand-new"
+
+
+async def test_get_reports_a_file_broken_after_loading(store, films_dir):
+    (films_dir / "silent-harbor.toml").write_text("id = ")
+    with pytest.raises(FilmNotFound, match="being updated"):
+        await store.get("silent-harbor")
+
+
+# --- the fast TOML reader -----------------------------------------------------------------------
+
+TRICKY = [
+    "a = 1\na = 2",
+    "[a]\n[a]",
+    "[a]\nb = 1\n[a.b]",
+    "[[a]]\n[a]",
+    "[a]\n[[a]]",
+    'a = ["x"]\n[[a]]',
+    "[a.b]\n[a]\nc = 1",
+    "[a]\nc = 1\n[a.b]\nd = 2",
+    "[[a]]\nx = 1\n[a.b]\ny = 2\n[[a]]\nx = 2",
+    "x = 007",
+    "x = +1",
+    "x = -0",
+    "x = 1_000",
+    "d = 2025-02-30",
+    "d = 2025-05-30",
+    "t = 24:00:00",
+    "t = 07:30:00",
+    "t = 07:30",
+    's = "tab\there"',
+    's = "a" # comment',
+    's = "a" b',
+    'a = "x"\r\nb = "y"\r\n',
+    'a = "x"\rb = 1',
+    'a = "\x01"',
+    "# comment \x7f",
+    "key with space = 1",
+    '"quoted" = 1',
+    "a.b = 1",
+    "[ a . b ]\nc = 1",
+    "[a]extra",
+    'a = ["x", "y",]',
+    "a = [,]",
+    "a = []",
+    'a = ["x" "y"]',
+    "a = true",
+    "a = True",
+    "a = ",
+    'a = "x"\n\n\n  # c\n\tb = 2',
+    '[people.x]\nname = "a"\n[[people.x.variants]]\ntext = "b"',
+    'a = "é ü 한"',
+    'a = "\u2028"',
+    "[a]\n[b]\n[a.c]",
+    "[a.b]\n[a.b.c]\n[a]\n[a.b]",
+    "a = 1\n[a.b]",
+    'x = "a"\n[x]',
+    "[x]\n[x.y]\n[x.y]",
+    "[[x.y]]\n[x]\n[x.y]",
+    "s = 'literal'",
+    's = "esc\\"aped"',
+    "n = 1.5",
+    "dt = 2025-05-30T00:00:00Z",
+    "a = { b = 1 }",
+    'a = """multi"""',
+    "[]",
+    "[[]]",
+    "[a.]",
+    'a = "x" # c \x01',
+    'a = [ "x" ] # c',
+    'a = ["x#y"]',
+    'a = "#"',
+    "= 1",
+    'a = "unterminated',
+    "[[titles]]\n[titles]",
+    "x = 1\n[[x]]",
+    'a = ["x", 1]',
+    'a = "x"\n[[b]]\nc = "d"\n[[b]]\nc = "e"',
+]
+
+
+@pytest.mark.parametrize("doc", TRICKY)
+def test_fast_reader_agrees_with_tomllib(doc):
+    try:
+        expected = tomllib.loads(doc)
+    except tomllib.TOMLDecodeError:
+        expected = None
+    try:
+        got = _read_subset(doc)
+    except _Unsupported:
+        got = None  # left to tomllib: always fine
+    else:
+        assert expected is not None, "the fast reader accepted invalid TOML"
+        assert got == expected
+    if expected is None:
+        with pytest.raises(tomllib.TOMLDecodeError):
+            read_toml(doc)
+    else:
+        assert read_toml(doc) == expected
+
+
+def test_fast_reader_reads_generated_film_files_exactly():
+    from bench.bench_films import film_toml
+
+    rng = random.Random(3)
+    for i in range(50):
+        _, text, _ = film_toml(i, rng)
+        assert _read_subset(text) == tomllib.loads(text)
+
+
+def test_seed_file_reads_the_same_either_way():
+    text = SEED.read_text(encoding="utf-8")
+    assert read_toml(text) == tomllib.loads(text)

@@ -1,0 +1,348 @@
+"""``python -m bot`` as a person runs it: a child process, its exit code and what it prints.
+
+Runs that talk to Discord talk to a FakeDiscord served by this test process: the child is
+started through ``tests/against_fake.py``, which points discord.py at the fake's URLs and then
+calls ``bot.__main__.main`` (the bot has no setting for another Discord address).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_FILMS_DIR
+from bot.sandbox import FakeDiscord
+from bot.storage.migrations import MIGRATIONS
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "cli-token-Zm9vYmFy.secret"
+BOT_VARIABLES = (
+    "DISCORD_TOKEN",
+    "DATABASE_PATH",
+    "FILMS_DIR",
+    "DEV_GUILD_ID",
+    "LOG_LEVEL",
+    "LATE_GRACE_MINUTES",
+)
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def plain_err_lines(self) -> list[str]:
+        """What the program itself printed to stderr (log records left out)."""
+        return [line for line in self.err.splitlines() if line and not LOG_LINE.match(line)]
+
+
+def child_env(tmp_path: Path, **variables: str) -> dict[str, str]:
+    """The caller's environment without the bot's variables, plus ``variables``; the project on
+    PYTHONPATH. The child runs in ``tmp_path``, so no developer's ``.env`` is read."""
+    env = {k: v for k, v in os.environ.items() if k not in BOT_VARIABLES}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.setdefault("DATABASE_PATH", str(tmp_path / "var" / "bot.sqlite3"))
+    env.update(variables)
+    return env
+
+
+def run_cli(
+    tmp_path: Path, *args: str, stdin: str = "", timeout: float = 60, **variables: str
+) -> Result:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=child_env(tmp_path, **variables),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """A fake Discord in this process (not installed here: only the child talks to it)."""
+    fake = FakeDiscord(token=TOKEN)
+    await fake.start()
+    fake.add_guild("Movie Night")
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+async def start_against_fake(
+    fake: FakeDiscord, tmp_path: Path, *args: str, **variables: str
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.against_fake",
+        fake.api_base,
+        fake.gateway_url,
+        *args,
+        cwd=tmp_path,
+        env=child_env(tmp_path, **variables),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def finish(proc: asyncio.subprocess.Process, timeout: float = 30) -> Result:  # noqa: ASYNC109
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        out, err = await proc.communicate()
+        pytest.fail(f"the bot did not exit within {timeout}s:\n{err.decode()[-3000:]}")
+    assert proc.returncode is not None
+    return Result(proc.returncode, out.decode(), err.decode())
+
+
+def no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.err and "Traceback" not in result.out, result.err
+
+
+# --- the token ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [(), ("run",)])
+def test_missing_token_is_one_clear_line_and_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = run_cli(tmp_path, *args)
+    assert result.code == 2
+    assert result.out == ""
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert "DISCORD_TOKEN" in lines[0] and ".env.example" in lines[0]
+
+
+def test_an_empty_token_in_dotenv_counts_as_missing(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=\nLOG_LEVEL=DEBUG\n")
+    result = run_cli(tmp_path)
+    assert result.code == 2 and len(result.err.splitlines()) == 1
+    assert "DISCORD_TOKEN" in result.err
+
+
+async def test_a_rejected_token_is_one_clear_line_and_exit_2(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    wrong = "not-the-right-token.abc123"
+    proc = await start_against_fake(fake, tmp_path, DISCORD_TOKEN=wrong)
+    result = await finish(proc)
+    assert result.code == 2, result.err
+    no_traceback(result)
+    assert [r.status for r in fake.requests if r.path == "/users/@me"] == [401]
+    lines = result.plain_err_lines()
+    assert len(lines) == 1, result.err
+    assert "401" in lines[0] and "DISCORD_TOKEN" in lines[0]
+    assert wrong not in result.err + result.out
+
+
+async def test_a_good_token_runs_until_interrupted_and_never_logs_the_token(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """The real command line at LOG_LEVEL=DEBUG: connects, syncs, is ready; Ctrl-C stops it
+    cleanly with exit code 0; the token appears nowhere in its output."""
+    proc = await start_against_fake(fake, tmp_path, DISCORD_TOKEN=TOKEN, LOG_LEVEL="DEBUG")
+    assert proc.stderr is not None
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while not any("Ready as" in line for line in seen):
+                line = await proc.stderr.readline()
+                assert line, "the bot exited early:\n" + "".join(seen)[-3000:]
+                seen.append(line.decode())
+    except TimeoutError:
+        proc.kill()
+        raise
+    assert {c["name"] for c in fake.commands()} >= {"film", "timezone", "config"}
+    proc.send_signal(signal.SIGINT)
+    result = await finish(proc)
+    result.err = "".join(seen) + result.err
+    assert result.code == 0, result.err[-3000:]
+    no_traceback(result)
+    assert "DEBUG" in result.err  # really at DEBUG
+    assert TOKEN not in result.err + result.out
+    assert any(r.authorized for r in fake.requests)  # it did use the token, with Discord
+
+
+# --- films validate / import ---------------------------------------------------------------------
+
+
+def test_validate_the_bundled_films(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "films", "validate")
+    assert result.code == 0, result.err
+    assert result.out.startswith("ok: 1 film file(s) in ")
+    assert str(DEFAULT_FILMS_DIR) in result.out
+
+
+def broken_copy(tmp_path: Path) -> Path:
+    """A films folder where the seed film has a runtime that is not a number."""
+    folder = tmp_path / "films"
+    folder.mkdir()
+    text = (DEFAULT_FILMS_DIR / "lost-in-starlight.toml").read_text(encoding="utf-8")
+    assert "\nminutes = 96\n" in text
+    bad = text.replace("\nminutes = 96\n", '\nminutes = "ninety-six"\n')
+    (folder / "lost-in-starlight.toml").write_text(bad, encoding="utf-8")
+    (folder / "half.toml").write_text('id = "half"\n[[titles]\n', encoding="utf-8")
+    return folder
+
+
+def test_validate_reports_the_path_and_field_of_each_broken_file(tmp_path: Path) -> None:
+    folder = broken_copy(tmp_path)
+    for args, env in [((str(folder),), {}), ((), {"FILMS_DIR": str(folder)})]:
+        result = run_cli(tmp_path, "films", "validate", *args, **env)
+        assert result.code == 1, result.err
+        no_traceback(result)
+        lines = result.err.splitlines()
+        assert len(lines) == 2, result.err
+        seed = next(line for line in lines if "lost-in-starlight.toml" in line)
+        assert str(folder / "lost-in-starlight.toml") in seed
+        assert "runtime[0].minutes" in seed and "ninety-six" in seed
+        half = next(line for line in lines if "half.toml" in line)
+        assert "not valid TOML" in half and "line 2" in half
+
+
+MY_FILM = """\
+id = "my-film"
+
+[sources.notes]
+title = "My own notes"
+
+[[titles]]
+text = "My Film"
+kind = "english"
+sources = ["notes"]
+
+[[runtime]]
+minutes = 90
+sources = ["notes"]
+"""
+
+
+def test_import_a_new_film_then_refuse_a_different_one_with_the_same_id(tmp_path: Path) -> None:
+    films = tmp_path / "films"
+    films.mkdir()
+    (films / "lost-in-starlight.toml").write_bytes(
+        (DEFAULT_FILMS_DIR / "lost-in-starlight.toml").read_bytes()
+    )
+    source = tmp_path / "incoming" / "my-film.toml"
+    source.parent.mkdir()
+    source.write_text(MY_FILM, encoding="utf-8")
+    env = {"FILMS_DIR": str(films)}
+
+    result = run_cli(tmp_path, "films", "import", str(source), **env)
+    assert result.code == 0, result.err
+    assert result.out.strip() == f"imported my-film (My Film) into {films}"
+    assert (films / "my-film.toml").read_text(encoding="utf-8") == MY_FILM
+    database = Path(child_env(tmp_path)["DATABASE_PATH"])
+    with sqlite3.connect(database) as conn:
+        rows = dict(conn.execute("SELECT id, label FROM films").fetchall())
+    assert rows["my-film"] == "My Film"
+
+    changed = source.with_name("changed.toml")
+    changed.write_text(MY_FILM.replace("minutes = 90", "minutes = 95"), encoding="utf-8")
+    result = run_cli(tmp_path, "films", "import", str(changed), **env)
+    assert result.code == 1
+    no_traceback(result)
+    assert len(result.err.splitlines()) == 1
+    assert "already holds a different version of 'my-film'" in result.err
+    assert "--replace" in result.err
+    assert "minutes = 90" in (films / "my-film.toml").read_text(encoding="utf-8")  # untouched
+
+    result = run_cli(tmp_path, "films", "import", "--replace", str(changed), **env)
+    assert result.code == 0, result.err
+    assert "minutes = 95" in (films / "my-film.toml").read_text(encoding="utf-8")
+
+
+def test_import_refuses_a_broken_file(tmp_path: Path) -> None:
+    films = tmp_path / "films"
+    films.mkdir()
+    source = tmp_path / "bad.toml"
+    source.write_text(MY_FILM.replace('kind = "english"', 'kind = "klingon"'), encoding="utf-8")
+    result = run_cli(tmp_path, "films", "import", str(source), FILMS_DIR=str(films))
+    assert result.code == 1
+    no_traceback(result)
+    assert str(source) in result.err and "titles[0].kind" in result.err
+    assert list(films.iterdir()) == []  # nothing half-imported
+
+    result = run_cli(tmp_path, "films", "import", str(tmp_path / "nope.toml"))
+    assert result.code == 1 and "nope.toml" in result.err
+    no_traceback(result)
+
+
+# --- the database --------------------------------------------------------------------------------
+
+
+def newer_database(tmp_path: Path) -> Path:
+    path = tmp_path / "from-the-future.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    return path
+
+
+async def test_a_database_newer_than_the_code_is_refused(fake: FakeDiscord, tmp_path: Path) -> None:
+    database = newer_database(tmp_path)
+    proc = await start_against_fake(
+        fake, tmp_path, DISCORD_TOKEN=TOKEN, DATABASE_PATH=str(database)
+    )
+    run = await finish(proc)
+    source = tmp_path / "my-film.toml"
+    source.write_text(MY_FILM, encoding="utf-8")
+    films = tmp_path / "films"
+    films.mkdir()
+    imp = run_cli(
+        tmp_path, "films", "import", str(source), DATABASE_PATH=str(database), FILMS_DIR=str(films)
+    )
+    for result in (run, imp):
+        assert result.code == 2, result.err
+        no_traceback(result)
+        lines = result.plain_err_lines()
+        assert len(lines) == 1, result.err
+        assert f"schema version {len(MIGRATIONS) + 1}" in lines[0]
+        assert "DATABASE_PATH" in lines[0]
+    assert fake.requests == []  # refused before talking to Discord
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) + 1
+
+
+# --- the sandbox ---------------------------------------------------------------------------------
+
+
+def test_sandbox_answers_typed_commands(tmp_path: Path) -> None:
+    result = run_cli(
+        tmp_path,
+        "sandbox",
+        stdin="/film info lost in starlight\n/film ask how long is lost in starlight?\nquit\n",
+        timeout=60,
+    )
+    assert result.code == 0, result.err
+    no_traceback(result)
+    assert "watchparty-bot sandbox" in result.out
+    assert "| **Lost in Starlight**" in result.out
+    assert "| Runtime: 1h 36m" in result.out
+    assert "Writers: ⚠️ Sources disagree" in result.out
+    assert "runs 1h 36m (96 minutes)" in result.out
+    assert not (tmp_path / "var").exists()  # the sandbox keeps its database in a temp folder
+
+
+def test_sandbox_ends_at_end_of_input(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "sandbox", stdin="/timezone set Seoul\n", timeout=60)
+    assert result.code == 0, result.err
+    assert "Your time zone is now **Asia/Seoul**" in result.out
