@@ -87,7 +87,7 @@ async def _bot_child(api_base: str, gateway: str, db_path: str) -> None:
     import discord.http
     import yarl
 
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     discord.http.Route.BASE = api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
     bot = await create_bot(_settings(Path(db_path)))

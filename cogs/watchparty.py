@@ -57,9 +57,9 @@ class RsvpButton(
         try:
             service: WatchParties = interaction.client.parties  # type: ignore[attr-defined]
             party = await service.rsvp(self.party_id, interaction.user.id, self.status)
-            film, rsvps = await service.card(party)
+            title, rsvps = await service.card(party)
             await interaction.response.edit_message(
-                embed=view.card(party, film, rsvps), view=rsvp_view(party)
+                embed=view.card(party, title, rsvps), view=rsvp_view(party)
             )
         except Exception as error:
             await interaction.client.tree.on_error(interaction, error)  # type: ignore[attr-defined,arg-type]
@@ -110,8 +110,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         return channel
 
     async def _post_card(self, channel: discord.abc.Messageable, party: Party) -> discord.Message:
-        film, rsvps = await self.service.card(party)
-        message = await channel.send(embed=view.card(party, film, rsvps), view=rsvp_view(party))
+        title, rsvps = await self.service.card(party)
+        message = await channel.send(embed=view.card(party, title, rsvps), view=rsvp_view(party))
         await self.service.attach_card(party.id, message.id)
         return message
 
@@ -119,11 +119,11 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         """Edit the announcement in place."""
         if party.message_id is None:
             return
-        film, rsvps = await self.service.card(party)
+        title, rsvps = await self.service.card(party)
         channel = self.bot.get_partial_messageable(party.channel_id)
         try:
             await channel.get_partial_message(party.message_id).edit(
-                embed=view.card(party, film, rsvps), view=rsvp_view(party)
+                embed=view.card(party, title, rsvps), view=rsvp_view(party)
             )
         except discord.HTTPException as error:
             log.warning("Could not update the card of party %s: %s", party.id, error)
@@ -270,8 +270,10 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     @app_commands.describe(id="The party number (see /watchparty list)")
     async def info(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:
         party = await self.service.get(id, interaction.guild_id)
-        film, rsvps = await self.service.card(party)
-        await interaction.response.send_message(embed=view.card(party, film, rsvps), ephemeral=True)
+        title, rsvps = await self.service.card(party)
+        await interaction.response.send_message(
+            embed=view.card(party, title, rsvps), ephemeral=True
+        )
 
     @app_commands.command(name="edit", description="Change a watch party (host or Manage Events)")
     @app_commands.describe(

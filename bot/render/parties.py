@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,7 +10,6 @@ import discord
 
 from bot.domain import parties as rules
 from bot.domain import zones
-from bot.domain.films import Film
 from bot.domain.parties import Party
 from bot.domain.when import format_duration
 from bot.render import COLOUR, EMBED_FIELD_LIMIT, MESSAGE_LIMIT, clip, mention, timestamp
@@ -34,18 +34,22 @@ def _names(user_ids: list[int], limit: int = EMBED_FIELD_LIMIT) -> str:
     return text
 
 
+_MENTION = re.compile(r"<@([!&]?\d+)>")
+
+
 def plain(note: str) -> str:
-    """User text shown as typed: mentions are escaped so they read literally."""
-    return discord.utils.escape_mentions(note)
+    """User text shown as typed: @everyone, @here, member and role mentions read literally
+    (a zero-width space breaks them) and can never ping. Channel links stay links."""
+    return _MENTION.sub("<@\u200b\\1>", discord.utils.escape_mentions(note))
 
 
-def card(party: Party, film: Film, rsvps: dict[int, str]) -> discord.Embed:
+def card(party: Party, film_title: str, rsvps: dict[int, str]) -> discord.Embed:
     """The announcement: film, start/end, host, note, who is going."""
     going = [u for u, s in rsvps.items() if s == rules.GOING]
     maybe = [u for u, s in rsvps.items() if s == rules.MAYBE]
-    title = f"🎬 Watch party: {film.title}"
+    title = f"🎬 Watch party: {film_title}"
     if party.cancelled:
-        title = f"❌ Cancelled: {film.title} watch party"
+        title = f"❌ Cancelled: {film_title} watch party"
     embed = discord.Embed(title=clip(title, 256), colour=COLOUR)
     when = f"{timestamp(party.starts_at)} ({timestamp(party.starts_at, 'R')})"
     if party.ends_at:
@@ -76,12 +80,12 @@ def interpretation(party: Party, notes: tuple[str, ...], verb: str = "Scheduled"
     return "\n".join(lines)
 
 
-def ping_header(party: Party, film: Film, kind: str, late: bool, now: datetime) -> str:
+def ping_header(party: Party, film_title: str, kind: str, late: bool) -> str:
     if kind == rules.START:
-        text = f"🎬 The **{film.title}** watch party is starting now!"
+        text = f"🎬 The **{film_title}** watch party is starting now!"
     else:
         text = (
-            f"⏰ Reminder: the **{film.title}** watch party starts {timestamp(party.starts_at, 'R')} "
+            f"⏰ Reminder: the **{film_title}** watch party starts {timestamp(party.starts_at, 'R')} "
             f"({timestamp(party.starts_at, 't')})."
         )
     if party.voice_channel_id:
@@ -91,14 +95,14 @@ def ping_header(party: Party, film: Film, kind: str, late: bool, now: datetime) 
     return text
 
 
-def dm(party: Party, film: Film, kind: str, zone_key: str | None, late: bool) -> str:
+def dm(party: Party, film_title: str, kind: str, zone_key: str | None, late: bool) -> str:
     local = (
         f"{zones.format_clock(party.starts_at, zones.zone_from_key(zone_key))} your time"
         if zone_key
         else f"{zones.format_clock(party.starts_at, zones.zone_from_key('UTC'))} UTC"
     )
     head = "is starting now" if kind == rules.START else f"starts {timestamp(party.starts_at, 'R')}"
-    text = f"The **{film.title}** watch party (#{party.id}) {head}: {local}. <#{party.channel_id}>"
+    text = f"The **{film_title}** watch party (#{party.id}) {head}: {local}. <#{party.channel_id}>"
     return text + (LATE_NOTE if late else "")
 
 

@@ -279,20 +279,20 @@ class WatchParties:
         await self.repo.set_rsvp(party_id, user_id, status, self.clock.now())
         return party
 
-    async def card(self, party: Party) -> tuple[Film, dict[int, str]]:
-        """What the announcement shows: the film and everyone's answers."""
-        return await self.films.get(party.film_id), await self.repo.rsvps(party.id)
+    async def card(self, party: Party) -> tuple[str, dict[int, str]]:
+        """What the announcement shows: the film's title and everyone's answers."""
+        return await self.film_title(party.film_id), await self.repo.rsvps(party.id)
 
     async def build_delivery(self, delivery: Delivery, late: bool) -> list[Outgoing]:
         """The reminder or start ping for a party, built from current data."""
         party = await self.repo.get(delivery.ref_id)
         if party is None or party.cancelled:
             return []
-        film = await self.films.get(party.film_id)
+        title = await self.film_title(party.film_id)  # a film gone from the store still pings
         targets = rules.ping_targets(await self.repo.rsvps(party.id), delivery.kind)
         member_zones = await settings.zones_of(self.db, targets)
         by_dm = await settings.dm_preferring(self.db, targets)
-        header = party_render.ping_header(party, film, delivery.kind, late, self.clock.now())
+        header = party_render.ping_header(party, title, delivery.kind, late)
         messages: list[Outgoing] = [
             Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
             for content, ids in render.zone_grouped_pings(
@@ -306,7 +306,7 @@ class WatchParties:
         for user_id in sorted(by_dm):
             messages.append(
                 Outgoing(
-                    party_render.dm(party, film, delivery.kind, member_zones[user_id], late),
+                    party_render.dm(party, title, delivery.kind, member_zones[user_id], late),
                     user_id=user_id,
                     optional=True,
                 )

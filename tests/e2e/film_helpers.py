@@ -37,6 +37,22 @@ def minimal_film(film_id: str, title: str, *aliases: str) -> str:
     return "\n".join(lines)
 
 
+def rolling_film(film_id: str, title: str, day: str) -> str:
+    """A film that comes out at local midnight on ``day`` in each viewer's own zone."""
+    return minimal_film(film_id, title) + "\n".join(
+        [
+            "",
+            "[[releases]]",
+            'platform = "Cinema Club"',
+            'regions = ["KR", "GB", "US"]',
+            'model = "local_midnight"',
+            f"date = {day}",
+            'sources = ["s"]',
+            "",
+        ]
+    )
+
+
 def huge_film(film_id: str = "the-everything-film") -> str:
     """A film with far more than one embed can hold: long texts, 40 sources, 60 cast members."""
     long = "A very long synopsis sentence that keeps going. " * 120  # ~5,900 characters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.e2e.film_helpers import (
     films_dir,
     huge_film,
     minimal_film,
+    rolling_film,
 )
 
 
@@ -281,6 +283,31 @@ async def test_release_table_lists_the_zones_registered_in_this_server(e2e: Harn
     assert any("America/New_York" in r and "3:00 AM Friday, 30 May 2025" in r for r in rows)
     assert any("Europe/London" in r and "8:00 AM Friday, 30 May 2025" in r for r in rows)
     assert not any("Tokyo" in r for r in rows)
+
+
+async def test_release_footer_says_when_it_is_already_out(e2e: Harness) -> None:
+    before = card(await e2e.run("Ada", "film release", {"title": SEED}))
+    assert before["footer"]["text"].startswith("Out:")
+    e2e.clock.set(datetime(2025, 6, 1, tzinfo=UTC))
+    after = card(await e2e.run("Ada", "film release", {"title": SEED}))
+    assert after["footer"]["text"].startswith("Out since:")
+
+
+async def test_a_rolling_release_is_local_midnight_in_every_zone(tmp_path: Path) -> None:
+    folder = films_dir(
+        tmp_path, ("rolling", rolling_film("rolling", "Rolling Along", "2025-06-01"))
+    )
+    async with harness(tmp_path, settings={"films_dir": folder}) as e2e:
+        await set_zone(e2e, "Ada", "Seoul")
+        await set_zone(e2e, "Bruno", "America/Los_Angeles")
+        embed = card(await e2e.run("Ada", "film release", {"title": "rolling"}))
+        assert "midnight local time on Sunday 1 June 2025, in every zone" in embed["description"]
+        assert "For you: 12:00 AM Sunday, 1 June 2025 (Asia/Seoul)" in embed["description"]
+        rows = table_rows(embed)
+        assert len(rows) == 2 and all("12:00 AM Sunday, 1 June 2025" in r for r in rows)
+        info = fields(card(await e2e.run("Bruno", "film info", {"title": "rolling"})))
+        assert "Cinema Club, KR, GB, US" in info["Release"]
+        assert "12:00 AM Sunday, 1 June 2025 (America/Los_Angeles)" in info["Release"]
 
 
 async def test_release_in_a_given_zone(e2e: Harness) -> None:

@@ -1,0 +1,75 @@
+"""Watch-party texts: lists cut between lines, pings and DMs in the member's clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.domain import parties as rules
+from bot.domain.parties import Party
+from bot.render import parties as view
+
+START = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
+
+
+def party(n: int = 1, **changes) -> Party:
+    base = dict(
+        id=n,
+        guild_id=1,
+        channel_id=2,
+        host_id=3,
+        film_id="f",
+        starts_at=START,
+        ends_at=START + timedelta(minutes=96),
+        zone_key="Asia/Seoul",
+        note="",
+        reminders=rules.DEFAULT_REMINDERS,
+    )
+    return Party(**{**base, **changes})
+
+
+def test_listing_is_cut_between_whole_lines() -> None:
+    rows = [(party(n), "A film with a rather long title " * 2) for n in range(1, 40)]
+    text = view.listing(rows)
+    assert len(text) <= 2000
+    *lines, last = text.splitlines()
+    assert all(line.startswith("**#") for line in lines)
+    assert last == f"… and {39 - len(lines)} more"
+
+
+def test_short_listing_is_whole() -> None:
+    text = view.listing([(party(1), "Dune"), (party(2), "Up")])
+    assert text.splitlines()[1].startswith("**#2** Up: <t:1748606400:F>")
+    assert view.listing([]).startswith("No watch parties planned")
+
+
+def test_ping_header_start_reminder_voice_and_late() -> None:
+    assert view.ping_header(party(), "Dune", rules.START, False) == (
+        "🎬 The **Dune** watch party is starting now!"
+    )
+    reminder = view.ping_header(party(voice_channel_id=9), "Dune", rules.REMINDER, True)
+    assert reminder.startswith("⏰ Reminder: the **Dune** watch party starts <t:1748606400:R>")
+    assert "Join <#9>." in reminder and "Sent late" in reminder
+
+
+def test_dm_in_the_members_zone_or_utc() -> None:
+    seoul = view.dm(party(), "Dune", rules.START, "Asia/Seoul", False)
+    assert "is starting now: 9:00 PM Friday your time." in seoul
+    nowhere = view.dm(party(), "Dune", rules.REMINDER, None, False)
+    assert "12:00 PM Friday UTC" in nowhere
+
+
+def test_card_escapes_the_note_and_counts_answers() -> None:
+    answers = {3: rules.GOING, 4: rules.MAYBE, 5: rules.NOT_GOING}
+    embed = view.card(party(note="@everyone <@&7> hi"), "Dune", answers).to_dict()
+    shown = {f["name"]: f["value"] for f in embed["fields"]}
+    assert shown["Going (1)"] == "<@3>" and shown["Maybe (1)"] == "<@4>"
+    assert "@everyone" not in shown["Note"] and "<@&7>" not in shown["Note"]
+    cancelled = view.card(party(cancelled=True), "Dune", {}).to_dict()
+    assert cancelled["title"] == "❌ Cancelled: Dune watch party"
+
+
+def test_event_options_fit_discords_limits() -> None:
+    options = view.event_options(party(note="x" * 2000, ends_at=None), "T" * 200, "general")
+    assert len(options.name) <= 100 and len(options.description) <= 1000
+    assert options.location == "#general"
+    assert options.end == START + timedelta(hours=2)
