@@ -37,6 +37,11 @@ measures (bench-only; the fake's code is unchanged).
 synthetic title often names several films, and those get the "did you mean" reply
 (``info_typed_not_found``), which is timed too.
 
+``targets_met`` checks the issue's targets: ``handler`` p99 of autocomplete ≤ 5 ms and of
+``info_by_id`` ≤ 10 ms, ``load_warm_s`` (the store loading at start-up) ≤ 10 s and the bot's
+RSS ≤ 300 MB. ``load_cold_s`` (a first import of every file) is reported beside it.
+``bot_full_gc_*`` are the bot's full garbage collections during the run: they make the max.
+
 Run ``python -m bench.bench_film_commands [--films N] [--samples N]``; the runner calls
 :func:`run`.
 """

@@ -57,8 +57,8 @@ _RULES = {
     "runtime": r"how long|runtime|run time|running time|length|duration|minutes|hours",
     "release": r"when|what time|release|released|releases|out|premiere|premieres|drop|drops|"
     r"launch|launches|arrive|arrives|debut|air|airs|date",
-    "platform": r"platform|service|streaming on|stream it|watch it|where to watch|where to stream|"
-    r"is it on|on netflix|available on|available in",
+    "platform": r"platform|service|streaming|streamed|stream it|watch it|where (?:can|do|to) "
+    r"(?:i |we |you )?(?:watch|stream|see)|is it on|on netflix|available on|available in",
     "genres": r"genre|genres|kind of film|kind of movie|type of film|type of movie|what sort",
     "synopsis": r"about|plot|story|synopsis|premise|summary|summarise|summarize|happens",
     "titles": r"title|titles|called|korean name|original name|name in korean",

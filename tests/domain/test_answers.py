@@ -152,7 +152,14 @@ def test_genres(film):
 
 
 @pytest.mark.parametrize(
-    "question", ["Is it on Netflix?", "what platform is it on?", "where can I watch it?"]
+    "question",
+    [
+        "Is it on Netflix?",
+        "what platform is it on?",
+        "where can I watch it?",
+        "where can I watch lost in starlight?",
+        "where is lost in starlight streaming?",
+    ],
 )
 def test_platform(film, question):
     a = ask(film, question)
