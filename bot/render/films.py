@@ -173,8 +173,9 @@ def release_table(
     label = "Local release times in this server" if from_server else "Local release times"
     embed.add_field(name=label, value=clip("\n".join(rows), EMBED_FIELD_LIMIT), inline=False)
     out = release.instant(zones.zone_from_key(viewer_zone) if viewer_zone else None)
-    state = "Out since" if out <= now else "Out"
-    embed.set_footer(text=f"{state}: see the timestamp above, shown in your own clock.")
+    embed.set_footer(
+        text="Already out." if out <= now else "Not out yet: the times above are when it comes out."
+    )
     for extra in film.releases[1:3]:
         embed.add_field(
             name="Also",
