@@ -83,26 +83,39 @@ def fmt(value) -> str:
 
 
 def write_results(results: dict[str, dict], quick: bool) -> Path:
+    """Merge these results into bench/results.json (latest run of each benchmark) and render
+    RESULTS.md from it. Quick runs go to RESULTS.quick.md only."""
+    stamp = (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
+    store = HERE / "results.json"
+    merged = {} if quick or not store.exists() else json.loads(store.read_text(encoding="utf-8"))
+    merged.update({name: {"run": stamp, **result} for name, result in results.items()})
+    if not quick:
+        store.write_text(json.dumps(merged, indent=1, default=str) + "\n", encoding="utf-8")
     lines = [
         "# Benchmark results",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {platform.machine()}"
-        + (" — **quick mode: small sizes, not a measurement**" if quick else "")
-        + ". Re-run with `python -m bench`.",
-        "",
+        "Written by `python -m bench` (each benchmark in its own process; the latest run of each"
+        " is kept in `bench/results.json`)."
+        + (" **Quick mode: small sizes, not a measurement.**" if quick else ""),
         "Medians and p99s come from one run; this machine is noisy, so compare ratios within a run.",
         "",
     ]
-    for name, result in results.items():
+    for name in BENCHES:
+        if name not in merged:
+            continue
+        result = dict(merged[name])
         lines += [
             f"## {name}",
             "",
             f"Target: {BENCHES[name][3]}",
             "",
-            "| metric | value |",
-            "| --- | --- |",
+            f"Run: {result.pop('run')}",
+            "",
         ]
+        lines += ["| metric | value |", "| --- | --- |"]
         lines += [f"| {key} | {fmt(value)} |" for key, value in result.items()]
         lines.append("")
     path = HERE / ("RESULTS.quick.md" if quick else "RESULTS.md")
@@ -128,8 +141,6 @@ def main() -> None:
         print(f"running {name} …", flush=True)
         results[name] = run_one(module, quick if args.quick else full)
         print(f"  {fmt(results[name])}", flush=True)
-    if args.names and not args.quick and (HERE / "RESULTS.md").exists():
-        print("(partial run: RESULTS.md rewritten with these benchmarks only)")
     print(f"wrote {write_results(results, args.quick)}")
 
 
