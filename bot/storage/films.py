@@ -16,16 +16,17 @@ import json
 import logging
 import os
 import time as _time
-import tomllib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+import toml_rs
 
 from bot.domain.films import Film, FilmIndex, FilmIndexBuilder, SearchHit, parse_film
 from bot.errors import DataError, FilmNotFound
@@ -38,206 +39,12 @@ CHUNK = 500
 INSERT_BATCH = 2_000
 
 
-# --- reading TOML quickly -----------------------------------------------------------------------
-
-
-class _Unsupported(Exception):
-    """Outside the fast subset (or invalid): tomllib decides."""
+# --- reading TOML -----------------------------------------------------------------------------
 
 
 def read_toml(text: str) -> dict[str, Any]:
-    """Parse TOML. Film files written in the plain subset (headers, ``key = value`` with strings
-    without escapes, integers, booleans, dates, times, one-line arrays of strings) are read ~4x
-    faster than tomllib; anything else, including every error, goes to tomllib itself."""
-    try:
-        return _read_subset(text)
-    except _Unsupported:
-        return tomllib.loads(text)
-
-
-_BARE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-_DIGITS = frozenset("0123456789")
-_bare_ok: dict[str, bool] = {}
-
-
-def _bare(key: str) -> bool:
-    ok = _bare_ok.get(key)
-    if ok is None:
-        ok = bool(key) and _BARE_CHARS.issuperset(key)
-        if len(_bare_ok) < 10_000:
-            _bare_ok[key] = ok
-    return ok
-
-
-def _scalar(v: str) -> Any:
-    """A value from the subset; _Unsupported for anything else. Strings must be printable:
-    control characters are invalid TOML (and a tab in a string is left to tomllib)."""
-    if v[0] == '"':
-        end = v.find('"', 1)
-        if end < 0:
-            raise _Unsupported
-        rest = v[end + 1 :].lstrip(" \t")
-        text = v[1:end]
-        if (rest and (rest[0] != "#" or not rest.isprintable())) or not text.isprintable():
-            raise _Unsupported
-        return text
-    if v[0] == "[":
-        return _string_array(v)
-    if "#" in v:
-        if not v.isprintable():
-            raise _Unsupported
-        v = v[: v.index("#")].rstrip(" \t")
-    if v == "true" or v == "false":
-        return v == "true"
-    n = len(v)
-    try:
-        if n == 10 and v[4] == "-" and v[7] == "-" and _DIGITS.issuperset(v[:4] + v[5:7] + v[8:]):
-            return date(int(v[:4]), int(v[5:7]), int(v[8:]))
-        if n == 8 and v[2] == ":" and v[5] == ":" and _DIGITS.issuperset(v[:2] + v[3:5] + v[6:]):
-            return time(int(v[:2]), int(v[3:5]), int(v[6:]))
-    except ValueError:
-        raise _Unsupported from None
-    digits = v[1:] if v[:1] in ("+", "-") else v
-    if digits and _DIGITS.issuperset(digits) and (digits == "0" or digits[0] != "0"):
-        return int(v)
-    raise _Unsupported  # literal strings, floats, datetimes, inline tables...
-
-
-def _string_array(v: str) -> list[str]:
-    if "#" in v or v[-1] != "]":
-        raise _Unsupported
-    inner = v[1:-1].strip(" \t")
-    if not inner:
-        return []
-    parts = inner.split(",")
-    if not parts[-1].strip(" \t"):
-        parts.pop()
-    out = []
-    for part in parts:
-        part = part.strip(" \t")
-        text = part[1:-1]
-        if (
-            len(part) < 2
-            or part[0] != '"'
-            or part[-1] != '"'
-            or '"' in text
-            or not text.isprintable()
-        ):
-            raise _Unsupported
-        out.append(text)
-    return out
-
-
-_lines: dict[str, tuple[str, Any]] = {}  # "key = value" line -> (key, value): lines repeat a lot
-_headers: dict[str, tuple[bool, list[str]]] = {}
-_CACHE_LIMIT = 50_000
-
-
-def _read_subset(text: str) -> dict[str, Any]:
-    if "\\" in text:
-        raise _Unsupported  # escapes
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-        if "\r" in text:
-            raise _Unsupported
-    root: dict[str, Any] = {}
-    table = root
-    defined: set[int] = set()  # tables already opened by a [header]
-    arrays: set[int] = set()  # lists made by [[header]]
-    lines = _lines
-    for raw in text.split("\n"):
-        if not raw:
-            continue
-        hit = lines.get(raw)
-        if hit is None:
-            line = raw.strip(" \t")
-            if not line:
-                continue
-            first = line[0]
-            if first == "[":
-                inner = line[2:-2]
-                if line[1] == "[" and line[-2:] == "]]" and _bare(inner):
-                    # the common [[claims]] header, inlined: a new table in a root array
-                    array = root.get(inner)
-                    if array is None:
-                        array = root[inner] = []
-                        arrays.add(id(array))
-                    elif array.__class__ is not list or id(array) not in arrays:
-                        raise _Unsupported
-                    table = {}
-                    array.append(table)
-                else:
-                    table = _header(root, line, defined, arrays)
-                continue
-            if first == "#":
-                if not line.isprintable():
-                    raise _Unsupported
-                continue
-            key, eq, value = line.partition("=")
-            key = key.rstrip(" \t")
-            value = value.lstrip(" \t")
-            if not eq or not value or not _bare(key):
-                raise _Unsupported
-            hit = (key, _scalar(value))
-            if len(lines) < _CACHE_LIMIT:
-                lines[raw] = hit
-        key, value = hit
-        if key in table:
-            raise _Unsupported
-        table[key] = value[:] if value.__class__ is list else value
-    return root
-
-
-def _header(root: dict[str, Any], line: str, defined: set[int], arrays: set[int]) -> dict[str, Any]:
-    parsed = _headers.get(line)
-    if parsed is None:
-        parsed = _parse_header(line)
-        if len(_headers) < _CACHE_LIMIT:
-            _headers[line] = parsed
-    array, keys = parsed
-    table = root
-    for key in keys[:-1]:
-        nxt = table.get(key)
-        if nxt is None:
-            nxt = table[key] = {}
-        elif nxt.__class__ is list and id(nxt) in arrays:
-            nxt = nxt[-1]
-        elif nxt.__class__ is not dict:
-            raise _Unsupported
-        table = nxt
-    last = keys[-1]
-    existing = table.get(last)
-    if array:
-        if existing is None:
-            existing = table[last] = []
-            arrays.add(id(existing))
-        elif existing.__class__ is not list or id(existing) not in arrays:
-            raise _Unsupported
-        new: dict[str, Any] = {}
-        existing.append(new)  # an element can't be reopened: [x] on an array fails above
-        return new
-    if existing is None:
-        existing = table[last] = {}
-    elif existing.__class__ is not dict or id(existing) in defined:
-        raise _Unsupported
-    defined.add(id(existing))
-    return existing
-
-
-def _parse_header(line: str) -> tuple[bool, list[str]]:
-    if "#" in line:
-        line = line[: line.index("#")].rstrip(" \t")
-    array = line.startswith("[[")
-    if array and line.endswith("]]"):
-        inner = line[2:-2]
-    elif not array and line.endswith("]"):
-        inner = line[1:-1]
-    else:
-        raise _Unsupported
-    keys = [k.strip(" \t") for k in inner.split(".")]
-    if not all(_bare(k) for k in keys):
-        raise _Unsupported
-    return array, keys
+    """Parse TOML 1.0 (as tomllib does) with toml-rs: compiled, ~20x faster than tomllib."""
+    return toml_rs.loads(text, toml_version="1.0.0")
 
 
 # --- one file: read, hash, parse, validate (runs in worker processes) --------------------------
@@ -246,24 +53,32 @@ def _parse_header(line: str) -> tuple[bool, list[str]]:
 # ("same", film_id, path, size, mtime_ns, hash): content unchanged, only the stat or path moved
 # ("bad", film_id, path, size, mtime_ns, hash, (path, field, problem))
 _Result = tuple[Any, ...]
-_Job = tuple[str, int, int, str | None]  # path, size, mtime_ns, known content hash
+_Job = tuple[str, str | None]  # path, known content hash
+_Read = tuple[bytes, int, int] | OSError  # content, size, mtime_ns
 
 
-def _load_file(path: str, size: int, mtime_ns: int, known_hash: str | None) -> _Result:
-    film_id = os.path.basename(path)[:-5]  # the file name without ".toml"
+def _load_chunk(jobs: list[_Job]) -> list[_Result]:
+    # Every read first, then every parse: interleaving the system calls with the parsing is ~12%
+    # slower (the CPU caches go cold).
+    reads = [_read(path) for path, _ in jobs]
+    return [_load_file(*job, read) for job, read in zip(jobs, reads, strict=True)]
+
+
+def _read(path: str) -> _Read:
+    """The file's bytes and the size and mtime it had when opened (recorded with the content)."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        with open(path, "rb", buffering=0) as f:  # unbuffered: a buffer would be copied again
+            st = os.fstat(f.fileno())
+            return f.readall(), st.st_size, st.st_mtime_ns
     except OSError as problem:
-        return (
-            "bad",
-            film_id,
-            path,
-            size,
-            mtime_ns,
-            "",
-            (path, "(file)", f"cannot be read: {problem}"),
-        )
+        return problem
+
+
+def _load_file(path: str, known_hash: str | None, read: _Read) -> _Result:
+    film_id = os.path.basename(path)[:-5]  # the file name without ".toml"
+    if isinstance(read, OSError):
+        return ("bad", film_id, path, 0, 0, "", (path, "(file)", f"cannot be read: {read}"))
+    raw, size, mtime_ns = read
     digest = _digest(raw)
     if digest == known_hash:
         return ("same", film_id, path, size, mtime_ns, digest)
@@ -285,8 +100,12 @@ def _load_file(path: str, size: int, mtime_ns: int, known_hash: str | None) -> _
             digest,
             (problem.path, problem.field, problem.problem),
         )
-    names = json.dumps(film.index_rows(), ensure_ascii=False, separators=(",", ":"))
+    names = _to_json(film.index_rows())
     return ("ok", film_id, path, size, mtime_ns, digest, film.title, names)
+
+
+# One encoder for every file: json.dumps with options makes a new one on each call.
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _digest(raw: bytes) -> str:
@@ -301,13 +120,12 @@ def parse_film_bytes(raw: bytes, path: str) -> Film:
         raise DataError(path, "(file)", f"is not UTF-8 text: {problem}") from None
     try:
         data = read_toml(text)
-    except tomllib.TOMLDecodeError as problem:
-        raise DataError(path, "(toml)", f"is not valid TOML: {problem}") from None
+    except ValueError as problem:  # toml_rs.TOMLDecodeError; a plain ValueError for 00:00:60
+        # toml-rs draws the bad line between "... at line 2, column 1" and the reason: keep those
+        lines = str(problem).splitlines() or ["?"]
+        reason = f"{lines[0]}: {lines[-1]}" if len(lines) > 1 else lines[0]
+        raise DataError(path, "(toml)", f"is not valid TOML: {reason}") from None
     return parse_film(data, path)
-
-
-def _load_chunk(jobs: list[_Job]) -> list[_Result]:
-    return [_load_file(*job) for job in jobs]
 
 
 # --- sync ---------------------------------------------------------------------------------------
@@ -340,20 +158,37 @@ class SyncReport:
         )
 
 
-def _scan(directory: Path) -> dict[str, tuple[str, int, int]]:
-    """film id (file stem) -> (path, size, mtime_ns) for every *.toml file in directory."""
-    found: dict[str, tuple[str, int, int]] = {}
+def _scan(directory: Path) -> dict[str, os.DirEntry[str]]:
+    """film id (file stem) -> entry for every *.toml file in directory."""
     try:
         entries = os.scandir(directory.resolve())
     except FileNotFoundError:
-        return found
+        return {}
     with entries:
-        for entry in entries:
-            name = entry.name
-            if name.endswith(".toml") and not name.startswith(".") and entry.is_file():
-                st = entry.stat()
-                found[name[:-5]] = (entry.path, st.st_size, st.st_mtime_ns)
-    return found
+        return {
+            entry.name[:-5]: entry
+            for entry in entries
+            if entry.name.endswith(".toml") and not entry.name.startswith(".") and entry.is_file()
+        }
+
+
+def _plan(
+    on_disk: dict[str, os.DirEntry[str]], stored: dict[str, tuple[str, int, int, str]], force: bool
+) -> tuple[list[_Job], int]:
+    """(jobs for the files that may have changed, count of unchanged files). Only files with a
+    row are stat-ed here (100,000 stats take ~0.4 s); workers stat the files they read."""
+    jobs: list[_Job] = []
+    unchanged = 0
+    for film_id in sorted(on_disk):
+        entry = on_disk[film_id]
+        old = stored.get(film_id)
+        if old is not None and not force:
+            st = entry.stat()
+            if old[:3] == (entry.path, st.st_size, st.st_mtime_ns):
+                unchanged += 1
+                continue
+        jobs.append((entry.path, old[3] if old else None))
+    return jobs, unchanged
 
 
 async def sync_films(
@@ -380,14 +215,7 @@ async def _sync(
         row[0]: (row[1], row[2], row[3], row[4])
         for row in await db.fetchall("SELECT id, path, size, mtime_ns, content_hash FROM films")
     }
-    jobs: list[_Job] = []
-    for film_id in sorted(on_disk):
-        path, size, mtime_ns = on_disk[film_id]
-        old = stored.get(film_id)
-        if old is not None and not force and old[:3] == (path, size, mtime_ns):
-            report.unchanged += 1
-        else:
-            jobs.append((path, size, mtime_ns, old[3] if old else None))
+    jobs, report.unchanged = await asyncio.to_thread(_plan, on_disk, stored, force)
     gone = [k for k in stored if k not in on_disk and (only is None or k in only)]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     async with db.transaction() as conn:
@@ -461,8 +289,8 @@ async def _results(jobs: list[_Job], workers: int | None) -> AsyncIterator[list[
 def validate_dir(directory: Path | str) -> list[DataError]:
     """Every problem in directory/*.toml (one per bad file), without touching the database."""
     problems = []
-    for _, (path, size, mtime_ns) in sorted(_scan(Path(directory)).items()):
-        result = _load_file(path, size, mtime_ns, None)
+    for _, entry in sorted(_scan(Path(directory)).items()):
+        result = _load_file(entry.path, None, _read(entry.path))
         if result[0] == "bad":
             problems.append(DataError(*result[6]))
     return problems

@@ -216,6 +216,20 @@ def test_normalisation_strips_accents_and_apostrophes_keeps_hangul():
     assert normalize("Han Ji-Won") == "han ji won"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("O'Brien's `Night`", "obriens night"),
+        ("O’Brien’s ‘Night’", "obriens night"),
+        ("  A.B.C -- x_y\t(2019)!  ", "a b c x y 2019"),
+        ("  A.B.C — x_y\t(2019)!  ", "a b c x y 2019"),
+    ],
+)
+def test_ascii_and_other_text_normalise_alike(text, expected):
+    """ASCII text takes a faster path than the rest; both must give the same answers."""
+    assert normalize(text) == expected
+
+
 # --- search -------------------------------------------------------------------------------------
 
 
@@ -328,3 +342,10 @@ def test_best_refuses_a_title_two_films_share():
     index = FilmIndex([("a-1", "Twins", "title"), ("a-2", "Twins", "title")])
     assert index.best("twins") is None
     assert {film for _, film in index.complete("twins")} == {"a-1", "a-2"}
+
+
+def test_a_name_is_listed_once_per_trigram_even_when_two_words_have_it():
+    index = FilmIndex([("a", "Harbor Arbor", "title"), ("b", "Arbor", "title")])
+    harbor_arbor, arbor = index._titles.exact("harborarbor"), index._titles.exact("arbor")
+    assert list(index._titles.postings["arb"]) == sorted([harbor_arbor, arbor])
+    assert index.search("harbr arbor")[0].film_id == "a"

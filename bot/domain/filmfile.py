@@ -1,0 +1,528 @@
+"""Reading a film document (parsed TOML) into a Film, validating every field on the way.
+
+Pure: no discord, no SQL, no file access. A film file (``data/films/<id>.toml``) looks like::
+
+    id = "lost-in-starlight"                     # slug; the file name must be <id>.toml
+    [sources.<key>]                              # every source once: title (required),
+    title = "..."                                # publisher, url, date (YYYY-MM-DD), ref, note
+    [[titles]]                                   # text, kind, lang?, sources
+    kind = "english"                             # original|english|korean|romanized|
+                                                 # translation|alias|misspelling
+    [people.<key>] / [characters.<key>]          # name, sources, variants = [{text, kind,
+                                                 # sources}], kind: spelling|misspelling|
+                                                 # native|alias; characters: descriptions
+    [[synopsis]] text   [[runtime]] minutes      # facts are lists of claims, each with
+    [[directors]] / [[writers]] people = [keys]  # its own sources: when sources disagree
+    [[cast]] person, character?, role            # there is one claim per version
+    [[releases]] platform, regions, model = "global" (date, time, zone) or
+                 "local_midnight" (date: 00:00 in each viewer's own zone)
+    [[genres]] name   [[setting]] aspect = place|time, value
+    [[facts]] text    [[quotes]] text, by, context?
+
+Every claim has ``sources = ["<key>", ...]`` naming declared sources, and may have a ``note``.
+Dates may be TOML dates or "YYYY-MM-DD" text; times TOML local times or "HH:MM[:SS]" text.
+Unknown keys are errors (a typo must not silently drop a fact).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.filmmodel import (
+    CAST_ROLES,
+    RELEASE_MODELS,
+    SETTING_ASPECTS,
+    TITLE_KINDS,
+    VARIANT_KINDS,
+    CastCredit,
+    Character,
+    CreditClaim,
+    Film,
+    GenreClaim,
+    Name,
+    Person,
+    Quote,
+    Release,
+    RuntimeClaim,
+    SettingClaim,
+    Source,
+    TextClaim,
+)
+from bot.errors import DataError
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_good_slugs: set[str] = set()  # slugs already checked: people keys repeat across films
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME_TEXT = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+
+T = TypeVar("T")
+
+
+# Allowed and required keys per table. Checked with set operations first: the common, valid case
+# costs a few C calls; only a flawed table pays for the precise error message.
+@dataclass(frozen=True)
+class _Spec:
+    allowed: frozenset[str]
+    required: frozenset[str]
+
+
+def _spec(allowed: str, required: str) -> _Spec:
+    return _Spec(frozenset(allowed.split()), frozenset(required.split()))
+
+
+_TOP = _spec(
+    "id sources titles synopsis releases runtime people characters directors writers "
+    "cast genres setting facts quotes",
+    "id sources titles",
+)
+_SOURCE = _spec("title publisher url date ref note", "title")
+_TITLE = _spec("text kind sources lang", "text kind sources")
+_VARIANT = _spec("text kind sources", "text kind sources")
+_PERSON = _spec("name sources variants", "name sources")
+_CHARACTER = _spec("name sources variants descriptions", "name sources")
+_TEXT = _spec("text sources note", "text sources")
+_RUNTIME = _spec("minutes sources note", "minutes sources")
+_CREDIT = _spec("people sources note", "people sources")
+_CAST = _spec("person character role sources note", "person sources")
+_RELEASE = _spec(
+    "platform regions model date time zone sources note", "platform regions model date sources"
+)
+_GENRE = _spec("name sources", "name sources")
+_SETTING = _spec("aspect value sources", "aspect value sources")
+_QUOTE = _spec("text by context sources", "text by sources")
+
+
+def _clean(value: Any) -> bool:
+    """Non-empty text without surrounding whitespace: the common case, accepted as is."""
+    return (
+        value.__class__ is str
+        and value != ""
+        and not value[0].isspace()
+        and not value[-1].isspace()
+    )
+
+
+class _Reader:
+    """Reads one film document, raising DataError(path, dotted.field, problem) on the first flaw."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.source_keys: frozenset[str] = frozenset()
+
+    def fail(self, where: str, problem: str) -> DataError:
+        return DataError(self.path, where, problem)
+
+    def table(self, data: Any, where: str, spec: _Spec) -> dict[str, Any]:
+        allowed, required = spec.allowed, spec.required
+        if data.__class__ is dict and allowed.issuperset(data) and data.keys() >= required:
+            return data
+        if not isinstance(data, dict):
+            raise self.fail(where, f"must be a table, not {_type_name(data)}")
+        for key in data:
+            if key not in allowed:
+                raise self.fail(
+                    _join(where, key), f"unknown key; expected one of: {', '.join(sorted(allowed))}"
+                )
+        for key in sorted(required):
+            if key not in data:
+                raise self.fail(_join(where, key), "is required")
+        return data
+
+    def text(self, data: dict[str, Any], key: str, where: str) -> str:
+        value = data.get(key)
+        if value.__class__ is str and value and not value[0].isspace() and not value[-1].isspace():
+            return value
+        if value is None:
+            raise self.fail(_join(where, key), "is required")
+        return self._text_slow(value, _join(where, key))
+
+    def opt_text(self, data: dict[str, Any], key: str, where: str) -> str | None:
+        value = data.get(key)
+        if value is None or (
+            value.__class__ is str and value and not value[0].isspace() and not value[-1].isspace()
+        ):
+            return value
+        return self._text_slow(value, _join(where, key))
+
+    def _text_slow(self, value: Any, at: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(at, f"must be text, not {_type_name(value)}")
+        if not value.strip():
+            raise self.fail(at, "must not be empty")
+        return value.strip()
+
+    def choice(
+        self,
+        data: dict[str, Any],
+        key: str,
+        where: str,
+        choices: tuple[str, ...],
+        default: str | None = None,
+    ) -> str:
+        value = data.get(key, default)
+        if value in choices:
+            return value
+        value = self.text(data, key, where)
+        raise self.fail(_join(where, key), f"'{value}' is not one of: {', '.join(choices)}")
+
+    def slug(self, value: Any, at: str) -> str:
+        if value.__class__ is str and value in _good_slugs:
+            return value
+        if value.__class__ is not str or not _SLUG.fullmatch(value):
+            raise self.fail(
+                at,
+                f"{value!r} must be a slug like 'lost-in-starlight' "
+                "(lowercase letters, digits, single hyphens)",
+            )
+        if len(_good_slugs) < 50_000:
+            _good_slugs.add(value)
+        return value
+
+    def sources(self, data: dict[str, Any], where: str) -> tuple[str, ...]:
+        value = data.get("sources")
+        try:
+            if value.__class__ is list and value and self.source_keys.issuperset(value):
+                return tuple(value)
+        except TypeError:
+            pass  # an unhashable item: reported below
+        keys = self.text_list(data, "sources", where)
+        for i, key in enumerate(keys):
+            if key not in self.source_keys:
+                known = ", ".join(sorted(self.source_keys)) or "none declared"
+                raise self.fail(
+                    f"{_join(where, 'sources')}[{i}]", f"unknown source '{key}' (known: {known})"
+                )
+        return keys
+
+    def text_list(self, data: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+        value = data.get(key)
+        at = _join(where, key)
+        if value is None:
+            raise self.fail(at, "is required")
+        if not isinstance(value, list):
+            raise self.fail(at, f"must be a list of text, not {_type_name(value)}")
+        if not value:
+            raise self.fail(at, "must not be empty")
+        return tuple(
+            v if _clean(v) else self._text_slow(v, f"{at}[{i}]") for i, v in enumerate(value)
+        )
+
+    def tables(self, data: dict[str, Any], key: str) -> list[Any]:
+        """An optional array of tables ([[key]])."""
+        value = data.get(key)
+        if value is None:
+            return []
+        if value.__class__ is not list:
+            raise self.fail(key, f"must be a list of tables ([[{key}]]), not {_type_name(value)}")
+        return value
+
+    def date(self, data: dict[str, Any], key: str, where: str) -> date | None:
+        value = data.get(key)
+        if value is None or value.__class__ is date:
+            return value
+        if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        if isinstance(value, datetime):
+            raise self.fail(_join(where, key), "must be a date without a time, like 2025-05-30")
+        raise self.fail(_join(where, key), f"{value!r} is not a valid date like 2025-05-30")
+
+    def time(self, data: dict[str, Any], key: str, where: str) -> time:
+        value = data.get(key)
+        at = _join(where, key)
+        if value.__class__ is time and value.tzinfo is None:
+            return value
+        if value is None:
+            raise self.fail(at, "is required")
+        if isinstance(value, time):
+            raise self.fail(at, "must be a local time; put the zone in 'zone'")
+        if isinstance(value, str) and (m := _TIME_TEXT.fullmatch(value.strip())):
+            try:
+                return time(int(m[1]), int(m[2]), int(m[3] or 0))
+            except ValueError:
+                pass
+        raise self.fail(at, f"{value!r} is not a valid time like 00:00")
+
+    def zone(self, data: dict[str, Any], key: str, where: str) -> str:
+        name = self.text(data, key, where)
+        if not _known_zone(name):
+            raise self.fail(
+                _join(where, key), f"'{name}' is not an IANA time zone like 'America/Los_Angeles'"
+            )
+        return name
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _type_name(value: Any) -> str:
+    return {
+        dict: "a table",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def parse_film(data: dict[str, Any], path: str) -> Film:
+    """Validate a film document (from TOML) and build the Film.
+
+    Raises DataError(path, field, problem) naming the first offending field, e.g.
+    ``releases[0].zone``.
+    """
+    r = _Reader(path)
+    top = r.table(data, "", _TOP)
+    film_id = r.slug(top["id"], "id")
+    sources = _read_sources(r, top["sources"])
+    r.source_keys = frozenset(s.key for s in sources)
+    titles = tuple(
+        _read_name(r, d, f"titles[{i}]", TITLE_KINDS, _TITLE)
+        for i, d in enumerate(r.tables(top, "titles"))
+    )
+    if not titles:
+        raise r.fail("titles", "needs at least one title")
+    people = _read_keyed(r, top, "people", _read_person)
+    characters = _read_keyed(r, top, "characters", _read_character)
+    person_keys = frozenset(p.key for p in people)
+    character_keys = frozenset(c.key for c in characters)
+
+    def each(key: str, read: Callable[..., T], *extra: Any) -> tuple[T, ...]:
+        items = top.get(key)
+        if not items:
+            return ()
+        if items.__class__ is not list:
+            r.tables(top, key)  # raises the precise error
+        return tuple([read(r, d, f"{key}[{i}]", *extra) for i, d in enumerate(items)])
+
+    return Film(
+        id=film_id,
+        path=path,
+        sources=sources,
+        titles=titles,
+        synopsis=each("synopsis", _read_text_claim),
+        releases=each("releases", _read_release),
+        runtime=each("runtime", _read_runtime),
+        people=people,
+        characters=characters,
+        directors=each("directors", _read_credit, person_keys),
+        writers=each("writers", _read_credit, person_keys),
+        cast=each("cast", _read_cast, person_keys, character_keys),
+        genres=each("genres", _read_genre),
+        setting=each("setting", _read_setting),
+        facts=each("facts", _read_text_claim),
+        quotes=each("quotes", _read_quote),
+    )
+
+
+def _read_sources(r: _Reader, data: Any) -> tuple[Source, ...]:
+    if not isinstance(data, dict) or not data:
+        raise r.fail("sources", "must declare at least one [sources.<key>] table")
+    out = []
+    for key, value in data.items():
+        where = f"sources.{key}"
+        r.slug(key, where)
+        d = r.table(value, where, _SOURCE)
+        url = r.opt_text(d, "url", where)
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise r.fail(f"{where}.url", "must start with https:// or http://")
+        out.append(
+            Source(
+                key,
+                r.text(d, "title", where),
+                r.opt_text(d, "publisher", where),
+                url,
+                r.date(d, "date", where),
+                r.opt_text(d, "ref", where),
+                r.opt_text(d, "note", where),
+            )
+        )
+    return tuple(out)
+
+
+def _read_name(r: _Reader, data: Any, where: str, kinds: tuple[str, ...], spec: _Spec) -> Name:
+    d = r.table(data, where, spec)
+    return Name(
+        r.text(d, "text", where),
+        r.choice(d, "kind", where, kinds),
+        r.sources(d, where),
+        r.opt_text(d, "lang", where),
+    )
+
+
+def _read_keyed(
+    r: _Reader, top: dict[str, Any], key: str, read: Callable[[_Reader, str, Any, str], T]
+) -> tuple[T, ...]:
+    value = top.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise r.fail(key, f"must be tables like [{key}.<key>], not {_type_name(value)}")
+    return tuple(read(r, r.slug(k, f"{key}.{k}"), v, f"{key}.{k}") for k, v in value.items())
+
+
+def _read_list(r: _Reader, d: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = d.get(key)
+    if value is None:
+        return []
+    if value.__class__ is not list:
+        raise r.fail(f"{where}.{key}", "must be a list of tables")
+    return value
+
+
+def _read_person(r: _Reader, key: str, data: Any, where: str) -> Person:
+    d = r.table(data, where, _PERSON)
+    variants = tuple(
+        _read_name(r, v, f"{where}.variants[{i}]", VARIANT_KINDS, _VARIANT)
+        for i, v in enumerate(_read_list(r, d, "variants", where))
+    )
+    return Person(key, r.text(d, "name", where), r.sources(d, where), variants)
+
+
+def _read_character(r: _Reader, key: str, data: Any, where: str) -> Character:
+    d = r.table(data, where, _CHARACTER)
+    variants = tuple(
+        _read_name(r, v, f"{where}.variants[{i}]", VARIANT_KINDS, _VARIANT)
+        for i, v in enumerate(_read_list(r, d, "variants", where))
+    )
+    descriptions = tuple(
+        _read_text_claim(r, v, f"{where}.descriptions[{i}]")
+        for i, v in enumerate(_read_list(r, d, "descriptions", where))
+    )
+    return Character(key, r.text(d, "name", where), r.sources(d, where), variants, descriptions)
+
+
+def _read_text_claim(r: _Reader, data: Any, where: str) -> TextClaim:
+    d = r.table(data, where, _TEXT)
+    return TextClaim(r.text(d, "text", where), r.sources(d, where), r.opt_text(d, "note", where))
+
+
+def _read_runtime(r: _Reader, data: Any, where: str) -> RuntimeClaim:
+    d = r.table(data, where, _RUNTIME)
+    minutes = d["minutes"]
+    if minutes.__class__ is not int or not 1 <= minutes <= 2000:
+        raise r.fail(f"{where}.minutes", f"{minutes!r} must be a whole number of minutes, 1-2000")
+    return RuntimeClaim(minutes, r.sources(d, where), r.opt_text(d, "note", where))
+
+
+def _read_credit(r: _Reader, data: Any, where: str, person_keys: frozenset[str]) -> CreditClaim:
+    d = r.table(data, where, _CREDIT)
+    people = r.text_list(d, "people", where)
+    if not person_keys.issuperset(people):
+        i, key = next((i, k) for i, k in enumerate(people) if k not in person_keys)
+        raise r.fail(f"{where}.people[{i}]", f"unknown person '{key}'; declare [people.{key}]")
+    return CreditClaim(people, r.sources(d, where), r.opt_text(d, "note", where))
+
+
+def _read_cast(
+    r: _Reader, data: Any, where: str, person_keys: frozenset[str], character_keys: frozenset[str]
+) -> CastCredit:
+    d = r.table(data, where, _CAST)
+    person = r.text(d, "person", where)
+    if person not in person_keys:
+        raise r.fail(f"{where}.person", f"unknown person '{person}'; declare [people.{person}]")
+    character = r.opt_text(d, "character", where)
+    if character is not None and character not in character_keys:
+        raise r.fail(
+            f"{where}.character",
+            f"unknown character '{character}'; declare [characters.{character}]",
+        )
+    return CastCredit(
+        person,
+        character,
+        r.choice(d, "role", where, CAST_ROLES, "actor"),
+        r.sources(d, where),
+        r.opt_text(d, "note", where),
+    )
+
+
+def _read_release(r: _Reader, data: Any, where: str) -> Release:
+    d = r.table(data, where, _RELEASE)
+    model = r.choice(d, "model", where, RELEASE_MODELS)
+    day = r.date(d, "date", where)
+    assert day is not None  # required above
+    when: time | None = None
+    zone: str | None = None
+    if model == "global":
+        when, zone = r.time(d, "time", where), r.zone(d, "zone", where)
+        _check_wall_time(r, day, when, zone, f"{where}.time")
+    else:
+        for key in ("time", "zone"):
+            if key in d:
+                raise r.fail(
+                    f"{where}.{key}",
+                    "local_midnight releases have no time or zone: "
+                    "they start at 00:00 in each viewer's own zone",
+                )
+    return Release(
+        r.text(d, "platform", where),
+        r.text_list(d, "regions", where),
+        model,
+        day,
+        when,
+        zone,
+        r.sources(d, where),
+        r.opt_text(d, "note", where),
+    )
+
+
+def _check_wall_time(r: _Reader, day: date, when: time, zone: str, at: str) -> None:
+    """Refuse wall times skipped or repeated by a DST change: the instant would be a guess."""
+    problem = _wall_time_problem(day, when, zone)
+    if problem:
+        raise r.fail(at, problem)
+
+
+@lru_cache(maxsize=4096)
+def _wall_time_problem(day: date, when: time, zone: str) -> str | None:
+    tz = ZoneInfo(zone)
+    local = datetime.combine(day, when, tz)
+    back = local.astimezone(UTC).astimezone(tz)
+    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
+        return f"{day} {when} does not exist in {zone} (clocks jump forward)"
+    if local.replace(fold=1).utcoffset() != local.utcoffset():
+        return f"{day} {when} happens twice in {zone} (clocks go back); pick another"
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _read_genre(r: _Reader, data: Any, where: str) -> GenreClaim:
+    d = r.table(data, where, _GENRE)
+    return GenreClaim(r.text(d, "name", where), r.sources(d, where))
+
+
+def _read_setting(r: _Reader, data: Any, where: str) -> SettingClaim:
+    d = r.table(data, where, _SETTING)
+    return SettingClaim(
+        r.choice(d, "aspect", where, SETTING_ASPECTS),
+        r.text(d, "value", where),
+        r.sources(d, where),
+    )
+
+
+def _read_quote(r: _Reader, data: Any, where: str) -> Quote:
+    d = r.table(data, where, _QUOTE)
+    return Quote(
+        r.text(d, "text", where),
+        r.text(d, "by", where),
+        r.sources(d, where),
+        r.opt_text(d, "context", where),
+    )

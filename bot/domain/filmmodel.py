@@ -1,0 +1,241 @@
+"""The film model: films and their sourced claims, release times, small helpers.
+
+Pure: no discord, no SQL, no file access. Import these through :mod:`bot.domain.films`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+TITLE_KINDS = ("original", "english", "korean", "romanized", "translation", "alias", "misspelling")
+VARIANT_KINDS = ("spelling", "misspelling", "native", "alias")
+RELEASE_MODELS = ("global", "local_midnight")
+SETTING_ASPECTS = ("place", "time")
+CAST_ROLES = ("voice", "actor", "narrator", "cameo")
+ALIAS_TITLE_KINDS = frozenset({"alias", "misspelling"})
+WORLDWIDE = "worldwide"
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where facts came from; declared once per file under ``[sources.<key>]``."""
+
+    key: str
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+    date: date | None = None
+    ref: str | None = None
+    note: str | None = None
+
+    def cite(self) -> str:
+        """A short citation: "Title (Publisher, 2025-05-29)"."""
+        extra = ", ".join(x for x in (self.publisher, self.date and self.date.isoformat()) if x)
+        return f"{self.title} ({extra})" if extra else self.title
+
+
+@dataclass(frozen=True)
+class Name:
+    """A title or a name variant, marked by kind (see TITLE_KINDS / VARIANT_KINDS)."""
+
+    text: str
+    kind: str
+    sources: tuple[str, ...]
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class TextClaim:
+    text: str
+    sources: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    name: str
+    sources: tuple[str, ...]
+    variants: tuple[Name, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The name and every variant spelling."""
+        return (self.name, *(v.text for v in self.variants))
+
+
+@dataclass(frozen=True)
+class Character:
+    key: str
+    name: str
+    sources: tuple[str, ...]
+    variants: tuple[Name, ...] = ()
+    descriptions: tuple[TextClaim, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *(v.text for v in self.variants))
+
+
+@dataclass(frozen=True)
+class CreditClaim:
+    """One source's version of a credit (directors or writers): a set of people keys."""
+
+    people: tuple[str, ...]
+    sources: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CastCredit:
+    person: str
+    character: str | None
+    role: str
+    sources: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RuntimeClaim:
+    minutes: int
+    sources: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release on a platform: one global instant, or local midnight in each viewer's zone."""
+
+    platform: str
+    regions: tuple[str, ...]
+    model: str
+    date: date
+    time: time | None
+    zone: str | None
+    sources: tuple[str, ...]
+    note: str | None = None
+
+    @property
+    def worldwide(self) -> bool:
+        return any(r.casefold() == WORLDWIDE for r in self.regions)
+
+    def instant(self, viewer_tz: tzinfo | None = None, default_tz: tzinfo = UTC) -> datetime:
+        """The release as an aware UTC instant for a viewer (see :func:`release_instant`)."""
+        return release_instant(self, viewer_tz, default_tz)
+
+
+@dataclass(frozen=True)
+class GenreClaim:
+    name: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SettingClaim:
+    aspect: str
+    value: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    by: str
+    sources: tuple[str, ...]
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class Film:
+    """Everything the store knows about one film, every fact with its sources."""
+
+    id: str
+    path: str
+    sources: tuple[Source, ...]
+    titles: tuple[Name, ...]
+    synopsis: tuple[TextClaim, ...] = ()
+    releases: tuple[Release, ...] = ()
+    runtime: tuple[RuntimeClaim, ...] = ()
+    people: tuple[Person, ...] = ()
+    characters: tuple[Character, ...] = ()
+    directors: tuple[CreditClaim, ...] = ()
+    writers: tuple[CreditClaim, ...] = ()
+    cast: tuple[CastCredit, ...] = ()
+    genres: tuple[GenreClaim, ...] = ()
+    setting: tuple[SettingClaim, ...] = ()
+    facts: tuple[TextClaim, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The display title: English, else original, else the first title."""
+        for kind in ("english", "original"):
+            for name in self.titles:
+                if name.kind == kind:
+                    return name.text
+        return self.titles[0].text
+
+    @cached_property
+    def _sources_by_key(self) -> dict[str, Source]:
+        return {s.key: s for s in self.sources}
+
+    def source(self, key: str) -> Source:
+        return self._sources_by_key[key]
+
+    def sources_of(self, keys: Iterable[str]) -> tuple[Source, ...]:
+        """The Source objects for keys, in order, without repeats."""
+        return tuple(self._sources_by_key[k] for k in dict.fromkeys(keys))
+
+    def person(self, key: str) -> Person:
+        return next(p for p in self.people if p.key == key)
+
+    def character(self, key: str) -> Character:
+        return next(c for c in self.characters if c.key == key)
+
+    def index_rows(self) -> list[tuple[str, str]]:
+        """(name, kind) rows for the search index: title, alias, person, character."""
+        # List comprehensions, not generators: this runs for every film file loaded.
+        rows = [(self.title, "title")]
+        rows += [(t.text, "alias" if t.kind in ALIAS_TITLE_KINDS else "title") for t in self.titles]
+        for p in self.people:
+            rows.append((p.name, "person"))
+            rows += [(v.text, "person") for v in p.variants]
+        for c in self.characters:
+            rows.append((c.name, "character"))
+            rows += [(v.text, "character") for v in c.variants]
+        return list(dict.fromkeys(rows))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def runtime_text(minutes: int) -> str:
+    """96 -> "1h 36m"; 45 -> "45m"; 120 -> "2h"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest}m"
+    return f"{hours}h {rest}m" if rest else f"{hours}h"
+
+
+def release_instant(
+    release: Release, viewer_tz: tzinfo | None = None, default_tz: tzinfo = UTC
+) -> datetime:
+    """When a viewer can watch: a fixed instant for ``global`` releases; for ``local_midnight``
+    00:00 on the date in the viewer's zone (``default_tz`` when the viewer has none).
+
+    Where local midnight does not exist (a DST jump at midnight) this is the first instant of
+    that day, because zoneinfo reads the missing wall time with the offset before the jump.
+    """
+    if release.model == "global":
+        assert release.zone is not None and release.time is not None
+        local = datetime.combine(release.date, release.time, ZoneInfo(release.zone))
+    else:
+        local = datetime.combine(release.date, time(0), viewer_tz or default_tz)
+    return local.astimezone(UTC)
