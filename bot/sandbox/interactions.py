@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .messages import ATTACHMENT_SIZE_LIMIT
 from .payloads import channel_payload, member_payload, role_payload, user_payload
 from .permissions import ALL_PERMISSIONS, Perm
-from .state import AppCommand, ChannelType, StoredMessage, World, iter_components
+from .state import AppCommand, ChannelType, PayloadFields, StoredMessage, World, iter_components
 
 if TYPE_CHECKING:
     from .records import RequestRecord
@@ -368,7 +368,7 @@ def modal_submit_components(
 
 
 @dataclass(frozen=True)
-class Reply:
+class Reply(PayloadFields):
     """The final visible answer to an interaction, as a person would see it."""
 
     kind: str  # "message", "update", "autocomplete", "modal" or "acknowledged"
@@ -378,26 +378,6 @@ class Reply:
     choices: tuple[dict[str, Any], ...] = ()
     modal: dict[str, Any] | None = None
     payload: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def content(self) -> str:
-        return str(self.payload.get("content") or "")
-
-    @property
-    def embeds(self) -> list[dict[str, Any]]:
-        return list(self.payload.get("embeds") or [])
-
-    @property
-    def components(self) -> list[dict[str, Any]]:
-        return list(self.payload.get("components") or [])
-
-    @property
-    def flags(self) -> int:
-        return int(self.payload.get("flags") or 0)
-
-    @property
-    def ephemeral(self) -> bool:
-        return bool(self.flags & 64)
 
     @property
     def choice_names(self) -> list[str]:

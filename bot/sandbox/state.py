@@ -194,28 +194,10 @@ class AppCommand:
         return int(self.payload.get("type", 1))
 
 
-@dataclass
-class StoredMessage:
-    """A message as the fake holds it: the API object plus what was actually sent.
+class PayloadFields:
+    """Read-only views of the common fields of a message payload."""
 
-    ``payload`` is the current message object Discord would return. ``sent`` is the request body
-    (or ``payload_json``) of the create exactly as received; ``edits`` the bodies of later edits.
-    ``origin`` is ``"channel"`` (POST /channels/{id}/messages), ``"interaction"`` (an interaction
-    callback), ``"followup"`` (an interaction webhook) or ``"user"`` (a person, via the fake).
-    """
-
-    id: int
-    channel_id: int
-    guild_id: int | None
-    author_id: int
-    origin: str
     payload: dict[str, Any]
-    sent: dict[str, Any]
-    files: list[FileRecord] = field(default_factory=list)
-    interaction_id: int | None = None
-    edits: list[dict[str, Any]] = field(default_factory=list)
-    deleted: bool = False
-    created_at: float = field(default_factory=time.time)
 
     @property
     def content(self) -> str:
@@ -236,6 +218,30 @@ class StoredMessage:
     @property
     def ephemeral(self) -> bool:
         return bool(self.flags & 64)
+
+
+@dataclass
+class StoredMessage(PayloadFields):
+    """A message as the fake holds it: the API object plus what was actually sent.
+
+    ``payload`` is the current message object Discord would return. ``sent`` is the request body
+    (or ``payload_json``) of the create exactly as received; ``edits`` the bodies of later edits.
+    ``origin`` is ``"channel"`` (POST /channels/{id}/messages), ``"interaction"`` (an interaction
+    callback), ``"followup"`` (an interaction webhook) or ``"user"`` (a person, via the fake).
+    """
+
+    id: int
+    channel_id: int
+    guild_id: int | None
+    author_id: int
+    origin: str
+    payload: dict[str, Any]
+    sent: dict[str, Any]
+    files: list[FileRecord] = field(default_factory=list)
+    interaction_id: int | None = None
+    edits: list[dict[str, Any]] = field(default_factory=list)
+    deleted: bool = False
+    created_at: float = field(default_factory=time.time)
 
     @property
     def attachments(self) -> list[dict[str, Any]]:
