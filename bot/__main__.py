@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -34,9 +36,25 @@ async def run_bot(settings: Settings) -> int:
     from bot.app import create_bot
 
     bot = await create_bot(settings)
+    # Ctrl-C and SIGTERM (systemd, docker stop) close the bot cleanly: the scheduler lets sends
+    # in progress finish and the database is closed, instead of a task being cancelled mid-write.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows has no add_signal_handler
+            loop.add_signal_handler(signum, stop.set)
     try:
         async with bot:
-            await bot.start(settings.token)
+            running = asyncio.create_task(bot.start(settings.token))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if running.done():
+                running.result()  # a login failure or a fatal gateway error
+            else:
+                log.info("Shutting down")
+                await bot.close()
+                await asyncio.gather(running, return_exceptions=True)
     except discord.LoginFailure:
         print(
             "Discord rejected the token (401 Unauthorized). Check DISCORD_TOKEN in your .env: "
