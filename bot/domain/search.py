@@ -68,8 +68,8 @@ def _word_grams(word: str) -> frozenset[str]:
 
 
 def _grams(norm: str) -> set[str]:
-    """The trigrams a name is indexed (and a query looked up) by: per word, so names made of
-    common words share cached gram sets while building."""
+    """The trigrams a name is indexed (and a query looked up) by: its words' grams, so the
+    index can be built word by word (see _postings)."""
     return set().union(*map(_word_grams, norm.split()))
 
 
@@ -188,8 +188,9 @@ class _Space:
 
 
 def _postings(word_keys: Mapping[str, array[int]]) -> dict[str, array[int]]:
-    """gram -> ascending ids of the keys with that gram, from each word's keys: a name's grams
-    are its words' grams, and merging per gram is far cheaper than appending per key."""
+    """gram -> ascending ids of the keys with that gram, each once. Built from the keys of each
+    word, as a name's grams are its words' grams: a few thousand merges instead of appending
+    every gram of every name (the same lists, in about half the time)."""
     by_gram: defaultdict[str, list[array[int]]] = defaultdict(list)
     for word, kids in word_keys.items():
         for gram in _word_grams(word):
