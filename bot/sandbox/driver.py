@@ -54,21 +54,11 @@ class BotDriver:
     ) -> InteractionHandle:
         """Invoke ``/command [group] [sub]`` as a person would (INTERACTION_CREATE type 2)."""
         world = self.world
-        path = resolve_command(world.commands_for(guild_id), command.strip().lstrip("/").split())
-        check_command_allowed(world, path.command, guild_id, user_id)
+        path = self._allowed_command(command, guild_id, user_id)
         builder = OptionBuilder(world, guild_id)
         leaf = builder.build(path.leaf_options, options or {})
         data = self._command_data(path, nest_options(path, leaf), builder.resolved)
-        payload = base_payload(
-            world,
-            kind=APPLICATION_COMMAND,
-            guild_id=guild_id,
-            channel_id=channel_id,
-            user_id=user_id,
-            locale=locale,
-            data=data,
-        )
-        return self._send_interaction(payload, command=path)
+        return self._invoke(APPLICATION_COMMAND, path, data, guild_id, channel_id, user_id, locale)
 
     async def autocomplete(
         self,
@@ -84,8 +74,7 @@ class BotDriver:
     ) -> InteractionHandle:
         """Type ``value`` into option ``focused`` of a command (INTERACTION_CREATE type 4)."""
         world = self.world
-        path = resolve_command(world.commands_for(guild_id), command.strip().lstrip("/").split())
-        check_command_allowed(world, path.command, guild_id, user_id)
+        path = self._allowed_command(command, guild_id, user_id)
         schema = next((o for o in path.leaf_options if o["name"] == focused), None)
         if schema is None or not schema.get("autocomplete"):
             raise InteractionError(f"/{path.qualified_name} has no autocomplete option {focused!r}")
@@ -97,9 +86,19 @@ class BotDriver:
             check_required=False,
         )
         data = self._command_data(path, nest_options(path, leaf), builder.resolved)
+        return self._invoke(AUTOCOMPLETE, path, data, guild_id, channel_id, user_id, locale)
+
+    def _allowed_command(self, command: str, guild_id: int | None, user_id: int):
+        """The registered command path for ``/command [group] [sub]``, if this member may use it."""
+        world = self.world
+        path = resolve_command(world.commands_for(guild_id), command.strip().lstrip("/").split())
+        check_command_allowed(world, path.command, guild_id, user_id)
+        return path
+
+    def _invoke(self, kind, path, data, guild_id, channel_id, user_id, locale) -> InteractionHandle:
         payload = base_payload(
-            world,
-            kind=AUTOCOMPLETE,
+            self.world,
+            kind=kind,
             guild_id=guild_id,
             channel_id=channel_id,
             user_id=user_id,
