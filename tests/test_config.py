@@ -38,8 +38,12 @@ def test_token_never_in_repr():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DEV_GUILD_ID", "abc"), ("LOG_LEVEL", "LOUD"), ("LATE_GRACE_MINUTES", "soon"),
-     ("LATE_GRACE_MINUTES", "-1")],
+    [
+        ("DEV_GUILD_ID", "abc"),
+        ("LOG_LEVEL", "LOUD"),
+        ("LATE_GRACE_MINUTES", "soon"),
+        ("LATE_GRACE_MINUTES", "-1"),
+    ],
 )
 def test_bad_values_name_the_variable(name, value):
     with pytest.raises(ConfigError) as err:

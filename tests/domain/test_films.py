@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import random
+from array import array
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -349,3 +351,24 @@ def test_a_name_is_listed_once_per_trigram_even_when_two_words_have_it():
     harbor_arbor, arbor = index._titles.exact("harborarbor"), index._titles.exact("arbor")
     assert list(index._titles.postings["arb"]) == sorted([harbor_arbor, arbor])
     assert index.search("harbr arbor")[0].film_id == "a"
+
+
+def test_two_common_trigrams_choose_the_candidates_counting_would(monkeypatch):
+    """Past the postings budget, fuzzy matching takes the keys sharing both of the query's
+    rarest trigrams first (set operations), as counting every posting would."""
+    from collections import Counter
+
+    from bot.domain import search
+
+    rng = random.Random(4)
+    for _ in range(200):
+        a = array("i", sorted(rng.sample(range(400), rng.randrange(1, 200))))
+        b = array("i", sorted(rng.sample(range(400), rng.randrange(1, 200))))
+        counts = Counter(a)
+        counts.update(b)
+        most = sorted(counts, key=counts.__getitem__, reverse=True)  # stable: ties keep order
+        assert search._shared_by_two(a, b) == most[: search._FUZZY_CANDIDATES]
+    # and through an index: with a budget of 1, a typo still finds its title
+    monkeypatch.setattr(search, "_GRAM_BUDGET", 1)
+    index = FilmIndex([(f"f{i}", f"Harbor Lights {i}", "title") for i in range(30)])
+    assert index.best("Harbr Lights 7") == "f7"
