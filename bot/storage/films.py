@@ -5,7 +5,8 @@ version of each file was validated and loaded (content hash) and the names to se
 files whose path, size and mtime match are skipped without being read, changed files are
 re-validated and replaced, vanished files removed, bad files reported and never half-loaded.
 Thousands of files are parsed in a process pool. ``FilmStore`` builds the search index from the
-table and reads a film's file when asked for it (through an LRU cache).
+table (and saves it in ``film_index``: the next start-up with the same films loads it instead)
+and reads a film's file when asked for it (through an LRU cache).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import time as _time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable
@@ -28,6 +30,7 @@ from typing import Any
 
 import toml_rs
 
+from bot.domain import search
 from bot.domain.films import Film, FilmIndex, FilmIndexBuilder, SearchHit, parse_film
 from bot.errors import DataError, FilmNotFound
 from bot.storage.db import Database
@@ -342,12 +345,13 @@ class FilmStore:
 
     @classmethod
     async def open(cls, db: Database, cache_size: int = 1024) -> FilmStore:
-        """Build the index from the films table (run :func:`sync_films` first)."""
-        return cls(db, await _build_index(db), cache_size)
+        """The index of the films table (run :func:`sync_films` first): the saved one when the
+        table hasn't changed since it was saved, else built and saved."""
+        return cls(db, await _load_index(db), cache_size)
 
     async def refresh(self) -> None:
-        """Rebuild the index and forget cached films: call after imports or a re-sync."""
-        self.index = await _build_index(self._db)
+        """Reload the index and forget cached films: call after imports or a re-sync."""
+        self.index = await _load_index(self._db)
         self._cache.clear()
 
     def __len__(self) -> int:
@@ -418,6 +422,46 @@ def _read_loaded(path: str, content_hash: str, label: str) -> Film:
     if _digest(raw) != content_hash:
         log.info("Film file %s changed since it was loaded; reload the films", path)
     return film
+
+
+async def _load_index(db: Database) -> FilmIndex:
+    """The saved index if it was built from the films table as it is now, else a new one (saved
+    in place of the old). A saved index that can't be read is rebuilt, with a warning."""
+    fingerprint = await _fingerprint(db)
+    row = await db.fetchone("SELECT data FROM film_index WHERE fingerprint = ?", (fingerprint,))
+    if row is not None:
+        try:
+            return await asyncio.to_thread(FilmIndex.loads, row[0])
+        except ValueError as problem:
+            log.warning("Rebuilding the film index: the saved one can't be read (%s)", problem)
+    index = await _build_index(db)
+    data = await asyncio.to_thread(index.dumps)
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM film_index")
+        await conn.execute(
+            "INSERT INTO film_index (fingerprint, data) VALUES (?, ?)", (fingerprint, data)
+        )
+    return index
+
+
+_SEARCH_CODE = hashlib.blake2b(
+    Path(search.__file__).read_bytes() + f"{sys.version_info[:2]} {sys.byteorder}".encode()
+).digest()
+
+
+async def _fingerprint(db: Database) -> str:
+    """Which films table an index was built from, and by which code: every row's id, content
+    hash and load time (a forced re-load re-derives the names), the source of the search module
+    (any change to it, e.g. to normalize, invalidates a saved index) and Python's version
+    (marshal's format)."""
+    row = await db.fetchone(
+        "SELECT group_concat(id || ' ' || content_hash || ' ' || loaded_at, '\n') "
+        "FROM (SELECT id, content_hash, loaded_at FROM films ORDER BY id)"
+    )
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(_SEARCH_CODE)
+    digest.update((row[0] or "").encode() if row else b"")
+    return digest.hexdigest()
 
 
 async def _build_index(db: Database) -> FilmIndex:

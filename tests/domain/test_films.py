@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import marshal
 import random
 from array import array
 from datetime import UTC, date, datetime, time
@@ -372,3 +373,16 @@ def test_two_common_trigrams_choose_the_candidates_counting_would(monkeypatch):
     monkeypatch.setattr(search, "_GRAM_BUDGET", 1)
     index = FilmIndex([(f"f{i}", f"Harbor Lights {i}", "title") for i in range(30)])
     assert index.best("Harbr Lights 7") == "f7"
+
+
+def test_an_index_survives_dumps_and_loads_and_refuses_other_bytes(index):
+    loaded = FilmIndex.loads(index.dumps())
+    for typed in ("Star", "lost is starlite", "Kim Tae-ri", "Na Young", "", "zzzz"):
+        assert loaded.complete(typed) == index.complete(typed)
+        assert loaded.search(typed) == index.search(typed)
+        assert loaded.best(typed) == index.best(typed)
+    assert len(loaded) == len(index) and loaded.label("star") == "Star"
+    data = index.dumps()
+    for bad in (b"", b"\x00junk", data[: len(data) // 2], marshal.dumps((1, 2, 3))):
+        with pytest.raises(ValueError, match="not a saved film index"):
+            FilmIndex.loads(bad)

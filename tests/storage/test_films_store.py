@@ -287,6 +287,45 @@ async def test_refresh_picks_up_imports(store, db, films_dir, tmp_path):
     assert store.best("brand new film") == "brand-new"
 
 
+async def test_the_index_is_saved_and_reused_until_the_films_change(db, films_dir, monkeypatch):
+    await sync_films(db, films_dir)
+    built = await FilmStore.open(db)
+    assert len(await db.fetchall("SELECT fingerprint FROM film_index")) == 1
+
+    def no_build(db):
+        raise AssertionError("rebuilt although the films table did not change")
+
+    with monkeypatch.context() as m:
+        m.setattr(store_module, "_build_index", no_build)
+        await sync_films(db, films_dir)  # nothing changed
+        saved = await FilmStore.open(db)
+    for typed in ("lost is starl", "Na Young", "harbr", ""):
+        assert saved.complete(typed) == built.complete(typed)
+        assert saved.search(typed) == built.search(typed)
+    assert saved.best("silent harbor") == "silent-harbor"
+
+    (films_dir / "silent-harbor.toml").write_text(small_film("silent-harbor", "The Loud Harbor"))
+    touch_later(films_dir / "silent-harbor.toml")
+    await sync_films(db, films_dir)
+    changed = await FilmStore.open(db)  # a new fingerprint: rebuilt, and saved in place
+    assert changed.best("the loud harbor") == "silent-harbor"
+    assert changed.best("the silent harbor") is None
+    assert len(await db.fetchall("SELECT fingerprint FROM film_index")) == 1
+
+
+async def test_an_unreadable_saved_index_is_rebuilt(db, films_dir, caplog):
+    await sync_films(db, films_dir)
+    await FilmStore.open(db)
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE film_index SET data = ?", (b"\x00not marshal",))
+    store = await FilmStore.open(db)
+    assert store.best("silent harbor") == "silent-harbor"
+    assert "saved one can't be read" in caplog.text
+    again = await FilmStore.open(db)  # and the rebuilt one was saved over it
+    assert again.best("silent harbor") == "silent-harbor"
+    assert caplog.text.count("saved one can't be read") == 1
+
+
 async def test_get_reports_a_file_broken_after_loading(store, films_dir):
     (films_dir / "silent-harbor.toml").write_text("id = ")
     with pytest.raises(FilmNotFound, match="being updated"):
