@@ -5,7 +5,7 @@ Three processes, so that each number belongs to what it claims to measure:
 1. a child generates the films (``bench_films.generate``) and loads them cold: an empty
    database, every file parsed (``load_cold_s``);
 2. the bot: a second child runs the real ``create_bot`` on that database (a restart: unchanged
-   files skipped, the name index rebuilt from SQLite; ``load_warm_s``) and connects with
+   files skipped, the name index the cold load saved read back; ``load_warm_s``) and connects with
    discord.py to
 3. the FakeDiscord in this process, which plays a member sending ``/film info`` autocomplete
    requests and ``/film info`` commands one at a time, exactly as Discord would.

@@ -19,7 +19,7 @@ import os
 import sys
 import time as _time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -428,20 +428,32 @@ async def _load_index(db: Database) -> FilmIndex:
     """The saved index if it was built from the films table as it is now, else a new one (saved
     in place of the old). A saved index that can't be read is rebuilt, with a warning."""
     fingerprint = await _fingerprint(db)
-    row = await db.fetchone("SELECT data FROM film_index WHERE fingerprint = ?", (fingerprint,))
-    if row is not None:
+    sql = "SELECT data FROM film_index WHERE fingerprint = ? ORDER BY part"
+    parts = [row[0] for row in await db.fetchall(sql, (fingerprint,))]
+    if parts:
         try:
-            return await asyncio.to_thread(FilmIndex.loads, row[0])
+            return await asyncio.to_thread(FilmIndex.loads, _drain(parts))
         except ValueError as problem:
             log.warning("Rebuilding the film index: the saved one can't be read (%s)", problem)
     index = await _build_index(db)
-    data = await asyncio.to_thread(index.dumps)
+    dumped = index.dumps()
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM film_index")
-        await conn.execute(
-            "INSERT INTO film_index (fingerprint, data) VALUES (?, ?)", (fingerprint, data)
-        )
+        number = 0
+        while (part := await asyncio.to_thread(next, dumped, None)) is not None:
+            await conn.execute(
+                "INSERT INTO film_index (fingerprint, part, data) VALUES (?, ?, ?)",
+                (fingerprint, number, part),
+            )
+            number += 1
     return index
+
+
+def _drain(parts: list[bytes]) -> Iterator[bytes]:
+    """parts, first to last, each let go of as soon as it is handed out."""
+    parts.reverse()
+    while parts:
+        yield parts.pop()
 
 
 _SEARCH_CODE = hashlib.blake2b(

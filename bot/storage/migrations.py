@@ -111,12 +111,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE user_prefs ADD COLUMN quiet_start TEXT;
     ALTER TABLE user_prefs ADD COLUMN quiet_end TEXT;
     """,
-    # 5: the films' name index as FilmIndex.dumps wrote it, for the films table it was built
-    # from (fingerprint): start-up loads it instead of rebuilding it (seconds at 100,000 films)
+    # 5: the films' name index as FilmIndex.dumps wrote it (in parts), for the films table it
+    # was built from (fingerprint): start-up loads it instead of rebuilding it (seconds at
+    # 100,000 films)
     """
     CREATE TABLE film_index (
-        fingerprint TEXT PRIMARY KEY,
-        data BLOB NOT NULL
+        fingerprint TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (fingerprint, part)
     );
     """,
 ]

@@ -382,7 +382,8 @@ def test_an_index_survives_dumps_and_loads_and_refuses_other_bytes(index):
         assert loaded.search(typed) == index.search(typed)
         assert loaded.best(typed) == index.best(typed)
     assert len(loaded) == len(index) and loaded.label("star") == "Star"
-    data = index.dumps()
-    for bad in (b"", b"\x00junk", data[: len(data) // 2], marshal.dumps((1, 2, 3))):
+    parts = list(index.dumps())
+    truncated = [*parts[:-1], parts[-1][: len(parts[-1]) // 2]]
+    for bad in ([], [b"\x00junk"], parts[:-1], truncated, [marshal.dumps((1, 2, 3))], parts * 2):
         with pytest.raises(ValueError, match="not a saved film index"):
             FilmIndex.loads(bad)

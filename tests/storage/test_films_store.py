@@ -290,7 +290,7 @@ async def test_refresh_picks_up_imports(store, db, films_dir, tmp_path):
 async def test_the_index_is_saved_and_reused_until_the_films_change(db, films_dir, monkeypatch):
     await sync_films(db, films_dir)
     built = await FilmStore.open(db)
-    assert len(await db.fetchall("SELECT fingerprint FROM film_index")) == 1
+    assert len(await db.fetchall("SELECT DISTINCT fingerprint FROM film_index")) == 1
 
     def no_build(db):
         raise AssertionError("rebuilt although the films table did not change")
@@ -310,14 +310,14 @@ async def test_the_index_is_saved_and_reused_until_the_films_change(db, films_di
     changed = await FilmStore.open(db)  # a new fingerprint: rebuilt, and saved in place
     assert changed.best("the loud harbor") == "silent-harbor"
     assert changed.best("the silent harbor") is None
-    assert len(await db.fetchall("SELECT fingerprint FROM film_index")) == 1
+    assert len(await db.fetchall("SELECT DISTINCT fingerprint FROM film_index")) == 1
 
 
 async def test_an_unreadable_saved_index_is_rebuilt(db, films_dir, caplog):
     await sync_films(db, films_dir)
     await FilmStore.open(db)
     async with db.transaction() as conn:
-        await conn.execute("UPDATE film_index SET data = ?", (b"\x00not marshal",))
+        await conn.execute("UPDATE film_index SET data = ? WHERE part = 3", (b"\x00not marshal",))
     store = await FilmStore.open(db)
     assert store.best("silent harbor") == "silent-harbor"
     assert "saved one can't be read" in caplog.text
