@@ -2,8 +2,9 @@
 
 Three processes, so that each number belongs to what it claims to measure:
 
-1. a child generates the films (``bench_films.generate``) and loads them cold: an empty
-   database, every file parsed (``load_cold_s``);
+1. a child generates the films (``bench_films.generate``), and the next one loads them cold:
+   an empty database, every file parsed, the name index built and saved (``load_cold_s``,
+   ``cold_peak_rss_mb``);
 2. the bot: a second child runs the real ``create_bot`` on that database (a restart: unchanged
    files skipped, the name index the cold load saved read back; ``load_warm_s``) and connects with
    discord.py to
@@ -93,49 +94,68 @@ def _child(function: str, *args: str) -> list[str]:
     return [sys.executable, "-c", code, *args]
 
 
-# --- child 1: generate the films and load them cold ----------------------------------------------
+# --- children 1a and 1b: generate the films, then load them cold ---------------------------------
 
 
-async def _cold_load(workdir: Path, count: int, samples: int) -> dict[str, Any]:
+def _generate(workdir: Path, count: int, samples: int) -> dict[str, Any]:
     started = time.perf_counter()
     ids, names = generate(workdir / "films", count)
     generate_s = time.perf_counter() - started
-    started = time.perf_counter()
-    bot = await create_bot(_settings(workdir))
-    load_cold_s = time.perf_counter() - started
-    loaded = len(bot.films)
-    await bot.close()
     # bench_films.generate gives names, or (name, film id) pairs in newer versions.
     names = [name if isinstance(name, str) else name[0] for name in names]
     rng = random.Random(3)
     return {
         "generate_s": generate_s,
-        "load_cold_s": load_cold_s,
-        "loaded": loaded,
-        "cold_peak_rss_mb": _memory()["peak_rss_mb"],
         "queries": queries(names, samples),
         "ids": [rng.choice(ids) for _ in range(samples)],
         "titles": [rng.choice(names) for _ in range(samples)],
     }
 
 
+async def _cold_load(workdir: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    bot = await create_bot(_settings(workdir))
+    load_cold_s = time.perf_counter() - started
+    loaded = len(bot.films)
+    await bot.close()
+    return {
+        "load_cold_s": load_cold_s,
+        "loaded": loaded,
+        "cold_peak_rss_mb": _memory()["peak_rss_mb"],
+    }
+
+
 def _prepare_main() -> None:
-    workdir, count, samples = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    print("@@RESULT@@" + json.dumps(asyncio.run(_cold_load(workdir, count, samples))))
+    step, workdir, count, samples = (
+        sys.argv[1],
+        Path(sys.argv[2]),
+        int(sys.argv[3]),
+        int(sys.argv[4]),
+    )
+    if step == "generate":
+        result = _generate(workdir, count, samples)
+    else:
+        result = asyncio.run(_cold_load(workdir))
+    print("@@RESULT@@" + json.dumps(result))
 
 
 def _prepare(workdir: Path, count: int, samples: int) -> dict[str, Any]:
-    proc = subprocess.run(
-        _child("_prepare_main", str(workdir), str(count), str(samples)),
-        cwd=HERE.parent,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("@@RESULT@@"):
-            return json.loads(line.removeprefix("@@RESULT@@"))
-    raise RuntimeError(f"film generation failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    """Generate the films in one process and load them cold in the next, so that the cold
+    load's peak memory is the bot's alone."""
+    result: dict[str, Any] = {}
+    for step in ("generate", "load"):
+        proc = subprocess.run(
+            _child("_prepare_main", step, str(workdir), str(count), str(samples)),
+            cwd=HERE.parent,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("@@RESULT@@")]
+        if not lines:
+            raise RuntimeError(f"{step} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        result.update(json.loads(lines[-1].removeprefix("@@RESULT@@")))
+    return result
 
 
 # --- child 2: the bot -----------------------------------------------------------------------------
