@@ -375,7 +375,11 @@ def test_two_common_trigrams_choose_the_candidates_counting_would(monkeypatch):
     assert index.best("Harbr Lights 7") == "f7"
 
 
-def test_an_index_survives_dumps_and_loads_and_refuses_other_bytes(index):
+def test_an_index_survives_dumps_and_loads_and_refuses_other_bytes(index, monkeypatch):
+    from bot.domain import search
+
+    monkeypatch.setattr(search, "_PART_ITEMS", 2)  # values in several parts, as at scale
+    monkeypatch.setattr(search, "_PART_BYTES", 8)
     loaded = FilmIndex.loads(index.dumps())
     for typed in ("Star", "lost is starlite", "Kim Tae-ri", "Na Young", "", "zzzz"):
         assert loaded.complete(typed) == index.complete(typed)
@@ -384,6 +388,15 @@ def test_an_index_survives_dumps_and_loads_and_refuses_other_bytes(index):
     assert len(loaded) == len(index) and loaded.label("star") == "Star"
     parts = list(index.dumps())
     truncated = [*parts[:-1], parts[-1][: len(parts[-1]) // 2]]
-    for bad in ([], [b"\x00junk"], parts[:-1], truncated, [marshal.dumps((1, 2, 3))], parts * 2):
+    swapped = [parts[1], parts[0], *parts[2:]]
+    for bad in (
+        [],
+        [b"\x00junk"],
+        parts[:-1],
+        truncated,
+        swapped,
+        [marshal.dumps((0, 1, [2]))],
+        parts * 2,
+    ):
         with pytest.raises(ValueError, match="not a saved film index"):
             FilmIndex.loads(bad)
