@@ -207,16 +207,20 @@ def find_film_in_question(question: str, index: FilmIndex) -> str | None:
     """The film a question names ("when is lost is starlight out in seoul?"), or None.
 
     First the longest run of words that is exactly (after normalising) a known title or alias;
-    then a confident typo-tolerant match on runs of 2-6 words that don't start or end with a
-    question word.
+    then a person or character only one film has ("who voices Jay?"); then a confident
+    typo-tolerant title match on runs of 2-6 words that don't start or end with a question word.
     """
     words = normalize(question[:_MAX_QUESTION]).split()[:_MAX_WORDS]
-    for i, n, _ in _ngrams(words, 8):
-        if n == 1 and words[i] in _QUESTION_WORDS:
-            continue
-        film_id = index.exact_film(" ".join(words[i : i + n]))
-        if film_id is not None:
-            return film_id
+    phrases = [
+        " ".join(words[i : i + n])
+        for i, n, _ in _ngrams(words, 8)
+        if n > 1 or words[i] not in _QUESTION_WORDS
+    ]
+    for find in (index.exact_film, index.film_of_person):
+        for phrase in phrases:
+            film_id = find(phrase)
+            if film_id is not None:
+                return film_id
     best: tuple[float, str] | None = None
     runs = [
         words[i : i + n]

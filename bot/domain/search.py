@@ -530,6 +530,17 @@ class FilmIndex:
         kid = self._titles.exact(compact(text))
         return None if kid is None else self._one_film(kid)
 
+    def film_of_person(self, text: str) -> str | None:
+        """The one film with a person or character of this name (after normalising), else None
+        (no such name, or several films have it)."""
+        space = self._people
+        kid = space.exact(compact(text))
+        if kid is None:
+            return None
+        films = space.film[space.start[kid] : space.start[kid + 1]]
+        first = min(films)
+        return self._film_ids[first] if first == max(films) else None
+
     def _one_film(self, kid: int) -> str | None:
         """The film a title key means: the one film with it as a title, else as an alias."""
         space = self._titles

@@ -226,3 +226,20 @@ def test_find_film_in_question(index, question):
 
 def test_question_words_are_not_taken_for_titles(index):
     assert find_film_in_question("when is it out?", index) is None
+
+
+@pytest.mark.parametrize(
+    "question", ["who voices Jay?", "who does Kim Tae-ri voice?", "who plays na young"]
+)
+def test_a_person_or_character_only_one_film_has_names_the_film(index, question):
+    assert find_film_in_question(question, index) == "lost-in-starlight"
+
+
+def test_a_name_several_films_share_names_no_film(film):
+    rows = [(film.id, name, kind) for name, kind in film.index_rows()]
+    index = FilmIndex(
+        [*rows, ("jay-and-bob", "Jay and Bob", "title"), ("jay-and-bob", "Jay", "character")]
+    )
+    assert find_film_in_question("who voices Jay?", index) is None
+    assert find_film_in_question("who voices Jay in lost in starlight?", index) == film.id
+    assert find_film_in_question("who is Kim Tae-ri?", index) == film.id

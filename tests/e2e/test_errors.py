@@ -60,7 +60,7 @@ async def test_unknown_zone_in_an_option(e2e: Harness) -> None:
 
 
 async def test_a_question_naming_no_film(e2e: Harness) -> None:
-    reply = await answered(await e2e.slash("Ada", "film ask", {"question": "who voices Jay?"}))
+    reply = await answered(await e2e.slash("Ada", "film ask", {"question": "who directed it?"}))
     assert reply.ephemeral and "Name it in the question or pick one" in reply.content
 
 

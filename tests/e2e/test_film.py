@@ -426,6 +426,6 @@ async def test_ask_finds_the_film_named_in_the_question(e2e: Harness) -> None:
     assert "Hong Kyung" in text
 
 
-async def test_ask_without_a_film_asks_which(e2e: Harness) -> None:
-    text = await ask(e2e, "who voices Jay?", title=None)
-    assert "Which film do you mean?" in text
+async def test_ask_finds_the_film_of_a_character_or_person(e2e: Harness) -> None:
+    assert "Hong Kyung" in await ask(e2e, "who voices Jay?", title=None)
+    assert "Nan-young" in await ask(e2e, "who does Kim Tae-ri voice?", title=None)
