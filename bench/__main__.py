@@ -46,7 +46,7 @@ BENCHES: dict[str, tuple[str, dict, dict, str]] = {
     "premiere": (
         "bench.bench_premiere",
         {},
-        {"quick": True},
+        {"servers": 100, "followers": 5},
         "20,000 followers / 1,000 channels at 50 req/s: last ping ≤ 1.10 × floor, first ≤ 250 ms, "
         "0 duplicates, 0 missing (also with 5% 5xx and with a kill + restart)",
     ),
