@@ -91,10 +91,14 @@ class FilmCog(commands.GroupCog, group_name="film"):
     async def _film_for_question(self, question: str, title: str | None) -> Film:
         if title:
             return await self.bot.films.resolve(title)
-        film_id = answers.find_film_in_question(question, self.bot.films.index)
+        index = self.bot.films.index
+        film_id = answers.find_film_in_question(question, index)
         if film_id is None:
+            named = answers.name_in_question(question, index)
+            films = f" {view.name_in_films(named, index.label)}" if named else ""
             raise BadOption(
-                "Which film do you mean? Name it in the question or pick one in the `title` option."
+                f"Which film do you mean?{films} "
+                "Name it in the question or pick one in the `title` option."
             )
         return await self.bot.films.get(film_id)
 

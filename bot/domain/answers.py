@@ -210,12 +210,8 @@ def find_film_in_question(question: str, index: FilmIndex) -> str | None:
     then a person or character only one film has ("who voices Jay?"); then a confident
     typo-tolerant title match on runs of 2-6 words that don't start or end with a question word.
     """
-    words = normalize(question[:_MAX_QUESTION]).split()[:_MAX_WORDS]
-    phrases = [
-        " ".join(words[i : i + n])
-        for i, n, _ in _ngrams(words, 8)
-        if n > 1 or words[i] not in _QUESTION_WORDS
-    ]
+    words = _question_words(question)
+    phrases = _phrases(words)
     for find in (index.exact_film, index.film_of_person):
         for phrase in phrases:
             film_id = find(phrase)
@@ -232,6 +228,29 @@ def find_film_in_question(question: str, index: FilmIndex) -> str | None:
         if found is not None and (best is None or found[1] > best[0]):
             best = (found[1], found[0])
     return best[1] if best else None
+
+
+def name_in_question(question: str, index: FilmIndex) -> tuple[str, list[str]] | None:
+    """(name, some of its films) for the first person or character the question names, longest
+    phrase first: to say which films a question without a film could mean."""
+    for phrase in _phrases(_question_words(question)):
+        found = index.person_films(phrase)
+        if found is not None:
+            return found
+    return None
+
+
+def _question_words(question: str) -> list[str]:
+    return normalize(question[:_MAX_QUESTION]).split()[:_MAX_WORDS]
+
+
+def _phrases(words: Sequence[str]) -> list[str]:
+    """Every run of up to 8 words, longest first, without single question words."""
+    return [
+        " ".join(words[i : i + n])
+        for i, n, _ in _ngrams(words, 8)
+        if n > 1 or words[i] not in _QUESTION_WORDS
+    ]
 
 
 # --- the answers --------------------------------------------------------------------------------

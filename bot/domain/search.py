@@ -541,6 +541,16 @@ class FilmIndex:
         first = min(films)
         return self._film_ids[first] if first == max(films) else None
 
+    def person_films(self, text: str, limit: int = 6) -> tuple[str, list[str]] | None:
+        """(the name as the store spells it, up to limit of its films) for a person or
+        character of this name, else None."""
+        space = self._people
+        kid = space.exact(compact(text))
+        if kid is None:
+            return None
+        films = dict.fromkeys(space.film[space.start[kid] : space.start[kid + 1]])
+        return space.display[kid], [self._film_ids[f] for f in islice(films, limit)]
+
     def _one_film(self, kid: int) -> str | None:
         """The film a title key means: the one film with it as a title, else as an alias."""
         space = self._titles

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import discord
@@ -30,9 +30,23 @@ def cite(film: Film, keys: Iterable[str]) -> str:
     return "".join(f"[{order[k]}]" for k in dict.fromkeys(keys) if k in order)
 
 
-def people(film: Film, keys: Iterable[str]) -> str:
-    names = [film.person(k).name for k in keys]
+def listing(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def people(film: Film, keys: Iterable[str]) -> str:
+    return listing([film.person(k).name for k in keys])
+
+
+def name_in_films(named: tuple[str, list[str]], label: Callable[[str], str], shown: int = 5) -> str:
+    """ "Jay is in **A** and **B**." for a person or character several films have (the first
+    ``shown`` films; "and other films" when there are more)."""
+    name, film_ids = named
+    titles = [f"**{label(f)}**" for f in film_ids[:shown]]
+    if len(film_ids) > shown:
+        titles.append("other films")
+    return f"{clip(name, 100)} is in {listing(titles)}."
 
 
 def credits(film: Film, claims) -> str:

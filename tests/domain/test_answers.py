@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.answers import answer, find_film_in_question
+from bot.domain.answers import answer, find_film_in_question, name_in_question
 from bot.domain.films import Film, FilmIndex, parse_film
 from bot.storage.films import read_toml
 
@@ -241,5 +241,7 @@ def test_a_name_several_films_share_names_no_film(film):
         [*rows, ("jay-and-bob", "Jay and Bob", "title"), ("jay-and-bob", "Jay", "character")]
     )
     assert find_film_in_question("who voices Jay?", index) is None
+    assert name_in_question("who voices jay?", index) == ("Jay", [film.id, "jay-and-bob"])
+    assert name_in_question("who directed it?", index) is None
     assert find_film_in_question("who voices Jay in lost in starlight?", index) == film.id
     assert find_film_in_question("who is Kim Tae-ri?", index) == film.id

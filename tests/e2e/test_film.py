@@ -429,3 +429,16 @@ async def test_ask_finds_the_film_named_in_the_question(e2e: Harness) -> None:
 async def test_ask_finds_the_film_of_a_character_or_person(e2e: Harness) -> None:
     assert "Hong Kyung" in await ask(e2e, "who voices Jay?", title=None)
     assert "Nan-young" in await ask(e2e, "who does Kim Tae-ri voice?", title=None)
+
+
+async def test_ask_about_a_character_several_films_have_names_them(tmp_path: Path) -> None:
+    other = minimal_film("jay-returns", "Jay Returns") + (
+        '\n[characters.jay]\nname = "Jay"\nsources = ["s"]\n'
+    )
+    folder = films_dir(tmp_path, ("jay-returns", other))
+    async with harness(tmp_path, settings={"films_dir": folder}) as e2e:
+        text = await ask(e2e, "who voices Jay?", title=None)
+        assert text.startswith("Which film do you mean? Jay is in ")
+        assert "**Lost in Starlight**" in text and "**Jay Returns**" in text
+        assert "pick one in the `title` option" in text
+        assert "Hong Kyung" in await ask(e2e, "who voices Jay in lost in starlight?", title=None)
