@@ -67,8 +67,8 @@ from typing import Any
 
 from bot.app import create_bot
 from bot.config import load_settings
-from bot.sandbox import FakeDiscord, InteractionHandle
-from bot.sandbox.records import RequestRecord
+from fakecord import FakeDiscord, InteractionHandle
+from fakecord.records import RequestRecord
 
 from .bench_films import _memory, generate, queries
 

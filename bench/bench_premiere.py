@@ -42,13 +42,13 @@ from bot.app import create_bot
 from bot.clock import ShiftedClock
 from bot.config import DEFAULT_FILMS_DIR, load_settings
 from bot.ratelimit import DEFAULT_RATE
-from bot.sandbox import FakeDiscord, RateLimitPolicy, StoredMessage, running_bot
 from bot.scheduler import Scheduler
 from bot.services.premieres import Premieres
 from bot.storage import premieres as premiere_store
 from bot.storage.db import open_database
 from bot.storage.films import FilmStore, sync_films
 from bot.storage.outbox import OutboxRepo, to_text
+from fakecord import FakeDiscord, RateLimitPolicy, StoredMessage, running_bot
 
 FILM = "lost-in-starlight"
 OUT = datetime(2025, 5, 30, 7, 0, tzinfo=UTC)

@@ -33,10 +33,10 @@ from typing import Any
 
 from bot.app import create_bot
 from bot.config import load_settings
-from bot.sandbox import FakeDiscord
 from bot.scheduler import Outgoing
 from bot.storage import outbox
 from bot.storage.db import open_database
+from fakecord import FakeDiscord
 
 KIND = "bench"
 TOKEN = "bench-token-0123456789"

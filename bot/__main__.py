@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "films":
             return cmd_films(args, settings)
         if command == "sandbox":
-            from bot.sandbox.cli import run_sandbox
+            from bot.sandbox import run_sandbox
 
             return asyncio.run(run_sandbox(settings))
         return asyncio.run(run_bot(settings))

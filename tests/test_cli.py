@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_FILMS_DIR
-from bot.sandbox import FakeDiscord
 from bot.storage.migrations import MIGRATIONS
+from fakecord import FakeDiscord
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "cli-token-Zm9vYmFy.secret"

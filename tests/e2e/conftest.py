@@ -29,9 +29,9 @@ import pytest
 from bot.app import WatchpartyBot, create_bot
 from bot.clock import ShiftedClock
 from bot.config import Settings, load_settings
-from bot.sandbox import FakeDiscord, InteractionHandle, Reply, StoredMessage, running_bot
-from bot.sandbox.permissions import Perm
-from bot.sandbox.state import ChannelType
+from fakecord import FakeDiscord, InteractionHandle, Reply, StoredMessage, running_bot
+from fakecord.permissions import Perm
+from fakecord.state import ChannelType
 
 TOKEN = "e2e-token-0123456789"
 #: Tuesday 20 May 2025, 12:00 UTC: ten days before Lost in Starlight comes out (30 May 07:00 UTC).

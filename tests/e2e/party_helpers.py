@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.domain.parties import Party
-from bot.sandbox import Reply, StoredMessage
+from fakecord import Reply, StoredMessage
 from tests.e2e.conftest import Harness
 
 FILM = "lost-in-starlight"  # the id autocomplete hands back

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox import InteractionError
-from bot.sandbox.permissions import Perm
 from bot.storage.settings import get_guild_settings
+from fakecord import InteractionError
+from fakecord.permissions import Perm
 from tests.e2e.conftest import Harness
 from tests.e2e.film_helpers import SEED
 

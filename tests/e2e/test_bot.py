@@ -12,7 +12,7 @@ import discord
 import pytest
 
 from bot.app import create_bot
-from bot.sandbox import running_bot
+from fakecord import running_bot
 from tests.e2e.conftest import TOKEN, Harness, harness, make_settings
 from tests.e2e.film_helpers import SEED
 

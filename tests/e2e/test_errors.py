@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.sandbox import InteractionHandle, Reply
+from fakecord import InteractionHandle, Reply
 from tests.e2e.conftest import Harness
 from tests.e2e.film_helpers import SEED
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import Reply
+from fakecord import Reply
 from tests.e2e.conftest import Harness, harness
 from tests.e2e.film_helpers import (
     RELEASE_STAMP,

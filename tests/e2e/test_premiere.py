@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_FILMS_DIR
-from bot.sandbox import StoredMessage
-from bot.sandbox.permissions import Perm
+from fakecord import StoredMessage
+from fakecord.permissions import Perm
 from tests.e2e.conftest import T0, Harness, harness
 
 STARLIGHT = "lost-in-starlight"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox import Reply
+from fakecord import Reply
 from tests.e2e.conftest import Harness
 
 

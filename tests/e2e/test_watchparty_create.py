@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.sandbox import InteractionError
+from fakecord import InteractionError
 from tests.e2e.conftest import T0, Harness
 from tests.e2e.party_helpers import FILM, create, fields, outbox, party, unix
 

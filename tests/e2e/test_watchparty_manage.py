@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain import parties as rules
-from bot.sandbox import DEFAULT_BOT_PERMISSIONS, Perm
+from fakecord import DEFAULT_BOT_PERMISSIONS, Perm
 from tests.e2e.conftest import Harness
 from tests.e2e.party_helpers import FILM, card_of, create, fields, outbox, party, unix
 

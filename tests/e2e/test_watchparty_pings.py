@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.sandbox import Perm, StoredMessage
+from fakecord import Perm, StoredMessage
 from tests.e2e.conftest import Harness
 from tests.e2e.party_helpers import (
     allowed_users,

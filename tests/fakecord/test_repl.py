@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.sandbox import DemoWorld, FakeDiscord, build_demo_world, run_repl, running_bot
-from tests.sandbox.minibot import MiniBot
+from fakecord import DemoWorld, FakeDiscord, build_demo_world, run_repl, running_bot
+from tests.fakecord.minibot import MiniBot
 
 
 @pytest.fixture

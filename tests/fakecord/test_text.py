@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.sandbox import format_timestamp, render_content, render_message
-from bot.sandbox.state import World
-from bot.sandbox.text import render_modal
+from fakecord import format_timestamp, render_content, render_message
+from fakecord.state import World
+from fakecord.text import render_modal
 
 TS = 1748588400  # 2025-05-30 07:00:00 UTC, a Friday
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.sandbox import FakeDiscord, InteractionError, Perm
-from tests.sandbox.conftest import Ids
-from tests.sandbox.minibot import MiniBot
+from fakecord import FakeDiscord, InteractionError, Perm
+from tests.fakecord.conftest import Ids
+from tests.fakecord.minibot import MiniBot
 
 
 async def test_bot_connects_and_sees_the_guild(fake: FakeDiscord, ids: Ids, bot: MiniBot) -> None:

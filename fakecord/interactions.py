@@ -384,7 +384,7 @@ class Reply(PayloadFields):
         return [str(c["name"]) for c in self.choices]
 
     def text(self) -> str:
-        """The reply rendered as plain text (see :mod:`bot.sandbox.text`)."""
+        """The reply rendered as plain text (see :mod:`fakecord.text`)."""
         from .text import render_reply
 
         return render_reply(self)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.sandbox import ChannelType, FakeDiscord, running_bot
-from tests.sandbox.minibot import MiniBot
+from fakecord import ChannelType, FakeDiscord, running_bot
+from tests.fakecord.minibot import MiniBot
 
 TOKEN = "test-token-abc"
 

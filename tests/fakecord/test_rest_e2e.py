@@ -9,10 +9,10 @@ import discord
 import pytest
 from discord.http import Route
 
-from bot.sandbox import FakeDiscord, Perm
-from bot.sandbox.permissions import DEFAULT_BOT_PERMISSIONS
-from tests.sandbox.conftest import Ids
-from tests.sandbox.minibot import MiniBot
+from fakecord import FakeDiscord, Perm
+from fakecord.permissions import DEFAULT_BOT_PERMISSIONS
+from tests.fakecord.conftest import Ids
+from tests.fakecord.minibot import MiniBot
 
 
 async def test_nonce_with_enforce_nonce_returns_the_original(

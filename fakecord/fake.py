@@ -3,7 +3,7 @@
 async with FakeDiscord(token="t") as fake:          # starts, and points discord.py at it
     guild = fake.add_guild("Movie Night")
     general = fake.add_channel(guild, "general")
-    async with running_bot(fake, bot):              # see bot.sandbox.harness
+    async with running_bot(fake, bot):              # see fakecord.harness
         handle = await fake.slash(guild, general, user, "film info", {"title": "x"})
         reply = await handle.response()
 """

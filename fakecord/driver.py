@@ -1,6 +1,6 @@
 """Driving the bot like Discord does: slash commands, autocomplete, clicks and form submits.
 
-A mixin of :class:`~bot.sandbox.fake.FakeDiscord`; each method builds the INTERACTION_CREATE a
+A mixin of :class:`~fakecord.fake.FakeDiscord`; each method builds the INTERACTION_CREATE a
 person's Discord client would cause, dispatches it and returns an :class:`InteractionHandle`.
 """
 

@@ -8,10 +8,10 @@ import time
 import discord
 import pytest
 
-from bot.sandbox import FakeDiscord, RateLimitPolicy, running_bot
-from bot.sandbox.faults import BucketRule
-from tests.sandbox.conftest import Ids
-from tests.sandbox.minibot import MiniBot
+from fakecord import FakeDiscord, RateLimitPolicy, running_bot
+from fakecord.faults import BucketRule
+from tests.fakecord.conftest import Ids
+from tests.fakecord.minibot import MiniBot
 
 MESSAGES = "/channels/{channel_id}/messages"
 
@@ -61,8 +61,8 @@ async def test_503_is_not_retried_by_discordpy(fake: FakeDiscord, ids: Ids, bot:
 
 
 async def test_probabilistic_faults_are_seeded(fake: FakeDiscord) -> None:
-    from bot.sandbox.faults import FaultInjector, FaultRule
-    from bot.sandbox.records import RequestRecord
+    from fakecord.faults import FaultInjector, FaultRule
+    from fakecord.records import RequestRecord
 
     def hits(seed: int) -> list[bool]:
         inj = FaultInjector(seed)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.sandbox import Perm
-from bot.sandbox.records import RequestRecord, compile_path
-from bot.sandbox.state import SnowflakeGenerator, World, snowflake_time
+from fakecord import Perm
+from fakecord.records import RequestRecord, compile_path
+from fakecord.state import SnowflakeGenerator, World, snowflake_time
 
 
 def test_snowflakes_increase_and_carry_their_time() -> None:

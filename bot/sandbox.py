@@ -9,10 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.config import Settings
-
-from .fake import FakeDiscord
-from .harness import running_bot
-from .repl import build_demo_world, run_repl, stdin_lines
+from fakecord import FakeDiscord, build_demo_world, run_repl, running_bot, stdin_lines
 
 BANNER = """watchparty-bot sandbox: a local fake Discord, no account needed.
 Server "Movie Night", channel #general, you are {user}. Type `help` for commands, `quit` to leave.

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.sandbox import FakeDiscord, RateLimitPolicy
-from bot.sandbox.faults import BucketRule
-from tests.sandbox.conftest import TOKEN, Ids
+from fakecord import FakeDiscord, RateLimitPolicy
+from fakecord.faults import BucketRule
+from tests.fakecord.conftest import TOKEN, Ids
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox import AllowedMentionsError, Pings, compute_pings
+from fakecord import AllowedMentionsError, Pings, compute_pings
 
 ADA, BRUNO, ROLE = 111111111111111111, 222222222222222222, 333333333333333333
 TEXT = f"<@{ADA}> <@!{BRUNO}> <@&{ROLE}> @everyone"
