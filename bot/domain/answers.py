@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import tzinfo
 
-from bot.domain import zones
+from bot.domain import clock_text, zones
 from bot.domain.films import (
     Character,
     CreditClaim,
@@ -420,28 +420,6 @@ def _runtime(film: Film) -> Answer:
     )
 
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def _day_text(day: date) -> str:
-    """ "Friday, 30 May 2025" (no strftime: its names depend on the C locale)."""
-    return f"{_WEEKDAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
 def _regions(release: Release) -> str:
     return "worldwide" if release.worldwide else ", ".join(release.regions)
 
@@ -467,10 +445,12 @@ def _platform(film: Film, question: str, norm: str) -> Answer:
             )
         text = (
             f"Yes — **{film.title}** is on {match.platform} ({_regions(match)}, "
-            f"from {_day_text(match.date)})."
+            f"from {clock_text.long_date(match.date)})."
         )
         return _sourced(film, text, match.sources)
-    lines = [f"{r.platform} ({_regions(r)}, from {_day_text(r.date)})" for r in film.releases]
+    lines = [
+        f"{r.platform} ({_regions(r)}, from {clock_text.long_date(r.date)})" for r in film.releases
+    ]
     return _sourced(
         film,
         f"**{film.title}** is on {'; '.join(lines)}.",
@@ -528,20 +508,18 @@ def _release_line(film: Film, release: Release, tz: tzinfo | None, where: str) -
     head = f"**{film.title}** is released on {release.platform} {_regions(release)}"
     if release.model == "local_midnight" and tz is None:
         return (
-            f"{head} at midnight local time on {_day_text(release.date)}, wherever you are "
+            f"{head} at midnight local time on {clock_text.long_date(release.date)}, wherever you are "
             "(set your time zone to see your exact time)."
         )
     instant = release.instant(tz)
     stamp = f"<t:{int(instant.timestamp())}:F>"
     if release.model == "local_midnight":
-        return (
-            f"{head} at midnight local time: {zones.format_local(instant, tz)} {where} ({stamp})."
-        )
+        return f"{head} at midnight local time: {clock_text.format_local(instant, tz)} {where} ({stamp})."
     home = zones.zone_from_key(release.zone or "UTC")
-    at_home = f"{zones.format_local(instant, home)} in {release.zone}"
+    at_home = f"{clock_text.format_local(instant, home)} in {release.zone}"
     if tz is None:
         return f"{head} at {at_home} — {stamp} in your own time."
-    line = f"{head} at {zones.format_local(instant, tz)} {where} ({stamp})."
+    line = f"{head} at {clock_text.format_local(instant, tz)} {where} ({stamp})."
     if not where.endswith(f"({release.zone})") and where != f"in {release.zone}":
         line += f" It's one global release: {at_home}."
     return line

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dateutil.parser import ParserError, parser, parserinfo
 
-from bot.domain import zones
+from bot.domain import clock_text, zones
 from bot.errors import BadOption, BadTime, TimeInPast
 
 __all__ = [
@@ -46,16 +46,6 @@ MAX_REMINDER = timedelta(days=30)
 MAX_REMINDERS = 5
 _MAX_DURATION = timedelta(days=1000)
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_WEEKDAY_WORDS = {
-    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2,
-    "wednesday": 2, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
-    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
-}  # fmt: skip
 _DAY_WORDS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomorow": 1}
 
 
@@ -89,12 +79,6 @@ def _clean(text: str) -> str:
     """NFKC, unicode minus/dashes to '-', single spaces."""
     text = unicodedata.normalize("NFKC", text).translate(_DASHES)
     return " ".join(text.split())
-
-
-def _clock_text(clock: time) -> str:
-    """'9:00 PM'."""
-    hour = clock.hour % 12 or 12
-    return f"{hour}:{clock.minute:02d} {'AM' if clock.hour < 12 else 'PM'}"
 
 
 # --- parse_when ------------------------------------------------------------------------------
@@ -166,7 +150,7 @@ def _checked(
     max_ahead: timedelta,
 ) -> ParsedWhen:
     zone = local.tzinfo or UTC
-    shown = f"{zones.format_local(instant, zone)} ({zones.zone_label(key)})"
+    shown = f"{clock_text.format_local(instant, zone)} ({zones.zone_label(key)})"
     if instant <= now:
         raise TimeInPast(f"{shown} has already passed. Pick a time in the future.")
     if instant - now > max_ahead:
@@ -220,13 +204,13 @@ def _take_words(text: str) -> _Words:
     while i < len(tokens):
         word = tokens[i].strip(",.;")
         following = tokens[i + 1].strip(",.;") if i + 1 < len(tokens) else ""
-        if word in ("next", "this") and following in _WEEKDAY_WORDS:
-            _set_weekday(words, _WEEKDAY_WORDS[following])
+        if word in ("next", "this") and following in clock_text.WEEKDAY_WORDS:
+            _set_weekday(words, clock_text.WEEKDAY_WORDS[following])
             words.next_week = word == "next"
             i += 2
             continue
-        if word in _WEEKDAY_WORDS:
-            _set_weekday(words, _WEEKDAY_WORDS[word])
+        if word in clock_text.WEEKDAY_WORDS:
+            _set_weekday(words, clock_text.WEEKDAY_WORDS[word])
         elif word in _DAY_WORDS:
             if words.day_word is not None:
                 raise BadTime("Give me one day, like `tomorrow 8pm` or `fri 8pm`.")
@@ -283,10 +267,10 @@ def _rewrite_numeric_dates(text: str) -> str:
         elif a == b and 1 <= a <= 12:
             day = month = a
         elif 1 <= a <= 12 and 1 <= b <= 12:
-            example = f"{a} {_MONTHS[b - 1][:3]}"
+            example = f"{a} {clock_text.MONTHS[b - 1][:3]}"
             raise BadTime(
-                f"I can't tell whether '{m.group(0)}' is {a} {_MONTHS[b - 1]} or "
-                f"{_MONTHS[a - 1]} {b}. Write it as `YYYY-MM-DD` or with the month's name, "
+                f"I can't tell whether '{m.group(0)}' is {a} {clock_text.MONTHS[b - 1]} or "
+                f"{clock_text.MONTHS[a - 1]} {b}. Write it as `YYYY-MM-DD` or with the month's name, "
                 f"like `{example}`."
             )
         else:
@@ -295,7 +279,7 @@ def _rewrite_numeric_dates(text: str) -> str:
         if day > calendar.monthrange(full_year or 2000, month)[1]:
             raise BadTime(f"'{m.group(0)}' isn't a real date.")
         full = "" if full_year is None else f" {full_year}"
-        return f" {day} {_MONTHS[month - 1].lower()}{full} "
+        return f" {day} {clock_text.MONTHS[month - 1].lower()}{full} "
 
     return _NUMERIC_DATE.sub(rewrite, text)
 
@@ -429,7 +413,7 @@ def _absolute(text: str, zone: tzinfo, now: datetime, notes: list[str]) -> zones
         day = today + timedelta(days=words.day_offset or 0)
         if words.day_word == "tonight" and not end_of_day and clock.hour < 5:
             day += timedelta(days=1)
-            notes.append(f"I read that as early {zones.format_day(day)}, after midnight.")
+            notes.append(f"I read that as early {clock_text.format_day(day)}, after midnight.")
     elif words.weekday is not None:
         day = _weekday(words, today, clock, shift, wall_now, notes)
     else:
@@ -437,19 +421,19 @@ def _absolute(text: str, zone: tzinfo, now: datetime, notes: list[str]) -> zones
         if datetime.combine(day, clock) + shift <= wall_now:
             day += timedelta(days=1)
             notes.append(
-                f"{_clock_text(clock)} has passed today, so I used tomorrow, "
-                f"{zones.format_day(day)}."
+                f"{clock_text.clock(clock)} has passed today, so I used tomorrow, "
+                f"{clock_text.format_day(day)}."
             )
     if words.weekday is not None and day.weekday() != words.weekday:
         raise BadTime(
-            f"{zones.format_day(day, year=True)} is a {_WEEKDAY_NAMES[day.weekday()]}, "
-            f"not a {_WEEKDAY_NAMES[words.weekday]}."
+            f"{clock_text.format_day(day, year=True)} is a {clock_text.WEEKDAYS[day.weekday()]}, "
+            f"not a {clock_text.WEEKDAYS[words.weekday]}."
         )
     if end_of_day and day_given:
         after = day + timedelta(days=1)
         notes.append(
-            f"I read midnight as the end of {zones.format_day(day)} "
-            f"(12:00 AM {_WEEKDAY_NAMES[after.weekday()]})."
+            f"I read midnight as the end of {clock_text.format_day(day)} "
+            f"({clock_text.clock_day(datetime.combine(after, time()))})."
         )
     localized = zones.localize(datetime.combine(day, clock) + shift, zone)
     if localized.note:
@@ -478,11 +462,11 @@ def _dated(
         if later is not None:
             break
     if later is None:
-        raise BadTime(f"{fields.day} {_MONTHS[fields.month - 1]} isn't a real date.")
+        raise BadTime(f"{fields.day} {clock_text.MONTHS[fields.month - 1]} isn't a real date.")
     why = "has passed this year" if day is not None else f"isn't in {today.year}"
     notes.append(
-        f"{fields.day} {_MONTHS[fields.month - 1]} {why}, "
-        f"so I used {zones.format_day(later, year=True)}."
+        f"{fields.day} {clock_text.MONTHS[fields.month - 1]} {why}, "
+        f"so I used {clock_text.format_day(later, year=True)}."
     )
     return later
 
@@ -493,7 +477,7 @@ def _make_date(year: int, month: int, day: int, *, missing_ok: bool = False) -> 
     except ValueError:
         if missing_ok:
             return None
-        raise BadTime(f"{day} {_MONTHS[month - 1]} {year} isn't a real date.") from None
+        raise BadTime(f"{day} {clock_text.MONTHS[month - 1]} {year} isn't a real date.") from None
 
 
 def _weekday(
@@ -506,21 +490,21 @@ def _weekday(
 ) -> date:
     """The next such weekday (today while the time is ahead); "next" adds a week."""
     assert words.weekday is not None
-    name = _WEEKDAY_NAMES[words.weekday]
+    name = clock_text.WEEKDAYS[words.weekday]
     day = today + timedelta(days=(words.weekday - today.weekday()) % 7)
     if datetime.combine(day, clock) + shift <= wall_now:
         day += timedelta(days=7)
         if not words.next_week:
             notes.append(
-                f"{_clock_text(clock)} has passed today, so I used {zones.format_day(day)}, "
+                f"{clock_text.clock(clock)} has passed today, so I used {clock_text.format_day(day)}, "
                 "a week from today."
             )
     if words.next_week:
         coming = day
         day += timedelta(days=7)
         notes.append(
-            f"'next {name}' is {zones.format_day(day)}, a week after the coming {name} "
-            f"({coming.day} {_MONTHS[coming.month - 1]}). For that one, write `{name[:3].lower()}`."
+            f"'next {name}' is {clock_text.format_day(day)}, a week after the coming {name} "
+            f"({clock_text.day_month(coming)}). For that one, write `{name[:3].lower()}`."
         )
     return day
 

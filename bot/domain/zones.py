@@ -1,7 +1,8 @@
-"""Time zones: resolve what people type ("Seoul", "KST", "Asia/Seoul", "UTC+9") and format times.
+"""Time zones: resolve what people type ("Seoul", "KST", "Asia/Seoul", "UTC+9"), label zones and
+offsets, and pin local wall times to instants (the one DST gap/fold policy: :func:`localize`).
 
 Everything here is pure and independent of the host's time zone: no naive datetime is ever
-interpreted in local time, and formatting never goes through the C locale (``strftime``).
+interpreted in local time. Dates and clock times in words come from :mod:`bot.domain.clock_text`.
 Stored keys are IANA names ("Asia/Seoul") or canonical fixed offsets ("UTC+09:00", "UTC").
 """
 
@@ -14,10 +15,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.domain import clock_text
 from bot.errors import BadTime, UnknownZone
 
 __all__ = [
@@ -26,9 +28,6 @@ __all__ = [
     "ZoneMatch",
     "abbreviation",
     "find_zone",
-    "format_clock",
-    "format_day",
-    "format_local",
     "localize",
     "resolve_zone",
     "suggest_zones",
@@ -70,12 +69,6 @@ _POPULAR: tuple[str, ...] = DEFAULT_ZONES + (
 _MAX_OFFSET = timedelta(hours=14)
 _UTC_KEY = "UTC"
 _HINT = "Try a city, like `Seoul`, or an IANA name like `Asia/Seoul`."
-
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -646,41 +639,7 @@ def _label_choice(title: str | None, key: str, when: datetime) -> tuple[str, str
     return label[:100], key[:100]
 
 
-# --- formatting ------------------------------------------------------------------------------
-
-
-def _as_local(instant: datetime, tz: tzinfo) -> datetime:
-    if instant.tzinfo is None:
-        # A naive datetime would silently be read in the host's zone.
-        raise ValueError("an aware datetime is required")
-    return instant.astimezone(tz)
-
-
-def _clock(local: datetime) -> str:
-    hour = local.hour % 12 or 12
-    return f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
-
-
-def format_day(day: date, *, year: bool = False) -> str:
-    """'Saturday 31 May' (or 'Saturday 31 May 2025')."""
-    text = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
-    return f"{text} {day.year}" if year else text
-
-
-def format_local(instant: datetime, tz: tzinfo, *, date: bool = True) -> str:
-    """'4:00 PM Friday, 30 May 2025' in ``tz`` (or just '4:00 PM' with ``date=False``)."""
-    local = _as_local(instant, tz)
-    if not date:
-        return _clock(local)
-    day = local.date()
-    weekday = _WEEKDAYS[day.weekday()]
-    return f"{_clock(local)} {weekday}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def format_clock(instant: datetime, tz: tzinfo) -> str:
-    """'3:00 AM Friday': the wall clock and weekday in ``tz``."""
-    local = _as_local(instant, tz)
-    return f"{_clock(local)} {_WEEKDAYS[local.weekday()]}"
+# --- labels ----------------------------------------------------------------------------------
 
 
 def zone_label(key: str) -> str:
@@ -695,7 +654,7 @@ def zone_label(key: str) -> str:
 
 def utc_offset_label(instant: datetime, tz: tzinfo) -> str:
     """'UTC+09:00': the offset in force in ``tz`` at ``instant``."""
-    offset = _as_local(instant, tz).utcoffset() or timedelta(0)
+    offset = clock_text.in_zone(instant, tz).utcoffset() or timedelta(0)
     return f"UTC{_offset_text(offset)}"
 
 
@@ -704,7 +663,7 @@ _ABBREVIATION_RE = re.compile(r"[A-Za-z]{2,6}")
 
 def abbreviation(instant: datetime, tz: tzinfo) -> str | None:
     """'KST', 'EDT', or None where the database only has a number ('+09')."""
-    name = _as_local(instant, tz).tzname()
+    name = clock_text.in_zone(instant, tz).tzname()
     return name if name and _ABBREVIATION_RE.fullmatch(name) else None
 
 
@@ -728,13 +687,6 @@ def _transition(tz: tzinfo, after: datetime, before: datetime) -> datetime:
     return hi.replace(microsecond=0)
 
 
-def _wall_range(start: datetime, end: datetime) -> str:
-    a, b = _clock(start), _clock(end)
-    if a[-2:] == b[-2:]:
-        a = a[:-3]
-    return f"from {a} to {b}"
-
-
 def localize(naive: datetime, tz: tzinfo, *, shift_gap: bool = False) -> Localized:
     """Pin a local wall time in ``tz`` to an instant.
 
@@ -750,7 +702,7 @@ def localize(naive: datetime, tz: tzinfo, *, shift_gap: bool = False) -> Localiz
     if off_first == off_second or off_first is None or off_second is None:
         return Localized(first.astimezone(UTC), first, False, None)
     u_first = first.astimezone(UTC)
-    when = f"{_clock(naive)} on {naive.day} {_MONTHS[naive.month - 1]} {naive.year}"
+    when = f"{clock_text.clock(naive)} on {clock_text.day_month(naive, year=True)}"
     if u_first.astimezone(tz).replace(tzinfo=None) == naive:
         u_second = second.astimezone(UTC)
         lo, hi = sorted((u_first, u_second))
@@ -761,7 +713,7 @@ def localize(naive: datetime, tz: tzinfo, *, shift_gap: bool = False) -> Localiz
         which = f"{abbr}, {utc_offset_label(first, tz)}" if abbr else utc_offset_label(first, tz)
         note = (
             f"{when} happens twice in {_tz_name(tz)} (clocks go back "
-            f"{_wall_range(back_from, back_to)}); I used the first one ({which})."
+            f"{clock_text.clock_range(back_from, back_to)}); I used the first one ({which})."
         )
         return Localized(u_first, first, True, note)
     # A gap: neither reading survives a round trip through UTC.
@@ -772,11 +724,11 @@ def localize(naive: datetime, tz: tzinfo, *, shift_gap: bool = False) -> Localiz
     after = change.astimezone(tz)
     gap_end = after.replace(tzinfo=None)
     if shift_gap:
-        note = f"{when} doesn't exist in {_tz_name(tz)}, so I used {_clock(gap_end)}."
+        note = f"{when} doesn't exist in {_tz_name(tz)}, so I used {clock_text.clock(gap_end)}."
         return Localized(change, after, False, note)
     raise BadTime(
         f"{when} doesn't exist in {_tz_name(tz)} (clocks jump "
-        f"{_wall_range(gap_start, gap_end)}). Try {_clock(gap_end)}."
+        f"{clock_text.clock_range(gap_start, gap_end)}). Try {clock_text.clock(gap_end)}."
     )
 
 

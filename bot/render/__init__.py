@@ -9,14 +9,12 @@ from datetime import datetime, time
 
 import discord
 
-from bot.domain import zones
+from bot.domain import clock_text, zones
 from bot.storage.settings import GuildSettings
 
 MESSAGE_LIMIT = 2000
-EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
 EMBED_FIELD_LIMIT = 1024
-EMBED_FIELDS_MAX = 25
 EMBED_TOTAL_LIMIT = 6000
 COLOUR = discord.Colour(0x7B61FF)
 
@@ -30,16 +28,10 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def local_words(instant: datetime, zone_key: str) -> str:
-    """'4:00 PM Friday, 30 May 2025 in Asia/Seoul'."""
-    tz = zones.zone_from_key(zone_key)
-    return f"{zones.format_local(instant, tz)} in {zones.zone_label(zone_key)}"
-
-
 def zone_set(match: zones.ZoneMatch, now: datetime) -> str:
     lines = [
         f"Your time zone is now **{zones.zone_label(match.key)}** "
-        f"(it's {zones.format_clock(now, match.tz)} there, {zones.utc_offset_label(now, match.tz)})."
+        f"(it's {clock_text.format_clock(now, match.tz)} there, {zones.utc_offset_label(now, match.tz)})."
     ]
     lines += [f"-# {match.note}"] if match.note else []
     lines += [f"⚠️ {match.warning}"] if match.warning else []
@@ -56,7 +48,7 @@ def zone_show(key: str | None, tz, now: datetime, who: discord.abc.User | None =
         )
     return (
         f"{subject} time zone is **{zones.zone_label(key)}**: "
-        f"it's {zones.format_clock(now, tz)} there ({zones.utc_offset_label(now, tz)})."
+        f"it's {clock_text.format_clock(now, tz)} there ({zones.utc_offset_label(now, tz)})."
     )
 
 
@@ -78,7 +70,7 @@ def quiet_set(start: time, end: time, zone_key: str | None) -> str:
 def guild_zone_set(match: zones.ZoneMatch, now: datetime) -> str:
     lines = [
         f"This server's default time zone is now **{zones.zone_label(match.key)}** "
-        f"({zones.format_clock(now, match.tz)} there). Members who set their own zone keep it."
+        f"({clock_text.format_clock(now, match.tz)} there). Members who set their own zone keep it."
     ]
     lines += [f"-# {match.note}"] if match.note else []
     lines += [f"⚠️ {match.warning}"] if match.warning else []
@@ -152,9 +144,9 @@ def split_mentions(
 def zone_group_label(instant: datetime, zone_key: str | None) -> str:
     """'9:00 PM Friday your time (Asia/Seoul)', or UTC with a hint for members without a zone."""
     if zone_key is None:
-        return f"{zones.format_clock(instant, zones.zone_from_key('UTC'))} UTC (no zone set: `/timezone set`)"
+        return f"{clock_text.format_clock(instant, zones.zone_from_key('UTC'))} UTC (no zone set: `/timezone set`)"
     tz = zones.zone_from_key(zone_key)
-    return f"{zones.format_clock(instant, tz)} your time ({zones.zone_label(zone_key)})"
+    return f"{clock_text.format_clock(instant, tz)} your time ({zones.zone_label(zone_key)})"
 
 
 def zone_grouped_pings(header: str, instant: datetime, groups) -> list[tuple[str, tuple[int, ...]]]:

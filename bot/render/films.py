@@ -7,7 +7,7 @@ from datetime import datetime
 
 import discord
 
-from bot.domain import zones
+from bot.domain import clock_text, zones
 from bot.domain.films import Film, Release, SearchHit, runtime_text
 from bot.render import (
     COLOUR,
@@ -69,9 +69,11 @@ def release_line(release: Release, viewer_zone: str | None, label: str = "For yo
     if release.model == "global":
         text = f"{where}: {timestamp(instant)}"
     else:
-        text = f"{where}: midnight local time on {zones.format_day(release.date, year=True)}, in every zone"
+        text = f"{where}: midnight local time on {clock_text.format_day(release.date, year=True)}, in every zone"
     if viewer_zone:
-        text += f"\n{label}: {zones.format_local(instant, tz)} ({zones.zone_label(viewer_zone)})"
+        text += (
+            f"\n{label}: {clock_text.format_local(instant, tz)} ({zones.zone_label(viewer_zone)})"
+        )
     return text
 
 
@@ -183,7 +185,7 @@ def release_table(
     for key in table_zones:
         tz = zones.zone_from_key(key)
         instant = release.instant(tz)
-        rows.append(f"`{zones.zone_label(key):<22}` {zones.format_local(instant, tz)}")
+        rows.append(f"`{zones.zone_label(key):<22}` {clock_text.format_local(instant, tz)}")
     label = "Local release times in this server" if from_server else "Local release times"
     embed.add_field(name=label, value=clip("\n".join(rows), EMBED_FIELD_LIMIT), inline=False)
     out = release.instant(zones.zone_from_key(viewer_zone) if viewer_zone else None)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import discord
 
+from bot.domain import clock_text, zones
 from bot.domain import parties as rules
-from bot.domain import zones
 from bot.domain.parties import Party
 from bot.domain.when import format_duration
 from bot.render import COLOUR, EMBED_FIELD_LIMIT, MESSAGE_LIMIT, clip, mention, timestamp
@@ -70,7 +70,7 @@ def interpretation(party: Party, notes: tuple[str, ...], verb: str = "Scheduled"
     """Tell the host exactly how their time was read, so a misread is caught at once."""
     tz = zones.zone_from_key(party.zone_key)
     lines = [
-        f"{verb} watch party #{party.id}: **{zones.format_local(party.starts_at, tz)}** "
+        f"{verb} watch party #{party.id}: **{clock_text.format_local(party.starts_at, tz)}** "
         f"({zones.zone_label(party.zone_key)}), which is {timestamp(party.starts_at)} for everyone."
     ]
     if party.reminders:
@@ -97,9 +97,9 @@ def ping_header(party: Party, film_title: str, kind: str, late: bool) -> str:
 
 def dm(party: Party, film_title: str, kind: str, zone_key: str | None, late: bool) -> str:
     local = (
-        f"{zones.format_clock(party.starts_at, zones.zone_from_key(zone_key))} your time"
+        f"{clock_text.format_clock(party.starts_at, zones.zone_from_key(zone_key))} your time"
         if zone_key
-        else f"{zones.format_clock(party.starts_at, zones.zone_from_key('UTC'))} UTC"
+        else f"{clock_text.format_clock(party.starts_at, zones.zone_from_key('UTC'))} UTC"
     )
     head = "is starting now" if kind == rules.START else f"starts {timestamp(party.starts_at, 'R')}"
     text = f"The **{film_title}** watch party (#{party.id}) {head}: {local}. <#{party.channel_id}>"

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.domain import clock_text, zones
 from bot.domain import premieres as rules
-from bot.domain import zones
 from bot.domain.films import Film
 from bot.render import MESSAGE_LIMIT, clip, mention, timestamp
 
@@ -18,7 +18,7 @@ MENTION_ROOM = 24
 
 
 def _clock(instant: datetime, zone_key: str | None) -> str:
-    return zones.format_clock(instant, zones.zone_from_key(zone_key) if zone_key else UTC)
+    return clock_text.format_clock(instant, zones.zone_from_key(zone_key) if zone_key else UTC)
 
 
 def line_label(line: rules.Line, *, dm: bool = False) -> str:
@@ -133,7 +133,7 @@ def _when_local(instant: datetime, zone_key: str | None) -> str:
     if zone_key is None:
         return timestamp(instant)
     return (
-        f"{zones.format_local(instant, zones.zone_from_key(zone_key))} your time "
+        f"{clock_text.format_local(instant, zones.zone_from_key(zone_key))} your time "
         f"({zones.zone_label(zone_key)})"
     )
 
@@ -171,7 +171,7 @@ def followed(film: Film, ping: rules.Planned | None, line: rules.Line | None, *,
         when = f"{timestamp(out)} ({timestamp(out, 'R')})"
     elif line.assumed_zone:
         when = (
-            f"{zones.format_local(out, zones.zone_from_key(line.zone_key))} in this server's zone "
+            f"{clock_text.format_local(out, zones.zone_from_key(line.zone_key))} in this server's zone "
             f"({zones.zone_label(line.zone_key)}), {timestamp(out, 'R')}"
         )
     else:

@@ -1,4 +1,4 @@
-"""Zone resolution, suggestions, formatting and wall-time localisation."""
+"""Zone resolution, suggestions, labels and wall-time localisation."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from bot.domain.zones import (
     DEFAULT_ZONES,
     abbreviation,
     find_zone,
-    format_clock,
-    format_local,
     localize,
     resolve_zone,
     suggest_zones,
@@ -459,43 +457,7 @@ def test_suggestions_are_fast() -> None:
     assert (clock.perf_counter() - start) / 100 < 0.001
 
 
-# --- formatting ------------------------------------------------------------------------------
-
-
-def test_format_local() -> None:
-    instant = datetime(2025, 5, 30, 7, 0, tzinfo=UTC)
-    assert format_local(instant, ZoneInfo("Asia/Seoul")) == "4:00 PM Friday, 30 May 2025"
-
-
-def test_format_local_without_date() -> None:
-    instant = datetime(2025, 5, 30, 7, 5, tzinfo=UTC)
-    assert format_local(instant, ZoneInfo("Asia/Seoul"), date=False) == "4:05 PM"
-
-
-def test_format_local_midnight_and_noon() -> None:
-    tz = ZoneInfo("UTC")
-    assert format_local(datetime(2025, 5, 30, 0, 0, tzinfo=UTC), tz, date=False) == "12:00 AM"
-    assert format_local(datetime(2025, 5, 30, 12, 0, tzinfo=UTC), tz, date=False) == "12:00 PM"
-
-
-def test_format_local_follows_daylight_saving() -> None:
-    tz = ZoneInfo("America/New_York")
-    assert (
-        format_local(datetime(2026, 7, 1, 20, tzinfo=UTC), tz) == "4:00 PM Wednesday, 1 July 2026"
-    )
-    assert format_local(datetime(2026, 12, 1, 20, tzinfo=UTC), tz) == (
-        "3:00 PM Tuesday, 1 December 2026"
-    )
-
-
-def test_format_clock() -> None:
-    instant = datetime(2025, 5, 29, 18, 0, tzinfo=UTC)
-    assert format_clock(instant, ZoneInfo("Asia/Seoul")) == "3:00 AM Friday"
-
-
-def test_formatting_refuses_naive_datetimes() -> None:
-    with pytest.raises(ValueError):
-        format_local(datetime(2025, 5, 30, 7, 0), ZoneInfo("Asia/Seoul"))
+# --- labels ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
