@@ -29,11 +29,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain import zones
 from bot.domain.filmmodel import (
     CAST_ROLES,
     RELEASE_MODELS,
@@ -54,7 +55,7 @@ from bot.domain.filmmodel import (
     Source,
     TextClaim,
 )
-from bot.errors import DataError
+from bot.errors import BadTime, DataError
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _good_slugs: set[str] = set()  # slugs already checked: people keys repeat across films
@@ -485,13 +486,11 @@ def _check_wall_time(r: _Reader, day: date, when: time, zone: str, at: str) -> N
 
 @lru_cache(maxsize=4096)
 def _wall_time_problem(day: date, when: time, zone: str) -> str | None:
-    tz = ZoneInfo(zone)
-    local = datetime.combine(day, when, tz)
-    back = local.astimezone(UTC).astimezone(tz)
-    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
-        return f"{day} {when} does not exist in {zone} (clocks jump forward)"
-    if local.replace(fold=1).utcoffset() != local.utcoffset():
-        return f"{day} {when} happens twice in {zone} (clocks go back); pick another"
+    # Cached: thousands of films share a handful of release times.
+    try:
+        zones.localize(datetime.combine(day, when), ZoneInfo(zone), refuse_fold=True)
+    except BadTime as error:
+        return str(error)
     return None
 
 

@@ -87,7 +87,6 @@ class Localized:
 
     instant_utc: datetime
     local: datetime
-    ambiguous: bool
     note: str | None = None
 
 
@@ -687,12 +686,15 @@ def _transition(tz: tzinfo, after: datetime, before: datetime) -> datetime:
     return hi.replace(microsecond=0)
 
 
-def localize(naive: datetime, tz: tzinfo, *, shift_gap: bool = False) -> Localized:
-    """Pin a local wall time in ``tz`` to an instant.
+def localize(
+    naive: datetime, tz: tzinfo, *, shift_gap: bool = False, refuse_fold: bool = False
+) -> Localized:
+    """Pin a local wall time in ``tz`` to an instant: the one policy for DST gaps and folds.
 
     A wall time skipped by a DST jump raises BadTime with the nearest valid time (or, with
     ``shift_gap``, moves to the end of the gap with a note). A wall time that happens twice
-    takes the first occurrence (fold=0) with a note.
+    takes the first occurrence (fold=0) with a note, or with ``refuse_fold`` (where nobody can
+    be asked which one was meant, as in a film file) raises BadTime.
     """
     if naive.tzinfo is not None:
         raise ValueError("localize() takes a naive wall time")
@@ -700,7 +702,7 @@ def localize(naive: datetime, tz: tzinfo, *, shift_gap: bool = False) -> Localiz
     second = naive.replace(tzinfo=tz, fold=1)
     off_first, off_second = first.utcoffset(), second.utcoffset()
     if off_first == off_second or off_first is None or off_second is None:
-        return Localized(first.astimezone(UTC), first, False, None)
+        return Localized(first.astimezone(UTC), first)
     u_first = first.astimezone(UTC)
     when = f"{clock_text.clock(naive)} on {clock_text.day_month(naive, year=True)}"
     if u_first.astimezone(tz).replace(tzinfo=None) == naive:
@@ -709,13 +711,15 @@ def localize(naive: datetime, tz: tzinfo, *, shift_gap: bool = False) -> Localiz
         change = _transition(tz, lo, hi)
         back_from = (change + off_first).replace(tzinfo=None)
         back_to = (change + off_second).replace(tzinfo=None)
+        twice = (
+            f"{when} happens twice in {_tz_name(tz)} (clocks go back "
+            f"{clock_text.clock_range(back_from, back_to)})"
+        )
+        if refuse_fold:
+            raise BadTime(f"{twice}. Try {clock_text.clock(back_from)}, or give the time in UTC.")
         abbr = abbreviation(first, tz)
         which = f"{abbr}, {utc_offset_label(first, tz)}" if abbr else utc_offset_label(first, tz)
-        note = (
-            f"{when} happens twice in {_tz_name(tz)} (clocks go back "
-            f"{clock_text.clock_range(back_from, back_to)}); I used the first one ({which})."
-        )
-        return Localized(u_first, first, True, note)
+        return Localized(u_first, first, f"{twice}; I used the first one ({which}).")
     # A gap: neither reading survives a round trip through UTC.
     lo, hi = sorted((naive - off_first, naive - off_second))
     change = _transition(tz, lo.replace(tzinfo=UTC), hi.replace(tzinfo=UTC))
@@ -725,7 +729,7 @@ def localize(naive: datetime, tz: tzinfo, *, shift_gap: bool = False) -> Localiz
     gap_end = after.replace(tzinfo=None)
     if shift_gap:
         note = f"{when} doesn't exist in {_tz_name(tz)}, so I used {clock_text.clock(gap_end)}."
-        return Localized(change, after, False, note)
+        return Localized(change, after, note)
     raise BadTime(
         f"{when} doesn't exist in {_tz_name(tz)} (clocks jump "
         f"{clock_text.clock_range(gap_start, gap_end)}). Try {clock_text.clock(gap_end)}."

@@ -144,14 +144,35 @@ def test_local_midnight_release_takes_no_time_or_zone():
     assert parse_film(doc, "x.toml").releases[0].zone is None
 
 
-def test_wall_times_skipped_or_repeated_by_dst_are_refused():
+def test_a_release_time_skipped_by_dst_is_refused_with_the_time_to_use():
     doc = minimal()
     doc["releases"][0].update(date=date(2025, 3, 9), time=time(2, 30))  # US spring forward
-    with pytest.raises(DataError, match="does not exist"):
-        parse_film(doc, "x.toml")
+    with pytest.raises(DataError) as caught:
+        parse_film(doc, "films/test-film.toml")
+    assert (caught.value.path, caught.value.field) == ("films/test-film.toml", "releases[0].time")
+    assert caught.value.problem == (
+        "2:30 AM on 9 March 2025 doesn't exist in America/Los_Angeles "
+        "(clocks jump from 2:00 to 3:00 AM). Try 3:00 AM."
+    )
+
+
+def test_a_release_time_repeated_by_dst_is_refused_as_ambiguous():
+    doc = minimal()
     doc["releases"][0].update(date=date(2025, 11, 2), time=time(1, 30))  # US fall back
-    with pytest.raises(DataError, match="twice"):
-        parse_film(doc, "x.toml")
+    with pytest.raises(DataError) as caught:
+        parse_film(doc, "films/test-film.toml")
+    assert (caught.value.path, caught.value.field) == ("films/test-film.toml", "releases[0].time")
+    assert caught.value.problem == (
+        "1:30 AM on 2 November 2025 happens twice in America/Los_Angeles "
+        "(clocks go back from 2:00 to 1:00 AM). Try 2:00 AM, or give the time in UTC."
+    )
+
+
+def test_release_times_next_to_a_dst_change_are_accepted():
+    doc = minimal()
+    doc["releases"][0].update(date=date(2025, 11, 2), time=time(2, 0))
+    release = parse_film(doc, "x.toml").releases[0]
+    assert release.instant() == datetime(2025, 11, 2, 10, 0, tzinfo=UTC)
 
 
 def test_disagreeing_claims_are_all_kept(seed):

@@ -499,7 +499,7 @@ def test_localize_ordinary_time() -> None:
     result = localize(datetime(2026, 5, 30, 21, 0), ZoneInfo("Asia/Seoul"))
     assert result.instant_utc == datetime(2026, 5, 30, 12, 0, tzinfo=UTC)
     assert result.local.hour == 21
-    assert (result.ambiguous, result.note) == (False, None)
+    assert result.note is None
 
 
 def test_localize_fixed_offset() -> None:
@@ -546,7 +546,6 @@ def test_localize_edges_of_a_gap_exist() -> None:
 def test_localize_overlap_new_york_takes_first() -> None:
     result = localize(datetime(2026, 11, 1, 1, 30), ZoneInfo("America/New_York"))
     assert result.instant_utc == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
-    assert result.ambiguous
     assert result.note == (
         "1:30 AM on 1 November 2026 happens twice in America/New_York (clocks go back "
         "from 2:00 to 1:00 AM); I used the first one (EDT, UTC-04:00)."
@@ -556,14 +555,27 @@ def test_localize_overlap_new_york_takes_first() -> None:
 def test_localize_overlap_london_takes_first() -> None:
     result = localize(datetime(2026, 10, 25, 1, 30), ZoneInfo("Europe/London"))
     assert result.instant_utc == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
-    assert result.ambiguous
-    assert result.note is not None and "BST" in result.note
+    assert result.note is not None and "happens twice" in result.note and "BST" in result.note
 
 
 def test_localize_overlap_lord_howe_half_hour() -> None:
     result = localize(datetime(2026, 4, 5, 1, 45), ZoneInfo("Australia/Lord_Howe"))
-    assert result.ambiguous
+    assert result.note is not None and "from 2:00 to 1:30 AM" in result.note
     assert result.instant_utc == datetime(2026, 4, 4, 14, 45, tzinfo=UTC)
+
+
+def test_localize_can_refuse_an_overlap() -> None:
+    with pytest.raises(BadTime) as error:
+        localize(datetime(2026, 11, 1, 1, 30), ZoneInfo("America/New_York"), refuse_fold=True)
+    assert str(error.value) == (
+        "1:30 AM on 1 November 2026 happens twice in America/New_York (clocks go back "
+        "from 2:00 to 1:00 AM). Try 2:00 AM, or give the time in UTC."
+    )
+
+
+def test_localize_refusing_overlaps_keeps_ordinary_times() -> None:
+    result = localize(datetime(2026, 11, 1, 2, 0), ZoneInfo("America/New_York"), refuse_fold=True)
+    assert result.instant_utc == datetime(2026, 11, 1, 7, 0, tzinfo=UTC)
 
 
 def test_module_exports_are_importable() -> None:
