@@ -127,8 +127,19 @@ class Release:
         return any(r.casefold() == WORLDWIDE for r in self.regions)
 
     def instant(self, viewer_tz: tzinfo | None = None, default_tz: tzinfo = UTC) -> datetime:
-        """The release as an aware UTC instant for a viewer (see :func:`release_instant`)."""
-        return release_instant(self, viewer_tz, default_tz)
+        """When a viewer can watch, as an aware UTC instant: the fixed instant of a ``global``
+        release; for ``local_midnight`` 00:00 on the date in the viewer's zone (``default_tz``
+        when the viewer has none).
+
+        Where local midnight does not exist (a DST jump at midnight) this is the first instant
+        of that day, because zoneinfo reads the missing wall time with the offset before the jump.
+        """
+        if self.model == "global":
+            assert self.zone is not None and self.time is not None
+            local = datetime.combine(self.date, self.time, ZoneInfo(self.zone))
+        else:
+            local = datetime.combine(self.date, time(0), viewer_tz or default_tz)
+        return local.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -222,20 +233,3 @@ def runtime_text(minutes: int) -> str:
     if not hours:
         return f"{rest}m"
     return f"{hours}h {rest}m" if rest else f"{hours}h"
-
-
-def release_instant(
-    release: Release, viewer_tz: tzinfo | None = None, default_tz: tzinfo = UTC
-) -> datetime:
-    """When a viewer can watch: a fixed instant for ``global`` releases; for ``local_midnight``
-    00:00 on the date in the viewer's zone (``default_tz`` when the viewer has none).
-
-    Where local midnight does not exist (a DST jump at midnight) this is the first instant of
-    that day, because zoneinfo reads the missing wall time with the offset before the jump.
-    """
-    if release.model == "global":
-        assert release.zone is not None and release.time is not None
-        local = datetime.combine(release.date, release.time, ZoneInfo(release.zone))
-    else:
-        local = datetime.combine(release.date, time(0), viewer_tz or default_tz)
-    return local.astimezone(UTC)

@@ -25,11 +25,9 @@ from bot.domain.filmmodel import (
     SettingClaim,
     Source,
     TextClaim,
-    release_instant,
     runtime_text,
 )
 from bot.domain.search import (
-    INDEX_KINDS,
     FilmIndex,
     FilmIndexBuilder,
     SearchHit,
@@ -40,7 +38,6 @@ from bot.domain.search import (
 __all__ = [
     "ALIAS_TITLE_KINDS",
     "CAST_ROLES",
-    "INDEX_KINDS",
     "RELEASE_MODELS",
     "SETTING_ASPECTS",
     "TITLE_KINDS",
@@ -65,6 +62,5 @@ __all__ = [
     "compact",
     "normalize",
     "parse_film",
-    "release_instant",
     "runtime_text",
 ]

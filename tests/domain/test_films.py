@@ -18,7 +18,6 @@ from bot.domain.films import (
     compact,
     normalize,
     parse_film,
-    release_instant,
     runtime_text,
 )
 from bot.errors import DataError
@@ -206,8 +205,8 @@ def test_runtime_text(minutes, text):
 
 def test_global_release_is_one_instant_everywhere(seed):
     release = seed.releases[0]
-    seoul = release_instant(release, ZoneInfo("Asia/Seoul"))
-    assert seoul == release_instant(release, None) == datetime(2025, 5, 30, 7, tzinfo=UTC)
+    seoul = release.instant(ZoneInfo("Asia/Seoul"))
+    assert seoul == release.instant(None) == datetime(2025, 5, 30, 7, tzinfo=UTC)
 
 
 def test_local_midnight_follows_the_viewer_or_the_default_zone():
@@ -220,10 +219,8 @@ def test_local_midnight_follows_the_viewer_or_the_default_zone():
         "sources": ["cat"],
     }
     release = parse_film(doc, "x.toml").releases[0]
-    assert release_instant(release, ZoneInfo("Asia/Seoul")) == datetime(2025, 5, 29, 15, tzinfo=UTC)
-    assert release_instant(release, None, ZoneInfo("Europe/London")) == datetime(
-        2025, 5, 29, 23, tzinfo=UTC
-    )
+    assert release.instant(ZoneInfo("Asia/Seoul")) == datetime(2025, 5, 29, 15, tzinfo=UTC)
+    assert release.instant(None, ZoneInfo("Europe/London")) == datetime(2025, 5, 29, 23, tzinfo=UTC)
     assert release.instant() == datetime(2025, 5, 30, tzinfo=UTC)
 
 
