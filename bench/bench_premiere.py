@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import create_bot
-from bot.clock import ShiftedClock
 from bot.config import DEFAULT_FILMS_DIR, load_settings
 from bot.ratelimit import DEFAULT_RATE
 from bot.scheduler import Scheduler
@@ -49,6 +48,7 @@ from bot.storage.db import open_database
 from bot.storage.films import FilmStore, sync_films
 from bot.storage.outbox import OutboxRepo, to_text
 from fakecord import FakeDiscord, RateLimitPolicy, StoredMessage, running_bot
+from fakecord.clock import ShiftedClock
 
 FILM = "lost-in-starlight"
 OUT = datetime(2025, 5, 30, 7, 0, tzinfo=UTC)
@@ -124,7 +124,10 @@ async def seed(db_path: Path, films_dir: Path, world: list[Server], now: datetim
             )
             for server in world:
                 premiere = await premiere_store.ensure(conn, server.guild, FILM, server.channel)
-                await premiere_store.follow_many(conn, premiere.id, list(server.followers), now)
+                await conn.executemany(
+                    "INSERT INTO follows (premiere_id, user_id, dm, created_at) VALUES (?, ?, 0, ?)",
+                    [(premiere.id, uid, to_text(now)) for uid in server.followers],
+                )
                 planned = await premieres.replan(conn, premiere.id)
                 assert len(planned) == 1 and planned[0].due == OUT
     finally:

@@ -349,11 +349,6 @@ class FilmStore:
         table hasn't changed since it was saved, else built and saved."""
         return cls(db, await _load_index(db), cache_size)
 
-    async def refresh(self) -> None:
-        """Reload the index and forget cached films: call after imports or a re-sync."""
-        self.index = await _load_index(self._db)
-        self._cache.clear()
-
     def __len__(self) -> int:
         return len(self.index)
 

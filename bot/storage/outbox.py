@@ -124,13 +124,6 @@ class OutboxRepo:
                 (state, to_text(at), error, delivery_id),
             )
 
-    async def finish_many(self, results: list[tuple[int, str, datetime, str | None]]) -> None:
-        async with self.db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE outbox SET state = ?, sent_at = ?, error = ? WHERE id = ?",
-                [(state, to_text(at), error, did) for did, state, at, error in results],
-            )
-
     async def retry_at(self, delivery_id: int, when: datetime, error: str) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(

@@ -84,16 +84,6 @@ async def follow(
     )
 
 
-async def follow_many(
-    conn: aiosqlite.Connection, premiere_id: int, user_ids: list[int], now: datetime
-) -> None:
-    """Add many channel followers at once (imports and load tests)."""
-    await conn.executemany(
-        "INSERT OR IGNORE INTO follows (premiere_id, user_id, dm, created_at) VALUES (?, ?, 0, ?)",
-        [(premiere_id, uid, to_text(now)) for uid in user_ids],
-    )
-
-
 async def unfollow(conn: aiosqlite.Connection, premiere_id: int, user_id: int) -> bool:
     cur = await conn.execute(
         "DELETE FROM follows WHERE premiere_id = ? AND user_id = ?", (premiere_id, user_id)

@@ -278,15 +278,6 @@ async def test_resolve_unknown_film_suggests(store):
         await store.get("no-such-film")
 
 
-async def test_refresh_picks_up_imports(store, db, films_dir, tmp_path):
-    src = tmp_path / "x.toml"
-    src.write_text(small_film("brand-new", "Brand New Film"))
-    await import_film_file(db, src, films_dir)
-    assert store.best("brand new film") is None
-    await store.refresh()
-    assert store.best("brand new film") == "brand-new"
-
-
 async def test_the_index_is_saved_and_reused_until_the_films_change(db, films_dir, monkeypatch):
     await sync_films(db, films_dir)
     built = await FilmStore.open(db)
