@@ -95,14 +95,6 @@ def place(film: Film, zone_key: str | None, default_zone: str | None) -> Placeme
     return Placement(release, shown, release.instant(tz), assumed)
 
 
-def next_release_instant(
-    film: Film, zone_key: str | None, default_zone: str | None = None
-) -> datetime | None:
-    """When the film is out for a member in ``zone_key`` (None if no release reaches them)."""
-    placed = place(film, zone_key, default_zone)
-    return placed.out_at if placed else None
-
-
 def quiet_until(instant: datetime, window: tuple[time, time], tz: tzinfo | None) -> datetime | None:
     """When the member's quiet window ends, if ``instant`` falls inside it (read in ``tz``)."""
     ends = in_quiet_window(instant.astimezone(tz or UTC), window)

@@ -2,8 +2,6 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
-import pytest
-
 from bot.domain import premieres as rules
 from bot.domain.films import Film, Name, Release
 from bot.domain.premieres import HEADS_UP, PREMIERE, Follower, Line
@@ -220,9 +218,3 @@ def test_without_drops_members_who_left_and_empty_lines():
     lines = (Line(NY, OUT, (1, 2)), Line(SEOUL, OUT, (3,)))
     assert rules.without(lines, {2, 3}) == (Line(NY, OUT, (1,)),)
     assert rules.without(lines, set()) is lines
-
-
-@pytest.mark.parametrize("zone", [NY, SEOUL, LONDON, None])
-def test_next_release_instant_matches_the_plan(zone):
-    expected = plan(ROLLING, [Follower(1, zone)])[0].lines[0].out_at
-    assert rules.next_release_instant(ROLLING, zone) == expected
