@@ -22,8 +22,8 @@ import discord.http
 import yarl
 
 from bot.app import create_bot
-from bot.clock import ShiftedClock
 from bot.config import load_settings
+from fakecord.clock import ShiftedClock
 
 
 def install(api_base: str, gateway: str) -> None:

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import discord
 import pytest
 
-from bot.clock import ShiftedClock
 from bot.scheduler import Outgoing, PermanentFailure, Scheduler
 from bot.storage import outbox
 from bot.storage.db import open_database
+from fakecord.clock import ShiftedClock
 
 T0 = datetime(2025, 5, 30, 6, 59, 59, tzinfo=UTC)
 

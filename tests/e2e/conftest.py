@@ -27,9 +27,9 @@ from typing import Any
 import pytest
 
 from bot.app import WatchpartyBot, create_bot
-from bot.clock import ShiftedClock
 from bot.config import Settings, load_settings
 from fakecord import FakeDiscord, InteractionHandle, Reply, StoredMessage, running_bot
+from fakecord.clock import ShiftedClock
 from fakecord.permissions import Perm
 from fakecord.state import ChannelType
 
@@ -97,17 +97,12 @@ class Harness:
         self.clock = clock
         self._bot: WatchpartyBot | None = None
         self._stack: contextlib.AsyncExitStack | None = None
-        self.starts = 0
 
     @property
     def bot(self) -> WatchpartyBot:
         if self._bot is None:
             raise RuntimeError("the bot is not running (call start())")
         return self._bot
-
-    @property
-    def running(self) -> bool:
-        return self._bot is not None
 
     async def start(self) -> WatchpartyBot:
         """Build a new bot process on the same database and connect it (commands synced)."""
@@ -123,7 +118,6 @@ class Harness:
                 await bot.close()
             raise
         self._bot, self._stack = bot, stack
-        self.starts += 1
         return bot
 
     async def stop(self) -> None:
