@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -167,14 +167,6 @@ class FakeDiscord(BotDriver):
         _, base, gateway = _installs.pop()
         discord.http.Route.BASE = base
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[FakeDiscord]:
-        self.install()
-        try:
-            yield self
-        finally:
-            self.uninstall()
 
     async def __aenter__(self) -> FakeDiscord:
         await self.start()
@@ -477,12 +469,6 @@ class FakeDiscord(BotDriver):
         )
         return found
 
-    async def wait_until_connected(
-        self,
-        timeout: float = 5.0,  # noqa: ASYNC109 - waiting helpers take a timeout by design
-    ) -> None:
-        await self.wait_until(lambda: self.gateway.connected, timeout, "no bot connected")
-
     async def wait_for_resume(
         self,
         count: int = 1,
@@ -562,9 +548,6 @@ class FakeDiscord(BotDriver):
             )
         )
 
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
     async def drop_gateway(self, code: int = RESUMABLE_CLOSE) -> int:
         """Close the bot's websocket(s) with a resumable code; events queue up for the resume."""
         return await self.gateway.drop(code)
@@ -572,7 +555,3 @@ class FakeDiscord(BotDriver):
     def send_reconnect(self) -> None:
         """Send op 7 RECONNECT: the client closes and resumes."""
         self.gateway.send_op(7)
-
-    def invalidate_session(self, resumable: bool = False) -> None:
-        """Send op 9 INVALID_SESSION; with resumable=False the client must IDENTIFY again."""
-        self.gateway.send_op(9, resumable)

@@ -56,7 +56,7 @@ class FaultRule:
     matched: list[RequestRecord] = field(default_factory=list)
 
     def applies(self, record: RequestRecord, rng: random.Random) -> bool:
-        if self.times is not None and self.hits >= self.times:
+        if self.exhausted:
             return False
         if not record.matches(self.method, self.path):
             return False

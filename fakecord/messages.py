@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import ApiError, form_error, too_large
+from .errors import ApiError, cannot_dm, form_error, too_large
 from .mentions import AllowedMentionsError, Pings, compute_pings
 from .payloads import member_payload, message_timestamp, user_payload
 from .permissions import Perm
@@ -285,7 +285,7 @@ def channel_write_check(world: World, channel_id: int, *, files: bool) -> None:
         if recipient.dms_blocked or not any(
             recipient.id in g.members for g in world.guilds.values()
         ):
-            raise ApiError(403, 50007, "Cannot send messages to this user")
+            raise cannot_dm()
         return
     perms = world.channel_permissions(channel_id, world.bot_id)
     if not perms & int(Perm.VIEW_CHANNEL):

@@ -7,7 +7,6 @@ changes made after it logged in (a deleted channel, a new member, ...).
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -135,10 +134,6 @@ class Channel:
     overwrites: dict[int, Overwrite] = field(default_factory=dict)
     recipient_ids: list[int] = field(default_factory=list)
     last_message_id: int | None = None
-
-    @property
-    def is_dm(self) -> bool:
-        return self.type == ChannelType.DM
 
 
 @dataclass
@@ -308,7 +303,6 @@ class World:
         self.bot_id = bot.id
         self.application_id = application_id or bot.id
         self.owner_id = self.add_user("sandbox-owner").id
-        self._names = itertools.count(1)
 
     # ----------------------------------------------------------------- users and guilds
     def add_user(self, name: str, *, bot: bool = False, global_name: str | None = None) -> User:
@@ -576,6 +570,3 @@ class World:
         channel = self.channels.get(message.channel_id)
         if channel is not None and not message.ephemeral:
             channel.last_message_id = message.id
-
-    def unique_name(self, prefix: str) -> str:
-        return f"{prefix}-{next(self._names)}"
