@@ -6,7 +6,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.parties import Party
@@ -96,10 +96,6 @@ def allowed_users(message: StoredMessage) -> set[int]:
 
 def unix(instant: datetime) -> int:
     return int(instant.timestamp())
-
-
-def just_before(instant: datetime, seconds: float = 1.0) -> datetime:
-    return instant - timedelta(seconds=seconds)
 
 
 async def wait_states(
