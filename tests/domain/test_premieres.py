@@ -7,6 +7,7 @@ import pytest
 from bot.domain import premieres as rules
 from bot.domain.films import Film, Name, Release
 from bot.domain.premieres import HEADS_UP, PREMIERE, Follower, Line
+from bot.errors import BadOption
 
 NY, SEOUL, LONDON, TOKYO = "America/New_York", "Asia/Seoul", "Europe/London", "Asia/Tokyo"
 CHANNEL = 500
@@ -226,3 +227,22 @@ def test_without_drops_members_who_left_and_empty_lines():
 def test_next_release_instant_matches_the_plan(zone):
     expected = plan(ROLLING, [Follower(1, zone)])[0].lines[0].out_at
     assert rules.next_release_instant(ROLLING, zone) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [("1h", timedelta(hours=1)), ("30m", timedelta(minutes=30)), ("30d", rules.MAX_HEADS_UP)],
+)
+def test_a_heads_up_is_a_duration(text, lead):
+    assert rules.parse_heads_up(text) == lead
+
+
+def test_a_heads_up_is_at_most_thirty_days_ahead():
+    with pytest.raises(BadOption, match="at most 30 days"):
+        rules.parse_heads_up("31d")
+
+
+def test_pings_go_to_the_films_channel_else_the_announce_channel_else_the_first():
+    assert rules.ping_channel(1, 2, 3) == 1
+    assert rules.ping_channel(None, 2, 3) == 2
+    assert rules.ping_channel(None, None, 3) == 3
