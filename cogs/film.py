@@ -6,27 +6,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain import answers, zones
+from bot.app import WatchpartyBot
+from bot.domain import answers
 from bot.domain.films import Film
 from bot.errors import BadOption
 from bot.render import clip
 from bot.render import films as view
-from bot.storage import settings
 from cogs.options import FilmArg, FilmOption, Zone
 
 
 class FilmCog(commands.GroupCog, group_name="film"):
     """Synopsis, cast, release times and plain questions about films."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
 
     async def viewer_zone(self, interaction: discord.Interaction) -> str | None:
-        """The caller's zone, else the server's default zone."""
-        mine = await settings.get_user_zone(self.bot.db, interaction.user.id)
-        if mine or interaction.guild_id is None:
-            return mine
-        return (await settings.get_guild_settings(self.bot.db, interaction.guild_id)).zone
+        """The zone to show the caller's times in: theirs, else the server's."""
+        return (await self.bot.preferences.zone(interaction.user.id, interaction.guild_id)).key
 
     @app_commands.command(name="info", description="Everything the store knows about a film")
     @app_commands.describe(title="The film's title (typos are fine)")
@@ -54,20 +51,21 @@ class FilmCog(commands.GroupCog, group_name="film"):
         name="release", description="When a film comes out, in your zone and around the server"
     )
     @app_commands.describe(
-        title="The film's title", timezone="Show the release in this zone (default: yours)"
+        title="The film's title",
+        timezone="Show the release in this zone (default: yours)",
     )
     async def release(
         self, interaction: discord.Interaction, title: FilmArg, timezone: Zone | None = None
     ) -> None:
         viewer = timezone.key if timezone else await self.viewer_zone(interaction)
-        registered = (
-            [z for z, _ in await settings.guild_zone_counts(self.bot.db, interaction.guild_id)]
-            if interaction.guild_id
-            else []
-        )
-        table = registered[:15] or list(zones.DEFAULT_ZONES)
+        table = await self.bot.preferences.table_zones(interaction.guild_id)
         embed = view.release_table(
-            title, viewer, table, bool(registered), self.bot.clock.now(), zone_given=bool(timezone)
+            title,
+            viewer,
+            table.keys,
+            table.from_server,
+            self.bot.clock.now(),
+            zone_given=bool(timezone),
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -75,7 +73,8 @@ class FilmCog(commands.GroupCog, group_name="film"):
         name="ask", description="Ask a plain question: when is it out in Seoul? who voices Jay?"
     )
     @app_commands.describe(
-        question="Your question", title="Which film (default: the one your question names)"
+        question="Your question",
+        title="Which film (default: the one your question names)",
     )
     @app_commands.autocomplete(title=FilmOption().autocomplete)
     async def ask(
@@ -103,5 +102,5 @@ class FilmCog(commands.GroupCog, group_name="film"):
         return await self.bot.films.get(film_id)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: WatchpartyBot) -> None:
     await bot.add_cog(FilmCog(bot))

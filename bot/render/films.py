@@ -164,7 +164,7 @@ def cast(film: Film) -> discord.Embed:
 def release_table(
     film: Film,
     viewer_zone: str | None,
-    table_zones: list[str],
+    table_zones: Iterable[str],
     from_server: bool,
     now: datetime,
     *,
