@@ -242,6 +242,15 @@ async def test_cast_lists_people_and_characters_with_sources(e2e: Harness) -> No
     assert fields(embed)["Sources"].startswith("[1] News article")
 
 
+async def test_cast_lists_only_the_sources_its_lines_cite(e2e: Harness) -> None:
+    """The seed film's fourth source (the director interview) backs other facts, not its cast."""
+    info_sources = fields(card(await e2e.run("Ada", "film info", {"title": SEED})))["Sources"]
+    assert "[4] [Netflix's sci-fi romance" in info_sources
+    sources = fields(card(await e2e.run("Ada", "film cast", {"title": SEED})))["Sources"]
+    assert [line[:3] for line in sources.splitlines()] == ["[1]", "[2]", "[3]"]
+    assert "interview" not in sources.casefold() and "koreadailyus" not in sources
+
+
 # --- /film release -------------------------------------------------------------------------------------
 
 
