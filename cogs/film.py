@@ -1,4 +1,4 @@
-"""/film: answers about films from the local store."""
+"""/film: answers about films from the local store, private unless the member shares them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from bot.render import clip
 from bot.render import films as view
 from cogs.options import FilmArg, FilmOption, Zone
 
+SHARE = "Post the answer in this channel for everyone (default: only you see it)"
+
 
 class FilmCog(commands.GroupCog, group_name="film"):
     """Synopsis, cast, release times and plain questions about films."""
@@ -26,26 +28,33 @@ class FilmCog(commands.GroupCog, group_name="film"):
         return (await self.bot.preferences.zone(interaction.user.id, interaction.guild_id)).key
 
     @app_commands.command(name="info", description="Everything the store knows about a film")
-    @app_commands.describe(title="The film's title (typos are fine)")
-    async def info(self, interaction: discord.Interaction, title: FilmArg) -> None:
+    @app_commands.describe(title="The film's title (typos are fine)", share=SHARE)
+    async def info(
+        self, interaction: discord.Interaction, title: FilmArg, share: bool = False
+    ) -> None:
         embed = view.info(title, await self.viewer_zone(interaction))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(embed=embed, ephemeral=not share)
 
     @app_commands.command(name="search", description="Find films by title, person or character")
-    @app_commands.describe(query="A title, an actor, a director or a character")
+    @app_commands.describe(query="A title, an actor, a director or a character", share=SHARE)
     async def search(
-        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 100]
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, 100],
+        share: bool = False,
     ) -> None:
         hits = self.bot.films.search(query, limit=10)
         titles = {h.film_id: self.bot.films.index.label(h.film_id) for h in hits}
         await interaction.response.send_message(
-            view.search_results(query, hits, titles), ephemeral=True
+            view.search_results(query, hits, titles), ephemeral=not share
         )
 
     @app_commands.command(name="cast", description="Who is in a film, and whom they play or voice")
-    @app_commands.describe(title="The film's title")
-    async def cast(self, interaction: discord.Interaction, title: FilmArg) -> None:
-        await interaction.response.send_message(embed=view.cast(title))
+    @app_commands.describe(title="The film's title", share=SHARE)
+    async def cast(
+        self, interaction: discord.Interaction, title: FilmArg, share: bool = False
+    ) -> None:
+        await interaction.response.send_message(embed=view.cast(title), ephemeral=not share)
 
     @app_commands.command(
         name="release", description="When a film comes out, in your zone and around the server"
@@ -53,9 +62,14 @@ class FilmCog(commands.GroupCog, group_name="film"):
     @app_commands.describe(
         title="The film's title",
         timezone="Show the release in this zone (default: yours)",
+        share=SHARE,
     )
     async def release(
-        self, interaction: discord.Interaction, title: FilmArg, timezone: Zone | None = None
+        self,
+        interaction: discord.Interaction,
+        title: FilmArg,
+        timezone: Zone | None = None,
+        share: bool = False,
     ) -> None:
         viewer = timezone.key if timezone else await self.viewer_zone(interaction)
         table = await self.bot.preferences.table_zones(interaction.guild_id)
@@ -67,7 +81,7 @@ class FilmCog(commands.GroupCog, group_name="film"):
             self.bot.clock.now(),
             zone_given=bool(timezone),
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(embed=embed, ephemeral=not share)
 
     @app_commands.command(
         name="ask", description="Ask a plain question: when is it out in Seoul? who voices Jay?"
@@ -75,6 +89,7 @@ class FilmCog(commands.GroupCog, group_name="film"):
     @app_commands.describe(
         question="Your question",
         title="Which film (default: the one your question names)",
+        share=SHARE,
     )
     @app_commands.autocomplete(title=FilmOption().autocomplete)
     async def ask(
@@ -82,10 +97,11 @@ class FilmCog(commands.GroupCog, group_name="film"):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 2, 300],
         title: str | None = None,
+        share: bool = False,
     ) -> None:
         film = await self._film_for_question(question, title)
         reply = answers.answer(question, film, caller_zone_key=await self.viewer_zone(interaction))
-        await interaction.response.send_message(clip(reply.text, 2000), ephemeral=True)
+        await interaction.response.send_message(clip(reply.text, 2000), ephemeral=not share)
 
     async def _film_for_question(self, question: str, title: str | None) -> Film:
         if title:
