@@ -13,7 +13,6 @@ from bot.domain.premieres import parse_heads_up
 from bot.domain.when import OFF, format_duration, is_off
 from bot.errors import BadOption
 from bot.render import premieres as view
-from bot.services.premieres import Premieres
 from cogs.options import FilmArg
 
 log = logging.getLogger(__name__)
@@ -35,7 +34,7 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
 
     def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
-        self.service: Premieres = bot.premieres
+        self.service = bot.premieres
 
     async def cog_load(self) -> None:
         # Loaded in setup_hook, after the film files were re-read and before the scheduler

@@ -17,7 +17,6 @@ from bot.domain.parties import Party
 from bot.domain.when import OFF
 from bot.errors import BadOption
 from bot.render import parties as view
-from bot.services.watchparty import WatchParties
 from cogs.options import FilmArg, Zone, ours
 
 log = logging.getLogger(__name__)
@@ -93,7 +92,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
 
     def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
-        self.service: WatchParties = bot.parties
+        self.service = bot.parties
 
     # ------------------------------------------------------------------ Discord glue
     async def _target_channel(

@@ -45,6 +45,8 @@ class TableZones:
 
 
 class Preferences:
+    """Reads members' zones and servers' settings; writes the ones no plan depends on."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
