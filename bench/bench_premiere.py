@@ -43,6 +43,7 @@ from bot.config import DEFAULT_FILMS_DIR, load_settings
 from bot.ratelimit import DEFAULT_RATE
 from bot.scheduler import Scheduler
 from bot.services.premieres import Premieres
+from bot.services.settings import Preferences
 from bot.storage import premieres as premiere_store
 from bot.storage.db import open_database
 from bot.storage.films import FilmStore, sync_films
@@ -112,7 +113,7 @@ async def seed(db_path: Path, films_dir: Path, world: list[Server], now: datetim
         async def never(*_: Any) -> None:  # this scheduler is never started
             raise AssertionError
 
-        premieres = Premieres(db, films, clock, Scheduler(db, clock, never))
+        premieres = Premieres(db, films, clock, Scheduler(db, clock, never), Preferences(db))
         async with db.transaction() as conn:
             await conn.executemany(
                 "INSERT INTO user_zones (user_id, zone, updated_at) VALUES (?, ?, ?)",

@@ -16,6 +16,7 @@ from bot.errors import UserError
 from bot.ratelimit import GlobalLimiter, bulk, throttle_trace
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.premieres import Premieres
+from bot.services.settings import Preferences
 from bot.services.watchparty import WatchParties
 from bot.storage.db import Database, open_database
 from bot.storage.films import FilmStore, sync_films
@@ -128,8 +129,9 @@ class WatchpartyBot(commands.Bot):
             grace=settings.late_grace,
             on_permanent_failure=self.report_failure,
         )
-        self.parties = WatchParties(db, films, clock, self.scheduler)
-        self.premieres = Premieres(db, films, clock, self.scheduler)
+        self.preferences = Preferences(db)
+        self.parties = WatchParties(db, films, clock, self.scheduler, self.preferences)
+        self.premieres = Premieres(db, films, clock, self.scheduler, self.preferences)
 
     async def setup_hook(self) -> None:
         for name in EXTENSIONS:

@@ -7,8 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.app import WatchpartyBot
 from bot.errors import BadOption
-from bot.storage import settings as store
 from cogs.options import Zone
 
 
@@ -17,7 +17,7 @@ from cogs.options import Zone
 class AdminCog(commands.GroupCog, group_name="config"):
     """Server settings: default zone and where announcements go."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -60,9 +60,9 @@ class AdminCog(commands.GroupCog, group_name="config"):
     @app_commands.command(name="show", description="Show this server's settings")
     async def show(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        current = await store.get_guild_settings(self.bot.db, interaction.guild_id)
+        current = await self.bot.preferences.guild(interaction.guild_id)
         await interaction.response.send_message(render.guild_settings(current), ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: WatchpartyBot) -> None:
     await bot.add_cog(AdminCog(bot))

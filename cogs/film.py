@@ -1,4 +1,4 @@
-"""/film: answers about films from the local store."""
+"""/film: answers about films from the local store, private unless the member shares them."""
 
 from __future__ import annotations
 
@@ -6,76 +6,90 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain import answers, zones
+from bot.app import WatchpartyBot
+from bot.domain import answers
 from bot.domain.films import Film
 from bot.errors import BadOption
 from bot.render import clip
 from bot.render import films as view
-from bot.storage import settings
 from cogs.options import FilmArg, FilmOption, Zone
+
+SHARE = "Post the answer in this channel for everyone (default: only you see it)"
 
 
 class FilmCog(commands.GroupCog, group_name="film"):
     """Synopsis, cast, release times and plain questions about films."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
 
     async def viewer_zone(self, interaction: discord.Interaction) -> str | None:
-        """The caller's zone, else the server's default zone."""
-        mine = await settings.get_user_zone(self.bot.db, interaction.user.id)
-        if mine or interaction.guild_id is None:
-            return mine
-        return (await settings.get_guild_settings(self.bot.db, interaction.guild_id)).zone
+        """The zone to show the caller's times in: theirs, else the server's."""
+        return (await self.bot.preferences.zone(interaction.user.id, interaction.guild_id)).key
 
     @app_commands.command(name="info", description="Everything the store knows about a film")
-    @app_commands.describe(title="The film's title (typos are fine)")
-    async def info(self, interaction: discord.Interaction, title: FilmArg) -> None:
+    @app_commands.describe(title="The film's title (typos are fine)", share=SHARE)
+    async def info(
+        self, interaction: discord.Interaction, title: FilmArg, share: bool = False
+    ) -> None:
         embed = view.info(title, await self.viewer_zone(interaction))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(embed=embed, ephemeral=not share)
 
     @app_commands.command(name="search", description="Find films by title, person or character")
-    @app_commands.describe(query="A title, an actor, a director or a character")
+    @app_commands.describe(query="A title, an actor, a director or a character", share=SHARE)
     async def search(
-        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 100]
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, 100],
+        share: bool = False,
     ) -> None:
         hits = self.bot.films.search(query, limit=10)
         titles = {h.film_id: self.bot.films.index.label(h.film_id) for h in hits}
         await interaction.response.send_message(
-            view.search_results(query, hits, titles), ephemeral=True
+            view.search_results(query, hits, titles), ephemeral=not share
         )
 
     @app_commands.command(name="cast", description="Who is in a film, and whom they play or voice")
-    @app_commands.describe(title="The film's title")
-    async def cast(self, interaction: discord.Interaction, title: FilmArg) -> None:
-        await interaction.response.send_message(embed=view.cast(title))
+    @app_commands.describe(title="The film's title", share=SHARE)
+    async def cast(
+        self, interaction: discord.Interaction, title: FilmArg, share: bool = False
+    ) -> None:
+        await interaction.response.send_message(embed=view.cast(title), ephemeral=not share)
 
     @app_commands.command(
         name="release", description="When a film comes out, in your zone and around the server"
     )
     @app_commands.describe(
-        title="The film's title", timezone="Show the release in this zone (default: yours)"
+        title="The film's title",
+        timezone="Show the release in this zone (default: yours)",
+        share=SHARE,
     )
     async def release(
-        self, interaction: discord.Interaction, title: FilmArg, timezone: Zone | None = None
+        self,
+        interaction: discord.Interaction,
+        title: FilmArg,
+        timezone: Zone | None = None,
+        share: bool = False,
     ) -> None:
         viewer = timezone.key if timezone else await self.viewer_zone(interaction)
-        registered = (
-            [z for z, _ in await settings.guild_zone_counts(self.bot.db, interaction.guild_id)]
-            if interaction.guild_id
-            else []
-        )
-        table = registered[:15] or list(zones.DEFAULT_ZONES)
+        table = await self.bot.preferences.table_zones(interaction.guild_id)
         embed = view.release_table(
-            title, viewer, table, bool(registered), self.bot.clock.now(), zone_given=bool(timezone)
+            title,
+            viewer,
+            table.keys,
+            table.from_server,
+            self.bot.clock.now(),
+            zone_given=bool(timezone),
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(embed=embed, ephemeral=not share)
 
     @app_commands.command(
         name="ask", description="Ask a plain question: when is it out in Seoul? who voices Jay?"
     )
     @app_commands.describe(
-        question="Your question", title="Which film (default: the one your question names)"
+        question="Your question",
+        title="Which film (default: the one your question names)",
+        share=SHARE,
     )
     @app_commands.autocomplete(title=FilmOption().autocomplete)
     async def ask(
@@ -83,10 +97,11 @@ class FilmCog(commands.GroupCog, group_name="film"):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 2, 300],
         title: str | None = None,
+        share: bool = False,
     ) -> None:
         film = await self._film_for_question(question, title)
         reply = answers.answer(question, film, caller_zone_key=await self.viewer_zone(interaction))
-        await interaction.response.send_message(clip(reply.text, 2000), ephemeral=True)
+        await interaction.response.send_message(clip(reply.text, 2000), ephemeral=not share)
 
     async def _film_for_question(self, question: str, title: str | None) -> Film:
         if title:
@@ -103,5 +118,5 @@ class FilmCog(commands.GroupCog, group_name="film"):
         return await self.bot.films.get(film_id)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: WatchpartyBot) -> None:
     await bot.add_cog(FilmCog(bot))

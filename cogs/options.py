@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import discord
 from discord import app_commands
 
+from bot.app import WatchpartyBot
 from bot.domain import zones
 from bot.domain.films import Film
+
+Suggestions = list[app_commands.Choice[int | float | str]]
+
+
+def ours(interaction: discord.Interaction) -> discord.Interaction[WatchpartyBot]:
+    """The interaction typed with the bot it reached (discord.py types its client as any Client,
+    and every interaction this bot handles reached a WatchpartyBot)."""
+    return cast("discord.Interaction[WatchpartyBot]", interaction)
 
 
 class ZoneOption(app_commands.Transformer):
@@ -16,11 +27,11 @@ class ZoneOption(app_commands.Transformer):
         return zones.resolve_zone(value)
 
     async def autocomplete(
-        self, interaction: discord.Interaction, value: str
-    ) -> list[app_commands.Choice[str]]:
+        self, interaction: discord.Interaction, value: int | float | str
+    ) -> Suggestions:
         return [
             app_commands.Choice(name=label[:100], value=key[:100])
-            for label, key in zones.suggest_zones(value, limit=25)
+            for label, key in zones.suggest_zones(str(value), limit=25)
         ]
 
 
@@ -28,15 +39,14 @@ class FilmOption(app_commands.Transformer):
     """A film typed by title; autocomplete offers the store's best matches."""
 
     async def transform(self, interaction: discord.Interaction, value: str) -> Film:
-        return await interaction.client.films.resolve(value)  # type: ignore[attr-defined]
+        return await ours(interaction).client.films.resolve(value)
 
     async def autocomplete(
-        self, interaction: discord.Interaction, value: str
-    ) -> list[app_commands.Choice[str]]:
-        store = interaction.client.films  # type: ignore[attr-defined]
+        self, interaction: discord.Interaction, value: int | float | str
+    ) -> Suggestions:
         return [
             app_commands.Choice(name=label[:100], value=film_id[:100])
-            for label, film_id in store.complete(value, limit=25)
+            for label, film_id in ours(interaction).client.films.complete(str(value), limit=25)
         ]
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.when import format_duration, parse_duration
+from bot.app import WatchpartyBot
+from bot.domain.premieres import parse_heads_up
+from bot.domain.when import OFF, format_duration, is_off
 from bot.errors import BadOption
 from bot.render import premieres as view
 from cogs.options import FilmArg
@@ -17,7 +18,6 @@ from cogs.options import FilmArg
 log = logging.getLogger(__name__)
 
 PingChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel
-MAX_HEADS_UP_DAYS = 30
 
 
 def can_ping(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Member | None) -> bool:
@@ -32,12 +32,9 @@ def can_ping(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Mem
 class PremiereCog(commands.GroupCog, group_name="premiere"):
     """Premiere pings at each member's local premiere time."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
-
-    @property
-    def service(self):
-        return self.bot.premieres  # type: ignore[attr-defined]
+        self.service = bot.premieres
 
     async def cog_load(self) -> None:
         # Loaded in setup_hook, after the film files were re-read and before the scheduler
@@ -123,18 +120,15 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
     @app_commands.command(
         name="remind", description="A heads-up before the premiere, e.g. 1h (Manage Server)"
     )
-    @app_commands.describe(film="The film", lead="How long before, e.g. 1h or 30m; 'off' for none")
+    @app_commands.describe(
+        film="The film", lead=f"How long before, e.g. 1h or 30m; '{OFF}' for none"
+    )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def remind(
         self, interaction: discord.Interaction, film: FilmArg, lead: app_commands.Range[str, 1, 20]
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
-        off = lead.strip().casefold() in {"off", "none", "no", "0"}
-        delta = None if off else parse_duration(lead)
-        if delta is not None and delta > timedelta(days=MAX_HEADS_UP_DAYS):
-            raise BadOption(
-                f"A heads-up can be at most {MAX_HEADS_UP_DAYS} days before the premiere."
-            )
+        delta = None if is_off(lead) else parse_heads_up(lead)
         await self.service.set_heads_up(
             guild_id=interaction.guild_id, film=film, lead=delta, channel_id=interaction.channel_id
         )
@@ -157,5 +151,5 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
         await self.service.channel_deleted(channel.id)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: WatchpartyBot) -> None:
     await bot.add_cog(PremiereCog(bot))

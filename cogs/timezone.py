@@ -7,16 +7,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.app import WatchpartyBot
 from bot.domain import zones
-from bot.domain.when import parse_quiet_window
-from bot.storage import settings as store
+from bot.domain.when import OFF, is_off, parse_quiet_window
 from cogs.options import Zone
 
 
 class TimezoneCog(commands.GroupCog, group_name="timezone"):
     """Set, show and clear your time zone."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
 
     @app_commands.command(
@@ -37,7 +37,7 @@ class TimezoneCog(commands.GroupCog, group_name="timezone"):
         self, interaction: discord.Interaction, member: discord.User | None = None
     ) -> None:
         target = member or interaction.user
-        key = await store.get_user_zone(self.bot.db, target.id)
+        key = await self.bot.preferences.own_zone(target.id)
         text = render.zone_show(
             key,
             zones.zone_from_key(key) if key else None,
@@ -59,20 +59,19 @@ class TimezoneCog(commands.GroupCog, group_name="timezone"):
     @app_commands.command(
         name="quiet", description="Nightly quiet hours: premiere pings wait until they end"
     )
-    @app_commands.describe(window="Like 23:00-08:00 (in your zone), or 'off'")
+    @app_commands.describe(window=f"Like 23:00-08:00 (in your zone); '{OFF}' for none")
     async def quiet(
         self, interaction: discord.Interaction, window: app_commands.Range[str, 1, 40]
     ) -> None:
-        if window.strip().casefold() in {"off", "none", "clear"}:
+        if is_off(window):
             await self.bot.premieres.set_quiet(interaction.user.id, None)
             await interaction.response.send_message("Quiet hours are off.", ephemeral=True)
             return
         start, end = parse_quiet_window(window)
         await self.bot.premieres.set_quiet(interaction.user.id, (start, end))
-        zone = await store.get_user_zone(self.bot.db, interaction.user.id)
-        text = render.quiet_set(start, end, zone)
-        await interaction.response.send_message(text, ephemeral=True)
+        zone = await self.bot.preferences.own_zone(interaction.user.id)
+        await interaction.response.send_message(render.quiet_set(start, end, zone), ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: WatchpartyBot) -> None:
     await bot.add_cog(TimezoneCog(bot))

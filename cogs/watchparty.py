@@ -5,17 +5,19 @@ from __future__ import annotations
 import io
 import logging
 import re
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import WatchpartyBot
 from bot.domain import parties as rules
 from bot.domain.parties import Party
+from bot.domain.when import OFF
 from bot.errors import BadOption
 from bot.render import parties as view
-from bot.services.watchparty import WatchParties
-from cogs.options import FilmArg, Zone
+from cogs.options import FilmArg, Zone, ours
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +49,25 @@ class RsvpButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ):
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> RsvpButton:
         return cls(int(match["party"]), match["status"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         # discord.py only logs what a dynamic item raises: send it to the tree's handler, so
         # the member gets an answer ("answers are closed") instead of "did not respond".
+        bot = ours(interaction).client
         try:
-            service: WatchParties = interaction.client.parties  # type: ignore[attr-defined]
-            party = await service.rsvp(self.party_id, interaction.user.id, self.status)
-            title, rsvps = await service.card(party)
+            party = await bot.parties.rsvp(self.party_id, interaction.user.id, self.status)
+            title, rsvps = await bot.parties.card(party)
             await interaction.response.edit_message(
                 embed=view.card(party, title, rsvps), view=rsvp_view(party)
             )
         except Exception as error:
-            await interaction.client.tree.on_error(interaction, error)  # type: ignore[attr-defined,arg-type]
+            # The tree's handler takes command errors: this is one, caused by ``error``.
+            failure = app_commands.AppCommandError(f"RSVP failed: {error!r}")
+            failure.__cause__ = error
+            await bot.tree.on_error(ours(interaction), failure)
 
 
 def rsvp_view(party: Party) -> discord.ui.View | None:
@@ -85,9 +90,9 @@ def can_post(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Mem
 class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     """Plan movie night."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
-        self.service: WatchParties = bot.parties  # type: ignore[attr-defined]
+        self.service = bot.parties
 
     # ------------------------------------------------------------------ Discord glue
     async def _target_channel(
@@ -96,7 +101,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         """The channel named, else the server's announce channel, else this one; postable."""
         guild = interaction.guild
         if channel is None and guild is not None:
-            configured = await self.service.announce_channel_id(guild.id)
+            configured = await self.bot.preferences.announce_channel_id(guild.id)
             channel = guild.get_channel(configured) if configured else None  # type: ignore[assignment]
         if channel is None:
             channel = interaction.channel  # type: ignore[assignment]
@@ -111,7 +116,9 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
 
     async def _post_card(self, channel: discord.abc.Messageable, party: Party) -> discord.Message:
         title, rsvps = await self.service.card(party)
-        message = await channel.send(embed=view.card(party, title, rsvps), view=rsvp_view(party))
+        message = await channel.send(
+            embed=view.card(party, title, rsvps), view=rsvp_view(party) or discord.utils.MISSING
+        )
         await self.service.attach_card(party.id, message.id)
         return message
 
@@ -154,7 +161,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         if guild is None:
             return ""
         if not interaction.app_permissions.manage_events:
-            if await self.service.claim_events_notice(guild.id):
+            if await self.bot.preferences.claim_events_notice(guild.id):
                 return view.NO_EVENTS_NOTICE
             return ""
         channel = guild.get_channel(party.channel_id)
@@ -215,7 +222,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         channel="Where to announce and ping (default: the announce channel, else here)",
         voice_channel="Voice channel to watch in",
         note="A note for everyone (plain text, max 300 characters)",
-        reminders="Reminder lead times, e.g. '1d,1h,10m' (default: 1h,10m; 'none' for none)",
+        reminders=f"Reminder lead times, e.g. '1d,1h,10m' (default: 1h,10m; '{OFF}' for none)",
     )
     async def create(
         self,
@@ -228,6 +235,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         note: app_commands.Range[str, 0, rules.NOTE_MAX] | None = None,
         reminders: app_commands.Range[str, 0, 60] | None = None,
     ) -> None:
+        assert interaction.guild_id is not None  # a guild-only command
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = await self._target_channel(interaction, channel)
         result = await self.service.create(
@@ -282,7 +290,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         timezone="Zone the new time is in",
         film="Another film",
         channel="Another channel for the announcement and pings",
-        note="A new note ('-' clears it)",
+        note=f"A new note ('{rules.CLEAR_NOTE}' clears it)",
     )
     async def edit(
         self,
@@ -299,10 +307,6 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         self.service.check_may_change(
             party, interaction.user.id, interaction.permissions.manage_events
         )
-        if when is None and timezone is not None:
-            raise BadOption("Give the new time in `when` together with `timezone`.")
-        if all(v is None for v in (when, film, channel, note)):
-            raise BadOption("Nothing to change: give a new `when`, `film`, `channel` or `note`.")
         if channel is not None:
             await self._target_channel(interaction, channel)
         result = await self.service.edit(
@@ -312,7 +316,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             editor_id=interaction.user.id,
             film=film,
             channel_id=channel.id if channel else None,
-            note=("" if note == "-" else note),
+            note=note,
         )
         moved = ""
         if result.party.channel_id != party.channel_id:
@@ -366,12 +370,12 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     async def notify(
         self, interaction: discord.Interaction, where: app_commands.Choice[str]
     ) -> None:
-        await self.service.set_dm_pings(interaction.user.id, where.value == "dm")
+        await self.bot.preferences.set_dm_pings(interaction.user.id, where.value == "dm")
         await interaction.response.send_message(
             view.notify_set(where.value == "dm"), ephemeral=True
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: WatchpartyBot) -> None:
     bot.add_dynamic_items(RsvpButton)
     await bot.add_cog(WatchpartyCog(bot))

@@ -12,6 +12,7 @@ DEFAULT_REMINDERS = (timedelta(hours=1), timedelta(minutes=10))
 MAX_ACTIVE_PER_HOST = 3
 MAX_ACTIVE_PER_GUILD = 25
 NOTE_MAX = 300
+CLEAR_NOTE = "-"  # typed as the new note in an edit: no note any more
 
 GOING, MAYBE, NOT_GOING = "going", "maybe", "no"
 RSVP_LABELS = {GOING: "Going", MAYBE: "Maybe", NOT_GOING: "Not going"}
@@ -50,6 +51,21 @@ def check_note(note: str | None) -> str:
     if len(note) > NOTE_MAX:
         raise BadOption(f"The note is {len(note)} characters long; keep it under {NOTE_MAX}.")
     return note
+
+
+def edited_note(new: str | None, current: str) -> str:
+    """The note after an edit: unchanged when none is given, cleared by ``-``."""
+    if new is None:
+        return current
+    return "" if new.strip() == CLEAR_NOTE else check_note(new)
+
+
+def check_edit(when: str | None, zone_given: bool, changes: Iterable[object | None]) -> None:
+    """Refuse an edit that changes nothing, or a zone without a time to read in it."""
+    if when is None and zone_given:
+        raise BadOption("Give the new time in `when` together with `timezone`.")
+    if all(change is None for change in changes):
+        raise BadOption("Nothing to change: give a new `when`, `film`, `channel` or `note`.")
 
 
 def check_limits(active_for_host: int, active_in_guild: int) -> None:

@@ -18,10 +18,12 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.domain import zones
 from bot.domain.films import Film, Release
-from bot.domain.when import in_quiet_window
+from bot.domain.when import format_duration, in_quiet_window, parse_duration
+from bot.errors import BadOption
 
 PREMIERE, HEADS_UP = "premiere", "premiere_heads_up"
 PREMIERE_KINDS = (PREMIERE, HEADS_UP)
+MAX_HEADS_UP = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,22 @@ def release_for(film: Film, zone_key: str | None) -> Release | None:
         if release.worldwide and fallback is None:
             fallback = release
     return fallback
+
+
+def parse_heads_up(text: str) -> timedelta:
+    """How long before the release followers get a heads-up: '1h', '30m', … up to 30 days."""
+    lead = parse_duration(text)
+    if lead > MAX_HEADS_UP:
+        raise BadOption(
+            f"A heads-up can be at most {format_duration(MAX_HEADS_UP)} before the premiere."
+        )
+    return lead
+
+
+def ping_channel(chosen: int | None, announce: int | None, first: int) -> int:
+    """Where a premiere's channel pings go: the channel picked for the film
+    (`/premiere channel`), else the server's announce channel, else where it was first followed."""
+    return chosen or announce or first
 
 
 def place(film: Film, zone_key: str | None, default_zone: str | None) -> Placement | None:

@@ -564,10 +564,10 @@ def parse_reminders(text: str) -> tuple[timedelta, ...]:
     """'1d,1h,10m' -> (1 day, 1 hour, 10 minutes): sorted longest first, duplicates merged.
 
     Commas and spaces separate reminders ('1d 1h' is two; write '1h30m' for one).
-    'none', 'off' or an empty text mean no reminders.
+    An empty text or an "off" word (:data:`OFF_WORDS`) means no reminders.
     """
     cleaned = _clean(text).lower()
-    if cleaned in ("", "none", "off", "no"):
+    if not cleaned or is_off(cleaned):
         return ()
     cleaned = re.sub(r"\bhalf an hour\b", "30m", cleaned)
     cleaned = re.sub(r"\ban?\s+(?=[a-z])", "1", cleaned)
@@ -659,3 +659,16 @@ def in_quiet_window(local: datetime, window: tuple[time, time]) -> datetime | No
     if not inside:
         return None
     return zones.localize(datetime.combine(end_day, end), local.tzinfo, shift_gap=True).local
+
+
+# --- "off" -----------------------------------------------------------------------------------
+
+#: The word option descriptions name for "none" (quiet hours, a heads-up, reminders).
+OFF = "off"
+#: Every word accepted for it: the one list /timezone quiet, /premiere remind and reminders share.
+OFF_WORDS = frozenset({OFF, "none", "no", "clear", "0"})
+
+
+def is_off(text: str) -> bool:
+    """Whether a member typed a word meaning "none" (``off``, ``none``, …) rather than a value."""
+    return _clean(text).casefold() in OFF_WORDS

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 
 import discord
 
 from bot.domain import clock_text, zones
-from bot.domain.films import Film, Release, SearchHit, runtime_text
+from bot.domain.films import CastCredit, Film, Release, SearchHit, runtime_text
 from bot.render import (
     COLOUR,
     EMBED_DESCRIPTION_LIMIT,
@@ -117,9 +117,8 @@ def info(film: Film, viewer_zone: str | None) -> discord.Embed:
         name="Writers", value=clip(credits(film, film.writers), INFO_SHORT_FIELD), inline=False
     )
     if film.cast:
-        embed.add_field(
-            name="Cast", value=cast_lines(film, limit=8, budget=EMBED_FIELD_LIMIT), inline=False
-        )
+        lines, _ = cast_lines(film, limit=8, budget=EMBED_FIELD_LIMIT)
+        embed.add_field(name="Cast", value=lines, inline=False)
     if film.genres:
         genres = ", ".join(g.name for g in film.genres)
         embed.add_field(name="Genres", value=clip(genres, INFO_SHORT_FIELD), inline=True)
@@ -127,10 +126,13 @@ def info(film: Film, viewer_zone: str | None) -> discord.Embed:
     return fit(embed)
 
 
-def cast_lines(film: Film, limit: int = 25, budget: int = EMBED_FIELD_LIMIT) -> str:
+def cast_lines(
+    film: Film, limit: int = 25, budget: int = EMBED_FIELD_LIMIT
+) -> tuple[str, list[CastCredit]]:
     """One line per credit, at most ``limit`` lines and ``budget`` characters: whole lines, then
-    '…and N more' for the rest."""
+    '…and N more' for the rest; and the credits shown (whose sources the lines cite)."""
     lines: list[str] = []
+    shown: list[CastCredit] = []
     used = 0
     for credit in film.cast[:limit]:
         person = film.person(credit.person).name
@@ -142,31 +144,41 @@ def cast_lines(film: Film, limit: int = 25, budget: int = EMBED_FIELD_LIMIT) -> 
                 break
             line = clip(line, budget - 24)
         lines.append(line)
+        shown.append(credit)
         used += len(line) + 1
     if len(film.cast) > len(lines):
         lines.append(f"…and {len(film.cast) - len(lines)} more")
-    return "\n".join(lines) or "The store has no cast for this film."
+    return "\n".join(lines) or "The store has no cast for this film.", shown
 
 
-def source_list(film: Film) -> str:
+def source_list(film: Film, keys: Collection[str] | None = None) -> str:
+    """The film's numbered sources (only those in ``keys``, when given; numbers stay the film's,
+    so they match the marks :func:`cite` writes)."""
     lines = []
     for n, source in enumerate(film.sources, 1):
+        if keys is not None and source.key not in keys:
+            continue
         text = source.cite()
         lines.append(f"[{n}] [{text}]({source.url})" if source.url else f"[{n}] {text}")
     return "\n".join(lines)
 
 
 def cast(film: Film) -> discord.Embed:
+    """The /film cast card: who plays or voices whom, and the sources those lines cite."""
     embed = discord.Embed(title=clip(f"Cast of {film.title}", 256), colour=COLOUR)
-    embed.description = cast_lines(film, budget=EMBED_DESCRIPTION_LIMIT)
-    embed.add_field(name="Sources", value=clip(source_list(film), EMBED_FIELD_LIMIT), inline=False)
+    embed.description, shown = cast_lines(film, budget=EMBED_DESCRIPTION_LIMIT)
+    cited = {key for credit in shown for key in credit.sources}
+    if cited:
+        embed.add_field(
+            name="Sources", value=clip(source_list(film, cited), EMBED_FIELD_LIMIT), inline=False
+        )
     return fit(embed)
 
 
 def release_table(
     film: Film,
     viewer_zone: str | None,
-    table_zones: list[str],
+    table_zones: Iterable[str],
     from_server: bool,
     now: datetime,
     *,

@@ -23,6 +23,7 @@ from bot.domain.when import format_duration
 from bot.errors import BadOption, FilmNotFound, UserError
 from bot.render import premieres as view
 from bot.scheduler import Outgoing, Scheduler
+from bot.services.settings import Preferences
 from bot.storage import premieres as store
 from bot.storage import settings
 from bot.storage.db import Database
@@ -48,11 +49,19 @@ class Followed:
 
 
 class Premieres:
-    def __init__(self, db: Database, films: FilmStore, clock: Clock, scheduler: Scheduler) -> None:
+    def __init__(
+        self,
+        db: Database,
+        films: FilmStore,
+        clock: Clock,
+        scheduler: Scheduler,
+        preferences: Preferences,
+    ) -> None:
         self.db = db
         self.films = films
         self.clock = clock
         self.scheduler = scheduler
+        self.preferences = preferences
         self._loading: dict[str, asyncio.Future[Film]] = {}
         for kind in rules.PREMIERE_KINDS:
             scheduler.register(kind, self.build_delivery)
@@ -92,12 +101,13 @@ class Premieres:
             log.warning("Film %s is gone; cancelling premiere %s", premiere.film_id, premiere_id)
             await store.replace_plan(conn, premiere_id, [], None)
             return []
-        guild = await settings.get_guild_settings(self.db, premiere.guild_id)
-        channel = premiere.channel_id or guild.announce_channel_id or premiere.first_channel_id
+        guild = await self.preferences.guild(premiere.guild_id)
         planned = rules.plan(
             film,
             await store.followers(conn, premiere_id),
-            channel_id=channel,
+            channel_id=rules.ping_channel(
+                premiere.channel_id, guild.announce_channel_id, premiere.first_channel_id
+            ),
             default_zone=guild.zone,
             now=now,
             heads_up=premiere.heads_up,
@@ -144,9 +154,8 @@ class Premieres:
         """Follow a film's premiere in a server; raises if it is out or has no known date."""
         if not film.releases:
             raise BadOption(view.no_release_known(film))
-        zone = await settings.get_user_zone(self.db, user_id)
-        default_zone = (await settings.get_guild_settings(self.db, guild_id)).zone
-        placed = rules.place(film, zone, default_zone)
+        zone = await self.preferences.zone(user_id, guild_id)
+        placed = rules.place(film, zone.own, zone.server)
         if placed is None:
             raise BadOption(view.no_release_here(film))
         now = self.clock.now()
@@ -236,11 +245,13 @@ class Premieres:
     async def summary(self, guild_id: int) -> list[view.Listed]:
         """Each film this server follows: followers, where the pings go, the next ping."""
         rows = await store.guild_summary(self.db.conn, guild_id)
-        guild = await settings.get_guild_settings(self.db, guild_id)
+        guild = await self.preferences.guild(guild_id)
         items = []
         for premiere, count, next_due in rows:
             film = await self.films.get(premiere.film_id)
-            channel = premiere.channel_id or guild.announce_channel_id or premiere.first_channel_id
+            channel = rules.ping_channel(
+                premiere.channel_id, guild.announce_channel_id, premiere.first_channel_id
+            )
             lead = format_duration(premiere.heads_up) if premiere.heads_up else None
             items.append(view.Listed(film.title, count, channel, next_due, lead))
         return items

@@ -21,6 +21,7 @@ from bot.domain.pings import group_by_zone
 from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
 from bot.render import parties as party_render
 from bot.scheduler import Outgoing, Scheduler
+from bot.services.settings import Preferences
 from bot.storage import settings
 from bot.storage.db import Database
 from bot.storage.films import FilmStore
@@ -48,11 +49,19 @@ class NoZoneKnown(BadOption):
 
 
 class WatchParties:
-    def __init__(self, db: Database, films: FilmStore, clock: Clock, scheduler: Scheduler) -> None:
+    def __init__(
+        self,
+        db: Database,
+        films: FilmStore,
+        clock: Clock,
+        scheduler: Scheduler,
+        preferences: Preferences,
+    ) -> None:
         self.db = db
         self.films = films
         self.clock = clock
         self.scheduler = scheduler
+        self.preferences = preferences
         self.repo = PartyRepo(db)
         scheduler.register(rules.REMINDER, self.build_delivery)
         scheduler.register(rules.START, self.build_delivery)
@@ -64,15 +73,14 @@ class WatchParties:
         if explicit is not None:
             notes = [n for n in (explicit.note, explicit.warning) if n]
             return explicit.key, notes
-        mine = await settings.get_user_zone(self.db, user_id)
-        if mine:
-            return mine, []
-        server = (await settings.get_guild_settings(self.db, guild_id)).zone
-        if server:
-            return server, [
-                f"Read in the server's zone, {zones.zone_label(server)} (set yours with `/timezone set`)."
+        zone = await self.preferences.zone(user_id, guild_id)
+        if zone.key is None:
+            return None
+        if zone.from_server:
+            return zone.key, [
+                f"Read in the server's zone, {zones.zone_label(zone.key)} (set yours with `/timezone set`)."
             ]
-        return None
+        return zone.key, []
 
     async def interpret(
         self, text: str, film: Film, zone: tuple[str, list[str]] | None
@@ -196,17 +204,6 @@ class WatchParties:
         """The party as an iCalendar document."""
         return party_ics(party, await self.film_title(party.film_id), now=self.clock.now())
 
-    async def announce_channel_id(self, guild_id: int) -> int | None:
-        """The server's default channel for announcements (`/config announce`), if set."""
-        return (await settings.get_guild_settings(self.db, guild_id)).announce_channel_id
-
-    async def claim_events_notice(self, guild_id: int) -> bool:
-        """True the first time only: "no Manage Events, so no Discord event" is said once."""
-        return await settings.claim_events_notice(self.db, guild_id)
-
-    async def set_dm_pings(self, user_id: int, enabled: bool) -> None:
-        await settings.set_dm_pings(self.db, user_id, enabled)
-
     async def get(self, party_id: int, guild_id: int | None) -> Party:
         party = await self.repo.get(party_id)
         if party is None or party.guild_id != guild_id:
@@ -240,6 +237,8 @@ class WatchParties:
         channel_id: int | None = None,
         note: str | None = None,
     ) -> Interpreted:
+        """Change a party's time, film, channel or note (``-`` clears it); None keeps a field."""
+        rules.check_edit(when, zone is not None, (when, film, channel_id, note))
         if (party.ends_at or party.starts_at) <= self.clock.now():
             raise BadOption(f"Watch party #{party.id} is over, so it can't be edited.")
         new_film = film or await self.films.get(party.film_id)
@@ -257,7 +256,7 @@ class WatchParties:
             ends_at=end_of(new_film, start),
             zone_key=key,
             channel_id=channel_id or party.channel_id,
-            note=rules.check_note(note) if note is not None else party.note,
+            note=rules.edited_note(note, party.note),
         )
         replan = rules.plan(start, party.reminders, self.clock.now()) if when is not None else None
         await self.repo.update(edited, replan)

@@ -60,6 +60,35 @@ def test_note_is_trimmed_and_capped() -> None:
         rules.check_note("x" * (rules.NOTE_MAX + 1))
 
 
+def test_an_edit_without_a_note_keeps_it() -> None:
+    assert rules.edited_note(None, "bring snacks") == "bring snacks"
+
+
+def test_an_edit_with_a_dash_clears_the_note() -> None:
+    assert rules.edited_note(" - ", "bring snacks") == ""
+
+
+def test_an_edited_note_is_trimmed_and_capped() -> None:
+    assert rules.edited_note("  popcorn  ", "bring snacks") == "popcorn"
+    with pytest.raises(BadOption, match="keep it under 300"):
+        rules.edited_note("x" * 301, "")
+
+
+def test_an_edit_that_changes_nothing_is_refused() -> None:
+    with pytest.raises(BadOption, match="Nothing to change"):
+        rules.check_edit(None, False, (None, None, None, None))
+
+
+def test_an_edit_with_a_zone_needs_a_time() -> None:
+    with pytest.raises(BadOption, match="together with `timezone`"):
+        rules.check_edit(None, True, (None, None, None, "a note"))
+
+
+def test_an_edit_that_changes_something_passes() -> None:
+    rules.check_edit("fri 9pm", True, ("fri 9pm", None, None, None))
+    rules.check_edit(None, False, (None, None, 42, None))
+
+
 def test_ping_targets_going_for_start_going_and_maybe_for_reminders() -> None:
     answers = {5: rules.GOING, 3: rules.MAYBE, 9: rules.NOT_GOING, 1: rules.GOING}
     assert rules.ping_targets(answers, rules.START) == [1, 5]

@@ -2,9 +2,12 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+
 from bot.domain import premieres as rules
 from bot.domain.films import Film, Name, Release
 from bot.domain.premieres import HEADS_UP, PREMIERE, Follower, Line
+from bot.errors import BadOption
 
 NY, SEOUL, LONDON, TOKYO = "America/New_York", "Asia/Seoul", "Europe/London", "Asia/Tokyo"
 CHANNEL = 500
@@ -218,3 +221,22 @@ def test_without_drops_members_who_left_and_empty_lines():
     lines = (Line(NY, OUT, (1, 2)), Line(SEOUL, OUT, (3,)))
     assert rules.without(lines, {2, 3}) == (Line(NY, OUT, (1,)),)
     assert rules.without(lines, set()) is lines
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [("1h", timedelta(hours=1)), ("30m", timedelta(minutes=30)), ("30d", rules.MAX_HEADS_UP)],
+)
+def test_a_heads_up_is_a_duration(text, lead):
+    assert rules.parse_heads_up(text) == lead
+
+
+def test_a_heads_up_is_at_most_thirty_days_ahead():
+    with pytest.raises(BadOption, match="at most 30 days"):
+        rules.parse_heads_up("31d")
+
+
+def test_pings_go_to_the_films_channel_else_the_announce_channel_else_the_first():
+    assert rules.ping_channel(1, 2, 3) == 1
+    assert rules.ping_channel(None, 2, 3) == 2
+    assert rules.ping_channel(None, None, 3) == 3

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.when import (
+    OFF_WORDS,
     ParsedWhen,
     format_duration,
     in_quiet_window,
+    is_off,
     parse_duration,
     parse_quiet_window,
     parse_reminders,
@@ -558,7 +560,7 @@ def test_compact_reminder_is_one_entry() -> None:
     assert parse_reminders("1h30m") == (timedelta(minutes=90),)
 
 
-@pytest.mark.parametrize("text", ["", "none", "off", "  "])
+@pytest.mark.parametrize("text", ["", "  ", *OFF_WORDS])
 def test_no_reminders(text: str) -> None:
     assert parse_reminders(text) == ()
 
@@ -671,3 +673,16 @@ def test_zone_in_brackets() -> None:
 def test_misspelt_iana_zone_in_text_gets_suggestions() -> None:
     with pytest.raises(UnknownZone, match="Did you mean `Asia/Seoul`"):
         when("tomorrow 8pm Asia/Seol")
+
+
+# --- "off" -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["off", "OFF", " Off ", "none", "no", "clear", "0"])
+def test_off_words_mean_none(text: str) -> None:
+    assert is_off(text)
+
+
+@pytest.mark.parametrize("text", ["", "offline", "1h", "23:00-08:00", "not now"])
+def test_other_text_is_not_off(text: str) -> None:
+    assert not is_off(text)

@@ -28,7 +28,7 @@ def shape(option: dict[str, Any]) -> tuple:
     return (option["type"], bool(option.get("required")), bool(option.get("autocomplete")))
 
 
-STRING, USER, CHANNEL = 3, 6, 7
+STRING, BOOLEAN, USER, CHANNEL = 3, 5, 6, 7
 
 
 async def test_the_registered_command_tree(e2e: Harness) -> None:
@@ -39,23 +39,31 @@ async def test_the_registered_command_tree(e2e: Harness) -> None:
     film = commands["film"]
     subs = by_name(film["options"])
     assert list(subs) == ["info", "search", "cast", "release", "ask"]
+    share = (BOOLEAN, False, False)  # every lookup: private unless shared
     assert {k: shape(v) for k, v in by_name(subs["info"]["options"]).items()} == {
-        "title": (STRING, True, True)
+        "title": (STRING, True, True),
+        "share": share,
     }
-    query = subs["search"]["options"][0]
-    assert (query["name"], shape(query)) == ("query", (STRING, True, False))
-    assert (query["min_length"], query["max_length"]) == (1, 100)
+    search = by_name(subs["search"]["options"])
+    assert {k: shape(v) for k, v in search.items()} == {
+        "query": (STRING, True, False),
+        "share": share,
+    }
+    assert (search["query"]["min_length"], search["query"]["max_length"]) == (1, 100)
     assert {k: shape(v) for k, v in by_name(subs["cast"]["options"]).items()} == {
-        "title": (STRING, True, True)
+        "title": (STRING, True, True),
+        "share": share,
     }
     assert {k: shape(v) for k, v in by_name(subs["release"]["options"]).items()} == {
         "title": (STRING, True, True),
         "timezone": (STRING, False, True),
+        "share": share,
     }
     ask = by_name(subs["ask"]["options"])
     assert {k: shape(v) for k, v in ask.items()} == {
         "question": (STRING, True, False),
         "title": (STRING, False, True),
+        "share": share,
     }
     assert (ask["question"]["min_length"], ask["question"]["max_length"]) == (2, 300)
 

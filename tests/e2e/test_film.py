@@ -130,6 +130,49 @@ async def test_a_film_with_few_facts_says_what_is_unknown(tmp_path: Path) -> Non
         assert "don't know" in ask.content
 
 
+# --- private or shared --------------------------------------------------------------------------
+
+LOOKUPS = [
+    ("film info", {"title": SEED}),
+    ("film search", {"query": "Kim Tae Ri"}),
+    ("film cast", {"title": SEED}),
+    ("film release", {"title": SEED}),
+    ("film ask", {"question": "who voices Jay?", "title": SEED}),
+]
+
+
+@pytest.mark.parametrize(("command", "options"), LOOKUPS)
+async def test_a_lookup_answers_privately_by_default(
+    e2e: Harness, command: str, options: dict
+) -> None:
+    reply = await e2e.run("Ada", command, options)
+    assert reply.ephemeral and reply.message is not None
+    assert e2e.fake.messages_in(e2e.server.general) == []  # nobody else sees it
+
+
+@pytest.mark.parametrize(("command", "options"), LOOKUPS)
+async def test_a_shared_lookup_is_posted_in_the_channel(
+    e2e: Harness, command: str, options: dict
+) -> None:
+    reply = await e2e.run("Ada", command, {**options, "share": True})
+    assert not reply.ephemeral and reply.message is not None
+    assert e2e.fake.messages_in(e2e.server.general) == [reply.message]
+    assert reply.content or reply.embeds
+
+
+async def test_a_shared_answer_pings_nobody(e2e: Harness) -> None:
+    """A shared answer echoing a mention or @everyone a member typed notifies nobody."""
+    bruno = e2e.server["Bruno"]
+    handle = await e2e.slash(
+        "Ada", "film search", {"query": f"<@{bruno}> @everyone", "share": True}
+    )
+    reply = await handle.response()
+    assert not reply.ephemeral and f"<@{bruno}> @everyone" in reply.content
+    assert handle.callback is not None
+    assert handle.callback["data"]["allowed_mentions"] == {"parse": []}
+    assert reply.message is not None and e2e.fake.pinged_user_ids(reply.message) == set()
+
+
 # --- autocomplete --------------------------------------------------------------------------------
 
 
@@ -240,6 +283,15 @@ async def test_cast_lists_people_and_characters_with_sources(e2e: Harness) -> No
         "**Hong Kyung** as Jay (voice) [1][2][3]",
     ]
     assert fields(embed)["Sources"].startswith("[1] News article")
+
+
+async def test_cast_lists_only_the_sources_its_lines_cite(e2e: Harness) -> None:
+    """The seed film's fourth source (the director interview) backs other facts, not its cast."""
+    info_sources = fields(card(await e2e.run("Ada", "film info", {"title": SEED})))["Sources"]
+    assert "[4] [Netflix's sci-fi romance" in info_sources
+    sources = fields(card(await e2e.run("Ada", "film cast", {"title": SEED})))["Sources"]
+    assert [line[:3] for line in sources.splitlines()] == ["[1]", "[2]", "[3]"]
+    assert "interview" not in sources.casefold() and "koreadailyus" not in sources
 
 
 # --- /film release -------------------------------------------------------------------------------------

@@ -189,6 +189,18 @@ async def test_quiet_hours_hold_the_ping_until_they_end(e2e: Harness):
     assert f"Out since 3:00 AM Friday your time (America/New_York): <@{s['Ada']}>" in held.content
 
 
+@pytest.mark.parametrize("word", ["off", "none", "Clear"])
+async def test_quiet_hours_off_lets_the_ping_come_at_the_release(e2e: Harness, word: str):
+    await set_zones(e2e, Ada="America/New_York")
+    await e2e.run("Ada", "timezone quiet", {"window": "23:00-08:00"})
+    reply = await e2e.run("Ada", "timezone quiet", {"window": word})
+    assert reply.ephemeral and reply.content == "Quiet hours are off."
+    confirmation = await follow(e2e, "Ada")
+    assert "quiet hours" not in confirmation
+    assert "3:00 AM Friday, 30 May 2025 your time" in confirmation
+    assert f"I'll ping you in <#{e2e.server.general}> then." in confirmation
+
+
 async def test_the_plan_follows_changes_made_before_the_ping(e2e: Harness):
     s = e2e.server
     await set_zones(e2e, Ada="America/New_York", Bruno="Asia/Seoul", Chiara="Europe/London")
@@ -253,6 +265,35 @@ async def test_pings_go_to_the_chosen_channel_with_a_heads_up_first(e2e: Harness
     [ping] = await next_posts(e2e, other)
     assert mentioned(e2e, ping) == {s["Ada"]}
     assert e2e.posts(s.general) == [] and e2e.posts(premieres) == []
+
+
+async def pending_heads_ups(e2e: Harness) -> list[str]:
+    rows = await e2e.bot.db.fetchall(
+        "SELECT due_at FROM outbox WHERE kind = 'premiere_heads_up' AND state = 'pending'"
+    )
+    return [row["due_at"] for row in rows]
+
+
+@pytest.mark.parametrize("word", ["off", "none", "0"])
+async def test_a_heads_up_can_be_switched_off(e2e: Harness, word: str):
+    await set_zones(e2e, Ada="America/New_York")
+    await follow(e2e, "Ada")
+    await e2e.run("Admin", "premiere remind", {"film": STARLIGHT, "lead": "1h"})
+    assert len(await pending_heads_ups(e2e)) == 1
+    reply = await e2e.run("Admin", "premiere remind", {"film": STARLIGHT, "lead": word})
+    assert reply.content == "No heads-up before **Lost in Starlight** comes out."
+    assert await pending_heads_ups(e2e) == []
+    assert "heads-up" not in (await e2e.run("Ada", "premiere list")).text()
+
+
+async def test_a_heads_up_is_at_most_thirty_days_before(e2e: Harness):
+    await follow(e2e, "Ada")
+    await e2e.run("Admin", "premiere remind", {"film": STARLIGHT, "lead": "1h"})
+    before = await pending_heads_ups(e2e)
+    reply = await e2e.run("Admin", "premiere remind", {"film": STARLIGHT, "lead": "31d"})
+    assert reply.ephemeral
+    assert reply.content == "A heads-up can be at most 30 days before the premiere."
+    assert await pending_heads_ups(e2e) == before  # the 1h heads-up stays
 
 
 async def test_dm_followers_are_pinged_privately(e2e: Harness):

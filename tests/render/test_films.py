@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
-from bot.render.films import listing, name_in_films
+from typing import Any
+
+from bot.domain.films import Film, parse_film
+from bot.render.films import cast, listing, name_in_films
+
+
+def film_with_cast(*cited: str) -> Film:
+    """A film with sources a..d, its title citing d, and one cast line per key in ``cited``
+    citing that source."""
+    document: dict[str, Any] = {
+        "id": "test-film",
+        "sources": {key: {"title": f"Source {key}"} for key in "abcd"},
+        "titles": [{"text": "Test Film", "kind": "english", "sources": ["d"]}],
+        "people": {f"p{n}": {"name": f"Person {n}", "sources": ["d"]} for n in range(len(cited))},
+        "cast": [
+            {"person": f"p{n}", "role": "actor", "sources": [key]} for n, key in enumerate(cited)
+        ],
+    }
+    return parse_film(document, "test-film.toml")
+
+
+def sources_field(embed: Any) -> str | None:
+    return next((f.value for f in embed.fields if f.name == "Sources"), None)
 
 
 def test_listing():
@@ -18,3 +40,21 @@ def test_a_name_in_several_films_lists_a_few_and_says_when_there_are_more():
     )
     text = name_in_films(("Jay", list(labels)), labels.__getitem__, shown=3)
     assert text == "Jay is in **Film 0**, **Film 1**, **Film 2** and other films."
+
+
+def test_cast_lists_the_sources_its_lines_cite_numbered_as_the_film_numbers_them():
+    embed = cast(film_with_cast("b", "c"))
+    assert embed.description.splitlines() == ["**Person 0** [2]", "**Person 1** [3]"]
+    assert sources_field(embed) == "[2] Source b\n[3] Source c"
+
+
+def test_cast_leaves_out_the_sources_of_lines_not_shown():
+    embed = cast(film_with_cast(*"a" * 25, "c"))  # 25 lines are shown: the 26th cites c
+    assert embed.description.splitlines()[-1] == "…and 1 more"
+    assert sources_field(embed) == "[1] Source a"
+
+
+def test_a_film_without_cast_has_no_sources_on_its_cast_card():
+    embed = cast(film_with_cast())
+    assert embed.description == "The store has no cast for this film."
+    assert sources_field(embed) is None

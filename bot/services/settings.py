@@ -1,0 +1,88 @@
+"""Members' and servers' settings, read for every command that shows or plans a time.
+
+Changes that shape premiere pings (a member's zone, quiet hours, the server's default zone or
+announce channel) go through :class:`bot.services.premieres.Premieres`, which re-plans those
+pings in the same transaction; the settings that shape nothing else are written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import zones
+from bot.storage import settings as store
+from bot.storage.db import Database
+from bot.storage.settings import GuildSettings
+
+# One table row per zone: more would not fit one embed field.
+MAX_TABLE_ZONES = 15
+
+
+@dataclass(frozen=True)
+class MemberZone:
+    """A member's own zone and their server's default zone, either possibly unset."""
+
+    own: str | None
+    server: str | None
+
+    @property
+    def key(self) -> str | None:
+        """The zone to read and show the member's times in: theirs, else the server's."""
+        return self.own or self.server
+
+    @property
+    def from_server(self) -> bool:
+        """The server's zone stands in for the member's (worth telling them)."""
+        return self.own is None and self.server is not None
+
+
+@dataclass(frozen=True)
+class TableZones:
+    """The zones a table of local times lists for a server."""
+
+    keys: tuple[str, ...]
+    from_server: bool  # registered by its members (else a default set of major zones)
+
+
+class Preferences:
+    """Reads members' zones and servers' settings; writes the ones no plan depends on."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def own_zone(self, user_id: int) -> str | None:
+        """The zone a member registered with `/timezone set`, if any."""
+        return await store.get_user_zone(self.db, user_id)
+
+    async def zone(self, user_id: int, guild_id: int | None) -> MemberZone:
+        """A member's zone and, in a server, that server's default zone."""
+        own = await self.own_zone(user_id)
+        server = (await self.guild(guild_id)).zone if guild_id is not None else None
+        return MemberZone(own, server)
+
+    async def guild(self, guild_id: int) -> GuildSettings:
+        """A server's settings (`/config`)."""
+        return await store.get_guild_settings(self.db, guild_id)
+
+    async def table_zones(self, guild_id: int | None) -> TableZones:
+        """The zones its members registered, most common first, else the default major zones."""
+        registered = (
+            [zone for zone, _ in await store.guild_zone_counts(self.db, guild_id)]
+            if guild_id is not None
+            else []
+        )
+        if registered:
+            return TableZones(tuple(registered[:MAX_TABLE_ZONES]), from_server=True)
+        return TableZones(tuple(zones.DEFAULT_ZONES), from_server=False)
+
+    async def announce_channel_id(self, guild_id: int) -> int | None:
+        """The server's default channel for announcements (`/config announce`), if set."""
+        return (await self.guild(guild_id)).announce_channel_id
+
+    async def claim_events_notice(self, guild_id: int) -> bool:
+        """True the first time only: "no Manage Events, so no Discord event" is said once."""
+        return await store.claim_events_notice(self.db, guild_id)
+
+    async def set_dm_pings(self, user_id: int, enabled: bool) -> None:
+        """Watch-party pings by DM (True) or in the channel (False)."""
+        await store.set_dm_pings(self.db, user_id, enabled)
