@@ -16,9 +16,11 @@ from datetime import datetime, time, timedelta
 
 import aiosqlite
 
+from bot import render
 from bot.clock import Clock
 from bot.domain import premieres as rules
 from bot.domain.films import Film
+from bot.domain.pings import ZoneGroup, without
 from bot.domain.when import format_duration
 from bot.errors import BadOption, FilmNotFound, UserError
 from bot.render import premieres as view
@@ -40,11 +42,11 @@ class AlreadyOut(UserError):
 class Followed:
     film: Film
     ping: rules.Planned | None  # the member's own ping (None: nothing left to ping)
-    line: rules.Line | None  # their line in it: zone shown, release time, quiet hours
+    line: ZoneGroup | None  # their line in it: zone shown, release time, quiet hours
 
     @property
     def out_at(self) -> datetime | None:
-        return self.line.out_at if self.line else None
+        return self.line.at if self.line else None
 
 
 class Premieres:
@@ -255,7 +257,7 @@ class Premieres:
             return []
         planned_ids = [uid for line in lines for uid in line.user_ids]
         following = await store.still_following(self.db.conn, premiere.id, planned_ids)
-        lines = rules.without(lines, set(planned_ids) - following)
+        lines = without(lines, set(planned_ids) - following)
         if not lines:
             return []
         try:
@@ -268,5 +270,5 @@ class Premieres:
         head = view.header(film, delivery.kind, lines, late)
         return [
             Outgoing(content, channel_id=channel_id, mention_ids=ids)
-            for content, ids in view.pings(head, lines)
+            for content, ids in render.grouped_pings(head, lines, view.line_label)
         ]

@@ -293,15 +293,12 @@ class WatchParties:
         member_zones = await settings.zones_of(self.db, targets)
         by_dm = await settings.dm_preferring(self.db, targets)
         header = party_render.ping_header(party, title, delivery.kind, late)
-        messages: list[Outgoing] = [
+        groups = group_by_zone(
+            party.starts_at, {u: member_zones[u] for u in targets if u not in by_dm}
+        )
+        messages = [
             Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
-            for content, ids in render.zone_grouped_pings(
-                header,
-                party.starts_at,
-                group_by_zone(
-                    party.starts_at, {u: member_zones[u] for u in targets if u not in by_dm}
-                ),
-            )
+            for content, ids in render.grouped_pings(header, groups)
         ]
         for user_id in sorted(by_dm):
             messages.append(
