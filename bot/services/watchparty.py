@@ -54,8 +54,8 @@ class WatchParties:
         self.clock = clock
         self.scheduler = scheduler
         self.repo = PartyRepo(db)
-        scheduler.register(rules.REMINDER, self.build_delivery)
-        scheduler.register(rules.START, self.build_delivery)
+        for kind in rules.PARTY_KINDS:
+            scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
 
     async def zone_for(
         self, user_id: int, guild_id: int, explicit: zones.ZoneMatch | None
@@ -310,12 +310,12 @@ class WatchParties:
             )
         return messages
 
-    async def report_failure(self, delivery: Delivery, reason: str) -> Outgoing | None:
+    async def report_failure(self, delivery: Delivery, reason: str) -> list[Outgoing]:
         """A DM for the host the first time a party's channel turns out to be unusable."""
         party = await self.repo.get(delivery.ref_id)
         if party is None or not await self.repo.mark_problem_reported(party.id):
-            return None
-        return Outgoing(party_render.failure(party, reason), user_id=party.host_id)
+            return []
+        return [Outgoing(party_render.failure(party, reason), user_id=party.host_id)]
 
 
 def end_of(film: Film, start: datetime) -> datetime | None:
