@@ -169,3 +169,13 @@ def server_list(items: Sequence[Listed]) -> str:
         lines.append(f"• **{item.title}**: {count} · in <#{item.channel_id}> · {nxt}{extra}")
     text = "\n".join(lines)
     return text if len(text) <= MESSAGE_LIMIT else clip(text, MESSAGE_LIMIT)
+
+
+def failure(title: str, channel_id: int, reason: str) -> str:
+    """For the server's managers: a premiere ping that can never be sent there, and the fix."""
+    return (
+        f"⚠️ I couldn't post the **{title}** premiere ping in <#{channel_id}> "
+        f"({clip(reason, 200)}). Someone with **Manage Server** can pick another channel with "
+        "`/premiere channel`, or give me **View Channel** and **Send Messages** there."
+        "\n-# I'll say this once, until that film's ping channel is changed."
+    )

@@ -73,3 +73,11 @@ def test_late_pings_and_dms_end_with_the_one_late_note() -> None:
     ):
         assert text.endswith(LATE_NOTE)
     assert LATE_NOTE not in view.dm(FILM, PREMIERE, line, late=False)
+
+
+def test_a_failure_notice_names_the_film_the_channel_the_reason_and_the_fix() -> None:
+    text = view.failure("Lost in Starlight", 42, "Forbidden: 403 Missing Permissions")
+    assert "**Lost in Starlight**" in text and "<#42>" in text
+    assert "403 Missing Permissions" in text
+    assert "`/premiere channel`" in text and "**Manage Server**" in text
+    assert len(text) <= 2000
