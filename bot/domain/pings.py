@@ -6,7 +6,6 @@ and one line per :class:`ZoneGroup`, in :func:`reading_order`; ``bot.render`` la
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -49,15 +48,15 @@ def reading_order(group: ZoneGroup) -> tuple[bool, datetime, float, str, bool, b
 
 def gather(groups: Iterable[ZoneGroup]) -> tuple[ZoneGroup, ...]:
     """Merge the groups that read the same clock (members sorted), in reading order."""
-    members: dict[tuple[str | None, datetime, bool, bool], list[int]] = defaultdict(list)
-    first: dict[tuple[str | None, datetime, bool, bool], ZoneGroup] = {}
+    by_clock: dict[tuple[str | None, datetime, bool, bool], tuple[ZoneGroup, list[int]]] = {}
     for group in groups:
-        first.setdefault(group.clock, group)
-        members[group.clock].extend(group.user_ids)
+        clock = group.clock
+        if clock in by_clock:
+            by_clock[clock][1].extend(group.user_ids)
+        else:
+            by_clock[clock] = (group, list(group.user_ids))
     merged = [
-        replace(group, user_ids=tuple(sorted(set(members[clock]))))
-        for clock, group in first.items()
-        if members[clock]
+        replace(group, user_ids=tuple(sorted(set(ids)))) for group, ids in by_clock.values() if ids
     ]
     return tuple(sorted(merged, key=reading_order))
 
