@@ -20,7 +20,6 @@ from bot.services.settings import Preferences
 from bot.services.watchparty import WatchParties
 from bot.storage.db import Database, open_database
 from bot.storage.films import FilmStore, sync_films
-from bot.storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +121,8 @@ class WatchpartyBot(commands.Bot):
         self.db = db
         self.films = films
         self.clock = clock
-        self.scheduler = Scheduler(
-            db,
-            clock,
-            self.send_outgoing,
-            grace=settings.late_grace,
-            on_permanent_failure=self.report_failure,
-        )
+        # Each service registers how its kinds of delivery are built and whom a failure is told.
+        self.scheduler = Scheduler(db, clock, self.send_outgoing, grace=settings.late_grace)
         self.preferences = Preferences(db)
         self.parties = WatchParties(db, films, clock, self.scheduler, self.preferences)
         self.premieres = Premieres(db, films, clock, self.scheduler, self.preferences)
@@ -164,16 +158,6 @@ class WatchpartyBot(commands.Bot):
                 allowed_mentions=mentions,
                 nonce=nonce,
             )
-
-    async def report_failure(self, delivery: Delivery, reason: str) -> None:
-        """Tell the owner of a delivery, once, that it can never be sent."""
-        if delivery.kind in self.scheduler.handlers and delivery.kind.startswith("party_"):
-            notice = await self.parties.report_failure(delivery, reason)
-            if notice is not None:
-                try:
-                    await self.send_outgoing(notice)
-                except discord.HTTPException as error:
-                    log.warning("Could not tell the host about delivery %s: %s", delivery.id, error)
 
     async def sync_commands(self) -> None:
         guild_id = self.settings.dev_guild_id

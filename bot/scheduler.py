@@ -2,8 +2,9 @@
 
 The database is the source of truth. APScheduler holds a single in-memory date job ("wake")
 armed for the soonest pending row; it only sets an event. One supervised worker task claims due
-rows, asks the handler for each kind to build the messages from current data, sends them with
-the row's stable nonce and records the outcome. A restart rebuilds everything from the table.
+rows, asks the builder registered for each kind to build the messages from current data, sends
+them with the row's stable nonce and records the outcome. A restart rebuilds everything from the
+table. A delivery that can never be sent is reported by the failure handler of its kind.
 """
 
 from __future__ import annotations
@@ -56,8 +57,10 @@ class PermanentFailure(Exception):
 
 # kind -> builder: (delivery, late) -> messages to send (may be empty: nobody to ping)
 Handler = Callable[[Delivery, bool], Awaitable[list[Outgoing]]]
+# kind -> on failure: (delivery, reason) -> notices about it, in order of preference: the first
+# that can be sent is sent (empty: nobody to tell, or they were told already)
+FailureHandler = Callable[[Delivery, str], Awaitable[list[Outgoing]]]
 Sender = Callable[[Outgoing, str], Awaitable[None]]
-FailureHook = Callable[[Delivery, str], Awaitable[None]]
 
 
 def classify(error: BaseException) -> str:
@@ -82,7 +85,6 @@ class Scheduler:
         late_after: timedelta = timedelta(seconds=60),
         concurrency: int = 64,
         retry_delays: tuple[timedelta, ...] = RETRY_DELAYS,
-        on_permanent_failure: FailureHook | None = None,
     ) -> None:
         self.repo = OutboxRepo(db)
         self.clock = clock
@@ -91,8 +93,8 @@ class Scheduler:
         self.late_after = late_after
         self.concurrency = concurrency
         self.retry_delays = retry_delays
-        self.on_permanent_failure = on_permanent_failure
         self.handlers: dict[str, Handler] = {}
+        self.failure_handlers: dict[str, FailureHandler] = {}
         self._aps = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
@@ -114,8 +116,11 @@ class Scheduler:
         """Nothing being sent right now."""
         return not self._inflight
 
-    def register(self, kind: str, handler: Handler) -> None:
-        self.handlers[kind] = handler
+    def register(self, kind: str, build: Handler, on_failure: FailureHandler | None = None) -> None:
+        """How deliveries of ``kind`` are built, and whom to tell when one can never be sent."""
+        self.handlers[kind] = build
+        if on_failure is not None:
+            self.failure_handlers[kind] = on_failure
 
     async def start(self) -> None:
         released = await self.repo.release_inflight()
@@ -253,8 +258,24 @@ class Scheduler:
         else:
             log.warning("Delivery %s (%s) failed for good: %s", delivery.id, delivery.kind, reason)
         await self.repo.finish(delivery.id, FAILED, now, reason)
-        if kind == "permanent" and self.on_permanent_failure is not None:
+        if kind == "permanent":
+            await self._report(delivery, reason)
+
+    async def _report(self, delivery: Delivery, reason: str) -> None:
+        """Send the first notice the kind's failure handler gives that can be sent."""
+        handler = self.failure_handlers.get(delivery.kind)
+        if handler is None:
+            return
+        try:
+            notices = await handler(delivery, reason)
+        except Exception:
+            log.exception("Could not report failed delivery %s", delivery.id)
+            return
+        for part, notice in enumerate(notices):
             try:
-                await self.on_permanent_failure(delivery, reason)
-            except Exception:
-                log.exception("Could not report failed delivery %s", delivery.id)
+                await self.send(notice, f"{delivery.nonce}.f{part}")
+                return
+            except Exception as error:
+                log.warning("Delivery %s: a failure notice was not sent: %s", delivery.id, error)
+        if notices:
+            log.warning("Delivery %s failed for good and nobody could be told", delivery.id)

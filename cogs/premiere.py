@@ -111,7 +111,10 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
                 "**Send Messages** there, or pick another channel."
             )
         await self.service.set_channel(
-            guild_id=interaction.guild_id, film=film, channel_id=channel.id
+            guild_id=interaction.guild_id,
+            film=film,
+            channel_id=channel.id,
+            set_by=interaction.user.id,
         )
         await interaction.response.send_message(
             f"**{film.title}** premiere pings will go to {channel.mention}.", ephemeral=True

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import discord
 import pytest
 
-from bot.scheduler import Outgoing, PermanentFailure, Scheduler
+from bot.scheduler import FailureHandler, Outgoing, PermanentFailure, Scheduler
 from bot.storage import outbox
-from bot.storage.db import open_database
+from bot.storage.db import Database, open_database
 from fakecord.clock import ShiftedClock
 
 T0 = datetime(2025, 5, 30, 6, 59, 59, tzinfo=UTC)
@@ -38,13 +38,13 @@ async def queue(db, kind, due, ref=1, data=None):
         return await outbox.add(conn, kind, ref, due, data or {})
 
 
-def make(db, clock, send, **kw):
+async def handler(delivery: outbox.Delivery, late: bool) -> list[Outgoing]:
+    return [Outgoing(f"{delivery.data.get('text', 'hi')} late={late}", channel_id=5)]
+
+
+def make(db, clock, send, on_failure: FailureHandler | None = None, **kw):
     scheduler = Scheduler(db, clock, send, retry_delays=(timedelta(milliseconds=100),) * 3, **kw)
-
-    async def handler(delivery, late):
-        return [Outgoing(f"{delivery.data.get('text', 'hi')} late={late}", channel_id=5)]
-
-    scheduler.register("test", handler)
+    scheduler.register("test", handler, on_failure=on_failure)
     return scheduler
 
 
@@ -138,16 +138,17 @@ async def test_transient_failure_is_retried_with_same_nonce(db):
         await scheduler.stop()
 
 
-async def test_permanent_failure_is_recorded_and_reported_once(db):
+async def test_permanent_failure_is_recorded_and_reported_once(db: Database) -> None:
     clock = ShiftedClock(T0)
     send = Recorder(clock, fail_with=[PermanentFailure("channel deleted")])
-    reported = []
+    reported: list[tuple[int, str]] = []
 
-    async def report(delivery, reason):
+    async def report(delivery: outbox.Delivery, reason: str) -> list[Outgoing]:
         reported.append((delivery.id, reason))
+        return [Outgoing(f"I couldn't post: {reason}", user_id=9)]
 
     await queue(db, "test", T0)
-    scheduler = make(db, clock, send, on_permanent_failure=report)
+    scheduler = make(db, clock, send, on_failure=report)
     await scheduler.start()
     try:
         await wait_for(lambda: reported)
@@ -155,7 +156,59 @@ async def test_permanent_failure_is_recorded_and_reported_once(db):
         assert len(reported) == 1 and "channel deleted" in reported[0][1]
         await wait_for(lambda: scheduler.idle)  # the row is marked after the send
         assert await scheduler.repo.counts() == {"failed": 1}
-        assert not send.sent
+        [(notice, _, _)] = send.sent  # only the notice got through
+        assert notice.user_id == 9 and "channel deleted" in notice.content
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_failure_notice_that_cannot_be_sent_falls_back_to_the_next(db: Database) -> None:
+    clock = ShiftedClock(T0)
+    send = Recorder(clock, fail_with=[PermanentFailure("gone"), PermanentFailure("gone too")])
+
+    async def report(delivery: outbox.Delivery, reason: str) -> list[Outgoing]:
+        return [Outgoing("in the announce channel", channel_id=7), Outgoing("by DM", user_id=9)]
+
+    await queue(db, "test", T0)
+    scheduler = make(db, clock, send, on_failure=report)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: send.sent)
+        await wait_for(lambda: scheduler.idle)
+        assert [m.content for m, _, _ in send.sent] == ["by DM"]
+    finally:
+        await scheduler.stop()
+
+
+async def test_failures_are_reported_by_the_handler_of_their_own_kind(db: Database) -> None:
+    clock = ShiftedClock(T0)
+    send = Recorder(clock, fail_with=[PermanentFailure("missing access")])
+    told: list[str] = []
+
+    def reporter(name: str) -> FailureHandler:
+        async def report(delivery: outbox.Delivery, reason: str) -> list[Outgoing]:
+            told.append(name)
+            return []
+
+        return report
+
+    scheduler = Scheduler(db, clock, send)
+    scheduler.register("party", handler, on_failure=reporter("host"))
+    scheduler.register("premiere", handler, on_failure=reporter("managers"))
+    scheduler.register("quiet", handler)  # no failure handling: recorded only
+    await queue(db, "premiere", T0)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: told)
+        await wait_for(lambda: scheduler.idle)
+        assert told == ["managers"]
+        send.fail_with = [PermanentFailure("missing access")]
+        await queue(db, "quiet", T0 + timedelta(milliseconds=100))
+        scheduler.poke()
+        await wait_for(lambda: not send.fail_with)
+        await wait_for(lambda: scheduler.idle)
+        assert await scheduler.repo.counts() == {"failed": 2}
+        assert told == ["managers"] and not send.sent
     finally:
         await scheduler.stop()
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.domain import zones
 from bot.domain.films import Film, Release
+from bot.domain.pings import ZoneGroup, gather
 from bot.domain.when import format_duration, in_quiet_window, parse_duration
 from bot.errors import BadOption
 
@@ -35,23 +36,12 @@ class Follower:
 
 
 @dataclass(frozen=True)
-class Line:
-    """Members reading the same clock: one line of a ping."""
-
-    zone_key: str | None  # the zone shown (None: no zone, shown in UTC)
-    out_at: datetime  # when the film came out for them
-    user_ids: tuple[int, ...]
-    delayed: bool = False  # held back by quiet hours
-    assumed_zone: bool = False  # the member has no zone; the server's default was used
-
-
-@dataclass(frozen=True)
 class Planned:
     kind: str
     due: datetime
     channel_id: int | None  # a channel ping, or
     user_id: int | None  # a DM to one member
-    lines: tuple[Line, ...]
+    lines: tuple[ZoneGroup, ...]  # one per clock read, in reading order
 
     @property
     def user_ids(self) -> tuple[int, ...]:
@@ -135,8 +125,8 @@ def plan(
     follower too, unless it falls in their quiet hours (then it moves to the window's end if
     that is still before the release, else it is dropped).
     """
-    # (kind, due, channel, dm user) -> (zone, out_at, delayed, assumed) -> user ids
-    buckets: dict[tuple, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(list))
+    # (kind, due, channel, dm user) -> each follower's line, merged per clock below
+    buckets: dict[tuple[str, datetime, int | None, int | None], list[ZoneGroup]] = defaultdict(list)
     for f in followers:
         placed = place(film, f.zone_key, default_zone)
         if placed is None:
@@ -149,52 +139,21 @@ def plan(
             if ends is not None:
                 due, delayed = ends, True
         target = (None, f.user_id) if f.dm else (channel_id, None)
-        line_key = (placed.zone_key, out_at, delayed, placed.assumed_zone)
+        line = ZoneGroup(placed.zone_key, out_at, (f.user_id,), delayed, placed.assumed_zone)
         if due > now:
-            buckets[(PREMIERE, due, *target)][line_key].append(f.user_id)
+            buckets[(PREMIERE, due, *target)].append(line)
         if heads_up:
-            early = out_at - heads_up
-            held = quiet_until(early, f.quiet, tz) if f.quiet else None
+            early: datetime | None = out_at - heads_up
+            held = quiet_until(out_at - heads_up, f.quiet, tz) if f.quiet else None
             if held is not None:
                 early = held if held < out_at else None
             if early is not None and early > now:
-                buckets[(HEADS_UP, early, *target)][
-                    (placed.zone_key, out_at, False, placed.assumed_zone)
-                ].append(f.user_id)
+                buckets[(HEADS_UP, early, *target)].append(replace(line, delayed=False))
     planned = [
-        Planned(kind, due, channel, user, _lines(groups))
-        for (kind, due, channel, user), groups in buckets.items()
+        Planned(kind, due, channel, user, gather(lines))
+        for (kind, due, channel, user), lines in buckets.items()
     ]
     return sorted(planned, key=lambda p: (p.due, p.kind, p.channel_id or 0, p.user_id or 0))
-
-
-def _lines(groups: dict[tuple, list[int]]) -> tuple[Line, ...]:
-    lines = [
-        Line(zone, out_at, tuple(sorted(ids)), delayed, assumed)
-        for (zone, out_at, delayed, assumed), ids in groups.items()
-    ]
-    return tuple(sorted(lines, key=_reading_order))
-
-
-def _reading_order(line: Line) -> tuple:
-    """Earliest wall clock first (west to east for one instant); members without a zone last."""
-    if line.zone_key is None:
-        return (1, line.out_at, 0.0, "")
-    offset = line.out_at.astimezone(zones.zone_from_key(line.zone_key)).utcoffset()
-    seconds = offset.total_seconds() if offset else 0.0
-    return (0, line.out_at, seconds, line.zone_key)
-
-
-def without(lines: tuple[Line, ...], gone: set[int]) -> tuple[Line, ...]:
-    """The lines minus members who are gone (unfollowed since the plan); empty lines dropped."""
-    if not gone:
-        return lines
-    kept = []
-    for line in lines:
-        ids = tuple(uid for uid in line.user_ids if uid not in gone)
-        if ids:
-            kept.append(Line(line.zone_key, line.out_at, ids, line.delayed, line.assumed_zone))
-    return tuple(kept)
 
 
 def release_fingerprint(film: Film) -> str:
@@ -208,7 +167,7 @@ def to_data(p: Planned, rev: str = "") -> dict:
     return {
         "rev": rev,
         "lines": [
-            [ln.zone_key, ln.out_at.isoformat(), list(ln.user_ids), ln.delayed, ln.assumed_zone]
+            [ln.zone_key, ln.at.isoformat(), list(ln.user_ids), ln.delayed, ln.assumed_zone]
             for ln in p.lines
         ],
         "channel": p.channel_id,
@@ -216,9 +175,10 @@ def to_data(p: Planned, rev: str = "") -> dict:
     }
 
 
-def from_data(data: dict) -> tuple[int | None, int | None, tuple[Line, ...]]:
+def from_data(data: dict) -> tuple[int | None, int | None, tuple[ZoneGroup, ...]]:
+    """(channel, DM user, lines) of an outbox row written by :func:`to_data`."""
     lines = tuple(
-        Line(zone, datetime.fromisoformat(out), tuple(ids), delayed, assumed)
+        ZoneGroup(zone, datetime.fromisoformat(out), tuple(ids), delayed, assumed)
         for zone, out, ids, delayed, assumed in data["lines"]
     )
     return data.get("channel"), data.get("user"), lines

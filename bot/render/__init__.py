@@ -5,11 +5,13 @@ The one place that formats local times, mentions and long messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, time
 
 import discord
 
 from bot.domain import clock_text, zones
+from bot.domain.pings import ZoneGroup
 from bot.storage.settings import GuildSettings
 
 MESSAGE_LIMIT = 2000
@@ -91,23 +93,40 @@ def mention(user_id: int) -> str:
     return f"<@{user_id}>"
 
 
+# --- pings: a header, then one line of mentions per group of members -----------------------------
+
+#: The one "sent late" note, for every kind of ping: late after a restart, or after retries.
+LATE_NOTE = "\n-# Sent late: I couldn't send this on time (I was offline or Discord was busy)."
+#: The longest mention: "<@" + a 20-digit snowflake + ">", with the space before it.
+MENTION_ROOM = 24
+CONTINUED = " (continued)"
+
+
+def sent_late(text: str, late: bool) -> str:
+    """``text``, with the "sent late" note under it when it is late."""
+    return text + LATE_NOTE if late else text
+
+
 def split_mentions(
     header: str,
-    groups: list[tuple[str, tuple[int, ...]]],
+    groups: Sequence[tuple[str, Sequence[int]]],
     *,
     limit: int = MESSAGE_LIMIT,
     max_ids: int = 100,
 ) -> list[tuple[str, tuple[int, ...]]]:
-    """Lay out ``header`` then one line per group ("label: @a @b"), split into messages.
+    """Lay out ``header`` then one line per group ("label: @a @b"), in as few messages as possible.
 
     Each message stays within ``limit`` characters and names at most ``max_ids`` members (the
-    most ``allowed_mentions`` accepts); splits fall between groups or between mentions, never
-    inside one. Returns (content, the user ids mentioned in it).
+    most ``allowed_mentions`` takes). A group that fits in one message is never split: it moves
+    to the next message whole. Only a group too big for any message is split, between two
+    mentions, and goes on under "label (continued):". Returns (content, the ids it mentions).
     """
     if limit < 64 or max_ids < 1:
         raise ValueError("split_mentions needs room for a label and a mention")
+    label_room = limit - len(CONTINUED) - 1 - MENTION_ROOM  # "label (continued): @a" must fit
     messages: list[tuple[str, tuple[int, ...]]] = []
-    text, ids = clip(header, limit), []
+    text = clip(header, limit)
+    ids: list[int] = []
 
     def flush() -> None:
         nonlocal text, ids
@@ -115,42 +134,56 @@ def split_mentions(
             messages.append((text, tuple(ids)))
         text, ids = "", []
 
+    def fits(line: str, count: int) -> bool:
+        """Whether a line naming ``count`` more members still fits in this message."""
+        room = len(text) + (1 if text else 0) + len(line) <= limit
+        return room and len(ids) + count <= max_ids
+
+    def add(line: str) -> None:
+        nonlocal text
+        text = f"{text}\n{line}" if text else line
+
     for label, members in groups:
-        label = clip(label, limit // 2 - 40)  # room for " (continued):" and one mention
-        pending, at = tuple(members), 0
-        while at < len(pending):
-            prefix = f"{label}:" if at == 0 else f"{label} (continued):"
-            token = " " + mention(pending[at])
-            # A label line starts only where at least its first mention fits after it.
-            joiner = "\n" if text else ""
-            if len(ids) >= max_ids or len(text) + len(joiner + prefix + token) > limit:
+        if not members:
+            continue
+        label = clip(label, label_room)
+        tokens = [f" {mention(uid)}" for uid in members]
+        whole = f"{label}:" + "".join(tokens)
+        if len(whole) <= limit and len(members) <= max_ids:
+            if not fits(whole, len(members)):
                 flush()
-                joiner = ""
-            text += joiner + prefix
-            while at < len(pending):
-                token = " " + mention(pending[at])
-                if len(ids) >= max_ids or len(text) + len(token) > limit:
-                    break
-                text += token
-                ids.append(pending[at])
-                at += 1
+            add(whole)
+            ids.extend(members)
+            continue
+        # Too big for any message: start it where its label and a first mention still fit.
+        if not fits(f"{label}:" + " " * MENTION_ROOM, 1):
+            flush()
+        add(f"{label}:")
+        for uid, token in zip(members, tokens, strict=True):
+            if len(text) + len(token) > limit or len(ids) >= max_ids:
+                flush()
+                text = f"{label}{CONTINUED}:"
+            text += token
+            ids.append(uid)
     flush()
     return messages
 
 
-# --- pings grouped by zone ----------------------------------------------------------------------
-
-
-def zone_group_label(instant: datetime, zone_key: str | None) -> str:
+def zone_group_label(group: ZoneGroup) -> str:
     """'9:00 PM Friday your time (Asia/Seoul)', or UTC with a hint for members without a zone."""
-    if zone_key is None:
-        return f"{clock_text.format_clock(instant, zones.zone_from_key('UTC'))} UTC (no zone set: `/timezone set`)"
-    tz = zones.zone_from_key(zone_key)
-    return f"{clock_text.format_clock(instant, tz)} your time ({zones.zone_label(zone_key)})"
+    if group.zone_key is None:
+        return f"{clock_text.format_clock(group.at, zones.zone_from_key('UTC'))} UTC (no zone set: `/timezone set`)"
+    tz = zones.zone_from_key(group.zone_key)
+    return f"{clock_text.format_clock(group.at, tz)} your time ({zones.zone_label(group.zone_key)})"
 
 
-def zone_grouped_pings(header: str, instant: datetime, groups) -> list[tuple[str, tuple[int, ...]]]:
-    """The header, then one line of mentions per zone group, split within Discord's limits."""
-    return split_mentions(
-        header, [(zone_group_label(instant, g.zone_key), g.user_ids) for g in groups if g.user_ids]
-    )
+def grouped_pings(
+    header: str,
+    groups: Iterable[ZoneGroup],
+    label: Callable[[ZoneGroup], str] = zone_group_label,
+) -> list[tuple[str, tuple[int, ...]]]:
+    """Any ping: the header, then a line of mentions per group, split within Discord's limits.
+
+    ``label`` says how a group reads its clock. Returns (content, the user ids it mentions).
+    """
+    return split_mentions(header, [(label(group), group.user_ids) for group in groups])

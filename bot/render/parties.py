@@ -12,9 +12,16 @@ from bot.domain import clock_text, zones
 from bot.domain import parties as rules
 from bot.domain.parties import Party
 from bot.domain.when import format_duration
-from bot.render import COLOUR, EMBED_FIELD_LIMIT, MESSAGE_LIMIT, clip, mention, timestamp
+from bot.render import (
+    COLOUR,
+    EMBED_FIELD_LIMIT,
+    MESSAGE_LIMIT,
+    clip,
+    mention,
+    sent_late,
+    timestamp,
+)
 
-LATE_NOTE = "\n-# Sent late: I couldn't send this on time (I was offline or Discord was busy)."
 NO_EVENTS_NOTICE = (
     "\n-# I don't have the **Manage Events** permission here, so watch parties get no Discord "
     "event. Everything else works; give me the permission to add events. (I'll say this once.)"
@@ -90,9 +97,7 @@ def ping_header(party: Party, film_title: str, kind: str, late: bool) -> str:
         )
     if party.voice_channel_id:
         text += f" Join <#{party.voice_channel_id}>."
-    if late:
-        text += LATE_NOTE
-    return text
+    return sent_late(text, late)
 
 
 def dm(party: Party, film_title: str, kind: str, zone_key: str | None, late: bool) -> str:
@@ -103,7 +108,7 @@ def dm(party: Party, film_title: str, kind: str, zone_key: str | None, late: boo
     )
     head = "is starting now" if kind == rules.START else f"starts {timestamp(party.starts_at, 'R')}"
     text = f"The **{film_title}** watch party (#{party.id}) {head}: {local}. <#{party.channel_id}>"
-    return text + (LATE_NOTE if late else "")
+    return sent_late(text, late)
 
 
 def failure(party: Party, reason: str) -> str:

@@ -1,4 +1,7 @@
-"""Premiere messages: the ping grouped by local clock, DMs, confirmations, the server's list."""
+"""Premiere messages: the ping's header and lines, DMs, confirmations, the server's list.
+
+The ping itself is laid out by :func:`bot.render.grouped_pings`, with :func:`line_label`.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +12,24 @@ from datetime import UTC, datetime
 from bot.domain import clock_text, zones
 from bot.domain import premieres as rules
 from bot.domain.films import Film
-from bot.render import MESSAGE_LIMIT, clip, mention, timestamp
+from bot.domain.pings import ZoneGroup
+from bot.render import MESSAGE_LIMIT, clip, sent_late, timestamp
 
 SET_ZONE_HINT = "no time zone set: `/timezone set`"
-LATE_NOTE = "\n-# Sent late: I was offline when this was due."
-#: The longest mention: "<@" + a 20-digit snowflake + ">", with the space before it.
-MENTION_ROOM = 24
 
 
 def _clock(instant: datetime, zone_key: str | None) -> str:
     return clock_text.format_clock(instant, zones.zone_from_key(zone_key) if zone_key else UTC)
 
 
-def line_label(line: rules.Line, *, dm: bool = False) -> str:
+def line_label(line: ZoneGroup, *, dm: bool = False) -> str:
     """How one group reads its clock.
 
     '3:00 AM Friday in America/New_York'; '7:00 AM Friday UTC (no time zone set: …)';
     '12:00 AM Saturday in Asia/Seoul, this server's zone (…)'; held by quiet hours:
     'Out since 3:00 AM Friday your time (America/New_York)'. In a DM: 'your time (…)'.
     """
-    clock = _clock(line.out_at, line.zone_key)
+    clock = _clock(line.at, line.zone_key)
     if line.zone_key is None:
         where = f"UTC ({SET_ZONE_HINT})"
     elif line.assumed_zone:
@@ -47,85 +48,30 @@ def _platform(film: Film) -> str:
     return f" on {platforms.pop()}" if len(platforms) == 1 else ""
 
 
-def header(film: Film, kind: str, lines: Sequence[rules.Line], late: bool) -> str:
+def header(film: Film, kind: str, lines: Sequence[ZoneGroup], late: bool) -> str:
     platform = _platform(film)
     if kind == rules.HEADS_UP:
-        out = min(line.out_at for line in lines)
+        out = min(line.at for line in lines)
         text = f"⏳ **{film.title}** comes out {timestamp(out, 'R')}{platform}. Heads-up:"
     elif lines and all(line.delayed for line in lines):
         text = f"🍿 **{film.title}** is out{platform}, and your quiet hours are over:"
     else:
         text = f"🍿 **{film.title}** is out now{platform}!"
-    return text + (LATE_NOTE if late else "")
+    return sent_late(text, late)
 
 
-def pings(head: str, lines: Sequence[rules.Line]) -> list[tuple[str, tuple[int, ...]]]:
-    """The channel ping as messages: (content, the user ids it mentions)."""
-    return pack(head, [(line_label(line), line.user_ids) for line in lines])
-
-
-def pack(
-    head: str,
-    groups: Sequence[tuple[str, Sequence[int]]],
-    *,
-    limit: int = MESSAGE_LIMIT,
-    max_ids: int = 100,
-) -> list[tuple[str, tuple[int, ...]]]:
-    """Lay out ``head`` then a line per group ("label: @a @b"), as few messages as possible.
-
-    Each message stays within ``limit`` characters and names at most ``max_ids`` members (the
-    most ``allowed_mentions`` takes). A group that fits in one message is never split: it
-    moves to the next message whole. Only a group too big for any message is split, between
-    two mentions, and continues under "label (continued)".
-    """
-    messages: list[tuple[str, tuple[int, ...]]] = []
-    text, ids = clip(head, limit), []
-
-    def flush() -> None:
-        nonlocal text, ids
-        if text.strip():
-            messages.append((text, tuple(ids)))
-        text, ids = "", []
-
-    def add_line(line: str) -> None:
-        nonlocal text
-        text = f"{text}\n{line}" if text else line
-
-    for label, members in groups:
-        label = clip(label, limit - 2 * MENTION_ROOM - 20)
-        whole = f"{label}:" + "".join(f" {mention(uid)}" for uid in members)
-        if len(whole) <= limit and len(members) <= max_ids:
-            if text and (len(text) + 1 + len(whole) > limit or len(ids) + len(members) > max_ids):
-                flush()
-            add_line(whole)
-            ids.extend(members)
-            continue
-        if text and (len(text) + 1 + len(label) + 1 + MENTION_ROOM > limit or len(ids) >= max_ids):
-            flush()
-        add_line(f"{label}:")
-        for uid in members:
-            token = f" {mention(uid)}"
-            if len(text) + len(token) > limit or len(ids) >= max_ids:
-                flush()
-                text = f"{label} (continued):"
-            text += token
-            ids.append(uid)
-    flush()
-    return messages
-
-
-def dm(film: Film, kind: str, lines: Sequence[rules.Line], late: bool) -> str:
+def dm(film: Film, kind: str, lines: Sequence[ZoneGroup], late: bool) -> str:
     """A DM follower's ping (one member: one line)."""
     line = lines[0]
     body = line_label(line, dm=True)
     platform = _platform(film)
     if kind == rules.HEADS_UP:
-        text = f"⏳ **{film.title}** comes out {timestamp(line.out_at, 'R')}{platform}: {body}."
+        text = f"⏳ **{film.title}** comes out {timestamp(line.at, 'R')}{platform}: {body}."
     elif line.delayed:
         text = f"🍿 **{film.title}** is out{platform} ({body}); your quiet hours are over."
     else:
         text = f"🍿 **{film.title}** is out now{platform}: {body}."
-    return text + (LATE_NOTE if late else "")
+    return sent_late(text, late)
 
 
 def _when_local(instant: datetime, zone_key: str | None) -> str:
@@ -161,12 +107,12 @@ def no_release_here(film: Film) -> str:
     )
 
 
-def followed(film: Film, ping: rules.Planned | None, line: rules.Line | None, *, dm: bool) -> str:
+def followed(film: Film, ping: rules.Planned | None, line: ZoneGroup | None, *, dm: bool) -> str:
     """The ephemeral confirmation: when it's out for them, when and where they'll be pinged."""
     if ping is None or line is None:
         return f"You're following **{film.title}**, but there's no ping left to send."
     where = "by DM" if dm else f"in <#{ping.channel_id}>"
-    out = line.out_at
+    out = line.at
     if line.zone_key is None:
         when = f"{timestamp(out)} ({timestamp(out, 'R')})"
     elif line.assumed_zone:
@@ -223,3 +169,13 @@ def server_list(items: Sequence[Listed]) -> str:
         lines.append(f"• **{item.title}**: {count} · in <#{item.channel_id}> · {nxt}{extra}")
     text = "\n".join(lines)
     return text if len(text) <= MESSAGE_LIMIT else clip(text, MESSAGE_LIMIT)
+
+
+def failure(title: str, channel_id: int, reason: str) -> str:
+    """For the server's managers: a premiere ping that can never be sent there, and the fix."""
+    return (
+        f"⚠️ I couldn't post the **{title}** premiere ping in <#{channel_id}> "
+        f"({clip(reason, 200)}). Someone with **Manage Server** can pick another channel with "
+        "`/premiere channel`, or give me **View Channel** and **Send Messages** there."
+        "\n-# I'll say this once, until that film's ping channel is changed."
+    )

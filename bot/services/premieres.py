@@ -16,9 +16,11 @@ from datetime import datetime, time, timedelta
 
 import aiosqlite
 
+from bot import render
 from bot.clock import Clock
 from bot.domain import premieres as rules
 from bot.domain.films import Film
+from bot.domain.pings import ZoneGroup, without
 from bot.domain.when import format_duration
 from bot.errors import BadOption, FilmNotFound, UserError
 from bot.render import premieres as view
@@ -41,11 +43,11 @@ class AlreadyOut(UserError):
 class Followed:
     film: Film
     ping: rules.Planned | None  # the member's own ping (None: nothing left to ping)
-    line: rules.Line | None  # their line in it: zone shown, release time, quiet hours
+    line: ZoneGroup | None  # their line in it: zone shown, release time, quiet hours
 
     @property
     def out_at(self) -> datetime | None:
-        return self.line.out_at if self.line else None
+        return self.line.at if self.line else None
 
 
 class Premieres:
@@ -64,7 +66,7 @@ class Premieres:
         self.preferences = preferences
         self._loading: dict[str, asyncio.Future[Film]] = {}
         for kind in rules.PREMIERE_KINDS:
-            scheduler.register(kind, self.build_delivery)
+            scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
 
     async def _film(self, film_id: str) -> Film:
         """The film, loaded once however many pings of a fan-out ask for it at the same moment
@@ -203,10 +205,13 @@ class Premieres:
         self.scheduler.poke()
 
     # ------------------------------------------------------------------ servers
-    async def set_channel(self, *, guild_id: int, film: Film, channel_id: int) -> None:
+    async def set_channel(
+        self, *, guild_id: int, film: Film, channel_id: int, set_by: int | None = None
+    ) -> None:
+        """Choose where a film's pings go; ``set_by`` is told if pings there ever fail."""
         async with self.db.transaction() as conn:
             premiere = await store.ensure(conn, guild_id, film.id, channel_id)
-            await store.set_channel(conn, premiere.id, channel_id)
+            await store.set_channel(conn, premiere.id, channel_id, set_by)
             self._poke(await self.replan(conn, premiere.id))
 
     async def set_heads_up(
@@ -266,7 +271,7 @@ class Premieres:
             return []
         planned_ids = [uid for line in lines for uid in line.user_ids]
         following = await store.still_following(self.db.conn, premiere.id, planned_ids)
-        lines = rules.without(lines, set(planned_ids) - following)
+        lines = without(lines, set(planned_ids) - following)
         if not lines:
             return []
         try:
@@ -279,5 +284,37 @@ class Premieres:
         head = view.header(film, delivery.kind, lines, late)
         return [
             Outgoing(content, channel_id=channel_id, mention_ids=ids)
-            for content, ids in view.pings(head, lines)
+            for content, ids in render.grouped_pings(head, lines, view.line_label)
         ]
+
+    async def report_failure(self, delivery: Delivery, reason: str) -> list[Outgoing]:
+        """Tell the server's managers, once per channel, that pings there can never be sent:
+        in the announce channel (unless that is the one failing), else by DM to whoever chose
+        the channel. A DM follower's closed DMs are theirs, not the server's: nobody is told."""
+        channel_id, _, _ = rules.from_data(delivery.data)
+        premiere = await store.get_by_id(self.db.conn, delivery.ref_id)
+        if channel_id is None or premiere is None:
+            return []
+        async with self.db.transaction() as conn:
+            if not await store.claim_problem_report(conn, premiere.id, channel_id):
+                return []
+        try:
+            title = (await self._film(premiere.film_id)).title
+        except FilmNotFound:
+            title = premiere.film_id
+        text = view.failure(title, channel_id, reason)
+        guild = await settings.get_guild_settings(self.db, premiere.guild_id)
+        announce = guild.announce_channel_id
+        notices: list[Outgoing] = []
+        if announce is not None and announce != channel_id:
+            notices.append(Outgoing(text, channel_id=announce))
+        if premiere.channel_set_by is not None:
+            notices.append(Outgoing(text, user_id=premiere.channel_set_by))
+        if not notices:
+            log.warning(
+                "Premiere %s: pings in channel %s fail (%s) and nobody can be told",
+                premiere.id,
+                channel_id,
+                reason,
+            )
+        return notices

@@ -63,8 +63,8 @@ class WatchParties:
         self.scheduler = scheduler
         self.preferences = preferences
         self.repo = PartyRepo(db)
-        scheduler.register(rules.REMINDER, self.build_delivery)
-        scheduler.register(rules.START, self.build_delivery)
+        for kind in rules.PARTY_KINDS:
+            scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
 
     async def zone_for(
         self, user_id: int, guild_id: int, explicit: zones.ZoneMatch | None
@@ -292,15 +292,12 @@ class WatchParties:
         member_zones = await settings.zones_of(self.db, targets)
         by_dm = await settings.dm_preferring(self.db, targets)
         header = party_render.ping_header(party, title, delivery.kind, late)
-        messages: list[Outgoing] = [
+        groups = group_by_zone(
+            party.starts_at, {u: member_zones[u] for u in targets if u not in by_dm}
+        )
+        messages = [
             Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
-            for content, ids in render.zone_grouped_pings(
-                header,
-                party.starts_at,
-                group_by_zone(
-                    party.starts_at, {u: member_zones[u] for u in targets if u not in by_dm}
-                ),
-            )
+            for content, ids in render.grouped_pings(header, groups)
         ]
         for user_id in sorted(by_dm):
             messages.append(
@@ -312,12 +309,12 @@ class WatchParties:
             )
         return messages
 
-    async def report_failure(self, delivery: Delivery, reason: str) -> Outgoing | None:
+    async def report_failure(self, delivery: Delivery, reason: str) -> list[Outgoing]:
         """A DM for the host the first time a party's channel turns out to be unusable."""
         party = await self.repo.get(delivery.ref_id)
         if party is None or not await self.repo.mark_problem_reported(party.id):
-            return None
-        return Outgoing(party_render.failure(party, reason), user_id=party.host_id)
+            return []
+        return [Outgoing(party_render.failure(party, reason), user_id=party.host_id)]
 
 
 def end_of(film: Film, start: datetime) -> datetime | None:

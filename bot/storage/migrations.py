@@ -122,4 +122,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (fingerprint, part)
     );
     """,
+    # 6: who last chose a premiere's ping channel (/premiere channel), to tell them when pings
+    # there can never be sent; and the channel such a failure was last reported for (once per
+    # channel, until the premiere's channel is chosen again)
+    """
+    ALTER TABLE premieres ADD COLUMN channel_set_by INTEGER;
+    ALTER TABLE premieres ADD COLUMN problem_channel_id INTEGER;
+    """,
 ]

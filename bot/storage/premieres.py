@@ -20,6 +20,7 @@ class Premiere:
     channel_id: int | None
     first_channel_id: int
     heads_up: timedelta | None
+    channel_set_by: int | None = None  # who last chose the channel with /premiere channel
 
 
 def _premiere(row: aiosqlite.Row) -> Premiere:
@@ -30,6 +31,7 @@ def _premiere(row: aiosqlite.Row) -> Premiere:
         channel_id=row["channel_id"],
         first_channel_id=row["first_channel_id"],
         heads_up=timedelta(seconds=row["heads_up_seconds"]) if row["heads_up_seconds"] else None,
+        channel_set_by=row["channel_set_by"],
     )
 
 
@@ -59,10 +61,27 @@ async def ensure(
     return found
 
 
-async def set_channel(conn: aiosqlite.Connection, premiere_id: int, channel_id: int) -> None:
+async def set_channel(
+    conn: aiosqlite.Connection, premiere_id: int, channel_id: int, set_by: int | None
+) -> None:
+    """Choose the ping channel; a failure there will be reported afresh."""
     await conn.execute(
-        "UPDATE premieres SET channel_id = ? WHERE id = ?", (channel_id, premiere_id)
+        "UPDATE premieres SET channel_id = ?, channel_set_by = ?, problem_channel_id = NULL "
+        "WHERE id = ?",
+        (channel_id, set_by, premiere_id),
     )
+
+
+async def claim_problem_report(
+    conn: aiosqlite.Connection, premiere_id: int, channel_id: int
+) -> bool:
+    """True the first time only that pings in ``channel_id`` fail for good, until the
+    premiere's channel is chosen again: managers are told once."""
+    cur = await conn.execute(
+        "UPDATE premieres SET problem_channel_id = ? WHERE id = ? AND problem_channel_id IS NOT ?",
+        (channel_id, premiere_id, channel_id),
+    )
+    return cur.rowcount > 0
 
 
 async def set_heads_up(

@@ -1,4 +1,4 @@
-"""Watch-party rules: reminder plans, limits, note length, who gets pinged; pings grouping."""
+"""Watch-party rules: reminder plans, limits, note length, who gets pinged."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain import parties as rules
-from bot.domain.pings import ZoneGroup, group_by_zone
 from bot.errors import BadOption, LimitReached
 
 START = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
@@ -93,26 +92,3 @@ def test_ping_targets_going_for_start_going_and_maybe_for_reminders() -> None:
     answers = {5: rules.GOING, 3: rules.MAYBE, 9: rules.NOT_GOING, 1: rules.GOING}
     assert rules.ping_targets(answers, rules.START) == [1, 5]
     assert rules.ping_targets(answers, rules.REMINDER) == [1, 3, 5]
-
-
-def test_members_are_grouped_by_zone_earliest_clock_first_no_zone_last() -> None:
-    members = {
-        1: "Asia/Seoul",
-        2: None,
-        3: "America/New_York",
-        4: "Asia/Seoul",
-        5: "Europe/London",
-    }
-    assert group_by_zone(START, members) == [
-        ZoneGroup("America/New_York", (3,)),
-        ZoneGroup("Europe/London", (5,)),
-        ZoneGroup("Asia/Seoul", (1, 4)),
-        ZoneGroup(None, (2,)),
-    ]
-
-
-def test_grouping_follows_daylight_saving_at_the_instant() -> None:
-    winter = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
-    # In January London is UTC+0 and Lisbon UTC+0 too: same offset, ordered by name.
-    groups = group_by_zone(winter, {1: "Europe/Lisbon", 2: "Europe/London", 3: "Europe/Paris"})
-    assert [g.zone_key for g in groups] == ["Europe/Lisbon", "Europe/London", "Europe/Paris"]

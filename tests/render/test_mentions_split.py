@@ -1,4 +1,8 @@
-"""split_mentions and zone-grouped pings: within 2,000 characters, never cutting a mention."""
+"""The one ping layout: split_mentions and grouped pings for every kind of delivery.
+
+Within 2,000 characters and 100 user ids a message, split between groups (a group that fits is
+moved whole), or between mentions for a group too big for any message; never inside a mention.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain.pings import group_by_zone
-from bot.render import MESSAGE_LIMIT, split_mentions, zone_group_label, zone_grouped_pings
+from bot.domain.pings import ZoneGroup, group_by_zone
+from bot.render import (
+    MESSAGE_LIMIT,
+    grouped_pings,
+    split_mentions,
+    zone_group_label,
+)
 
 MENTION = re.compile(r"<@(\d+)>")
 BIG = 10**19  # 20-digit snowflakes: the longest mentions
@@ -58,7 +67,10 @@ def test_character_limit_binds_before_the_id_limit() -> None:
 
 
 @pytest.mark.parametrize("limit", [64, 100, 333, 2000])
-@pytest.mark.parametrize("sizes", [(1,), (99, 1, 1), (100, 100), (7, 300, 3, 41)])
+@pytest.mark.parametrize(
+    "sizes",
+    [(1,), (99, 1, 1), (100, 100), (7, 300, 3, 41), (3,) * 40, (150,), (99, 2, 99), (1,) * 130],
+)
 def test_any_mix_of_groups_is_split_cleanly(limit: int, sizes: tuple[int, ...]) -> None:
     groups, start = [], BIG
     for n, size in enumerate(sizes):
@@ -74,10 +86,33 @@ def test_a_group_that_does_not_fit_starts_a_new_message_with_its_label() -> None
     assert [c for c, _ in out] == ["A" * 1970, f"late group: <@{BIG}>"]
 
 
-def test_zone_grouped_pings_show_each_members_clock() -> None:
+def test_groups_that_fit_are_moved_whole_to_the_next_message() -> None:
+    groups = [(f"label {i}", ids(70, BIG + i * 70)) for i in range(3)]
+    out = split_mentions("head", groups)
+    check(out)
+    assert len(out) == 3  # 70 + 70 would pass the 100-id cap: each group moves whole
+    for (content, named), (label, members) in zip(out, groups, strict=True):
+        assert f"{label}:" in content and "(continued)" not in content
+        assert named == members
+
+
+def test_a_group_of_long_mentions_fills_each_message_to_the_character_limit() -> None:
+    snowflakes = ids(250, start=10**18)  # 19 digits: 23 characters a mention with its space
+    out = split_mentions("head", [("label", snowflakes)])
+    check(out)
+    assert [len(named) for _, named in out] == [86, 86, 78]  # the 2,000 characters bind first
+    assert out[1][0].startswith("label (continued): <@")
+
+
+def test_a_group_with_nobody_left_gets_no_line() -> None:
+    out = split_mentions("Header", [("empty", ()), ("UTC", (3,))])
+    assert out == [("Header\nUTC: <@3>", (3,))]
+
+
+def test_grouped_pings_show_each_members_clock() -> None:
     start = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
     groups = group_by_zone(start, {1: "Asia/Seoul", 2: "America/New_York", 3: None})
-    [(content, named)] = zone_grouped_pings("Starting!", start, groups)
+    [(content, named)] = grouped_pings("Starting!", groups)
     assert content.splitlines() == [
         "Starting!",
         "8:00 AM Friday your time (America/New_York): <@2>",
@@ -85,4 +120,12 @@ def test_zone_grouped_pings_show_each_members_clock() -> None:
         "12:00 PM Friday UTC (no zone set: `/timezone set`): <@3>",
     ]
     assert named == (2, 1, 3)
-    assert zone_group_label(start, "Europe/London") == "1:00 PM Friday your time (Europe/London)"
+    london = ZoneGroup("Europe/London", start, (4,))
+    assert zone_group_label(london) == "1:00 PM Friday your time (Europe/London)"
+
+
+def test_grouped_pings_label_each_group_as_told() -> None:
+    start = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
+    groups = group_by_zone(start, {1: "Asia/Seoul", 2: None})
+    [(content, _)] = grouped_pings("Out!", groups, lambda g: f"zone {g.zone_key}")
+    assert content.splitlines() == ["Out!", "zone Asia/Seoul: <@1>", "zone None: <@2>"]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain import parties as rules
 from bot.domain.parties import Party
+from bot.render import LATE_NOTE
 from bot.render import parties as view
 
 START = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
@@ -48,7 +49,12 @@ def test_ping_header_start_reminder_voice_and_late() -> None:
     )
     reminder = view.ping_header(party(voice_channel_id=9), "Dune", rules.REMINDER, True)
     assert reminder.startswith("⏰ Reminder: the **Dune** watch party starts <t:1748606400:R>")
-    assert "Join <#9>." in reminder and "Sent late" in reminder
+    assert "Join <#9>." in reminder and reminder.endswith(LATE_NOTE)
+
+
+def test_a_late_dm_ends_with_the_one_late_note() -> None:
+    assert view.dm(party(), "Dune", rules.START, "Asia/Seoul", True).endswith(LATE_NOTE)
+    assert LATE_NOTE not in view.dm(party(), "Dune", rules.START, "Asia/Seoul", False)
 
 
 def test_dm_in_the_members_zone_or_utc() -> None:

@@ -1,12 +1,11 @@
-"""Premiere ping text: labels per clock, and splitting within Discord's limits."""
+"""Premiere ping text: labels per clock, headers, DMs, the failure notice."""
 
-import re
 from datetime import UTC, date, datetime, time
 
-import pytest
-
 from bot.domain.films import Film, Name, Release
-from bot.domain.premieres import HEADS_UP, PREMIERE, Line
+from bot.domain.pings import ZoneGroup
+from bot.domain.premieres import HEADS_UP, PREMIERE
+from bot.render import LATE_NOTE, grouped_pings
 from bot.render import premieres as view
 
 OUT = datetime(2025, 5, 30, 7, 0, tzinfo=UTC)
@@ -27,29 +26,30 @@ FILM = Film(
         ),
     ),
 )
-MENTION = re.compile(r"<@(\d+)>")
 
 
 def test_labels_read_each_members_clock():
-    assert view.line_label(Line("America/New_York", OUT, (1,))) == (
+    assert view.line_label(ZoneGroup("America/New_York", OUT, (1,))) == (
         "3:00 AM Friday in America/New_York"
     )
-    assert view.line_label(Line("Asia/Seoul", OUT, (1,))) == "4:00 PM Friday in Asia/Seoul"
-    assert view.line_label(Line(None, OUT, (1,))).startswith("7:00 AM Friday UTC (")
-    assumed = view.line_label(Line("Asia/Seoul", OUT, (1,), assumed_zone=True))
+    assert view.line_label(ZoneGroup("Asia/Seoul", OUT, (1,))) == "4:00 PM Friday in Asia/Seoul"
+    assert view.line_label(ZoneGroup(None, OUT, (1,))).startswith("7:00 AM Friday UTC (")
+    assumed = view.line_label(ZoneGroup("Asia/Seoul", OUT, (1,), assumed_zone=True))
     assert "this server's zone" in assumed and "/timezone set" in assumed
 
 
 def test_a_held_ping_says_since_when_in_their_own_time():
-    line = Line("America/New_York", OUT, (1,), delayed=True)
+    line = ZoneGroup("America/New_York", OUT, (1,), delayed=True)
     assert view.line_label(line) == "Out since 3:00 AM Friday your time (America/New_York)"
     assert view.line_label(line, dm=True).startswith("out since 3:00 AM Friday your time")
     assert "quiet hours are over" in view.header(FILM, PREMIERE, [line], late=False)
 
 
 def test_one_message_for_a_small_server_naming_exactly_its_members():
-    lines = [Line("America/New_York", OUT, (1, 2)), Line("Asia/Seoul", OUT, (3,))]
-    [(content, ids)] = view.pings(view.header(FILM, PREMIERE, lines, late=False), lines)
+    lines = [ZoneGroup("America/New_York", OUT, (1, 2)), ZoneGroup("Asia/Seoul", OUT, (3,))]
+    [(content, ids)] = grouped_pings(
+        view.header(FILM, PREMIERE, lines, late=False), lines, view.line_label
+    )
     assert ids == (1, 2, 3)
     assert content.splitlines()[1:] == [
         "3:00 AM Friday in America/New_York: <@1> <@2>",
@@ -59,46 +59,25 @@ def test_one_message_for_a_small_server_naming_exactly_its_members():
 
 
 def test_heads_up_and_late_headers():
-    line = [Line("Asia/Seoul", OUT, (1,))]
+    line = [ZoneGroup("Asia/Seoul", OUT, (1,))]
     assert "comes out <t:1748588400:R>" in view.header(FILM, HEADS_UP, line, late=False)
     assert "Sent late" in view.header(FILM, PREMIERE, line, late=True)
 
 
-def _check(messages, groups):
-    seen: list[int] = []
-    for content, ids in messages:
-        assert len(content) <= 2000
-        assert len(ids) <= 100
-        mentioned = [int(m) for m in MENTION.findall(content)]
-        assert mentioned == list(ids)  # allowed_mentions names exactly who is in the text
-        seen += mentioned
-    assert sorted(seen) == sorted(uid for _, members in groups for uid in members)
+def test_late_pings_and_dms_end_with_the_one_late_note() -> None:
+    line = [ZoneGroup("Asia/Seoul", OUT, (1,))]
+    for text in (
+        view.header(FILM, PREMIERE, line, late=True),
+        view.header(FILM, HEADS_UP, line, late=True),
+        view.dm(FILM, PREMIERE, line, late=True),
+    ):
+        assert text.endswith(LATE_NOTE)
+    assert LATE_NOTE not in view.dm(FILM, PREMIERE, line, late=False)
 
 
-@pytest.mark.parametrize("sizes", [[3] * 40, [150], [99, 2, 99], [60, 60, 60], [1] * 130])
-def test_pack_stays_within_limits_and_mentions_everyone_once(sizes):
-    groups, next_id = [], 10**18
-    for i, n in enumerate(sizes):
-        groups.append((f"3:00 AM Friday in Zone/Number_{i}", tuple(range(next_id, next_id + n))))
-        next_id += n
-    _check(view.pack("🍿 header", groups), groups)
-
-
-def test_groups_that_fit_are_never_split():
-    big = 10**18
-    groups = [(f"label {i}", tuple(range(big + i * 70, big + i * 70 + 70))) for i in range(3)]
-    messages = view.pack("head", groups)
-    assert len(messages) == 3  # 70 + 70 would pass the 100-id cap: each group moves whole
-    for (content, _), (label, members) in zip(messages, groups, strict=True):
-        assert f"{label}:" in content and "(continued)" not in content
-        assert len(MENTION.findall(content)) == len(members)
-
-
-def test_a_group_too_big_for_one_message_splits_between_mentions():
-    short_ids = tuple(range(1000, 1250))  # 100 of them fit in 2,000 characters
-    messages = view.pack("head", [("label", short_ids)])
-    assert [len(ids) for _, ids in messages] == [100, 100, 50]  # allowed_mentions' cap
-    assert messages[1][0].startswith("label (continued): <@")
-    snowflakes = tuple(range(10**18, 10**18 + 250))  # 23 characters a mention
-    messages = view.pack("head", [("label", snowflakes)])
-    assert [len(ids) for _, ids in messages] == [86, 86, 78]  # the 2,000 characters bind first
+def test_a_failure_notice_names_the_film_the_channel_the_reason_and_the_fix() -> None:
+    text = view.failure("Lost in Starlight", 42, "Forbidden: 403 Missing Permissions")
+    assert "**Lost in Starlight**" in text and "<#42>" in text
+    assert "403 Missing Permissions" in text
+    assert "`/premiere channel`" in text and "**Manage Server**" in text
+    assert len(text) <= 2000
