@@ -12,6 +12,9 @@ from datetime import datetime
 
 from bot.domain import zones
 
+#: What a line of a ping shows: (zone shown, instant, held by quiet hours, server zone assumed).
+Clock = tuple[str | None, datetime, bool, bool]
+
 
 @dataclass(frozen=True)
 class ZoneGroup:
@@ -24,7 +27,7 @@ class ZoneGroup:
     assumed_zone: bool = False  # the members have no zone; the server's default is shown
 
     @property
-    def clock(self) -> tuple[str | None, datetime, bool, bool]:
+    def clock(self) -> Clock:
         """Everything but the members: groups with the same clock are one line."""
         return (self.zone_key, self.at, self.delayed, self.assumed_zone)
 
@@ -48,7 +51,7 @@ def reading_order(group: ZoneGroup) -> tuple[bool, datetime, float, str, bool, b
 
 def gather(groups: Iterable[ZoneGroup]) -> tuple[ZoneGroup, ...]:
     """Merge the groups that read the same clock (members sorted), in reading order."""
-    by_clock: dict[tuple[str | None, datetime, bool, bool], tuple[ZoneGroup, list[int]]] = {}
+    by_clock: dict[Clock, tuple[ZoneGroup, list[int]]] = {}
     for group in groups:
         clock = group.clock
         if clock in by_clock:

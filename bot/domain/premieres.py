@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.domain import zones
 from bot.domain.films import Film, Release
-from bot.domain.pings import ZoneGroup, gather
+from bot.domain.pings import Clock, ZoneGroup, gather
 from bot.domain.when import format_duration, in_quiet_window, parse_duration
 from bot.errors import BadOption
 
@@ -125,8 +125,11 @@ def plan(
     follower too, unless it falls in their quiet hours (then it moves to the window's end if
     that is still before the release, else it is dropped).
     """
-    # (kind, due, channel, dm user) -> each follower's line, merged per clock below
-    buckets: dict[tuple[str, datetime, int | None, int | None], list[ZoneGroup]] = defaultdict(list)
+    # (kind, due, channel, dm user) -> clock read -> user ids. Plain tuples, not a group per
+    # follower: plans are recomputed for every follow, and servers have thousands of followers.
+    buckets: dict[tuple[str, datetime, int | None, int | None], dict[Clock, list[int]]] = (
+        defaultdict(lambda: defaultdict(list))
+    )
     for f in followers:
         placed = place(film, f.zone_key, default_zone)
         if placed is None:
@@ -139,19 +142,26 @@ def plan(
             if ends is not None:
                 due, delayed = ends, True
         target = (None, f.user_id) if f.dm else (channel_id, None)
-        line = ZoneGroup(placed.zone_key, out_at, (f.user_id,), delayed, placed.assumed_zone)
         if due > now:
-            buckets[(PREMIERE, due, *target)].append(line)
+            clock = (placed.zone_key, out_at, delayed, placed.assumed_zone)
+            buckets[(PREMIERE, due, *target)][clock].append(f.user_id)
         if heads_up:
             early: datetime | None = out_at - heads_up
             held = quiet_until(out_at - heads_up, f.quiet, tz) if f.quiet else None
             if held is not None:
                 early = held if held < out_at else None
             if early is not None and early > now:
-                buckets[(HEADS_UP, early, *target)].append(replace(line, delayed=False))
+                clock = (placed.zone_key, out_at, False, placed.assumed_zone)
+                buckets[(HEADS_UP, early, *target)][clock].append(f.user_id)
     planned = [
-        Planned(kind, due, channel, user, gather(lines))
-        for (kind, due, channel, user), lines in buckets.items()
+        Planned(
+            kind,
+            due,
+            channel,
+            user,
+            gather(ZoneGroup(z, at, tuple(ids), d, a) for (z, at, d, a), ids in clocks.items()),
+        )
+        for (kind, due, channel, user), clocks in buckets.items()
     ]
     return sorted(planned, key=lambda p: (p.due, p.kind, p.channel_id or 0, p.user_id or 0))
 
