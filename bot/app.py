@@ -138,7 +138,7 @@ class WatchpartyBot(commands.Bot):
         await super().close()
         await self.db.close()
 
-    async def send_outgoing(self, message: Outgoing, nonce: str | None = None) -> None:
+    async def send_outgoing(self, message: Outgoing, nonce: str) -> None:
         """Send one scheduled message; only the members it names may be pinged."""
         mentions = discord.AllowedMentions(
             everyone=False,

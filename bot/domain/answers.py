@@ -513,7 +513,7 @@ def _release_line(film: Film, release: Release, tz: tzinfo | None, where: str) -
         )
     instant = release.instant(tz)
     stamp = f"<t:{int(instant.timestamp())}:F>"
-    if release.model == "local_midnight":
+    if release.model == "local_midnight" and tz is not None:
         return f"{head} at midnight local time: {clock_text.format_local(instant, tz)} {where} ({stamp})."
     home = zones.zone_from_key(release.zone or "UTC")
     at_home = f"{clock_text.format_local(instant, home)} in {release.zone}"
@@ -547,7 +547,8 @@ def _synopsis(film: Film) -> Answer:
 
 
 def _titles(film: Film) -> Answer:
-    lines, keys = [], []
+    lines: list[str] = []
+    keys: list[str] = []
     for name in film.titles:
         if name.text == film.title:
             continue

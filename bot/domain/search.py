@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate, chain, compress, filterfalse, islice
-from typing import Any
+from typing import Any, cast
 
 _APOSTROPHES = dict.fromkeys(map(ord, "'’ʼ`´‘"), None)
 _NON_WORD = re.compile(r"[\W_]+")
@@ -399,7 +399,7 @@ class FilmIndex:
                 for p in pieces
             ]
             del pieces
-            film_ids, labels, first, *spaces = values
+            film_ids, labels, first, *spaces = cast(list[Any], values)
             if len(labels) != len(film_ids) or len(spaces) != 2 * _Space.PARTS:
                 raise ValueError("another shape")
             index = cls.__new__(cls)
@@ -496,8 +496,8 @@ class FilmIndex:
         space = self._titles
         exact = space.exact(key)
         if exact is not None:
-            film = self._one_film(exact)
-            return None if film is None else (film, 1.0)  # None: a title several films share
+            only = self._one_film(exact)
+            return None if only is None else (only, 1.0)  # None: a title several films share
         if len(key) >= 4:
             per_film = self._best_per_film(space.prefix(key, scan=50))
             if len(per_film) == 1:

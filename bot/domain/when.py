@@ -63,7 +63,7 @@ class _Info(parserinfo):
     """dateutil vocabulary minus what we handle ourselves (weekdays, zone names)."""
 
     JUMP = [*parserinfo.JUMP, "the"]
-    WEEKDAYS: list[tuple[str, ...]] = []
+    WEEKDAYS: list[tuple[str, str]] = []
     UTCZONE: list[str] = []
 
     def convertyear(self, year: int, century_specified: bool = False) -> int:
@@ -453,12 +453,12 @@ def _dated(
     assert fields.month is not None and fields.day is not None
     if fields.year is not None:
         return _make_date(fields.year, fields.month, fields.day)
-    day = _make_date(today.year, fields.month, fields.day, missing_ok=True)
+    day = _real_date(today.year, fields.month, fields.day)
     if day is not None and day >= today:
         return day
     later = None
     for year in range(today.year + 1, today.year + 9):
-        later = _make_date(year, fields.month, fields.day, missing_ok=True)
+        later = _real_date(year, fields.month, fields.day)
         if later is not None:
             break
     if later is None:
@@ -471,13 +471,19 @@ def _dated(
     return later
 
 
-def _make_date(year: int, month: int, day: int, *, missing_ok: bool = False) -> date | None:
+def _real_date(year: int, month: int, day: int) -> date | None:
+    """The date, or None where the calendar has no such day (30 February)."""
     try:
         return date(year, month, day)
     except ValueError:
-        if missing_ok:
-            return None
-        raise BadTime(f"{day} {clock_text.MONTHS[month - 1]} {year} isn't a real date.") from None
+        return None
+
+
+def _make_date(year: int, month: int, day: int) -> date:
+    found = _real_date(year, month, day)
+    if found is not None:
+        return found
+    raise BadTime(f"{day} {clock_text.MONTHS[month - 1]} {year} isn't a real date.")
 
 
 def _weekday(

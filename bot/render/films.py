@@ -70,7 +70,7 @@ def release_line(release: Release, viewer_zone: str | None, label: str = "For yo
         text = f"{where}: {timestamp(instant)}"
     else:
         text = f"{where}: midnight local time on {clock_text.format_day(release.date, year=True)}, in every zone"
-    if viewer_zone:
+    if viewer_zone and tz is not None:
         text += (
             f"\n{label}: {clock_text.format_local(instant, tz)} ({zones.zone_label(viewer_zone)})"
         )
