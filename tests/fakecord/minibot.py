@@ -100,9 +100,17 @@ async def film_recap(interaction: discord.Interaction) -> None:
     await interaction.delete_original_response()
 
 
+@film.command(name="ticket", description="Price a ticket")
+async def film_ticket(interaction: discord.Interaction, number: int, price: float = 0.0) -> None:
+    await interaction.response.send_message(f"Ticket {number} costs {price}")
+
+
 @schedule.command(name="add", description="Schedule a showing")
 async def schedule_add(
-    interaction: discord.Interaction, title: str, when: str, seats: int | None = None
+    interaction: discord.Interaction,
+    title: str,
+    when: str,
+    seats: app_commands.Range[int, 1, 500] | None = None,
 ) -> None:
     await interaction.response.send_message(
         f"Scheduled {title} at {when} ({seats or 'unlimited'} seats)", ephemeral=True

@@ -106,7 +106,7 @@ async def test_bad_input_gets_helpful_lines(demo: tuple[FakeDiscord, DemoWorld, 
     assert "No recent message here has a button 'Nothing'" in out
     assert "There is no open form" in out
     assert "can't find user 'Nobody'" in out
-    assert "'seats' must be a integer" in out
+    assert "'seats' must be an integer" in out
     assert "Traceback" not in out
 
 
