@@ -14,7 +14,7 @@ from .permissions import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE, Perm
 from .records import GatewayFrame, RequestRecord
 from .repl import DemoWorld, build_demo_world, run_repl, stdin_lines
 from .state import ChannelType, FileRecord, StoredMessage
-from .text import format_timestamp, render_content, render_message, render_reply
+from .text import format_timestamp, render_content, render_event, render_message, render_reply
 
 __all__ = [
     "AllowedMentionsError",
@@ -39,6 +39,7 @@ __all__ = [
     "compute_pings",
     "format_timestamp",
     "render_content",
+    "render_event",
     "render_message",
     "render_reply",
     "run_repl",
