@@ -157,6 +157,8 @@ class GatewayServer:
         self.frames: list[GatewayFrame] = []
         #: One entry per websocket opened: path, query and whether frames were zlib-compressed.
         self.connects: list[dict[str, Any]] = []
+        #: Called with every dispatch, whoever receives it (the sandbox shows events with it).
+        self.listeners: list[Callable[[str, dict[str, Any], int | None], None]] = []
         self.changed: Callable[[], None] = lambda: None
         world.emit = self.dispatch
 
@@ -166,6 +168,8 @@ class GatewayServer:
 
         Events for a disconnected session are buffered and replayed when it resumes.
         """
+        for listener in self.listeners:
+            listener(event, data, guild_id)
         count = 0
         stripped: dict[str, Any] | None = None
         for session in self.sessions.values():

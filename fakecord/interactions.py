@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .messages import ATTACHMENT_SIZE_LIMIT
 from .payloads import channel_payload, member_payload, role_payload, user_payload
-from .permissions import ALL_PERMISSIONS, Perm
+from .permissions import ALL_PERMISSIONS, Perm, display_names
 from .state import AppCommand, ChannelType, PayloadFields, StoredMessage, World, iter_components
 
 if TYPE_CHECKING:
@@ -153,11 +153,11 @@ class OptionBuilder:
                     raise InteractionError(f"{name!r} must be {low} to {high} characters long")
             elif kind in (INTEGER, NUMBER):
                 value = _to_number(kind, value)
-                low, high = number_bounds(opt)
-                if value < low:
-                    raise InteractionError(f"{name!r} must be at least {_plain(low)}")
-                if value > high:
-                    raise InteractionError(f"{name!r} must be at most {_plain(high)}")
+                floor, ceiling = number_bounds(opt)
+                if value < floor:
+                    raise InteractionError(f"{name!r} must be at least {_plain(floor)}")
+                if value > ceiling:
+                    raise InteractionError(f"{name!r} must be at most {_plain(ceiling)}")
             elif kind == BOOLEAN:
                 value = _to_bool(value)
             elif kind in (USER, CHANNEL, ROLE, MENTIONABLE):
@@ -338,20 +338,24 @@ def base_payload(
 def check_command_allowed(
     world: World, cmd: AppCommand, guild_id: int | None, user_id: int
 ) -> None:
-    """Discord hides commands a member may not use; refuse to send those."""
+    """Discord hides commands a member may not use, or not here; refuse to send those."""
     data = cmd.payload
+    contexts = data.get("contexts")
     if guild_id is None:
-        contexts = data.get("contexts")
         if data.get("dm_permission") is False or (contexts is not None and 1 not in contexts):
             raise InteractionError(f"/{cmd.name} can't be used in DMs")
         return
+    if contexts is not None and 0 not in contexts:
+        raise InteractionError(f"/{cmd.name} can only be used outside servers")
     needed = data.get("default_member_permissions")
     if needed is not None:
         perms = world.guild_permissions(guild_id, user_id)
         # "0" means administrators only; guild_permissions() gives admins and the owner all bits.
         if perms != ALL_PERMISSIONS and (int(needed) == 0 or perms & int(needed) != int(needed)):
+            names = display_names(int(needed) or int(Perm.ADMINISTRATOR))
             raise InteractionError(
-                f"{world.display_name(user_id, guild_id)} lacks the permissions /{cmd.name} requires"
+                f"{world.display_name(user_id, guild_id)} lacks the permissions "
+                f"/{cmd.name} requires ({names}), so Discord doesn't show it to them"
             )
 
 

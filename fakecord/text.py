@@ -9,6 +9,7 @@ a text file when the world holds it; ephemeral messages end with ``(only you can
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, tzinfo
@@ -234,6 +235,12 @@ def render_message(
     return "\n".join(lines) if lines else "(empty message)"
 
 
+def shows_times(payload: Mapping[str, Any]) -> bool:
+    """Whether the rendered message shows a time (a ``<t:...>`` or an embed timestamp)."""
+    embeds = payload.get("embeds") or []
+    return bool(TIMESTAMP.search(json.dumps(payload))) or any(e.get("timestamp") for e in embeds)
+
+
 def render_attachment(attachment: Mapping[str, Any], upload: FileRecord | None = None) -> list[str]:
     """``attachment: name (size)``, then the lines of a text file (an .ics, a .txt) when its
     bytes are known: a member opens it with one click."""
@@ -324,7 +331,7 @@ def render_event(
     ]
     channel = world.channels.get(int(event.get("channel_id") or 0)) if world else None
     where = f"#{channel.name}" if channel else (event.get("entity_metadata") or {}).get("location")
-    lines = [f"event: **{event.get('name')}**{EVENT_STATUS.get(int(event.get('status') or 1), '')}"]
+    lines = [f"**{event.get('name')}**{EVENT_STATUS.get(int(event.get('status') or 1), '')}"]
     lines.append("  " + " to ".join(when) + (f", in {where}" if where else ""))
     lines.extend(f"  {line}" for line in str(event.get("description") or "").splitlines())
     return "\n".join(lines)

@@ -30,12 +30,13 @@ async def test_tree_sync_registers_commands_with_ids(
     fake: FakeDiscord, ids: Ids, bot: MiniBot
 ) -> None:
     registered = {c["name"]: c for c in fake.commands()}
-    assert set(registered) == {"film", "party", "feedback", "remind", "admin"}
+    assert set(registered) == {"film", "party", "feedback", "remind", "whisper", "admin"}
     film = registered["film"]
     assert {o["name"] for o in film["options"]} == {
         "info",
         "slow",
         "poster",
+        "calendar",
         "recap",
         "ticket",
         "schedule",

@@ -220,7 +220,7 @@ def test_scheduled_event_in_a_voice_channel() -> None:
     }
     assert render_event(event, world=world, tz=ZoneInfo("Asia/Seoul")) == "\n".join(
         [
-            "event: **Lost in Starlight**",
+            "**Lost in Starlight**",
             "  Friday, 30 May 2025 16:00 KST, in #Watch Party",
             "  Movie night!",
             "  Bring snacks.",
@@ -237,6 +237,6 @@ def test_cancelled_external_event_with_an_end() -> None:
         "status": 4,
     }
     assert render_event(event) == (
-        "event: **Lost in Starlight** (cancelled)\n"
+        "**Lost in Starlight** (cancelled)\n"
         "  Friday, 30 May 2025 07:00 UTC to Friday, 30 May 2025 08:36 UTC, in #general"
     )
