@@ -5,6 +5,7 @@ The unmodified discord.py client connects to it on 127.0.0.1: ``FakeDiscord.inst
 :func:`running_bot` runs a client against it for the length of an ``async with``.
 """
 
+from .demo import DemoWorld, build_demo_world
 from .fake import FakeDiscord
 from .faults import BucketRule, FaultRule, RateLimitPolicy
 from .harness import running_bot
@@ -12,9 +13,10 @@ from .interactions import InteractionError, InteractionHandle, Reply
 from .mentions import AllowedMentionsError, Pings, compute_pings
 from .permissions import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE, Perm
 from .records import GatewayFrame, RequestRecord
-from .repl import DemoWorld, build_demo_world, run_repl, stdin_lines
+from .repl import run_repl, stdin_lines
+from .screen import ViewerZone
 from .state import ChannelType, FileRecord, StoredMessage
-from .text import format_timestamp, render_content, render_message, render_reply
+from .text import format_timestamp, render_content, render_event, render_message, render_reply
 
 __all__ = [
     "AllowedMentionsError",
@@ -35,10 +37,12 @@ __all__ = [
     "Reply",
     "RequestRecord",
     "StoredMessage",
+    "ViewerZone",
     "build_demo_world",
     "compute_pings",
     "format_timestamp",
     "render_content",
+    "render_event",
     "render_message",
     "render_reply",
     "run_repl",

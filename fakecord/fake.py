@@ -25,7 +25,7 @@ from aiohttp import web
 
 from .driver import BotDriver
 from .faults import FaultInjector, FaultRule, RateLimiter, RateLimitPolicy
-from .gateway import RESUMABLE_CLOSE, GatewayServer, Session
+from .gateway import HEARTBEAT_ACK_DELAY, RESUMABLE_CLOSE, GatewayServer, Session
 from .interactions import InteractionHandle
 from .mentions import Pings
 from .messages import MessageStore
@@ -48,6 +48,7 @@ class FakeDiscord(BotDriver):
     ``interaction_timeout``: seconds the bot has for its first interaction callback (Discord: 3);
     None disables the check. ``clock``: "now" for validating scheduled-event times (pass the
     bot's fake clock when tests move time). ``gateway_compression``: honour ``zlib-stream``.
+    ``heartbeat_ack_delay``: seconds before a heartbeat is acknowledged (a round trip).
     """
 
     def __init__(
@@ -61,6 +62,7 @@ class FakeDiscord(BotDriver):
         interaction_timeout: float | None = 3.0,
         gateway_compression: bool = True,
         heartbeat_interval_ms: int = 41_250,
+        heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY,
         allow_privileged_intents: bool = False,
         clock: Callable[[], datetime] | None = None,
         nonce_ttl: float = 300.0,
@@ -74,6 +76,7 @@ class FakeDiscord(BotDriver):
             token=lambda: self.token,
             resume_url=lambda: self.resume_gateway_url,
             heartbeat_interval_ms=heartbeat_interval_ms,
+            heartbeat_ack_delay=heartbeat_ack_delay,
             compression=gateway_compression,
             allow_privileged=allow_privileged_intents,
         )

@@ -62,6 +62,8 @@ _MESSAGE_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE"}
 RESUMABLE_CLOSE = 4000
 #: Dispatches kept per session for replay on RESUME; a client further behind must re-identify.
 RESUME_BUFFER = 50_000
+#: Seconds before a heartbeat is acknowledged: a short round trip, as from Discord.
+HEARTBEAT_ACK_DELAY = 0.05
 
 
 @dataclass
@@ -139,6 +141,7 @@ class GatewayServer:
         token: Callable[[], str],
         resume_url: Callable[[], str],
         heartbeat_interval_ms: int = 41_250,
+        heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY,
         compression: bool = True,
         allow_privileged: bool = False,
     ) -> None:
@@ -146,6 +149,7 @@ class GatewayServer:
         self._token = token
         self._resume_url = resume_url
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_ack_delay = heartbeat_ack_delay
         self.compression = compression
         self.allow_privileged = allow_privileged
         self.sessions: dict[str, Session] = {}
@@ -153,6 +157,8 @@ class GatewayServer:
         self.frames: list[GatewayFrame] = []
         #: One entry per websocket opened: path, query and whether frames were zlib-compressed.
         self.connects: list[dict[str, Any]] = []
+        #: Called with every dispatch, whoever receives it (the sandbox shows events with it).
+        self.listeners: list[Callable[[str, dict[str, Any], int | None], None]] = []
         self.changed: Callable[[], None] = lambda: None
         world.emit = self.dispatch
 
@@ -162,6 +168,8 @@ class GatewayServer:
 
         Events for a disconnected session are buffered and replayed when it resumes.
         """
+        for listener in self.listeners:
+            listener(event, data, guild_id)
         count = 0
         stripped: dict[str, Any] | None = None
         for session in self.sessions.values():
@@ -284,7 +292,13 @@ class GatewayServer:
             )
         )
         if op == 1:
-            conn.send_json({"op": 11})
+            # Discord's ACK comes a network round trip later. discord.py's keep-alive thread
+            # notes when it sent a beat only after the loop has sent it; an ACK that beats the
+            # thread to it is measured against the previous beat ("Can't keep up, websocket
+            # is 41.2s behind").
+            asyncio.get_running_loop().call_later(
+                self.heartbeat_ack_delay, conn.send_json, {"op": 11}
+            )
         elif op == 2:
             await self._identify(conn, data or {})
         elif op == 6:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .messages import ATTACHMENT_SIZE_LIMIT
 from .payloads import channel_payload, member_payload, role_payload, user_payload
-from .permissions import ALL_PERMISSIONS, Perm
+from .permissions import ALL_PERMISSIONS, Perm, display_names
 from .state import AppCommand, ChannelType, PayloadFields, StoredMessage, World, iter_components
 
 if TYPE_CHECKING:
@@ -44,6 +45,9 @@ OPTION_TYPE_NAMES = {
     NUMBER: "number",
     ATTACHMENT: "file",
 }
+_EXPECTED = {INTEGER: "an integer", NUMBER: "a number", BOOLEAN: "true or false"}
+#: Discord's limit for integer and number option values: 2^53 either way.
+MAX_SAFE_NUMBER = 2**53
 
 
 class InteractionError(ValueError):
@@ -147,27 +151,27 @@ class OptionBuilder:
                 low, high = int(opt.get("min_length", 0)), int(opt.get("max_length", 6000))
                 if not low <= len(value) <= high:
                     raise InteractionError(f"{name!r} must be {low} to {high} characters long")
-            elif kind == INTEGER:
-                value = int(value)
-            elif kind == NUMBER:
-                value = float(value)
+            elif kind in (INTEGER, NUMBER):
+                value = _to_number(kind, value)
+                floor, ceiling = number_bounds(opt)
+                if value < floor:
+                    raise InteractionError(f"{name!r} must be at least {_plain(floor)}")
+                if value > ceiling:
+                    raise InteractionError(f"{name!r} must be at most {_plain(ceiling)}")
             elif kind == BOOLEAN:
                 value = _to_bool(value)
             elif kind in (USER, CHANNEL, ROLE, MENTIONABLE):
                 return str(self._resolve(kind, value))
             elif kind == ATTACHMENT:
                 raise InteractionError("attachment options are not supported by the fake")
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             if isinstance(exc, InteractionError):
                 raise
-            raise InteractionError(f"{name!r} must be a {OPTION_TYPE_NAMES[kind]}") from None
+            raise InteractionError(f"{name!r} must be {_EXPECTED[kind]}") from None
         choices = opt.get("choices")
         if choices and value not in [c["value"] for c in choices]:
             names = ", ".join(str(c["name"]) for c in choices)
             raise InteractionError(f"{name!r} must be one of: {names}")
-        for bound, ok in (("min_value", lambda b: value >= b), ("max_value", lambda b: value <= b)):
-            if bound in opt and kind in (INTEGER, NUMBER) and not ok(opt[bound]):
-                raise InteractionError(f"{name!r} is out of range")
         return value
 
     def _resolve(self, kind: int, value: Any) -> int:
@@ -210,6 +214,34 @@ class OptionBuilder:
                 with_user=False,
                 permissions=world.guild_permissions(self.guild_id, user_id),
             )
+
+
+def number_bounds(opt: Mapping[str, Any]) -> tuple[int | float, int | float]:
+    """The values Discord's client accepts for an integer or number option: its own
+    min_value/max_value, never beyond +-2^53 (integers past that don't survive JSON doubles)."""
+    low, high = opt.get("min_value"), opt.get("max_value")
+    return (
+        -MAX_SAFE_NUMBER if low is None else max(low, -MAX_SAFE_NUMBER),
+        MAX_SAFE_NUMBER if high is None else min(high, MAX_SAFE_NUMBER),
+    )
+
+
+def _plain(number: int | float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _to_number(kind: int, value: Any) -> int | float:
+    """An integer (no fraction) or a finite number, from a number or the text a person typed."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if kind == INTEGER:
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)
+        return int(value) if isinstance(value, int | float) else int(str(value).strip())
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
 
 
 def _to_bool(value: Any) -> bool:
@@ -306,20 +338,24 @@ def base_payload(
 def check_command_allowed(
     world: World, cmd: AppCommand, guild_id: int | None, user_id: int
 ) -> None:
-    """Discord hides commands a member may not use; refuse to send those."""
+    """Discord hides commands a member may not use, or not here; refuse to send those."""
     data = cmd.payload
+    contexts = data.get("contexts")
     if guild_id is None:
-        contexts = data.get("contexts")
         if data.get("dm_permission") is False or (contexts is not None and 1 not in contexts):
             raise InteractionError(f"/{cmd.name} can't be used in DMs")
         return
+    if contexts is not None and 0 not in contexts:
+        raise InteractionError(f"/{cmd.name} can only be used outside servers")
     needed = data.get("default_member_permissions")
     if needed is not None:
         perms = world.guild_permissions(guild_id, user_id)
         # "0" means administrators only; guild_permissions() gives admins and the owner all bits.
         if perms != ALL_PERMISSIONS and (int(needed) == 0 or perms & int(needed) != int(needed)):
+            names = display_names(int(needed) or int(Perm.ADMINISTRATOR))
             raise InteractionError(
-                f"{world.display_name(user_id, guild_id)} lacks the permissions /{cmd.name} requires"
+                f"{world.display_name(user_id, guild_id)} lacks the permissions "
+                f"/{cmd.name} requires ({names}), so Discord doesn't show it to them"
             )
 
 

@@ -135,3 +135,12 @@ def finish_channel_permissions(perms: int) -> int:
 def describe(perms: int) -> list[str]:
     """Names of the set bits, for readable assertion messages."""
     return [bit.name or str(int(bit)) for bit in Perm if perms & bit]
+
+
+def display_names(perms: int) -> str:
+    """``Manage Server, Manage Events``: the set bits as Discord's app names them."""
+    return ", ".join(
+        (bit.name or "").replace("GUILD", "SERVER").replace("_", " ").title()
+        for bit in Perm
+        if perms & bit
+    )

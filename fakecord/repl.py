@@ -2,10 +2,12 @@
 
     /film info lost in starlight                      free text -> first required text option
     /film release title: lost in starlight timezone: Seoul     explicit ``name: value`` pairs
-    click Going          as Bruno          channel          help          quit
+    click Going      click #2 Going      as Mina      dms      events      help      quit
 
-``run_repl`` only needs a started FakeDiscord with a connected bot; ``build_demo_world`` makes
-a small server to play in.
+What it prints is what the member being played would see (:mod:`fakecord.screen`): replies,
+the bot's posts, DMs, attachments' text, scheduled events, times in the member's zone.
+``run_repl`` only needs a started FakeDiscord with a connected bot; ``build_demo_world``
+(:mod:`fakecord.demo`) makes a small server to play in.
 """
 
 from __future__ import annotations
@@ -15,79 +17,25 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from .commandline import ReplError, description, drivable, match_command, parse_options, usage
 from .fake import FakeDiscord
 from .interactions import (
-    ATTACHMENT,
-    CHANNEL,
-    OPTION_TYPE_NAMES,
-    ROLE,
-    STRING,
-    USER,
-    CommandPath,
     InteractionError,
     InteractionHandle,
+    check_command_allowed,
     find_component,
     leaf_paths,
-    resolve_command,
 )
 from .permissions import Perm
-from .state import ChannelType, StoredMessage
-from .text import render_message, render_reply
+from .screen import Screen, ViewerZone, Write
+from .state import AppCommand, StoredMessage, iter_components
 
 log = logging.getLogger(__name__)
-Write = Callable[[str], None]
-
-META_HELP = """Sandbox commands:
-  /<command> ...            run a slash command; free text fills the first required text option,
-                            or give options as name: value (e.g. /film release title: x timezone: Seoul)
-  click <label|custom_id>   click a button on the latest message that has it
-  submit name: value ...    fill in the form the bot opened
-  as <member>               act as another member (who lists them)
-  channel [name]            show what the bot posted here, or switch to channel <name>
-  messages [n]              show the last n messages in this channel
-  who                       list members
-  help                      this text, plus the bot's commands
-  quit                      leave"""
-
-
-class ReplError(Exception):
-    """A mistake in what the person typed; the message says how to fix it."""
-
-
-@dataclass
-class DemoWorld:
-    """Ids of the demo server built by :func:`build_demo_world`."""
-
-    guild_id: int
-    general_id: int
-    voice_id: int
-    members: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def default_user_id(self) -> int:
-        return next(iter(self.members.values()))
-
-
-def build_demo_world(fake: FakeDiscord) -> DemoWorld:
-    """One guild "Movie Night" with #general, a voice channel and a few members."""
-    guild = fake.add_guild("Movie Night")
-    general = fake.add_channel(guild, "general", topic="Films, parties and premieres")
-    voice = fake.add_channel(guild, "Watch Party", ChannelType.VOICE)
-    fake.add_channel(guild, "announcements", bot_can_send=False)
-    host = fake.add_role(
-        guild, "Host", int(Perm.MANAGE_EVENTS | Perm.MENTION_EVERYONE), mentionable=True
-    )
-    members = {
-        "Ada": fake.add_member(guild, "Ada", roles=[host]),
-        "Bruno": fake.add_member(guild, "Bruno"),
-        "Chiara": fake.add_member(guild, "Chiara"),
-        "Dae-jung": fake.add_member(guild, "Dae-jung"),
-    }
-    return DemoWorld(guild, general, voice, members)
+_CARD_NUMBER = re.compile(r"#\d+")
 
 
 async def stdin_lines(prompt: str = "> ") -> AsyncIterator[str]:
@@ -101,7 +49,7 @@ async def stdin_lines(prompt: str = "> ") -> AsyncIterator[str]:
                 line = sys.stdin.readline()
             except Exception:  # closed stdin reads as end of input
                 line = ""
-            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(line))
+            loop.call_soon_threadsafe(_deliver, fut, line)
 
         if prompt:
             sys.stdout.write(prompt)
@@ -111,6 +59,11 @@ async def stdin_lines(prompt: str = "> ") -> AsyncIterator[str]:
         if not line:
             return
         yield line.rstrip("\r\n")
+
+
+def _deliver(future: asyncio.Future[str], line: str) -> None:
+    if not future.done():  # cancelled when the sandbox stops while a read is pending
+        future.set_result(line)
 
 
 async def run_repl(
@@ -123,15 +76,19 @@ async def run_repl(
     write: Write,
     reply_timeout: float = 5.0,
     show_posts: bool = True,
+    viewer_zone: ViewerZone | None = None,
 ) -> None:
     """Read commands from ``lines`` until ``quit`` or the end; write every answer via ``write``.
 
-    With ``show_posts`` the bot's own channel posts (scheduled pings) are written as they arrive.
+    With ``show_posts`` the bot's own posts (scheduled pings, DMs) and scheduled events are
+    written as they arrive. ``viewer_zone`` gives a member's zone for showing times; without
+    one (or for a member it returns None for) times are in UTC, and the REPL says so once.
     """
-    repl = _Repl(fake, guild_id, channel_id, user_id, write, reply_timeout)
-    listener = repl.on_message
+    screen = Screen(fake, guild_id, user_id, write, viewer_zone)
+    repl = _Repl(fake, screen, channel_id, reply_timeout)
     if show_posts:
-        fake.messages.listeners.append(listener)
+        screen.attach()
+    await screen.refresh_zones()
     write(
         f"You are {repl.me} in #{repl.channel_name} of {fake.world.guild(guild_id).name}. "
         "Type help for commands."
@@ -141,8 +98,7 @@ async def run_repl(
             if not await repl.handle_line(line):
                 break
     finally:
-        if listener in fake.messages.listeners:
-            fake.messages.listeners.remove(listener)
+        screen.detach()
 
 
 async def _aiter(lines: AsyncIterable[str] | Iterable[str]) -> AsyncIterator[str]:
@@ -154,38 +110,44 @@ async def _aiter(lines: AsyncIterable[str] | Iterable[str]) -> AsyncIterator[str
             yield line
 
 
+@dataclass(frozen=True)
+class MetaCommand:
+    """A sandbox command; ``help`` lists exactly these, so it stays in step with what works."""
+
+    usage: str
+    about: str
+    run: Callable[[_Repl, str], Awaitable[bool | None]]  # False: leave the sandbox
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.usage.split()[0], *self.aliases)
+
+
 class _Repl:
-    def __init__(
-        self,
-        fake: FakeDiscord,
-        guild_id: int,
-        channel_id: int,
-        user_id: int,
-        write: Write,
-        timeout: float,
-    ) -> None:
+    """Reads what the person types; ``screen`` writes what the member they play sees."""
+
+    def __init__(self, fake: FakeDiscord, screen: Screen, channel_id: int, timeout: float) -> None:
         self.fake = fake
         self.world = fake.world
-        self.guild_id = guild_id
+        self.screen = screen
+        self.guild_id = screen.guild_id
         self.channel_id = channel_id
-        self.user_id = user_id
-        self.write = write
+        self.write = screen.write
         self.timeout = timeout
         self.form: InteractionHandle | None = None
 
     @property
+    def user_id(self) -> int:
+        return self.screen.user_id
+
+    @property
     def me(self) -> str:
-        return self.world.display_name(self.user_id, self.guild_id)
+        return self.screen.name(self.user_id)
 
     @property
     def channel_name(self) -> str:
         return self.world.channel(self.channel_id).name
-
-    def on_message(self, message: StoredMessage, what: str) -> None:
-        if what == "create" and message.origin == "channel" and message.guild_id == self.guild_id:
-            name = self.world.channel(message.channel_id).name
-            body = render_message(message, world=self.world)
-            self.write(f"[#{name}] {self.world.display_name(message.author_id)}:\n{_indent(body)}")
 
     async def handle_line(self, line: str) -> bool:
         """Run one line; False means quit. Never raises for bad input."""
@@ -193,29 +155,13 @@ class _Repl:
         if not text:
             return True
         word, _, rest = text.partition(" ")
-        word = word.lower()
         try:
-            if word in ("quit", "exit", "q"):
-                self.write("Bye!")
-                return False
             if text.startswith("/"):
                 await self.slash(text[1:])
-            elif word == "help":
-                self.help()
-            elif word == "click":
-                await self.click(rest.strip())
-            elif word == "submit":
-                await self.submit(rest.strip())
-            elif word == "as":
-                self.switch_user(rest.strip())
-            elif word == "channel":
-                self.channel(rest.strip())
-            elif word == "messages":
-                self.show_messages(int(rest) if rest.strip().isdigit() else 10)
-            elif word in ("who", "members"):
-                self.who()
-            else:
+            elif (meta := COMMANDS.get(word.lower())) is None:
                 self.write(f"I don't know {word!r}. Slash commands start with '/'; type help.")
+            elif await meta.run(self, rest.strip()) is False:
+                return False
         except (ReplError, InteractionError) as exc:
             self.write(str(exc))
         except TimeoutError:
@@ -223,65 +169,44 @@ class _Repl:
         except Exception as exc:  # never a traceback in front of a person
             log.debug("sandbox command failed", exc_info=True)
             self.write(f"Something went wrong: {exc}")
+        await self.screen.refresh_zones()  # the command may have changed someone's zone
         return True
 
     # ----------------------------------------------------------------- slash commands
     async def slash(self, text: str) -> None:
-        path, rest = self._match_command(text)
-        options = self._parse_options(path, rest)
-        options = await self._autocomplete(path, options)
+        path, rest = match_command(self.world.commands_for(self.guild_id), text)
+        self._check_allowed(path.command)
+        options = parse_options(path, rest)
+        options = await self._autocomplete(path.qualified_name, path.leaf_options, options)
         handle = await self.fake.slash(
             self.guild_id, self.channel_id, self.user_id, path.qualified_name, options
         )
-        await self._show(handle)
+        await self._show_reply(handle)
 
-    def _match_command(self, text: str) -> tuple[CommandPath, str]:
-        words = text.split()
-        if not words:
-            raise ReplError("Type a command after '/'. Type help to see them.")
-        commands = self.world.commands_for(self.guild_id)
-        error: InteractionError | None = None
-        for n in range(min(3, len(words)), 0, -1):
+    def _check_allowed(self, command: AppCommand) -> None:
+        """Discord hides the command from this member: say so, and who could use it."""
+        try:
+            check_command_allowed(self.world, command, self.guild_id, self.user_id)
+        except InteractionError as exc:
+            able = self._members_allowed(command)
+            hint = f" {able[0]} can use it: type `as {able[0]}`." if able else ""
+            raise ReplError(f"{exc}.{hint}") from None
+
+    def _members_allowed(self, command: AppCommand) -> list[str]:
+        out = []
+        for uid in self.screen.member_ids():
             try:
-                path = resolve_command(commands, words[:n])
-            except InteractionError as exc:
-                error = error or exc
+                check_command_allowed(self.world, command, self.guild_id, uid)
+            except InteractionError:
                 continue
-            consumed = re.match(r"\s*" + r"\s+".join(map(re.escape, words[:n])), text)
-            return path, text[consumed.end() :].strip() if consumed else ""
-        raise ReplError(f"{error}. Type help to see the commands.")
+            out.append(self.screen.name(uid))
+        return out
 
-    def _parse_options(self, path: CommandPath, rest: str) -> dict[str, Any]:
-        schema = {o["name"]: o for o in path.leaf_options}
-        values: dict[str, Any] = {}
-        free = rest
-        if schema and rest:
-            names = "|".join(re.escape(n) for n in sorted(schema, key=len, reverse=True))
-            marks = list(re.finditer(rf"(?:^|(?<=\s))({names}):", rest))
-            if marks:
-                free = rest[: marks[0].start()].strip()
-                for i, m in enumerate(marks):
-                    end = marks[i + 1].start() if i + 1 < len(marks) else len(rest)
-                    values[m.group(1)] = rest[m.end() : end].strip()
-        if free:
-            target = _free_text_target(path, values)
-            if target is None:
-                raise ReplError(
-                    f"/{path.qualified_name} doesn't take free text. Usage: {usage(path)}"
-                )
-            values[target["name"]] = free
-        for name, value in list(values.items()):
-            values[name] = _choice_value(schema[name], value)
-        missing = [
-            o["name"] for o in path.leaf_options if o.get("required") and o["name"] not in values
-        ]
-        if missing:
-            raise ReplError(f"Missing {', '.join(missing)}. Usage: {usage(path)}")
-        return values
-
-    async def _autocomplete(self, path: CommandPath, values: dict[str, Any]) -> dict[str, Any]:
+    async def _autocomplete(
+        self, command: str, schema: list[dict[str, Any]], values: dict[str, Any]
+    ) -> dict[str, Any]:
         """Swap typed text for the matching suggestion's value, like picking it from the list."""
-        for opt in path.leaf_options:
+        for opt in schema:
             name = opt["name"]
             if not opt.get("autocomplete") or name not in values:
                 continue
@@ -291,7 +216,7 @@ class _Repl:
                     self.guild_id,
                     self.channel_id,
                     self.user_id,
-                    path.qualified_name,
+                    command,
                     focused=name,
                     value=str(values[name]),
                     options=others,
@@ -306,28 +231,48 @@ class _Repl:
                     break
         return values
 
-    async def _show(self, handle: InteractionHandle) -> None:
+    async def _show_reply(self, handle: InteractionHandle) -> None:
         reply = await handle.response(timeout=self.timeout)
-        self.write(render_reply(reply, world=self.world))
+        self.screen.show_reply(reply)
         if reply.kind == "modal":
             self.form = handle
             self.write("Fill it in with: submit <field>: <value> ...")
 
     # ----------------------------------------------------------------- components and forms
-    async def click(self, target: str) -> None:
+    async def click(self, rest: str) -> None:
+        words = rest.split()
+        number = next((w for w in (words[:1] + words[-1:]) if _CARD_NUMBER.fullmatch(w)), None)
+        if number is not None:
+            words.remove(number)
+        target = " ".join(words)
         if not target:
-            raise ReplError("Click what? For example: click Going")
-        for message in reversed(self.fake.messages_in(self.channel_id, include_ephemeral=True)):
-            if message.ephemeral and not self._mine(message):
-                continue
+            raise ReplError("Click what? For example: click Going, or click #2 Going")
+        for message in self._clickable(number):
             try:
                 find_component(message, target)
             except InteractionError:
                 continue
-            handle = await self.fake.click(message, target, self.user_id)
-            await self._show(handle)
+            await self._show_reply(await self.fake.click(message, target, self.user_id))
             return
+        if number is not None:
+            raise ReplError(f"No message showing {number} has a button {target!r}.")
         raise ReplError(f"No recent message here has a button {target!r}.")
+
+    def _clickable(self, number: str | None) -> list[StoredMessage]:
+        """Latest first: this channel's messages (and own ephemeral replies), or with ``#n``
+        every message in the server whose text shows ``#n`` (a card's "Party #2")."""
+        if number is None:
+            here = self.fake.messages_in(self.channel_id, include_ephemeral=True)
+            return [m for m in reversed(here) if not m.ephemeral or self._mine(m)]
+        shows = re.compile(rf"(?<![\w#]){re.escape(number)}(?!\d)")
+        found = [
+            m
+            for cid in self.world.guild(self.guild_id).channel_ids
+            if self.world.can(cid, self.user_id, Perm.VIEW_CHANNEL)
+            for m in self.fake.messages_in(cid, include_ephemeral=True)
+            if (not m.ephemeral or self._mine(m)) and shows.search(self.screen.render(m))
+        ]
+        return sorted(found, key=lambda m: m.id, reverse=True)
 
     def _mine(self, message: StoredMessage) -> bool:
         handle = self.fake.interactions.get(message.interaction_id or 0)
@@ -336,8 +281,6 @@ class _Repl:
     async def submit(self, rest: str) -> None:
         if self.form is None or self.form.modal is None:
             raise ReplError("There is no open form to submit.")
-        from .state import iter_components
-
         fields = [
             c["custom_id"]
             for c in iter_components(self.form.modal["components"])
@@ -353,19 +296,20 @@ class _Repl:
         }
         handle = await self.fake.submit_modal(self.form, values, user_id=self.user_id)
         self.form = None
-        await self._show(handle)
+        await self._show_reply(handle)
 
     # ----------------------------------------------------------------- meta
-    def switch_user(self, name: str) -> None:
+    async def switch_user(self, name: str) -> None:
         member = self.world.find_member(self.guild_id, name) if name else None
         if member is None:
             raise ReplError(f"No member called {name!r}. Members: {self._member_names()}")
-        self.user_id = member.user_id
-        self.write(f"You are now {self.me}.")
+        self.screen.user_id = member.user_id
+        zone = self.screen.zone()
+        self.write(f"You are now {self.me}." + (f" Times show in {zone}." if zone else ""))
 
-    def channel(self, name: str) -> None:
+    async def channel(self, name: str) -> None:
         if not name:
-            self.show_messages(10, bot_only=True)
+            await self.show_messages("", bot_only=True)
             return
         channel = self.world.find_channel(self.guild_id, name)
         if channel is None:
@@ -377,100 +321,98 @@ class _Repl:
         self.channel_id = channel.id
         self.write(f"Now in #{channel.name}.")
 
-    def show_messages(self, count: int, *, bot_only: bool = False) -> None:
+    async def show_messages(self, count: str, *, bot_only: bool = False) -> None:
         msgs = [
             m
             for m in self.fake.messages_in(self.channel_id)
             if not bot_only or m.author_id == self.world.bot_id
-        ][-count:]
+        ][-_count(count) :]
         if not msgs:
             self.write(f"Nothing {'from the bot ' if bot_only else ''}in #{self.channel_name} yet.")
             return
-        self.write(f"#{self.channel_name}, last {len(msgs)}:")
-        for m in msgs:
-            self.write(
-                f"{self.world.display_name(m.author_id, self.guild_id)}:\n"
-                f"{_indent(render_message(m, world=self.world))}"
-            )
+        self.screen.show_messages(f"#{self.channel_name}, last {len(msgs)}:", msgs)
 
-    def who(self) -> None:
+    async def dms(self, count: str) -> None:
+        dm = self.world.dm_by_user.get(self.user_id)
+        msgs = self.fake.messages_in(dm)[-_count(count) :] if dm is not None else []
+        if not msgs:
+            self.write(f"The bot hasn't sent {self.me} a DM yet.")
+            return
+        self.screen.show_messages(f"DMs to {self.me}, last {len(msgs)}:", msgs)
+
+    async def events(self, _: str) -> None:
+        self.screen.show_events()
+
+    async def who(self, _: str) -> None:
         self.write(f"Members: {self._member_names()} (you are {self.me})")
 
     def _member_names(self) -> str:
-        guild = self.world.guild(self.guild_id)
-        return ", ".join(
-            self.world.display_name(uid, self.guild_id)
-            for uid in guild.members
-            if uid not in (self.world.bot_id, self.world.owner_id)
-        )
+        return ", ".join(self.screen.name(uid) for uid in self.screen.member_ids())
 
-    def help(self) -> None:
-        paths = [
-            p for c in self.world.commands_for(self.guild_id) if c.type == 1 for p in leaf_paths(c)
-        ]
-        if paths:
-            self.write("The bot's commands:")
-            for p in paths:
-                desc = _description(p)
-                self.write(f"  {usage(p)}" + (f"\n      {desc}" if desc else ""))
+    async def help(self, _: str) -> None:
+        """The bot's commands this member can run here, then the sandbox's own."""
+        usable: list[str] = []
+        hidden: list[str] = []
+        for command in self.world.commands_for(self.guild_id):
+            if command.type != 1:
+                continue
+            try:
+                check_command_allowed(self.world, command, self.guild_id, self.user_id)
+            except InteractionError:
+                able = self._members_allowed(command)
+                if able:  # else nobody can use it here (a DM-only command)
+                    hidden.append(f"/{command.name} (`as {able[0]}` can use it)")
+                continue
+            for path in filter(drivable, leaf_paths(command)):
+                about = description(path)
+                usable.append(f"  {usage(path)}" + (f"\n      {about}" if about else ""))
+        if usable:
+            self.write(f"The bot's commands for {self.me}:\n" + "\n".join(usable))
+            self.write(
+                "Give options as name: value (/film release title: x timezone: Seoul); "
+                "free text fills the first required text option."
+            )
         else:
-            self.write("The bot has not registered any commands yet.")
-        self.write(META_HELP)
+            self.write(f"The bot has no commands {self.me} can use here yet.")
+        if hidden:
+            self.write(
+                f"Hidden from {self.me} (Discord shows them only to members with the permission "
+                f"they need): {', '.join(hidden)}"
+            )
+        self.write("Sandbox commands:")
+        for meta in META:
+            first, *more = meta.about.splitlines()
+            also = f" (also: {', '.join(meta.aliases)})" if meta.aliases else ""
+            self.write(f"  {meta.usage:<30}{first}{also}")
+            for line in more:
+                self.write(f"  {'':<30}{line}")
+
+    async def quit(self, _: str) -> bool:
+        self.write("Bye!")
+        return False
 
 
-def usage(path: CommandPath) -> str:
-    """``/film release title:<text> [timezone:<text>]`` from the registered schema."""
-    parts = [f"/{path.qualified_name}"]
-    for opt in path.leaf_options:
-        kind = OPTION_TYPE_NAMES.get(opt["type"], "value")
-        if opt.get("choices"):
-            kind = "|".join(str(c["name"]) for c in opt["choices"])
-        elif opt.get("autocomplete"):
-            kind += ", suggestions"
-        text = f"{opt['name']}:<{kind}>"
-        parts.append(text if opt.get("required") else f"[{text}]")
-    return " ".join(parts)
+META = (
+    MetaCommand(
+        "click [#n] <label>",
+        "press a button on the latest message here that has it,\n"
+        "or on the message that shows #n (a card's Party #2)",
+        _Repl.click,
+    ),
+    MetaCommand("submit <field>: <value> ...", "fill in the form the bot opened", _Repl.submit),
+    MetaCommand("as <member>", "act as another member (who lists them)", _Repl.switch_user),
+    MetaCommand("who", "list members", _Repl.who, ("members",)),
+    MetaCommand(
+        "channel [name]", "show what the bot posted here, or switch channel", _Repl.channel
+    ),
+    MetaCommand("messages [n]", "show the last n messages here", _Repl.show_messages),
+    MetaCommand("dms [n]", "show the last n DMs the bot sent you", _Repl.dms),
+    MetaCommand("events", "list the server's scheduled events", _Repl.events),
+    MetaCommand("help", "this text", _Repl.help),
+    MetaCommand("quit", "leave", _Repl.quit, ("exit", "q")),
+)
+COMMANDS = {name: meta for meta in META for name in meta.names}
 
 
-def _description(path: CommandPath) -> str:
-    options: list[dict[str, Any]] = [path.command.payload]
-    current = path.command.payload
-    for name in path.names[1:]:
-        current = next(o for o in current.get("options") or [] if o["name"] == name)
-        options.append(current)
-    return str(options[-1].get("description") or "")
-
-
-def _free_text_target(path: CommandPath, given: dict[str, Any]) -> dict[str, Any] | None:
-    """Where free text goes: the first required text option, else any text option, else the
-    first required option of another type (a user, a channel, ...)."""
-    open_ = [o for o in path.leaf_options if o["name"] not in given]
-    for ok in (
-        lambda o: o["type"] == STRING and o.get("required"),
-        lambda o: o["type"] == STRING,
-        lambda o: o.get("required") and o["type"] != ATTACHMENT,
-    ):
-        found = next((o for o in open_ if ok(o)), None)
-        if found is not None:
-            return found
-    return None
-
-
-def _choice_value(opt: dict[str, Any], value: Any) -> Any:
-    choices = opt.get("choices")
-    if not choices:
-        if opt["type"] in (USER, ROLE) and isinstance(value, str):
-            return value.strip().lstrip("@")
-        if opt["type"] == CHANNEL and isinstance(value, str):
-            return value.strip().lstrip("#")
-        return value
-    typed = str(value).strip().casefold()
-    for choice in choices:
-        if typed in (str(choice["name"]).casefold(), str(choice["value"]).casefold()):
-            return choice["value"]
-    names = ", ".join(str(c["name"]) for c in choices)
-    raise ReplError(f"{opt['name']} must be one of: {names}")
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" for line in text.splitlines())
+def _count(text: str, default: int = 10) -> int:
+    return int(text) if text.strip().isdigit() else default

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from . import errors as err
 from .errors import ApiError, form_error
@@ -157,6 +157,8 @@ class RestApi:
         if request.content_type == "multipart/form-data":
             reader = await request.multipart()
             async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue  # Discord's uploads never nest multipart bodies
                 if part.name == "payload_json":
                     body = _loads(await part.text())
                 elif part.filename is not None:

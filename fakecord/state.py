@@ -26,7 +26,7 @@ from .permissions import (
 DISCORD_EPOCH_MS = 1_420_070_400_000
 _ADMINISTRATOR = int(Perm.ADMINISTRATOR)  # plain ints: IntFlag arithmetic is slow on hot paths
 
-EmitFn = Callable[[str, dict[str, Any], int | None], None]
+EmitFn = Callable[[str, dict[str, Any], int | None], object]  # what it returns is ignored
 
 
 class SnowflakeGenerator:

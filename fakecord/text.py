@@ -1,18 +1,21 @@
 """Render Discord messages as readable plain text (for the sandbox REPL and test failures).
 
-Content keeps its markdown; ``<t:1748588400:F>`` becomes ``Friday, 30 May 2025 07:00 UTC``;
-embeds are lines starting with ``| ``; buttons are ``[Going] [Maybe]``; attachments are
-``attachment: poster.png``; ephemeral messages end with ``(only you can see this)``.
+Content keeps its markdown; ``<t:1748588400:F>`` becomes ``Friday, 30 May 2025 07:00 UTC``, or
+``Friday, 30 May 2025 16:00 KST`` for a viewer in ``tz=ZoneInfo("Asia/Seoul")`` (Discord's client
+shows timestamps in the viewer's zone); embeds are lines starting with ``| ``; buttons are
+``[Going] [Maybe]``; attachments are ``attachment: poster.png (9 bytes)``, followed by the text of
+a text file when the world holds it; ephemeral messages end with ``(only you can see this)``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from .state import StoredMessage, World
+from .state import FileRecord, StoredMessage, World
 
 if TYPE_CHECKING:
     from .interactions import Reply
@@ -24,25 +27,41 @@ _CHANNEL = re.compile(r"<#(\d+)>")
 _EMOJI = re.compile(r"<a?(:\w+:)\d+>")
 _SLASH = re.compile(r"</([\w -]+):\d+>")
 Resolver = Callable[[str, int], str | None]
+#: Lines of a text attachment shown before the rest is summed up.
+ATTACHMENT_LINES = 40
 
 
-def format_timestamp(seconds: int, style: str | None = None, *, now: datetime | None = None) -> str:
-    """What Discord shows for ``<t:seconds:style>``, in UTC (the default style is ``f``)."""
-    dt = datetime.fromtimestamp(seconds, UTC)
+def format_timestamp(
+    seconds: int,
+    style: str | None = None,
+    *,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
+) -> str:
+    """What Discord shows for ``<t:seconds:style>`` to a viewer in ``tz`` (default UTC), with the
+    zone named, since the reader can't tell (the default style is ``f``)."""
+    dt = datetime.fromtimestamp(seconds, tz or UTC)
+    zone = zone_label(dt)
     style = style or "f"
     if style == "t":
-        return f"{dt:%H:%M} UTC"
+        return f"{dt:%H:%M} {zone}"
     if style == "T":
-        return f"{dt:%H:%M:%S} UTC"
+        return f"{dt:%H:%M:%S} {zone}"
     if style == "d":
         return f"{dt:%d/%m/%Y}"
     if style == "D":
         return f"{dt.day} {dt:%B %Y}"
     if style == "F":
-        return f"{dt:%A}, {dt.day} {dt:%B %Y %H:%M} UTC"
+        return f"{dt:%A}, {dt.day} {dt:%B %Y %H:%M} {zone}"
     if style == "R":
         return relative(dt, now or datetime.now(UTC))
-    return f"{dt.day} {dt:%B %Y %H:%M} UTC"
+    return f"{dt.day} {dt:%B %Y %H:%M} {zone}"
+
+
+def zone_label(dt: datetime) -> str:
+    """``UTC``, ``KST``, ``CEST``; ``UTC-03`` where the zone has no abbreviation."""
+    name = dt.tzname() or "UTC"
+    return f"UTC{name}" if name[0] in "+-" else name
 
 
 def relative(then: datetime, now: datetime) -> str:
@@ -66,10 +85,16 @@ def relative(then: datetime, now: datetime) -> str:
 
 
 def render_content(
-    content: str, *, resolve: Resolver | None = None, now: datetime | None = None
+    content: str,
+    *,
+    resolve: Resolver | None = None,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
 ) -> str:
-    """Timestamps as UTC text; mentions as @name / #channel when ``resolve`` knows them."""
-    text = TIMESTAMP.sub(lambda m: format_timestamp(int(m.group(1)), m.group(2), now=now), content)
+    """Timestamps as text in ``tz``; mentions as @name / #channel when ``resolve`` knows them."""
+    text = TIMESTAMP.sub(
+        lambda m: format_timestamp(int(m.group(1)), m.group(2), now=now, tz=tz), content
+    )
 
     def sub(pattern: re.Pattern[str], kind: str, prefix: str) -> None:
         nonlocal text
@@ -88,12 +113,16 @@ def render_content(
 
 
 def render_embed(
-    embed: Mapping[str, Any], *, resolve: Resolver | None = None, now: datetime | None = None
+    embed: Mapping[str, Any],
+    *,
+    resolve: Resolver | None = None,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
 ) -> list[str]:
     """An embed as lines prefixed with ``| ``."""
 
     def r(value: Any) -> str:
-        return render_content(str(value), resolve=resolve, now=now)
+        return render_content(str(value), resolve=resolve, now=now, tz=tz)
 
     lines: list[str] = []
     author = (embed.get("author") or {}).get("name")
@@ -118,8 +147,8 @@ def render_embed(
     stamp = embed.get("timestamp")
     tail = [r(footer)] if footer else []
     if stamp:
-        dt = datetime.fromisoformat(str(stamp)).astimezone(UTC)
-        tail.append(f"{dt:%Y-%m-%d %H:%M} UTC")
+        dt = datetime.fromisoformat(str(stamp)).astimezone(tz or UTC)
+        tail.append(f"{dt:%Y-%m-%d %H:%M} {zone_label(dt)}")
     if tail:
         lines.append("-- " + " · ".join(tail))
     return [f"| {line}" if line else "|" for line in lines]
@@ -130,28 +159,30 @@ def render_components(
     *,
     resolve: Resolver | None = None,
     now: datetime | None = None,
+    tz: tzinfo | None = None,
 ) -> list[str]:
     """Rows of ``[Label]`` buttons, ``[v placeholder]`` selects and v2 text blocks."""
     lines: list[str] = []
     for comp in components:
         kind = comp.get("type")
+        inner = list(comp.get("components") or [])
         if kind == 1:
-            row = " ".join(_control(c) for c in comp.get("components") or [])
+            row = " ".join(_control(c) for c in inner)
             if row:
                 lines.append(row)
         elif kind == 10:
-            lines.extend(
-                render_content(str(comp.get("content", "")), resolve=resolve, now=now).splitlines()
-            )
+            text = render_content(str(comp.get("content", "")), resolve=resolve, now=now, tz=tz)
+            lines.extend(text.splitlines())
         elif kind == 9:
-            lines.extend(render_components(comp.get("components") or [], resolve=resolve, now=now))
+            lines.extend(render_components(inner, resolve=resolve, now=now, tz=tz))
             if comp.get("accessory"):
                 lines.append(_control(comp["accessory"]))
         elif kind == 14:
             lines.append("-" * 20)
         elif kind == 17:
-            inner = render_components(comp.get("components") or [], resolve=resolve, now=now)
-            lines.extend(f"| {line}" for line in inner)
+            lines.extend(
+                f"| {line}" for line in render_components(inner, resolve=resolve, now=now, tz=tz)
+            )
         elif kind in (2, 3, 5, 6, 7, 8):
             lines.append(_control(comp))
     return lines
@@ -174,20 +205,24 @@ def render_message(
     *,
     world: World | None = None,
     now: datetime | None = None,
+    tz: tzinfo | None = None,
     show_author: bool = False,
 ) -> str:
-    """A message (stored message or raw payload) as plain text."""
+    """A message (stored message or raw payload) as plain text; with ``world``, mentions get
+    names and text attachments their text."""
     payload: Mapping[str, Any] = message.payload if isinstance(message, StoredMessage) else message
     resolve = _resolver(world, payload) if world is not None else None
     lines: list[str] = []
     content = str(payload.get("content") or "")
     if content:
-        lines.extend(render_content(content, resolve=resolve, now=now).splitlines())
+        lines.extend(render_content(content, resolve=resolve, now=now, tz=tz).splitlines())
     for embed in payload.get("embeds") or []:
-        lines.extend(render_embed(embed, resolve=resolve, now=now))
-    lines.extend(render_components(list(payload.get("components") or []), resolve=resolve, now=now))
+        lines.extend(render_embed(embed, resolve=resolve, now=now, tz=tz))
+    components = list(payload.get("components") or [])
+    lines.extend(render_components(components, resolve=resolve, now=now, tz=tz))
     for att in payload.get("attachments") or []:
-        lines.append(f"attachment: {att.get('filename')}")
+        upload = world.attachment_files.get(int(att["id"])) if world and att.get("id") else None
+        lines.extend(render_attachment(att, upload))
     flags = int(payload.get("flags") or 0)
     if flags & 128:
         lines.append("(thinking...)")
@@ -200,7 +235,45 @@ def render_message(
     return "\n".join(lines) if lines else "(empty message)"
 
 
-def render_reply(reply: Reply, *, world: World | None = None, now: datetime | None = None) -> str:
+def shows_times(payload: Mapping[str, Any]) -> bool:
+    """Whether the rendered message shows a time (a ``<t:...>`` or an embed timestamp)."""
+    embeds = payload.get("embeds") or []
+    return bool(TIMESTAMP.search(json.dumps(payload))) or any(e.get("timestamp") for e in embeds)
+
+
+def render_attachment(attachment: Mapping[str, Any], upload: FileRecord | None = None) -> list[str]:
+    """``attachment: name (size)``, then the lines of a text file (an .ics, a .txt) when its
+    bytes are known: a member opens it with one click."""
+    size = attachment.get("size")
+    about = ", ".join(
+        str(x) for x in (attachment.get("content_type"), size and f"{size:,} bytes") if x
+    )
+    head = f"attachment: {attachment.get('filename')}" + (f" ({about})" if about else "")
+    text = _as_text(upload.data) if upload is not None else None
+    if text is None:
+        return [head]
+    lines = text.splitlines()
+    shown = [f"  {line}" for line in lines[:ATTACHMENT_LINES]]
+    if len(lines) > ATTACHMENT_LINES:
+        shown.append(f"  ... {len(lines) - ATTACHMENT_LINES} more lines")
+    return [head + ":", *shown]
+
+
+def _as_text(data: bytes) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if any(ord(c) < 32 and c not in "\t\r\n" for c in text) else text
+
+
+def render_reply(
+    reply: Reply,
+    *,
+    world: World | None = None,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
+) -> str:
     """An interaction's reply: message text, autocomplete choices or the opened form."""
     if reply.kind == "autocomplete":
         if not reply.choices:
@@ -211,10 +284,13 @@ def render_reply(reply: Reply, *, world: World | None = None, now: datetime | No
         )
     if reply.kind == "modal" and reply.modal is not None:
         return render_modal(reply.modal)
-    text = render_message(reply.payload, world=world, now=now) if reply.payload else "(no message)"
+    if not reply.payload:
+        text = "(no message)"
+    else:
+        text = render_message(reply.payload, world=world, now=now, tz=tz)
     extra = [m for m in reply.followups if m is not reply.message]
     for m in extra:
-        text += "\n" + render_message(m, world=world, now=now)
+        text += "\n" + render_message(m, world=world, now=now, tz=tz)
     return text
 
 
@@ -237,6 +313,27 @@ def render_modal(modal: Mapping[str, Any]) -> str:
                 lines.append(f"  {comp['custom_id']}: {text}{req}")
 
     walk(list(modal.get("components") or []))
+    return "\n".join(lines)
+
+
+#: What a member's client says about a scheduled event, by status.
+EVENT_STATUS = {1: "", 2: " (live now)", 3: " (ended)", 4: " (cancelled)"}
+
+
+def render_event(
+    event: Mapping[str, Any], *, world: World | None = None, tz: tzinfo | None = None
+) -> str:
+    """A native scheduled event as a member sees it in the server's event list."""
+    when = [
+        format_timestamp(int(datetime.fromisoformat(str(event[key])).timestamp()), "F", tz=tz)
+        for key in ("scheduled_start_time", "scheduled_end_time")
+        if event.get(key)
+    ]
+    channel = world.channels.get(int(event.get("channel_id") or 0)) if world else None
+    where = f"#{channel.name}" if channel else (event.get("entity_metadata") or {}).get("location")
+    lines = [f"**{event.get('name')}**{EVENT_STATUS.get(int(event.get('status') or 1), '')}"]
+    lines.append("  " + " to ".join(when) + (f", in {where}" if where else ""))
+    lines.extend(f"  {line}" for line in str(event.get("description") or "").splitlines())
     return "\n".join(lines)
 
 

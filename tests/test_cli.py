@@ -346,3 +346,51 @@ def test_sandbox_ends_at_end_of_input(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "sandbox", stdin="/timezone set Seoul\n", timeout=60)
     assert result.code == 0, result.err
     assert "Your time zone is now **Asia/Seoul**" in result.out
+
+
+def sandbox(tmp_path: Path, *lines: str) -> str:
+    """What the sandbox printed for ``lines``; it exited cleanly without a traceback."""
+    result = run_cli(tmp_path, "sandbox", stdin="".join(f"{line}\n" for line in lines))
+    assert result.code == 0, result.err
+    no_traceback(result)
+    return result.out
+
+
+def test_sandbox_refuses_integers_discord_would_refuse(tmp_path: Path) -> None:
+    out = sandbox(tmp_path, "/watchparty info 9223372036854775808")
+    assert "'id' must be at most 9007199254740992" in out
+    assert "went wrong" not in out  # it never reaches the bot (it used to overflow SQLite)
+
+
+def test_sandbox_shows_times_in_the_members_registered_zone(tmp_path: Path) -> None:
+    out = sandbox(
+        tmp_path,
+        "/film info lost in starlight",
+        "/timezone set Seoul",
+        "/film info lost in starlight",
+    )
+    before, after = out.split("Your time zone is now **Asia/Seoul**")
+    assert "Friday, 30 May 2025 07:00 UTC" in before
+    assert "(Times are in UTC: no time zone known for Ada.)" in before
+    assert "Friday, 30 May 2025 16:00 KST" in after and "07:00 UTC" not in after
+
+
+def test_sandbox_has_a_member_who_may_try_config(tmp_path: Path) -> None:
+    out = sandbox(tmp_path, "/config show", "as Mina", "/config show")
+    assert "Ada lacks the permissions /config requires (Manage Server)" in out
+    assert "Mina can use it: type `as Mina`." in out
+    assert "**Default time zone:** not set" in out
+
+
+def test_sandbox_shows_calendar_files_and_scheduled_events(tmp_path: Path) -> None:
+    out = sandbox(
+        tmp_path,
+        "/watchparty create film: lost in starlight when: tomorrow 21:00 "
+        "timezone: Seoul voice_channel: Watch Party",
+        "/watchparty ics 1",
+        "events",
+    )
+    assert "attachment: watchparty-1.ics (" in out
+    assert "  BEGIN:VCALENDAR" in out and "  SUMMARY:Watch party: Lost in Starlight" in out
+    assert "[event created] **Watch party: Lost in Starlight**" in out
+    assert "Scheduled events in Movie Night:\n  **Watch party: Lost in Starlight**" in out

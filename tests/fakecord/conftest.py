@@ -1,4 +1,5 @@
-"""Fixtures: a started and installed fake, a small world, and a connected MiniBot."""
+"""Fixtures: a started and installed fake, a small world, and a connected MiniBot; or the
+sandbox's demo server with a connected MiniBot (``demo``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from fakecord import ChannelType, FakeDiscord, running_bot
+from fakecord import ChannelType, FakeDiscord, build_demo_world, running_bot
 from tests.fakecord.minibot import MiniBot
+from tests.fakecord.sandbox_helpers import Demo
 
 TOKEN = "test-token-abc"
 
@@ -45,3 +47,12 @@ async def bot(fake: FakeDiscord, ids: Ids) -> AsyncIterator[MiniBot]:
     async with running_bot(fake, MiniBot()) as bot:
         await bot.tree.sync()
         yield bot
+
+
+@pytest.fixture
+async def demo() -> AsyncIterator[Demo]:
+    async with FakeDiscord() as fake:
+        world = build_demo_world(fake)
+        async with running_bot(fake, MiniBot()) as bot:
+            await bot.tree.sync()
+            yield fake, world, bot

@@ -88,6 +88,14 @@ async def film_poster(interaction: discord.Interaction) -> None:
     )
 
 
+@film.command(name="calendar", description="Sends a calendar file")
+async def film_calendar(interaction: discord.Interaction) -> None:
+    ics = b"BEGIN:VCALENDAR\r\nSUMMARY:Lost in Starlight\r\nEND:VCALENDAR\r\n"
+    await interaction.response.send_message(
+        "For your calendar:", file=discord.File(io.BytesIO(ics), filename="film.ics")
+    )
+
+
 @film.command(name="recap", description="Exercises every interaction webhook route")
 async def film_recap(interaction: discord.Interaction) -> None:
     await interaction.response.send_message("first")
@@ -100,9 +108,17 @@ async def film_recap(interaction: discord.Interaction) -> None:
     await interaction.delete_original_response()
 
 
+@film.command(name="ticket", description="Price a ticket")
+async def film_ticket(interaction: discord.Interaction, number: int, price: float = 0.0) -> None:
+    await interaction.response.send_message(f"Ticket {number} costs {price}")
+
+
 @schedule.command(name="add", description="Schedule a showing")
 async def schedule_add(
-    interaction: discord.Interaction, title: str, when: str, seats: int | None = None
+    interaction: discord.Interaction,
+    title: str,
+    when: str,
+    seats: app_commands.Range[int, 1, 500] | None = None,
 ) -> None:
     await interaction.response.send_message(
         f"Scheduled {title} at {when} ({seats or 'unlimited'} seats)", ephemeral=True
@@ -127,6 +143,12 @@ async def remind(interaction: discord.Interaction, who: discord.Member) -> None:
     )
 
 
+@app_commands.command(name="whisper", description="Sends you a DM")
+async def whisper(interaction: discord.Interaction) -> None:
+    await interaction.user.send("Psst: the premiere is at <t:1748588400:t>")
+    await interaction.response.send_message("Check your DMs", ephemeral=True)
+
+
 @app_commands.command(name="admin", description="Admins only")
 @app_commands.default_permissions(manage_guild=True)
 async def admin(interaction: discord.Interaction) -> None:
@@ -140,7 +162,7 @@ class MiniBot(commands.Bot):
         self.resumed_count = 0
 
     async def setup_hook(self) -> None:
-        for command in (film, party, feedback, remind, admin):
+        for command in (film, party, feedback, remind, whisper, admin):
             self.tree.add_command(command)
         self.add_view(PartyView())
 

@@ -30,9 +30,17 @@ async def test_tree_sync_registers_commands_with_ids(
     fake: FakeDiscord, ids: Ids, bot: MiniBot
 ) -> None:
     registered = {c["name"]: c for c in fake.commands()}
-    assert set(registered) == {"film", "party", "feedback", "remind", "admin"}
+    assert set(registered) == {"film", "party", "feedback", "remind", "whisper", "admin"}
     film = registered["film"]
-    assert {o["name"] for o in film["options"]} == {"info", "slow", "poster", "recap", "schedule"}
+    assert {o["name"] for o in film["options"]} == {
+        "info",
+        "slow",
+        "poster",
+        "calendar",
+        "recap",
+        "ticket",
+        "schedule",
+    }
     assert registered["admin"]["default_member_permissions"] == str(int(Perm.MANAGE_GUILD))
     synced = await bot.tree.sync()  # a second sync keeps the ids
     assert {c.name: c.id for c in synced} == {n: int(c["id"]) for n, c in registered.items()}
@@ -161,7 +169,7 @@ async def test_fake_refuses_what_discord_clients_cannot_do(
     boss = fake.add_member(ids.guild, "Boss", permissions=int(Perm.ADMINISTRATOR))
     reply = await (await fake.slash(ids.guild, ids.general, boss, "admin")).response()
     assert reply.content == "ok"
-    with pytest.raises(InteractionError, match="must be a integer"):
+    with pytest.raises(InteractionError, match="'seats' must be an integer"):
         await fake.slash(
             ids.guild,
             ids.general,
@@ -169,6 +177,67 @@ async def test_fake_refuses_what_discord_clients_cannot_do(
             "film schedule add",
             {"title": "x", "when": "y", "seats": "many"},
         )
+
+
+@pytest.mark.parametrize(
+    ("number", "refusal"),
+    [
+        (2**53 + 1, "'number' must be at most 9007199254740992"),
+        ("9223372036854775808", "'number' must be at most 9007199254740992"),
+        (-(2**53) - 1, "'number' must be at least -9007199254740992"),
+        ("1.5", "'number' must be an integer"),
+    ],
+)
+async def test_integers_beyond_2_to_the_53_never_reach_the_bot(
+    fake: FakeDiscord, ids: Ids, bot: MiniBot, number: int | str, refusal: str
+) -> None:
+    with pytest.raises(InteractionError, match=refusal):
+        await fake.slash(ids.guild, ids.general, ids.ada, "film ticket", {"number": number})
+    assert fake.interactions == {}  # refused like Discord's client: nothing was dispatched
+
+
+async def test_integers_up_to_2_to_the_53_reach_the_bot(
+    fake: FakeDiscord, ids: Ids, bot: MiniBot
+) -> None:
+    for number in (2**53, -(2**53)):
+        handle = await fake.slash(
+            ids.guild, ids.general, ids.ada, "film ticket", {"number": number}
+        )
+        assert (await handle.response()).content == f"Ticket {number} costs 0.0"
+
+
+@pytest.mark.parametrize(
+    ("price", "refusal"),
+    [
+        ("1e300", "'price' must be at most 9007199254740992"),
+        ("-1e300", "'price' must be at least -9007199254740992"),
+        ("inf", "'price' must be a number"),
+        ("nan", "'price' must be a number"),
+        (10**400, "'price' must be a number"),
+    ],
+)
+async def test_numbers_are_finite_and_within_2_to_the_53(
+    fake: FakeDiscord, ids: Ids, bot: MiniBot, price: str | int, refusal: str
+) -> None:
+    with pytest.raises(InteractionError, match=refusal):
+        await fake.slash(
+            ids.guild, ids.general, ids.ada, "film ticket", {"number": 1, "price": price}
+        )
+
+
+async def test_a_commands_own_min_and_max_value_are_honoured(
+    fake: FakeDiscord, ids: Ids, bot: MiniBot
+) -> None:
+    options = {"title": "x", "when": "y"}
+    for seats, refusal in ((0, "at least 1"), ("501", "at most 500")):
+        with pytest.raises(InteractionError, match=f"'seats' must be {refusal}"):
+            await fake.slash(
+                ids.guild, ids.general, ids.ada, "film schedule add", {**options, "seats": seats}
+            )
+    handle = await fake.slash(
+        ids.guild, ids.general, ids.ada, "film schedule add", {**options, "seats": "500"}
+    )
+    assert (await handle.response()).content == "Scheduled x at y (500 seats)"
 
 
 async def test_late_response_gets_unknown_interaction(

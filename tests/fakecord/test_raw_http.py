@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -123,8 +124,16 @@ async def test_privileged_intents_are_refused(
         assert msg.data == 4014
 
 
-async def test_heartbeat_is_acked(fake: FakeDiscord, http: aiohttp.ClientSession) -> None:
+async def test_heartbeat_is_acked_after_a_round_trip(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    # An instant ACK races discord.py's keep-alive thread, which then reports the websocket a
+    # whole heartbeat interval behind ("Can't keep up"); Discord is always a round trip away.
+    loop = asyncio.get_running_loop()
     async with http.ws_connect("/?v=10&encoding=json") as ws:
         await ws.receive_json()
+        sent = loop.time()
         await ws.send_json({"op": 1, "d": None})
         assert (await ws.receive_json())["op"] == 11
+        assert loop.time() - sent >= fake.gateway.heartbeat_ack_delay - 0.001
+    assert fake.gateway.heartbeat_ack_delay == 0.05
