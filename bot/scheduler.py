@@ -116,6 +116,10 @@ class Scheduler:
         """Nothing being sent right now."""
         return not self._inflight
 
+    async def next_due(self) -> datetime | None:
+        """When the soonest pending delivery is due (None: nothing pending)."""
+        return await self.repo.next_due()
+
     def register(self, kind: str, build: Handler, on_failure: FailureHandler | None = None) -> None:
         """How deliveries of ``kind`` are built, and whom to tell when one can never be sent."""
         self.handlers[kind] = build

@@ -19,7 +19,8 @@ import sys
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, Protocol
 
 from .commandline import ReplError, description, drivable, match_command, parse_options, usage
 from .fake import FakeDiscord
@@ -33,6 +34,7 @@ from .interactions import (
 from .permissions import Perm
 from .screen import Screen, ViewerZone, Write
 from .state import AppCommand, StoredMessage, iter_components
+from .text import format_timestamp
 
 log = logging.getLogger(__name__)
 _CARD_NUMBER = re.compile(r"#\d+")
@@ -77,15 +79,17 @@ async def run_repl(
     reply_timeout: float = 5.0,
     show_posts: bool = True,
     viewer_zone: ViewerZone | None = None,
+    clock: TimeMachine | None = None,
 ) -> None:
     """Read commands from ``lines`` until ``quit`` or the end; write every answer via ``write``.
 
     With ``show_posts`` the bot's own posts (scheduled pings, DMs) and scheduled events are
     written as they arrive. ``viewer_zone`` gives a member's zone for showing times; without
     one (or for a member it returns None for) times are in UTC, and the REPL says so once.
+    With a ``clock`` the person can move time (``time``, ``wait``) to see reminders and pings.
     """
     screen = Screen(fake, guild_id, user_id, write, viewer_zone)
-    repl = _Repl(fake, screen, channel_id, reply_timeout)
+    repl = _Repl(fake, screen, channel_id, reply_timeout, clock)
     if show_posts:
         screen.attach()
     await screen.refresh_zones()
@@ -118,6 +122,7 @@ class MetaCommand:
     about: str
     run: Callable[[_Repl, str], Awaitable[bool | None]]  # False: leave the sandbox
     aliases: tuple[str, ...] = ()
+    needs_clock: bool = False  # only where the sandbox can move time
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -127,7 +132,15 @@ class MetaCommand:
 class _Repl:
     """Reads what the person types; ``screen`` writes what the member they play sees."""
 
-    def __init__(self, fake: FakeDiscord, screen: Screen, channel_id: int, timeout: float) -> None:
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        screen: Screen,
+        channel_id: int,
+        timeout: float,
+        clock: TimeMachine | None = None,
+    ) -> None:
+        self.clock = clock
         self.fake = fake
         self.world = fake.world
         self.screen = screen
@@ -158,7 +171,7 @@ class _Repl:
         try:
             if text.startswith("/"):
                 await self.slash(text[1:])
-            elif (meta := COMMANDS.get(word.lower())) is None:
+            elif (meta := self._meta(word)) is None:
                 self.write(f"I don't know {word!r}. Slash commands start with '/'; type help.")
             elif await meta.run(self, rest.strip()) is False:
                 return False
@@ -171,6 +184,10 @@ class _Repl:
             self.write(f"Something went wrong: {exc}")
         await self.screen.refresh_zones()  # the command may have changed someone's zone
         return True
+
+    def _meta(self, word: str) -> MetaCommand | None:
+        meta = COMMANDS.get(word.lower())
+        return None if meta is None or (meta.needs_clock and self.clock is None) else meta
 
     # ----------------------------------------------------------------- slash commands
     async def slash(self, text: str) -> None:
@@ -381,11 +398,38 @@ class _Repl:
             )
         self.write("Sandbox commands:")
         for meta in META:
+            if self._meta(meta.names[0]) is None:
+                continue
             first, *more = meta.about.splitlines()
             also = f" (also: {', '.join(meta.aliases)})" if meta.aliases else ""
             self.write(f"  {meta.usage:<30}{first}{also}")
             for line in more:
                 self.write(f"  {'':<30}{line}")
+
+    # ----------------------------------------------------------------- time
+    async def time(self, text: str) -> None:
+        assert self.clock is not None
+        if text:
+            await self._move(parse_instant(text, self.screen.zone()))
+        self._say_time()
+
+    async def wait(self, text: str) -> None:
+        assert self.clock is not None
+        await self._move(self.clock.now() + parse_duration(text))
+        self._say_time()
+
+    async def _move(self, instant: datetime) -> None:
+        assert self.clock is not None
+        ahead = instant > self.clock.now()
+        self.write("Moving ahead in time…" if ahead else "Going back in time.")
+        await self.clock.move_to(instant)
+
+    def _say_time(self) -> None:
+        assert self.clock is not None
+        now = int(self.clock.now().timestamp())
+        self.screen.show(
+            f"It's {format_timestamp(now, 'F', tz=self.screen.zone())} in the sandbox.", times=True
+        )
 
     async def quit(self, _: str) -> bool:
         self.write("Bye!")
@@ -408,10 +452,60 @@ META = (
     MetaCommand("messages [n]", "show the last n messages here", _Repl.show_messages),
     MetaCommand("dms [n]", "show the last n DMs the bot sent you", _Repl.dms),
     MetaCommand("events", "list the server's scheduled events", _Repl.events),
+    MetaCommand(
+        "time [when]",
+        "show the sandbox's time, or move it: 2025-05-29 20:00\n"
+        "(in your zone if you set one, else UTC; or add an offset: 20:00+09:00)",
+        _Repl.time,
+        needs_clock=True,
+    ),
+    MetaCommand(
+        "wait <duration>",
+        "move time ahead (30m, 2h, 1d12h): what falls due meanwhile is sent on time",
+        _Repl.wait,
+        needs_clock=True,
+    ),
     MetaCommand("help", "this text", _Repl.help),
     MetaCommand("quit", "leave", _Repl.quit, ("exit", "q")),
 )
 COMMANDS = {name: meta for meta in META for name in meta.names}
+
+
+class TimeMachine(Protocol):
+    """The sandbox's movable "now", shared by the bot and the fake."""
+
+    def now(self) -> datetime: ...
+
+    async def move_to(self, instant: datetime) -> None:
+        """Set "now"; moving ahead, whatever falls due on the way happens at its own time."""
+        ...
+
+
+_DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30m', '2h', '1d12h', '90s' as a duration; ReplError for anything else."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise ReplError(f"Give a duration like 30m, 2h or 1d12h, not {text!r}.")
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    if days > 3660:
+        raise ReplError("That's more than ten years: pick a shorter wait.")
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def parse_instant(text: str, zone: tzinfo | None) -> datetime:
+    """'2025-05-29 20:00' (in ``zone``, else UTC) or with an offset ('…T20:00+09:00', '…Z')."""
+    try:
+        instant = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ReplError(
+            f"Give a date and time like 2025-05-29 20:00 (optionally +09:00), not {text!r}."
+        ) from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=zone or UTC)
+    return instant.astimezone(UTC)
 
 
 def _count(text: str, default: int = 10) -> int:

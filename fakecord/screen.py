@@ -86,11 +86,12 @@ class Screen:
             self.write(f"(Times are in UTC: no time zone known for {self.name(viewer)}.)")
 
     def render(self, message: StoredMessage, viewer: int | None = None) -> str:
-        return render_message(message, world=self.world, tz=self.zone(viewer))
+        return render_message(message, world=self.world, now=self.fake.now(), tz=self.zone(viewer))
 
     def show_reply(self, reply: Reply) -> None:
         times = any(shows_times(m.payload) for m in (reply, *reply.followups))
-        self.show(render_reply(reply, world=self.world, tz=self.zone()), times=times)
+        text = render_reply(reply, world=self.world, now=self.fake.now(), tz=self.zone())
+        self.show(text, times=times)
 
     def show_messages(self, title: str, messages: list[StoredMessage]) -> None:
         self.write(title)

@@ -394,3 +394,23 @@ def test_sandbox_shows_calendar_files_and_scheduled_events(tmp_path: Path) -> No
     assert "  BEGIN:VCALENDAR" in out and "  SUMMARY:Watch party: Lost in Starlight" in out
     assert "[event created] **Watch party: Lost in Starlight**" in out
     assert "Scheduled events in Movie Night:\n  **Watch party: Lost in Starlight**" in out
+
+
+def test_sandbox_moves_time_so_pings_arrive_on_time(tmp_path: Path) -> None:
+    out = sandbox(
+        tmp_path,
+        "time 2025-05-29 12:00",
+        "/timezone set Seoul",
+        "/premiere follow film: lost in starlight dm: True",
+        "/watchparty create film: lost in starlight when: 2025-05-29 23:00",
+        "wait 20h",
+    )
+    assert "It's Thursday, 29 May 2025 12:00 UTC in the sandbox." in out
+    assert "Reminder: the **Lost in Starlight** watch party starts in 60 minutes" in out
+    assert "The **Lost in Starlight** watch party is starting now!" in out
+    assert (
+        "[DM to Ada] watchparty-bot:\n"
+        "  🍿 **Lost in Starlight** is out now on Netflix: 4:00 PM Friday your time (Asia/Seoul)."
+    ) in out
+    assert "Sent late" not in out  # each went out at its own time, not after the jump
+    assert "It's Friday, 30 May 2025 17:00 KST in the sandbox." in out

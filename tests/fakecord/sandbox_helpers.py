@@ -6,6 +6,7 @@ from collections.abc import AsyncIterable, Iterable
 from datetime import tzinfo
 
 from fakecord import DemoWorld, FakeDiscord, ViewerZone, run_repl
+from fakecord.repl import TimeMachine
 from tests.fakecord.minibot import MiniBot
 
 #: The fake, the demo server's ids and the connected bot (the ``demo`` fixture).
@@ -18,6 +19,7 @@ async def repl(
     user: str = "Ada",
     source: AsyncIterable[str] | Iterable[str] | None = None,
     viewer_zone: ViewerZone | None = None,
+    clock: TimeMachine | None = None,
 ) -> str:
     """Everything the sandbox wrote for ``lines`` (or ``source``) typed as ``user``."""
     fake, world, _ = demo
@@ -30,6 +32,7 @@ async def repl(
         lines=list(lines) if source is None else source,
         write=out.append,
         viewer_zone=viewer_zone,
+        clock=clock,
     )
     return "\n".join(out)
 
