@@ -13,6 +13,7 @@ from pathlib import Path
 import discord
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import DataError
 from bot.storage.db import SchemaTooNew
 
 log = logging.getLogger("bot")
@@ -66,21 +67,20 @@ async def run_bot(settings: Settings) -> int:
 
 
 def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.films import validate_dir
-
     if args.films_command == "validate":
+        from bot.storage.films import film_files, validate_dir
+
         directory = Path(args.directory) if args.directory else settings.films_dir
-        problems = validate_dir(directory)
-        for problem in problems:
-            print(f"error: {problem}", file=sys.stderr)
-        if problems:
-            return 1
-        count = len(list(directory.glob("*.toml")))
-        print(f"ok: {count} film file(s) in {directory} are valid")
-        return 0
+        bad = validate_dir(directory)
+        checked = len(film_files(directory))
+        if not bad:
+            print(f"ok: {checked} film file(s) in {directory} are valid")
+            return 0
+        print_problems(bad)
+        print(films_summary(checked, bad, f" in {directory}"))
+        return 1
 
     async def do_import() -> int:
-        from bot.errors import DataError
         from bot.storage.db import open_database
         from bot.storage.films import import_film_file
 
@@ -89,7 +89,11 @@ def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
             film = await import_film_file(
                 db, Path(args.file), settings.films_dir, replace=args.replace
             )
-        except (DataError, FileExistsError, FileNotFoundError) as problem:
+        except DataError as bad:
+            print_problems([bad])
+            print(films_summary(1, [bad]) + "; nothing imported")
+            return 1
+        except (FileExistsError, FileNotFoundError) as problem:
             print(f"error: {problem}", file=sys.stderr)
             return 1
         finally:
@@ -98,6 +102,20 @@ def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return asyncio.run(do_import())
+
+
+def print_problems(bad: list[DataError]) -> None:
+    """Every problem of every bad film file, one ``error: path: field: problem`` line each."""
+    for file_error in bad:
+        for problem in file_error.errors:
+            print(f"error: {problem}", file=sys.stderr)
+
+
+def films_summary(checked: int, bad: list[DataError], where: str = "") -> str:
+    """The last line of ``films validate`` and ``films import``: files checked, files with
+    errors, errors."""
+    errors = sum(len(file_error.errors) for file_error in bad)
+    return f"checked {checked} film file(s){where}: {len(bad)} with errors, {errors} error(s)"
 
 
 def build_parser() -> argparse.ArgumentParser:

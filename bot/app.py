@@ -193,8 +193,9 @@ async def create_bot(settings: Settings, clock: Clock | None = None) -> Watchpar
     db = await open_database(settings.database)
     try:
         report = await sync_films(db, settings.films_dir)
-        for problem in report.errors:
-            log.error("Film file not loaded: %s", problem)
+        for bad in report.errors:
+            for problem in bad.errors:
+                log.error("Film file not loaded: %s", problem)
         log.info("Film store: %s", report.summary())
         films = await FilmStore.open(db)
         # The index is built once and lives as long as the bot: move it out of the cyclic GC's

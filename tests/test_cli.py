@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_FILMS_DIR
+from bot.domain.filmmodel import TITLE_KINDS
 from bot.storage.migrations import MIGRATIONS
 from fakecord import FakeDiscord
 
@@ -34,6 +35,7 @@ BOT_VARIABLES = (
     "LOG_LEVEL",
     "LATE_GRACE_MINUTES",
 )
+KINDS = ", ".join(TITLE_KINDS)
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ")
 
 
@@ -219,6 +221,22 @@ def test_validate_reports_the_path_and_field_of_each_broken_file(tmp_path: Path)
         assert "not valid TOML" in half and "line 2" in half
 
 
+def test_validate_reports_every_error_of_a_file_then_a_summary(tmp_path: Path) -> None:
+    folder = broken_copy(tmp_path)
+    seed = folder / "lost-in-starlight.toml"
+    seed.write_text(seed.read_text(encoding="utf-8").replace('kind = "english"', 'kind = "x"'))
+    result = run_cli(tmp_path, "films", "validate", str(folder))
+    assert result.code == 1, result.err
+    no_traceback(result)
+    half, kind, runtime = result.err.splitlines()  # files in name order, then field order
+    assert half.startswith(f"error: {folder / 'half.toml'}: (toml): ")
+    assert kind.startswith(f"error: {seed}: titles[") and "'x' is not one of" in kind
+    assert runtime.startswith(f"error: {seed}: runtime[0].minutes: 'ninety-six'")
+    assert result.out.splitlines()[-1] == (
+        f"checked 2 film file(s) in {folder}: 2 with errors, 3 error(s)"
+    )
+
+
 MY_FILM = """\
 id = "my-film"
 
@@ -269,6 +287,25 @@ def test_import_a_new_film_then_refuse_a_different_one_with_the_same_id(tmp_path
     result = run_cli(tmp_path, "films", "import", "--replace", str(changed), **env)
     assert result.code == 0, result.err
     assert "minutes = 95" in (films / "my-film.toml").read_text(encoding="utf-8")
+
+
+def test_import_reports_every_error_of_the_file_then_a_summary(tmp_path: Path) -> None:
+    films = tmp_path / "films"
+    films.mkdir()
+    source = tmp_path / "bad.toml"
+    broken = MY_FILM.replace('kind = "english"', 'kind = "klingon"').replace("= 90", "= 0")
+    source.write_text(broken, encoding="utf-8")
+    result = run_cli(tmp_path, "films", "import", str(source), FILMS_DIR=str(films))
+    assert result.code == 1
+    no_traceback(result)
+    assert result.plain_err_lines() == [
+        f"error: {source}: titles[0].kind: 'klingon' is not one of: {KINDS}",
+        f"error: {source}: runtime[0].minutes: 0 must be a whole number of minutes, 1-2000",
+    ]
+    assert result.out.splitlines() == [
+        "checked 1 film file(s): 1 with errors, 2 error(s); nothing imported"
+    ]
+    assert list(films.iterdir()) == []
 
 
 def test_import_refuses_a_broken_file(tmp_path: Path) -> None:
