@@ -27,14 +27,16 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # discord.py's gateway chatter is noisy at INFO and says nothing a bot owner needs.
-    logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    # discord.py's gateway chatter is noisy at INFO and says nothing a bot owner needs; its
+    # client's one INFO line, "logging in using static token", would repeat on every retry.
+    for name in ("discord.gateway", "discord.client"):
+        logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))
     # aiosqlite logs every statement twice, with its parameters, at DEBUG: our DEBUG is for us.
     logging.getLogger("aiosqlite").setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
 async def run_bot(settings: Settings) -> int:
-    from bot.app import create_bot
+    from bot.app import create_bot, login_when_reachable
 
     bot = await create_bot(settings)
     # Ctrl-C and SIGTERM (systemd, docker stop) close the bot cleanly: the scheduler lets sends
@@ -46,12 +48,19 @@ async def run_bot(settings: Settings) -> int:
             loop.add_signal_handler(signum, stop.set)
     try:
         async with bot:
-            running = asyncio.create_task(bot.start(settings.token))
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if running.done():
-                running.result()  # a login failure or a fatal gateway error
+            # Logging in may wait for Discord to be reachable: a stop cancels it at once.
+            login = asyncio.create_task(
+                login_when_reachable(bot, settings.token, settings.connect_retry)
+            )
+            if not await finished_before(login, stop):
+                log.info("Shutting down")
+                login.cancel()
+                await asyncio.gather(login, return_exceptions=True)
+                return 0
+            login.result()  # a rejected token
+            running = asyncio.create_task(bot.connect())
+            if await finished_before(running, stop):
+                running.result()  # a fatal gateway error
             else:
                 log.info("Shutting down")
                 await bot.close()
@@ -64,6 +73,14 @@ async def run_bot(settings: Settings) -> int:
         )
         return EXIT_CONFIG
     return 0
+
+
+async def finished_before(task: asyncio.Task[None], stop: asyncio.Event) -> bool:
+    """Wait for ``task`` or ``stop``, whichever comes first: True if the task finished."""
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    return task.done()
 
 
 def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
