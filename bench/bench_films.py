@@ -1,5 +1,5 @@
 """Film store benchmark: 100,000 synthetic film files through sync, index, complete, search, get;
-and the zone suggestions behind ``/timezone set`` autocomplete.
+and the zone suggestions behind /timezone set autocomplete.
 
 Run ``python -m bench.bench_films [--films N]``; the lead's runner calls :func:`run`.
 """
@@ -346,7 +346,7 @@ def _print(result: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--films", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=3_000)
     args = parser.parse_args()

@@ -135,8 +135,16 @@ def films_summary(checked: int, bad: list[DataError], where: str = "") -> str:
     return f"checked {checked} film file(s){where}: {len(bad)} with errors, {errors} error(s)"
 
 
+# Plain text: argparse prints descriptions as they are, so no reStructuredText from docstrings.
+DESCRIPTION = (
+    "watchparty-bot: film answers, watch parties and premiere pings on Discord. Without a "
+    "command it runs the bot, with the settings from the environment or a .env file (see "
+    ".env.example)."
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="watchparty-bot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="watchparty-bot", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Discord and run the bot (default)")
     sub.add_parser("sandbox", help="run the bot against a local fake Discord and type commands")
