@@ -227,7 +227,7 @@ def unreachable(error: BaseException) -> str:
         return f"Can't reach Discord at {error.host}:{error.port}: {cause.strerror or cause}."
     if isinstance(error, TimeoutError):
         return "Can't reach Discord: the connection timed out."
-    return f"Can't reach Discord: {error or type(error).__name__}."
+    return f"Can't reach Discord: {str(error) or type(error).__name__}."
 
 
 async def create_bot(settings: Settings, clock: Clock | None = None) -> WatchpartyBot:

@@ -395,6 +395,8 @@ async def test_a_connection_lost_in_the_middle_of_start_up_is_retried(
     assert result.code == 0, result.err[-3000:]
     no_traceback(result)
     assert proxy.dropped >= 1
+    # The proxy hangs up cleanly (no reset), which aiohttp reports as a disconnect.
+    assert {m[1] for m in retries(result.err.splitlines())} == {"Server disconnected"}
     assert {c["name"] for c in fake.commands()} >= {"film", "timezone", "config"}
 
 
