@@ -1,4 +1,5 @@
-"""Film store benchmark: 100,000 synthetic film files through sync, index, complete, search, get.
+"""Film store benchmark: 100,000 synthetic film files through sync, index, complete, search, get;
+and the zone suggestions behind /timezone set autocomplete.
 
 Run ``python -m bench.bench_films [--films N]``; the lead's runner calls :func:`run`.
 """
@@ -17,7 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from zoneinfo import available_timezones
 
+from bot.domain.zones import suggest_zones
 from bot.storage.db import open_database
 from bot.storage.films import FilmStore, sync_films
 
@@ -222,6 +225,18 @@ def queries(names: list[str], count: int, seed: int = 11) -> list[str]:
     return out
 
 
+def zone_queries(count: int, seed: int = 13) -> list[str]:
+    """What members type into ``/timezone set``: prefixes of city names, sometimes of IANA keys."""
+    rng = random.Random(seed)
+    keys = sorted(available_timezones())
+    out = []
+    for _ in range(count):
+        key = rng.choice(keys)
+        text = key.rsplit("/", 1)[-1].replace("_", " ") if rng.random() < 0.7 else key
+        out.append(text[: rng.randint(1, len(text))])
+    return out
+
+
 def _memory() -> dict[str, float]:
     status = Path("/proc/self/status").read_text() if Path("/proc/self/status").exists() else ""
     fields = {}
@@ -281,6 +296,8 @@ async def _run(count: int, query_count: int, workdir: Path) -> dict[str, Any]:
         qs = queries([name for name, _ in names], query_count)
         result["complete"] = _latency(lambda q: store.complete(q, 25), qs)
         result["search"] = _latency(lambda q: store.search(q, 10), qs[: query_count // 2])
+        suggest_zones("warm up")  # the zone index is built on first use
+        result["zone_suggest"] = _latency(suggest_zones, zone_queries(query_count))
         rng = random.Random(5)
         sample = [rng.choice(ids) for _ in range(1000)]
         loop_times: list[float] = []
@@ -329,7 +346,7 @@ def _print(result: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--films", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=3_000)
     args = parser.parse_args()

@@ -63,7 +63,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--api-base", required=True)
     parser.add_argument("--gateway", required=True)
     parser.add_argument("--token", required=True)

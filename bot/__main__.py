@@ -13,6 +13,7 @@ from pathlib import Path
 import discord
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import DataError
 from bot.storage.db import SchemaTooNew
 
 log = logging.getLogger("bot")
@@ -26,14 +27,16 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # discord.py's gateway chatter is noisy at INFO and says nothing a bot owner needs.
-    logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    # discord.py's gateway chatter is noisy at INFO and says nothing a bot owner needs; its
+    # client's one INFO line, "logging in using static token", would repeat on every retry.
+    for name in ("discord.gateway", "discord.client"):
+        logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))
     # aiosqlite logs every statement twice, with its parameters, at DEBUG: our DEBUG is for us.
     logging.getLogger("aiosqlite").setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
 async def run_bot(settings: Settings) -> int:
-    from bot.app import create_bot
+    from bot.app import create_bot, login_when_reachable
 
     bot = await create_bot(settings)
     # Ctrl-C and SIGTERM (systemd, docker stop) close the bot cleanly: the scheduler lets sends
@@ -45,12 +48,19 @@ async def run_bot(settings: Settings) -> int:
             loop.add_signal_handler(signum, stop.set)
     try:
         async with bot:
-            running = asyncio.create_task(bot.start(settings.token))
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if running.done():
-                running.result()  # a login failure or a fatal gateway error
+            # Logging in may wait for Discord to be reachable: a stop cancels it at once.
+            login = asyncio.create_task(
+                login_when_reachable(bot, settings.token, settings.connect_retry)
+            )
+            if not await finished_before(login, stop):
+                log.info("Shutting down")
+                login.cancel()
+                await asyncio.gather(login, return_exceptions=True)
+                return 0
+            login.result()  # a rejected token
+            running = asyncio.create_task(bot.connect())
+            if await finished_before(running, stop):
+                running.result()  # a fatal gateway error
             else:
                 log.info("Shutting down")
                 await bot.close()
@@ -65,22 +75,29 @@ async def run_bot(settings: Settings) -> int:
     return 0
 
 
-def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.films import validate_dir
+async def finished_before(task: asyncio.Task[None], stop: asyncio.Event) -> bool:
+    """Wait for ``task`` or ``stop``, whichever comes first: True if the task finished."""
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    return task.done()
 
+
+def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
     if args.films_command == "validate":
+        from bot.storage.films import film_files, validate_dir
+
         directory = Path(args.directory) if args.directory else settings.films_dir
-        problems = validate_dir(directory)
-        for problem in problems:
-            print(f"error: {problem}", file=sys.stderr)
-        if problems:
-            return 1
-        count = len(list(directory.glob("*.toml")))
-        print(f"ok: {count} film file(s) in {directory} are valid")
-        return 0
+        bad = validate_dir(directory)
+        checked = len(film_files(directory))
+        if not bad:
+            print(f"ok: {checked} film file(s) in {directory} are valid")
+            return 0
+        print_problems(bad)
+        print(films_summary(checked, bad, f" in {directory}"))
+        return 1
 
     async def do_import() -> int:
-        from bot.errors import DataError
         from bot.storage.db import open_database
         from bot.storage.films import import_film_file
 
@@ -89,7 +106,11 @@ def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
             film = await import_film_file(
                 db, Path(args.file), settings.films_dir, replace=args.replace
             )
-        except (DataError, FileExistsError, FileNotFoundError) as problem:
+        except DataError as bad:
+            print_problems([bad])
+            print(films_summary(1, [bad]) + "; nothing imported")
+            return 1
+        except (FileExistsError, FileNotFoundError) as problem:
             print(f"error: {problem}", file=sys.stderr)
             return 1
         finally:
@@ -100,8 +121,30 @@ def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(do_import())
 
 
+def print_problems(bad: list[DataError]) -> None:
+    """Every problem of every bad film file, one ``error: path: field: problem`` line each."""
+    for file_error in bad:
+        for problem in file_error.errors:
+            print(f"error: {problem}", file=sys.stderr)
+
+
+def films_summary(checked: int, bad: list[DataError], where: str = "") -> str:
+    """The last line of ``films validate`` and ``films import``: files checked, files with
+    errors, errors."""
+    errors = sum(len(file_error.errors) for file_error in bad)
+    return f"checked {checked} film file(s){where}: {len(bad)} with errors, {errors} error(s)"
+
+
+# Plain text: argparse prints descriptions as they are, so no reStructuredText from docstrings.
+DESCRIPTION = (
+    "watchparty-bot: film answers, watch parties and premiere pings on Discord. Without a "
+    "command it runs the bot, with the settings from the environment or a .env file (see "
+    ".env.example)."
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="watchparty-bot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="watchparty-bot", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Discord and run the bot (default)")
     sub.add_parser("sandbox", help="run the bot against a local fake Discord and type commands")

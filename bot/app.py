@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import secrets
+import socket
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -28,6 +31,11 @@ discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
 EXTENSIONS = ("cogs.film", "cogs.timezone", "cogs.admin", "cogs.watchparty", "cogs.premiere")
+
+#: Discord can't be reached: no network, a name that doesn't resolve, a refused or timed-out
+#: connection. Start-up waits and tries again; anything else (a rejected token) ends it.
+UNREACHABLE = (aiohttp.ClientConnectionError, TimeoutError)
+MAX_RETRY_WAIT = 60.0
 
 
 class BotTree(app_commands.CommandTree):
@@ -129,7 +137,8 @@ class WatchpartyBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         for name in EXTENSIONS:
-            await self.load_extension(name)
+            if name not in self.extensions:  # a login retried after a network error runs this again
+                await self.load_extension(name)
         await self.sync_commands()
         await self.scheduler.start()
 
@@ -174,13 +183,47 @@ class WatchpartyBot(commands.Bot):
         log.info("Ready as %s in %d servers", self.user, len(self.guilds))
 
 
+async def login_when_reachable(bot: WatchpartyBot, token: str, first_wait: float) -> None:
+    """Log in (which runs setup_hook). While Discord can't be reached, log one line per failed
+    attempt and try again, each wait twice the last, up to a minute. A rejected token
+    (``discord.LoginFailure``) is raised at once."""
+    wait = first_wait
+    while True:
+        try:
+            await bot.login(token)
+            return
+        except UNREACHABLE as error:
+            log.warning("%s Trying again in %g s (Ctrl-C to stop).", unreachable(error), wait)
+        # Each login opens a new HTTP session and leaves the last one open: close it (which
+        # closes its connector too) and let the next login make both anew.
+        await bot.http.close()
+        bot.http.connector = discord.utils.MISSING
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, max(MAX_RETRY_WAIT, first_wait))
+
+
+def unreachable(error: BaseException) -> str:
+    """Why Discord can't be reached, in one sentence for whoever runs the bot."""
+    if isinstance(error, aiohttp.ClientConnectorError):
+        cause = error.os_error
+        if isinstance(cause, socket.gaierror):
+            return f"Can't reach Discord: {error.host} can't be looked up (no network, or no DNS)."
+        if isinstance(cause, ConnectionRefusedError):
+            return f"Can't reach Discord: {error.host}:{error.port} refused the connection."
+        return f"Can't reach Discord at {error.host}:{error.port}: {cause.strerror or cause}."
+    if isinstance(error, TimeoutError):
+        return "Can't reach Discord: the connection timed out."
+    return f"Can't reach Discord: {str(error) or type(error).__name__}."
+
+
 async def create_bot(settings: Settings, clock: Clock | None = None) -> WatchpartyBot:
     """Open the database, load the film files, build the store and the bot (which owns the db)."""
     db = await open_database(settings.database)
     try:
         report = await sync_films(db, settings.films_dir)
-        for problem in report.errors:
-            log.error("Film file not loaded: %s", problem)
+        for bad in report.errors:
+            for problem in bad.errors:
+                log.error("Film file not loaded: %s", problem)
         log.info("Film store: %s", report.summary())
         films = await FilmStore.open(db)
         # The index is built once and lives as long as the bot: move it out of the cyclic GC's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,12 +26,13 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     late_grace: timedelta = timedelta(minutes=10)
+    connect_retry: float = 2.0  # seconds before the first retry when Discord can't be reached
 
     def __repr__(self) -> str:  # never show the token, even in a traceback or debug log
         return (
             f"Settings(token=<hidden>, database={self.database!s}, films_dir={self.films_dir!s}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level}, "
-            f"late_grace={self.late_grace})"
+            f"late_grace={self.late_grace}, connect_retry={self.connect_retry})"
         )
 
     __str__ = __repr__
@@ -90,6 +92,16 @@ def load_settings(
     if grace < timedelta(0):
         raise ConfigError("LATE_GRACE_MINUTES must not be negative.")
 
+    retry_text = get("CONNECT_RETRY_SECONDS") or "2"
+    try:
+        retry = float(retry_text)
+    except ValueError:
+        retry = 0.0
+    if not 0 < retry < math.inf:  # also refuses nan
+        raise ConfigError(
+            f"CONNECT_RETRY_SECONDS must be a number of seconds above 0, not {retry_text!r}."
+        )
+
     return Settings(
         token=token or "",
         database=Path(get("DATABASE_PATH") or DEFAULT_DATABASE),
@@ -97,4 +109,5 @@ def load_settings(
         dev_guild_id=int(guild) if guild else None,
         log_level=level,
         late_grace=grace,
+        connect_retry=retry,
     )

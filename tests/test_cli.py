@@ -11,16 +11,19 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yarl
 
 from bot.config import DEFAULT_FILMS_DIR
+from bot.domain.filmmodel import TITLE_KINDS
 from bot.storage.migrations import MIGRATIONS
 from fakecord import FakeDiscord
 
@@ -33,7 +36,9 @@ BOT_VARIABLES = (
     "DEV_GUILD_ID",
     "LOG_LEVEL",
     "LATE_GRACE_MINUTES",
+    "CONNECT_RETRY_SECONDS",
 )
+KINDS = ", ".join(TITLE_KINDS)
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ")
 
 
@@ -89,12 +94,19 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 async def start_against_fake(
     fake: FakeDiscord, tmp_path: Path, *args: str, **variables: str
 ) -> asyncio.subprocess.Process:
+    return await start_against(fake.api_base, fake.gateway_url, tmp_path, *args, **variables)
+
+
+async def start_against(
+    api_base: str, gateway: str, tmp_path: Path, *args: str, **variables: str
+) -> asyncio.subprocess.Process:
+    """``python -m bot`` with discord.py pointed at these URLs (see tests/against_fake.py)."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tests.against_fake",
-        fake.api_base,
-        fake.gateway_url,
+        api_base,
+        gateway,
         *args,
         cwd=tmp_path,
         env=child_env(tmp_path, **variables),
@@ -117,6 +129,34 @@ async def finish(proc: asyncio.subprocess.Process, timeout: float = 30) -> Resul
 
 def no_traceback(result: Result) -> None:
     assert "Traceback" not in result.err and "Traceback" not in result.out, result.err
+
+
+async def read_err_until(
+    proc: asyncio.subprocess.Process,
+    done: Callable[[list[str]], bool],
+    within: float = 30,  # noqa: ASYNC109
+) -> list[str]:
+    """The child's stderr lines until ``done(lines)`` holds; fails if it exits or stalls first."""
+    assert proc.stderr is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(within):
+            while not done(lines):
+                line = await proc.stderr.readline()
+                assert line, "the bot exited early:\n" + "".join(lines)[-3000:]
+                lines.append(line.decode())
+    except TimeoutError:
+        proc.kill()
+        pytest.fail("the bot did not get there in time:\n" + "".join(lines)[-3000:])
+    return lines
+
+
+async def interrupt(proc: asyncio.subprocess.Process, seen: list[str]) -> Result:
+    """Ctrl-C, then everything the child printed (``seen`` first); it must exit within 10 s."""
+    proc.send_signal(signal.SIGINT)
+    result = await finish(proc, timeout=10)
+    result.err = "".join(seen) + result.err
+    return result
 
 
 # --- the token ---------------------------------------------------------------------------------
@@ -182,6 +222,184 @@ async def test_a_good_token_runs_until_interrupted_and_never_logs_the_token(
     assert any(r.authorized for r in fake.requests)  # it did use the token, with Discord
 
 
+@pytest.mark.parametrize("args", [(), ("films",), ("films", "validate"), ("films", "import")])
+def test_help_is_plain_text(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = run_cli(tmp_path, *args, "--help")
+    assert result.code == 0, result.err
+    assert result.out.startswith("usage: watchparty-bot")
+    assert "``" not in result.out and ":func:" not in result.out  # no reStructuredText
+
+
+# --- Discord out of reach at start-up ------------------------------------------------------------
+
+RETRY = re.compile(
+    r" WARNING bot\.app: Can't reach Discord: (.+)\. Trying again in ([\d.]+) s \(Ctrl-C to stop\)\.$"
+)
+
+
+def retries(lines: list[str]) -> list[re.Match[str]]:
+    return [m for line in lines if (m := RETRY.search(line.rstrip("\n")))]
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (connections to it are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_refused_connections_are_one_line_per_attempt_with_growing_waits(
+    tmp_path: Path,
+) -> None:
+    port = closed_port()
+    proc = await start_against(
+        f"http://127.0.0.1:{port}/api/v10",
+        f"ws://127.0.0.1:{port}",
+        tmp_path,
+        DISCORD_TOKEN=TOKEN,
+        CONNECT_RETRY_SECONDS="0.05",
+    )
+    seen = await read_err_until(proc, lambda lines: len(retries(lines)) >= 4)
+    result = await interrupt(proc, seen)
+    assert result.code == 0, result.err[-3000:]
+    no_traceback(result)
+    lines = result.err.splitlines()
+    after_start = lines[next(i for i, line in enumerate(lines) if "Film store:" in line) + 1 :]
+    *attempts, last = after_start
+    assert len(retries(attempts)) == len(attempts) >= 4  # nothing else is printed per attempt
+    assert last.endswith("INFO    bot: Shutting down")
+    found = retries(attempts)
+    assert {m[1] for m in found} == {f"127.0.0.1:{port} refused the connection"}
+    waits = [float(m[2]) for m in found]
+    assert waits == [0.05 * 2**i for i in range(len(waits))]
+    assert TOKEN not in result.err + result.out
+
+
+async def test_a_name_that_does_not_resolve_is_said_so(tmp_path: Path) -> None:
+    proc = await start_against(
+        "http://discord.invalid/api/v10",
+        "ws://discord.invalid",
+        tmp_path,
+        DISCORD_TOKEN=TOKEN,
+        CONNECT_RETRY_SECONDS="0.05",
+    )
+    seen = await read_err_until(proc, lambda lines: len(retries(lines)) >= 1)
+    result = await interrupt(proc, seen)
+    assert result.code == 0, result.err[-3000:]
+    no_traceback(result)
+    assert retries(seen)[0][1] == "discord.invalid can't be looked up (no network, or no DNS)"
+
+
+async def test_ctrl_c_while_waiting_to_retry_stops_at_once(tmp_path: Path) -> None:
+    port = closed_port()
+    proc = await start_against(
+        f"http://127.0.0.1:{port}/api/v10",
+        f"ws://127.0.0.1:{port}",
+        tmp_path,
+        DISCORD_TOKEN=TOKEN,
+        CONNECT_RETRY_SECONDS="50",  # far longer than interrupt() lets it take to exit
+    )
+    seen = await read_err_until(proc, lambda lines: len(retries(lines)) >= 1)
+    result = await interrupt(proc, seen)
+    assert result.code == 0, result.err[-3000:]
+    no_traceback(result)
+    assert len(retries(result.err.splitlines())) == 1
+    assert result.err.rstrip().endswith("INFO    bot: Shutting down")
+
+
+async def test_ctrl_c_while_discord_does_not_answer_stops_at_once(tmp_path: Path) -> None:
+    """A server that accepts the connection and never answers: the login would hang for
+    aiohttp's five minutes."""
+    connected = asyncio.Event()
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()  # until the bot hangs up
+        writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        proc = await start_against(
+            f"http://127.0.0.1:{port}/api/v10",
+            f"ws://127.0.0.1:{port}",
+            tmp_path,
+            DISCORD_TOKEN=TOKEN,
+        )
+        try:
+            await asyncio.wait_for(connected.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+            raise
+        result = await interrupt(proc, [])
+    assert result.code == 0, result.err[-3000:]
+    no_traceback(result)
+    assert retries(result.err.splitlines()) == []
+    assert result.err.rstrip().endswith("INFO    bot: Shutting down")
+
+
+class DroppingProxy:
+    """A TCP proxy to a local port that hangs up on every connection whose request contains
+    ``needle`` while ``dropping`` is set: the network failing in the middle of start-up."""
+
+    def __init__(self, target_port: int, needle: bytes) -> None:
+        self.target_port = target_port
+        self.needle = needle
+        self.dropping = True
+        self.dropped = 0
+
+    async def handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def upstream() -> None:
+            while data := await client_r.read(65536):
+                if self.dropping and self.needle in data:
+                    self.dropped += 1
+                    break
+                up_w.write(data)
+                await up_w.drain()
+            client_w.close()
+            up_w.close()
+
+        async def downstream() -> None:
+            while data := await up_r.read(65536):
+                client_w.write(data)
+                await client_w.drain()
+            client_w.close()
+
+        await asyncio.gather(upstream(), downstream(), return_exceptions=True)
+
+
+async def test_a_connection_lost_in_the_middle_of_start_up_is_retried(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """Logged in, then the command sync's connection drops: the login is tried again (its
+    setup_hook too, which must not load the cogs twice) and the bot comes up."""
+    api = yarl.URL(fake.api_base)
+    assert api.port is not None
+    proxy = DroppingProxy(api.port, needle=b"PUT /api/v10/applications/")
+    server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
+    async with server:
+        proxied = api.with_port(server.sockets[0].getsockname()[1])
+        proc = await start_against(
+            str(proxied),
+            fake.gateway_url,
+            tmp_path,
+            DISCORD_TOKEN=TOKEN,
+            CONNECT_RETRY_SECONDS="0.2",
+        )
+        seen = await read_err_until(proc, lambda lines: len(retries(lines)) >= 1)
+        proxy.dropping = False  # the network is back
+        seen += await read_err_until(proc, lambda lines: any("Ready as" in ln for ln in lines))
+        result = await interrupt(proc, seen)
+    assert result.code == 0, result.err[-3000:]
+    no_traceback(result)
+    assert proxy.dropped >= 1
+    # The proxy hangs up cleanly (no reset), which aiohttp reports as a disconnect.
+    assert {m[1] for m in retries(result.err.splitlines())} == {"Server disconnected"}
+    assert {c["name"] for c in fake.commands()} >= {"film", "timezone", "config"}
+
+
 # --- films validate / import ---------------------------------------------------------------------
 
 
@@ -217,6 +435,22 @@ def test_validate_reports_the_path_and_field_of_each_broken_file(tmp_path: Path)
         assert "runtime[0].minutes" in seed and "ninety-six" in seed
         half = next(line for line in lines if "half.toml" in line)
         assert "not valid TOML" in half and "line 2" in half
+
+
+def test_validate_reports_every_error_of_a_file_then_a_summary(tmp_path: Path) -> None:
+    folder = broken_copy(tmp_path)
+    seed = folder / "lost-in-starlight.toml"
+    seed.write_text(seed.read_text(encoding="utf-8").replace('kind = "english"', 'kind = "x"'))
+    result = run_cli(tmp_path, "films", "validate", str(folder))
+    assert result.code == 1, result.err
+    no_traceback(result)
+    half, kind, runtime = result.err.splitlines()  # files in name order, then field order
+    assert half.startswith(f"error: {folder / 'half.toml'}: (toml): ")
+    assert kind.startswith(f"error: {seed}: titles[") and "'x' is not one of" in kind
+    assert runtime.startswith(f"error: {seed}: runtime[0].minutes: 'ninety-six'")
+    assert result.out.splitlines()[-1] == (
+        f"checked 2 film file(s) in {folder}: 2 with errors, 3 error(s)"
+    )
 
 
 MY_FILM = """\
@@ -269,6 +503,25 @@ def test_import_a_new_film_then_refuse_a_different_one_with_the_same_id(tmp_path
     result = run_cli(tmp_path, "films", "import", "--replace", str(changed), **env)
     assert result.code == 0, result.err
     assert "minutes = 95" in (films / "my-film.toml").read_text(encoding="utf-8")
+
+
+def test_import_reports_every_error_of_the_file_then_a_summary(tmp_path: Path) -> None:
+    films = tmp_path / "films"
+    films.mkdir()
+    source = tmp_path / "bad.toml"
+    broken = MY_FILM.replace('kind = "english"', 'kind = "klingon"').replace("= 90", "= 0")
+    source.write_text(broken, encoding="utf-8")
+    result = run_cli(tmp_path, "films", "import", str(source), FILMS_DIR=str(films))
+    assert result.code == 1
+    no_traceback(result)
+    assert result.plain_err_lines() == [
+        f"error: {source}: titles[0].kind: 'klingon' is not one of: {KINDS}",
+        f"error: {source}: runtime[0].minutes: 0 must be a whole number of minutes, 1-2000",
+    ]
+    assert result.out.splitlines() == [
+        "checked 1 film file(s): 1 with errors, 2 error(s); nothing imported"
+    ]
+    assert list(films.iterdir()) == []
 
 
 def test_import_refuses_a_broken_file(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ def test_defaults():
     assert s.dev_guild_id is None
     assert s.log_level == "INFO"
     assert s.late_grace == timedelta(minutes=10)
+    assert s.connect_retry == 2.0
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path):
@@ -43,6 +44,10 @@ def test_token_never_in_repr():
         ("LOG_LEVEL", "LOUD"),
         ("LATE_GRACE_MINUTES", "soon"),
         ("LATE_GRACE_MINUTES", "-1"),
+        ("CONNECT_RETRY_SECONDS", "soon"),
+        ("CONNECT_RETRY_SECONDS", "0"),
+        ("CONNECT_RETRY_SECONDS", "nan"),
+        ("CONNECT_RETRY_SECONDS", "inf"),
     ],
 )
 def test_bad_values_name_the_variable(name, value):
@@ -53,3 +58,8 @@ def test_bad_values_name_the_variable(name, value):
 
 def test_token_not_required_for_offline_commands():
     assert load_settings({}, env_file=None, require_token=False).token == ""
+
+
+def test_the_first_wait_to_reach_discord_again_is_configurable():
+    s = load_settings({"DISCORD_TOKEN": "x", "CONNECT_RETRY_SECONDS": "0.5"}, env_file=None)
+    assert s.connect_retry == 0.5

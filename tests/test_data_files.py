@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,18 @@ def test_there_are_bundled_films():
 
 def test_every_bundled_file_is_valid():
     assert validate_dir(FILMS) == []
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_the_header_points_to_where_the_format_is_documented(path):
+    header = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")
+    ]
+    modules = {m for line in header for m in re.findall(r"bot/[\w/]+\.py", line)}
+    assert modules, "the header should name the module that documents the format"
+    for module in modules:
+        docstring = ast.get_docstring(ast.parse((FILMS.parents[1] / module).read_text()))
+        assert docstring and "A film file" in docstring, f"{module} does not document the format"
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

@@ -22,6 +22,10 @@ Pure: no discord, no SQL, no file access. A film file (``data/films/<id>.toml``)
 Every claim has ``sources = ["<key>", ...]`` naming declared sources, and may have a ``note``.
 Dates may be TOML dates or "YYYY-MM-DD" text; times TOML local times or "HH:MM[:SS]" text.
 Unknown keys are errors (a typo must not silently drop a fact).
+
+A document is checked whole and every flaw reported at once: each unknown key, each reference
+to an undeclared source, person or character, and in each item (a source, title, person,
+variant, claim) the first value that can't be read, which ends that item; the next item is read.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from pathlib import PurePath
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -110,14 +115,60 @@ def _clean(value: Any) -> bool:
 
 
 class _Reader:
-    """Reads one film document, raising DataError(path, dotted.field, problem) on the first flaw."""
+    """Reads one film document, collecting DataError(path, dotted.field, problem) in ``errors``.
+
+    A flaw that leaves the value usable (an unknown key, a reference to nothing declared) is
+    recorded and reading goes on. Any other is raised: it ends the item being read, and
+    :meth:`each` or :meth:`keyed` records it and reads the next item.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.source_keys: frozenset[str] = frozenset()
+        # None: the sources can't be read, so references to them are not checked (each would
+        # only repeat that one problem).
+        self.source_keys: frozenset[str] | None = frozenset()
+        self.errors: list[DataError] = []
 
     def fail(self, where: str, problem: str) -> DataError:
         return DataError(self.path, where, problem)
+
+    def each(self, items: Any, where: str, read: Callable[..., T], *extra: Any) -> tuple[T, ...]:
+        """``read(self, item, "where[i]", *extra)`` for each item of an optional array of tables
+        ([[where]]); a flawed item is recorded and left out."""
+        if items is None:
+            return ()
+        if items.__class__ is not list:
+            self.errors.append(
+                self.fail(where, f"must be a list of tables ([[{where}]]), not {_type_name(items)}")
+            )
+            return ()
+        out = []
+        for i, item in enumerate(items):
+            try:
+                out.append(read(self, item, f"{where}[{i}]", *extra))
+            except DataError as problem:
+                self.errors.append(problem)
+        return tuple(out)
+
+    def keyed(self, data: dict[str, Any], key: str, read: Callable[..., T]) -> tuple[T, ...]:
+        """``read(self, name, table, "key.name")`` for each optional [key.<name>] table; a flawed
+        one is recorded and left out."""
+        value = data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.errors.append(
+                self.fail(key, f"must be tables like [{key}.<key>], not {_type_name(value)}")
+            )
+            return ()
+        out = []
+        for name, item in value.items():
+            where = f"{key}.{name}"
+            try:
+                out.append(read(self, self.slug(name, where), item, where))
+            except DataError as problem:
+                self.errors.append(problem)
+        return tuple(out)
 
     def table(self, data: Any, where: str, spec: _Spec) -> dict[str, Any]:
         allowed, required = spec.allowed, spec.required
@@ -125,14 +176,16 @@ class _Reader:
             return data
         if not isinstance(data, dict):
             raise self.fail(where, f"must be a table, not {_type_name(data)}")
-        for key in data:
-            if key not in allowed:
-                raise self.fail(
-                    _join(where, key), f"unknown key; expected one of: {', '.join(sorted(allowed))}"
-                )
-        for key in sorted(required):
-            if key not in data:
-                raise self.fail(_join(where, key), "is required")
+        expected = ", ".join(sorted(allowed))
+        self.errors += [
+            self.fail(_join(where, key), f"unknown key; expected one of: {expected}")
+            for key in data
+            if key not in allowed
+        ]
+        missing = [_join(where, key) for key in sorted(required) if key not in data]
+        if missing:
+            self.errors += [self.fail(at, "is required") for at in missing[:-1]]
+            raise self.fail(missing[-1], "is required")
         return data
 
     def text(self, data: dict[str, Any], key: str, where: str) -> str:
@@ -187,18 +240,22 @@ class _Reader:
 
     def sources(self, data: dict[str, Any], where: str) -> tuple[str, ...]:
         value = data.get("sources")
+        known = self.source_keys
         try:
-            if value.__class__ is list and value and self.source_keys.issuperset(value):
+            if value.__class__ is list and value and known is not None and known.issuperset(value):
                 return tuple(value)
         except TypeError:
             pass  # an unhashable item: reported below
         keys = self.text_list(data, "sources", where)
-        for i, key in enumerate(keys):
-            if key not in self.source_keys:
-                known = ", ".join(sorted(self.source_keys)) or "none declared"
-                raise self.fail(
-                    f"{_join(where, 'sources')}[{i}]", f"unknown source '{key}' (known: {known})"
+        if known is not None:
+            names = ", ".join(sorted(known)) or "none declared"
+            self.errors += [
+                self.fail(
+                    f"{_join(where, 'sources')}[{i}]", f"unknown source '{key}' (known: {names})"
                 )
+                for i, key in enumerate(keys)
+                if key not in known
+            ]
         return keys
 
     def text_list(self, data: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -213,15 +270,6 @@ class _Reader:
         return tuple(
             v if _clean(v) else self._text_slow(v, f"{at}[{i}]") for i, v in enumerate(value)
         )
-
-    def tables(self, data: dict[str, Any], key: str) -> list[Any]:
-        """An optional array of tables ([[key]])."""
-        value = data.get(key)
-        if value is None:
-            return []
-        if value.__class__ is not list:
-            raise self.fail(key, f"must be a list of tables ([[{key}]]), not {_type_name(value)}")
-        return value
 
     def date(self, data: dict[str, Any], key: str, where: str) -> date | None:
         value = data.get(key)
@@ -276,79 +324,92 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def parse_film(data: dict[str, Any], path: str) -> Film:
+def parse_film(data: dict[str, Any], path: str, file_id: str | None = None) -> Film:
     """Validate a film document (from TOML) and build the Film.
 
     Raises DataError(path, field, problem) naming the first offending field, e.g.
-    ``releases[0].zone``.
+    ``releases[0].zone``, with every flaw in the document in its ``errors``. ``file_id``: the
+    id the file's name gives (``<id>.toml``), which the document's id must match.
     """
     r = _Reader(path)
-    top = r.table(data, "", _TOP)
-    film_id = r.slug(top["id"], "id")
-    sources = _read_sources(r, top["sources"])
-    r.source_keys = frozenset(s.key for s in sources)
-    titles = tuple(
-        _read_name(r, d, f"titles[{i}]", TITLE_KINDS, _TITLE)
-        for i, d in enumerate(r.tables(top, "titles"))
-    )
-    if not titles:
-        raise r.fail("titles", "needs at least one title")
-    people = _read_keyed(r, top, "people", _read_person)
-    characters = _read_keyed(r, top, "characters", _read_character)
-    person_keys = frozenset(p.key for p in people)
-    character_keys = frozenset(c.key for c in characters)
-
-    def each(key: str, read: Callable[..., T], *extra: Any) -> tuple[T, ...]:
-        items = top.get(key)
-        if not items:
-            return ()
-        if items.__class__ is not list:
-            r.tables(top, key)  # raises the precise error
-        return tuple([read(r, d, f"{key}[{i}]", *extra) for i, d in enumerate(items)])
-
-    return Film(
-        id=film_id,
+    try:
+        top = r.table(data, "", _TOP)
+    except DataError as missing:  # a required key is missing: say so, and read the rest
+        if not isinstance(data, dict):
+            raise
+        r.errors.append(missing)
+        top = data
+    film_id: str | None = None
+    if "id" in top:
+        try:
+            film_id = r.slug(top["id"], "id")
+        except DataError as problem:
+            r.errors.append(problem)
+    if film_id is not None and file_id is not None and film_id != file_id:
+        name = PurePath(path).name
+        r.errors.append(
+            r.fail("id", f"'{film_id}' must match the file name '{name}' (without .toml)")
+        )
+    declared = top.get("sources")
+    if isinstance(declared, dict) and declared:
+        r.source_keys = frozenset(declared)
+    else:
+        r.source_keys = None
+        if "sources" in top:
+            r.errors.append(r.fail("sources", "must declare at least one [sources.<key>] table"))
+    sources = r.keyed(top, "sources", _read_source) if r.source_keys else ()
+    titles = r.each(top.get("titles"), "titles", _read_name, TITLE_KINDS, _TITLE)
+    if top.get("titles") == []:
+        r.errors.append(r.fail("titles", "needs at least one title"))
+    people = r.keyed(top, "people", _read_person)
+    characters = r.keyed(top, "characters", _read_character)
+    person_keys = _declared(top, "people")
+    character_keys = _declared(top, "characters")
+    # Every section is read (and so checked) even after a flaw; the film is only kept without.
+    film = Film(
+        id=film_id or "",
         path=path,
         sources=sources,
         titles=titles,
-        synopsis=each("synopsis", _read_text_claim),
-        releases=each("releases", _read_release),
-        runtime=each("runtime", _read_runtime),
+        synopsis=r.each(top.get("synopsis"), "synopsis", _read_text_claim),
+        releases=r.each(top.get("releases"), "releases", _read_release),
+        runtime=r.each(top.get("runtime"), "runtime", _read_runtime),
         people=people,
         characters=characters,
-        directors=each("directors", _read_credit, person_keys),
-        writers=each("writers", _read_credit, person_keys),
-        cast=each("cast", _read_cast, person_keys, character_keys),
-        genres=each("genres", _read_genre),
-        setting=each("setting", _read_setting),
-        facts=each("facts", _read_text_claim),
-        quotes=each("quotes", _read_quote),
+        directors=r.each(top.get("directors"), "directors", _read_credit, person_keys),
+        writers=r.each(top.get("writers"), "writers", _read_credit, person_keys),
+        cast=r.each(top.get("cast"), "cast", _read_cast, person_keys, character_keys),
+        genres=r.each(top.get("genres"), "genres", _read_genre),
+        setting=r.each(top.get("setting"), "setting", _read_setting),
+        facts=r.each(top.get("facts"), "facts", _read_text_claim),
+        quotes=r.each(top.get("quotes"), "quotes", _read_quote),
     )
+    if r.errors:
+        raise DataError.of(r.errors)
+    return film
 
 
-def _read_sources(r: _Reader, data: Any) -> tuple[Source, ...]:
-    if not isinstance(data, dict) or not data:
-        raise r.fail("sources", "must declare at least one [sources.<key>] table")
-    out = []
-    for key, value in data.items():
-        where = f"sources.{key}"
-        r.slug(key, where)
-        d = r.table(value, where, _SOURCE)
-        url = r.opt_text(d, "url", where)
-        if url is not None and not url.startswith(("https://", "http://")):
-            raise r.fail(f"{where}.url", "must start with https:// or http://")
-        out.append(
-            Source(
-                key,
-                r.text(d, "title", where),
-                r.opt_text(d, "publisher", where),
-                url,
-                r.date(d, "date", where),
-                r.opt_text(d, "ref", where),
-                r.opt_text(d, "note", where),
-            )
-        )
-    return tuple(out)
+def _declared(top: dict[str, Any], key: str) -> frozenset[str] | None:
+    """The names of the [key.<name>] tables, flawed ones too, to check references against;
+    None when the section is not tables at all (references to it are then not checked)."""
+    value = top.get(key, {})
+    return frozenset(value) if isinstance(value, dict) else None
+
+
+def _read_source(r: _Reader, key: str, data: Any, where: str) -> Source:
+    d = r.table(data, where, _SOURCE)
+    url = r.opt_text(d, "url", where)
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise r.fail(f"{where}.url", "must start with https:// or http://")
+    return Source(
+        key,
+        r.text(d, "title", where),
+        r.opt_text(d, "publisher", where),
+        url,
+        r.date(d, "date", where),
+        r.opt_text(d, "ref", where),
+        r.opt_text(d, "note", where),
+    )
 
 
 def _read_name(r: _Reader, data: Any, where: str, kinds: tuple[str, ...], spec: _Spec) -> Name:
@@ -361,45 +422,16 @@ def _read_name(r: _Reader, data: Any, where: str, kinds: tuple[str, ...], spec: 
     )
 
 
-def _read_keyed(
-    r: _Reader, top: dict[str, Any], key: str, read: Callable[[_Reader, str, Any, str], T]
-) -> tuple[T, ...]:
-    value = top.get(key)
-    if value is None:
-        return ()
-    if not isinstance(value, dict):
-        raise r.fail(key, f"must be tables like [{key}.<key>], not {_type_name(value)}")
-    return tuple(read(r, r.slug(k, f"{key}.{k}"), v, f"{key}.{k}") for k, v in value.items())
-
-
-def _read_list(r: _Reader, d: dict[str, Any], key: str, where: str) -> list[Any]:
-    value = d.get(key)
-    if value is None:
-        return []
-    if value.__class__ is not list:
-        raise r.fail(f"{where}.{key}", "must be a list of tables")
-    return value
-
-
 def _read_person(r: _Reader, key: str, data: Any, where: str) -> Person:
     d = r.table(data, where, _PERSON)
-    variants = tuple(
-        _read_name(r, v, f"{where}.variants[{i}]", VARIANT_KINDS, _VARIANT)
-        for i, v in enumerate(_read_list(r, d, "variants", where))
-    )
+    variants = r.each(d.get("variants"), f"{where}.variants", _read_name, VARIANT_KINDS, _VARIANT)
     return Person(key, r.text(d, "name", where), r.sources(d, where), variants)
 
 
 def _read_character(r: _Reader, key: str, data: Any, where: str) -> Character:
     d = r.table(data, where, _CHARACTER)
-    variants = tuple(
-        _read_name(r, v, f"{where}.variants[{i}]", VARIANT_KINDS, _VARIANT)
-        for i, v in enumerate(_read_list(r, d, "variants", where))
-    )
-    descriptions = tuple(
-        _read_text_claim(r, v, f"{where}.descriptions[{i}]")
-        for i, v in enumerate(_read_list(r, d, "descriptions", where))
-    )
+    variants = r.each(d.get("variants"), f"{where}.variants", _read_name, VARIANT_KINDS, _VARIANT)
+    descriptions = r.each(d.get("descriptions"), f"{where}.descriptions", _read_text_claim)
     return Character(key, r.text(d, "name", where), r.sources(d, where), variants, descriptions)
 
 
@@ -416,27 +448,40 @@ def _read_runtime(r: _Reader, data: Any, where: str) -> RuntimeClaim:
     return RuntimeClaim(minutes, r.sources(d, where), r.opt_text(d, "note", where))
 
 
-def _read_credit(r: _Reader, data: Any, where: str, person_keys: frozenset[str]) -> CreditClaim:
+def _read_credit(
+    r: _Reader, data: Any, where: str, person_keys: frozenset[str] | None
+) -> CreditClaim:
     d = r.table(data, where, _CREDIT)
     people = r.text_list(d, "people", where)
-    if not person_keys.issuperset(people):
-        i, key = next((i, k) for i, k in enumerate(people) if k not in person_keys)
-        raise r.fail(f"{where}.people[{i}]", f"unknown person '{key}'; declare [people.{key}]")
+    if person_keys is not None and not person_keys.issuperset(people):
+        r.errors += [
+            r.fail(f"{where}.people[{i}]", f"unknown person '{key}'; declare [people.{key}]")
+            for i, key in enumerate(people)
+            if key not in person_keys
+        ]
     return CreditClaim(people, r.sources(d, where), r.opt_text(d, "note", where))
 
 
 def _read_cast(
-    r: _Reader, data: Any, where: str, person_keys: frozenset[str], character_keys: frozenset[str]
+    r: _Reader,
+    data: Any,
+    where: str,
+    person_keys: frozenset[str] | None,
+    character_keys: frozenset[str] | None,
 ) -> CastCredit:
     d = r.table(data, where, _CAST)
     person = r.text(d, "person", where)
-    if person not in person_keys:
-        raise r.fail(f"{where}.person", f"unknown person '{person}'; declare [people.{person}]")
+    if person_keys is not None and person not in person_keys:
+        r.errors.append(
+            r.fail(f"{where}.person", f"unknown person '{person}'; declare [people.{person}]")
+        )
     character = r.opt_text(d, "character", where)
-    if character is not None and character not in character_keys:
-        raise r.fail(
-            f"{where}.character",
-            f"unknown character '{character}'; declare [characters.{character}]",
+    if character is not None and character_keys is not None and character not in character_keys:
+        r.errors.append(
+            r.fail(
+                f"{where}.character",
+                f"unknown character '{character}'; declare [characters.{character}]",
+            )
         )
     return CastCredit(
         person,

@@ -54,7 +54,7 @@ def read_toml(text: str) -> dict[str, Any]:
 
 # ("ok", film_id, path, size, mtime_ns, hash, label, names_json)
 # ("same", film_id, path, size, mtime_ns, hash): content unchanged, only the stat or path moved
-# ("bad", film_id, path, size, mtime_ns, hash, (path, field, problem))
+# ("bad", film_id, path, size, mtime_ns, hash, [(path, field, problem), ...]): every problem
 _Result = tuple[Any, ...]
 _Job = tuple[str, str | None]  # path, known content hash
 _Read = tuple[bytes, int, int] | OSError  # content, size, mtime_ns
@@ -80,29 +80,18 @@ def _read(path: str) -> _Read:
 def _load_file(path: str, known_hash: str | None, read: _Read) -> _Result:
     film_id = os.path.basename(path)[:-5]  # the file name without ".toml"
     if isinstance(read, OSError):
-        return ("bad", film_id, path, 0, 0, "", (path, "(file)", f"cannot be read: {read}"))
+        return ("bad", film_id, path, 0, 0, "", [(path, "(file)", f"cannot be read: {read}")])
     raw, size, mtime_ns = read
     digest = _digest(raw)
     if digest == known_hash:
         return ("same", film_id, path, size, mtime_ns, digest)
     try:
-        film = parse_film_bytes(raw, path)
-        if film.id != film_id:
-            raise DataError(
-                path,
-                "id",
-                f"'{film.id}' must match the file name '{Path(path).name}' (without .toml)",
-            )
-    except DataError as problem:
-        return (
-            "bad",
-            film_id,
-            path,
-            size,
-            mtime_ns,
-            digest,
-            (problem.path, problem.field, problem.problem),
-        )
+        film = parse_film_bytes(raw, path, file_id=film_id)
+    except DataError as bad:
+        # Plain tuples, not exceptions: results cross the process pool, and pickling an
+        # exception with extra constructor arguments fails.
+        problems = [(e.path, e.field, e.problem) for e in bad.errors]
+        return ("bad", film_id, path, size, mtime_ns, digest, problems)
     names = _to_json(film.index_rows())
     return ("ok", film_id, path, size, mtime_ns, digest, film.title, names)
 
@@ -115,8 +104,14 @@ def _digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def parse_film_bytes(raw: bytes, path: str) -> Film:
-    """Decode, read and validate one film file's bytes; DataError names what is wrong."""
+def _bad_file(problems: list[tuple[str, str, str]]) -> DataError:
+    """The DataError of a "bad" result, with all of that file's problems."""
+    return DataError.of([DataError(*problem) for problem in problems])
+
+
+def parse_film_bytes(raw: bytes, path: str, file_id: str | None = None) -> Film:
+    """Decode, read and validate one film file's bytes; DataError names what is wrong (all of
+    it, in ``errors``). ``file_id``: the id the file's name gives, which the film's must match."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as problem:
@@ -128,7 +123,7 @@ def parse_film_bytes(raw: bytes, path: str) -> Film:
         lines = str(problem).splitlines() or ["?"]
         reason = f"{lines[0]}: {lines[-1]}" if len(lines) > 1 else lines[0]
         raise DataError(path, "(toml)", f"is not valid TOML: {reason}") from None
-    return parse_film(data, path)
+    return parse_film(data, path, file_id)
 
 
 # --- sync ---------------------------------------------------------------------------------------
@@ -136,7 +131,8 @@ def parse_film_bytes(raw: bytes, path: str) -> Film:
 
 @dataclass
 class SyncReport:
-    """What :func:`sync_films` did. A film whose file turned bad is unloaded (in ``removed``)."""
+    """What :func:`sync_films` did. A film whose file turned bad is unloaded (in ``removed``).
+    ``errors`` has one DataError per bad file, each with all of that file's problems."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -233,7 +229,7 @@ async def _sync(
                     touched.append((path, size, mtime_ns, film_id))
                     report.unchanged += 1
                 elif kind == "bad":
-                    report.errors.append(DataError(*result[6]))
+                    report.errors.append(_bad_file(result[6]))
                     if film_id in stored:
                         dropped.append((film_id,))
                         report.removed.append(film_id)
@@ -289,13 +285,19 @@ async def _results(jobs: list[_Job], workers: int | None) -> AsyncIterator[list[
 # --- command line helpers -----------------------------------------------------------------------
 
 
+def film_files(directory: Path | str) -> list[str]:
+    """The paths of the film files in directory (``*.toml``, hidden ones left out), sorted."""
+    return [entry.path for _, entry in sorted(_scan(Path(directory)).items())]
+
+
 def validate_dir(directory: Path | str) -> list[DataError]:
-    """Every problem in directory/*.toml (one per bad file), without touching the database."""
+    """One DataError per bad file in directory, each with all of that file's problems in
+    ``errors``, without touching the database."""
     problems = []
-    for _, entry in sorted(_scan(Path(directory)).items()):
-        result = _load_file(entry.path, None, _read(entry.path))
+    for path in film_files(directory):
+        result = _load_file(path, None, _read(path))
         if result[0] == "bad":
-            problems.append(DataError(*result[6]))
+            problems.append(_bad_file(result[6]))
     return problems
 
 

@@ -131,6 +131,83 @@ def test_each_bad_field_is_named(path, value, field, problem):
     assert caught.value.path == "films/test-film.toml"
     assert caught.value.field == field
     assert problem in caught.value.problem
+    assert [e.field for e in caught.value.errors] == [field]  # one flaw, one error: no echoes
+
+
+def fields_of(doc: dict, file_id: str | None = None) -> list[str]:
+    """The fields named by every error parse_film reports for doc."""
+    with pytest.raises(DataError) as caught:
+        parse_film(doc, "x.toml", file_id)
+    assert all(e.path == "x.toml" for e in caught.value.errors)
+    return [e.field for e in caught.value.errors]
+
+
+def test_every_flawed_item_in_every_section_is_reported():
+    doc = minimal()
+    doc["titles"].append({"text": "Second", "kind": "nickname", "sources": ["cat"]})
+    doc["releases"][0]["zone"] = "Mars/Olympus"
+    doc["runtime"][0]["minutes"] = "96"
+    doc["people"]["ana"]["variants"][0]["kind"] = "x"
+    doc["sources"]["cat"]["url"] = "ftp://x"
+    assert fields_of(doc) == [
+        "sources.cat.url",
+        "titles[1].kind",
+        "people.ana.variants[0].kind",
+        "releases[0].zone",
+        "runtime[0].minutes",
+    ]
+
+
+def test_unknown_keys_and_references_do_not_hide_the_rest_of_a_claim():
+    doc = minimal()
+    doc["titles"][0].update(colour="red", shade="dark", sources=["nope", "cat", "gone"])
+    doc["cast"][0].update(person="bob", character="zed", role="dancer")
+    assert fields_of(doc) == [
+        "titles[0].colour",
+        "titles[0].shade",
+        "titles[0].sources[0]",
+        "titles[0].sources[2]",
+        "cast[0].person",
+        "cast[0].character",
+        "cast[0].role",
+    ]
+
+
+def test_every_missing_required_key_is_reported():
+    doc = minimal()
+    del doc["id"], doc["titles"], doc["releases"][0]["platform"], doc["releases"][0]["date"]
+    assert fields_of(doc) == ["id", "titles", "releases[0].date", "releases[0].platform"]
+
+
+def test_sources_that_cant_be_read_are_one_error_not_one_per_reference():
+    doc = minimal()
+    doc["sources"] = "cat"
+    doc["runtime"][0]["minutes"] = 0
+    assert fields_of(doc) == ["sources", "runtime[0].minutes"]
+
+
+def test_a_flawed_person_is_still_declared_for_the_claims_naming_them():
+    doc = minimal()
+    doc["people"]["ana"]["name"] = "  "
+    assert fields_of(doc) == ["people.ana.name"]  # not also directors[0] and cast[0]
+
+
+def test_the_dst_check_is_reported_beside_other_flaws():
+    doc = minimal()
+    doc["releases"][0].update(date=date(2025, 3, 9), time=time(2, 30))  # US spring forward
+    doc["runtime"][0]["minutes"] = 0
+    with pytest.raises(DataError) as caught:
+        parse_film(doc, "x.toml")
+    release, runtime = caught.value.errors
+    assert release.field == "releases[0].time" and "doesn't exist" in release.problem
+    assert runtime.field == "runtime[0].minutes"
+
+
+def test_the_id_must_match_the_file_name_and_other_flaws_still_show():
+    doc = minimal()
+    doc["runtime"][0]["minutes"] = 0
+    assert fields_of(doc, file_id="other-name") == ["id", "runtime[0].minutes"]
+    assert parse_film(minimal(), "test-film.toml", "test-film").id == "test-film"
 
 
 def test_local_midnight_release_takes_no_time_or_zone():

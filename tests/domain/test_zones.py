@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as clock
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -447,14 +446,6 @@ def test_suggestion_values_resolve() -> None:
 
 def test_suggestions_respect_limit() -> None:
     assert len(suggest_zones("a", limit=5, now=NOW)) == 5
-
-
-def test_suggestions_are_fast() -> None:
-    suggest_zones("warm up", now=NOW)
-    start = clock.perf_counter()
-    for _ in range(100):
-        suggest_zones("new", now=NOW)
-    assert (clock.perf_counter() - start) / 100 < 0.001
 
 
 # --- labels ----------------------------------------------------------------------------------

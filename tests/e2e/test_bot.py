@@ -198,3 +198,22 @@ async def test_the_token_never_reaches_the_log(
         assert TOKEN not in text, record
         assert wrong not in text, record
     assert TOKEN not in caplog.text and wrong not in caplog.text
+
+
+async def test_each_problem_of_a_bad_film_file_is_logged_at_start_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    films = tmp_path / "films"
+    films.mkdir()
+    (films / "bad.toml").write_text(
+        'id = "bad"\n[sources.s]\ntitle = "S"\n'
+        '[[titles]]\ntext = "Bad"\nkind = "x"\nsources = ["s"]\n'
+        '[[runtime]]\nminutes = 0\nsources = ["s"]\n',
+        encoding="utf-8",
+    )
+    bot = await create_bot(make_settings(tmp_path, films_dir=films))
+    await bot.close()
+    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(logged) == 2
+    assert "titles[0].kind" in logged[0] and "runtime[0].minutes" in logged[1]
+    assert all(m.startswith(f"Film file not loaded: {films / 'bad.toml'}") for m in logged)

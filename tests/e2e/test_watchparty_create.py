@@ -232,3 +232,12 @@ async def test_note_longer_than_the_cap_cannot_be_sent(e2e: Harness) -> None:
         )
     made = await create(e2e, "Ada", "in 2 hours", note="y" * 300)
     assert fields(made.card)["Note"] == "y" * 300
+
+
+async def test_markdown_in_the_note_reads_as_typed_on_the_card_and_the_event(e2e: Harness) -> None:
+    note = "# [Free tickets](https://evil.example) > **now**"
+    made = await create(e2e, "Ada", "in 2 hours", note=note)
+    shown = r"\# \[Free tickets](https://evil.example) > \*\*now\*\*"
+    assert fields(made.card)["Note"] == shown
+    [event] = e2e.fake.scheduled_events(e2e.server.guild)
+    assert event["description"] == shown

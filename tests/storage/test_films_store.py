@@ -149,6 +149,21 @@ async def test_bad_file_is_reported_and_not_loaded_while_good_files_load(db, fil
     assert "2 bad file(s)" in report.summary()
 
 
+async def test_a_bad_file_reports_every_problem_and_counts_once(db, films_dir):
+    broken = small_film("broken", "Broken", minutes=0, zone="Mars/Olympus")
+    (films_dir / "broken.toml").write_text(broken.replace('kind = "english"', 'kind = "x"'))
+    report = await sync_films(db, films_dir)
+    [bad] = report.errors
+    assert [e.field for e in bad.errors] == [
+        "titles[0].kind",
+        "releases[0].zone",
+        "runtime[0].minutes",
+    ]
+    assert all(Path(e.path).name == "broken.toml" for e in bad.errors)
+    assert "1 bad file(s)" in report.summary()
+    assert "broken" not in await ids(db)
+
+
 async def test_file_that_turns_bad_is_unloaded_until_fixed(db, films_dir):
     await sync_films(db, films_dir)
     path = films_dir / "silent-harbor.toml"
@@ -187,6 +202,15 @@ async def test_parallel_parsing_gives_the_same_result(db, tmp_path, monkeypatch)
     assert [e.field for e in report.errors] == ["releases[0].zone"]
 
 
+async def test_every_problem_of_a_file_crosses_the_process_pool(db, tmp_path, monkeypatch):
+    directory = tmp_path / "pooled"
+    directory.mkdir()
+    (directory / "bad.toml").write_text(small_film("bad", "Bad", minutes=0, zone="Nowhere/Place"))
+    monkeypatch.setattr(store_module, "POOL_THRESHOLD", 1)
+    report = await sync_films(db, directory, workers=1)
+    assert [e.field for e in report.errors[0].errors] == ["releases[0].zone", "runtime[0].minutes"]
+
+
 # --- command line helpers -----------------------------------------------------------------------
 
 
@@ -196,6 +220,15 @@ def test_validate_dir_lists_every_problem(films_dir):
     problems = validate_dir(films_dir)
     assert [(Path(p.path).name, p.field) for p in problems] == [
         ("broken.toml", "runtime[0].minutes")
+    ]
+
+
+def test_validate_dir_gives_every_problem_of_each_file(films_dir):
+    (films_dir / "broken.toml").write_text(small_film("other", "Broken", minutes=0))
+    [bad] = validate_dir(films_dir)
+    assert [(Path(p.path).name, p.field) for p in bad.errors] == [
+        ("broken.toml", "id"),
+        ("broken.toml", "runtime[0].minutes"),
     ]
 
 
