@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from fakecord import Reply
+from fakecord import Reply, compute_pings
+from tests.domain.test_usertext import as_read
 from tests.e2e.conftest import Harness, harness
 from tests.e2e.film_helpers import (
     RELEASE_STAMP,
@@ -167,10 +169,33 @@ async def test_a_shared_answer_pings_nobody(e2e: Harness) -> None:
         "Ada", "film search", {"query": f"<@{bruno}> @everyone", "share": True}
     )
     reply = await handle.response()
-    assert not reply.ephemeral and f"<@{bruno}> @everyone" in reply.content
+    assert not reply.ephemeral and f"<@{bruno}> @everyone" in as_read(reply.content)
     assert handle.callback is not None
     assert handle.callback["data"]["allowed_mentions"] == {"parse": []}
     assert reply.message is not None and e2e.fake.pinged_user_ids(reply.message) == set()
+
+
+# Markup a member might type: a masked link, a heading (on a line of its own), a ping.
+MARKUP = "[x](https://evil.example)\n# big @everyone <@123>"
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("film search", {"query": MARKUP}),
+        ("film ask", {"question": f"does {MARKUP} survive?", "title": SEED}),
+    ],
+)
+async def test_a_shared_answer_repeats_typed_markup_literally(
+    e2e: Harness, command: str, options: dict
+) -> None:
+    reply = await e2e.run("Ada", command, {**options, "share": True})
+    assert not reply.ephemeral and reply.message is not None
+    assert MARKUP in as_read(reply.content)  # readers see exactly what was typed
+    assert re.search(r"(?<!\\)\[x\]", reply.content) is None  # no masked link
+    assert "\n\\# big" in reply.content  # no heading
+    assert compute_pings(reply.content).silent  # inert even without allowed_mentions
+    assert e2e.fake.pinged_user_ids(reply.message) == set()
 
 
 # --- autocomplete --------------------------------------------------------------------------------
