@@ -23,8 +23,12 @@ class FilmCog(commands.GroupCog, group_name="film"):
     def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
 
-    async def viewer_zone(self, interaction: discord.Interaction) -> str | None:
-        """The zone to show the caller's times in: theirs, else the server's."""
+    async def viewer_zone(self, interaction: discord.Interaction, share: bool) -> str | None:
+        """The zone to show the caller's times in: theirs, else the server's. None for a shared
+        answer: it speaks to the whole channel, whose readers each see the ``<t:…>`` timestamps
+        in their own clock, and must not reveal the caller's zone."""
+        if share:
+            return None
         return (await self.bot.preferences.zone(interaction.user.id, interaction.guild_id)).key
 
     @app_commands.command(name="info", description="Everything the store knows about a film")
@@ -32,7 +36,7 @@ class FilmCog(commands.GroupCog, group_name="film"):
     async def info(
         self, interaction: discord.Interaction, title: FilmArg, share: bool = False
     ) -> None:
-        embed = view.info(title, await self.viewer_zone(interaction))
+        embed = view.info(title, await self.viewer_zone(interaction, share))
         await interaction.response.send_message(embed=embed, ephemeral=not share)
 
     @app_commands.command(name="search", description="Find films by title, person or character")
@@ -71,7 +75,7 @@ class FilmCog(commands.GroupCog, group_name="film"):
         timezone: Zone | None = None,
         share: bool = False,
     ) -> None:
-        viewer = timezone.key if timezone else await self.viewer_zone(interaction)
+        viewer = timezone.key if timezone else await self.viewer_zone(interaction, share)
         table = await self.bot.preferences.table_zones(interaction.guild_id)
         embed = view.release_table(
             title,
@@ -100,7 +104,9 @@ class FilmCog(commands.GroupCog, group_name="film"):
         share: bool = False,
     ) -> None:
         film = await self._film_for_question(question, title)
-        reply = answers.answer(question, film, caller_zone_key=await self.viewer_zone(interaction))
+        reply = answers.answer(
+            question, film, caller_zone_key=await self.viewer_zone(interaction, share)
+        )
         await interaction.response.send_message(clip(reply.text, 2000), ephemeral=not share)
 
     async def _film_for_question(self, question: str, title: str | None) -> Film:

@@ -25,6 +25,7 @@ from bot.domain.films import (
     normalize,
     runtime_text,
 )
+from bot.domain.usertext import plain
 from bot.errors import UnknownZone
 
 
@@ -148,7 +149,7 @@ def answer(question: str, film: Film, *, caller_zone_key: str | None) -> Answer:
             return _TOPIC_ANSWERS[topic](film)
     return Answer(
         f"I don't know that — the store has no facts that answer "
-        f"“{question.strip()[:200]}”. {_CAPABILITIES}",
+        f"“{plain(question.strip()[:200])}”. {_CAPABILITIES}",
         (),
         False,
     )
@@ -377,7 +378,7 @@ def _cast(
         "in this film",
         "in this movie",
     }:
-        return _unknown(f"a character or person called '{asked[:60]}' in {film.title}")
+        return _unknown(f"a character or person called '{plain(asked[:60])}' in {film.title}")
     if not film.cast:
         return _unknown(f"the cast of {film.title}")
     parts = []
@@ -439,7 +440,7 @@ def _platform(film: Film, question: str, norm: str) -> Answer:
             known = ", ".join(dict.fromkeys(r.platform for r in film.releases))
             return Answer(
                 f"I don't know that — the store has no facts about {film.title} on "
-                f"{asked[:40]}. It only records: {known}.",
+                f"{plain(asked[:40])}. It only records: {known}.",
                 (),
                 False,
             )
@@ -493,7 +494,7 @@ def _release(film: Film, question: str, caller_zone_key: str | None) -> Answer:
             tz = None
     lines = []
     if unread:
-        lines.append(f"(I couldn't read '{unread[:40]}' as a time zone.)")
+        lines.append(f"(I couldn't read '{plain(unread[:40])}' as a time zone.)")
     if match and match.note:
         lines.append(f"({match.note})")
     for release in film.releases:

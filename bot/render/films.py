@@ -9,6 +9,7 @@ import discord
 
 from bot.domain import clock_text, zones
 from bot.domain.films import CastCredit, Film, Release, SearchHit, runtime_text
+from bot.domain.usertext import plain
 from bot.render import (
     COLOUR,
     EMBED_DESCRIPTION_LIMIT,
@@ -214,9 +215,12 @@ def release_table(
 
 
 def search_results(query: str, hits: list[SearchHit], titles: dict[str, str]) -> str:
+    """`/film search`: the query as typed (never markup, so a shared answer can't post a masked
+    link or a heading), then one line per film found."""
+    typed = plain(clip(query, 80))
     if not hits:
-        return f"Nothing in the store matches “{clip(query, 80)}”. Try fewer words or another spelling."
-    lines = [f"Films matching “{clip(query, 80)}”:"]
+        return f"Nothing in the store matches “{typed}”. Try fewer words or another spelling."
+    lines = [f"Films matching “{typed}”:"]
     for hit in hits:
         via = "" if hit.kind == "title" else f" (matched {hit.kind}: {hit.matched_name})"
         lines.append(f"• **{titles[hit.film_id]}**{via}")

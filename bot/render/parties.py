@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +10,7 @@ import discord
 from bot.domain import clock_text, zones
 from bot.domain import parties as rules
 from bot.domain.parties import Party
+from bot.domain.usertext import plain
 from bot.domain.when import format_duration
 from bot.render import (
     COLOUR,
@@ -39,38 +39,6 @@ def _names(user_ids: list[int], limit: int = EMBED_FIELD_LIMIT) -> str:
             return f"{text} and {len(user_ids) - shown} more"
         text += token
     return text
-
-
-_MENTION = re.compile(r"<@([!&]?\d+)>")
-# What a note could restyle the card with: bold, italics, strike-through, code, spoilers and
-# masked links anywhere; headings, quotes, subtext (-#) and lists at the start of a line. Links
-# and custom emoji are kept whole: a backslash inside one would break it.
-_MARKDOWN = re.compile(
-    r"(?P<keep>https?://[^\s<>]+|<a?:\w+:\d+>)"
-    r"|(?P<inline>[\\*_~`|\[])"
-    r"|^(?P<indent>[ \t]*)(?P<block>[#>-]|\d+\.)",
-    re.MULTILINE,
-)
-_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
-
-
-def _escape(match: re.Match[str]) -> str:
-    if match["keep"]:
-        return match["keep"]
-    if match["inline"]:
-        return "\\" + match["inline"]
-    block = match["block"]
-    return match["indent"] + (block[:-1] + "\\." if block.endswith(".") else "\\" + block)
-
-
-def plain(note: str) -> str:
-    """User text shown as typed: markdown reads literally (a backslash before each marker), so
-    ``[click](https://evil.example)`` shows its real address and ``# big`` stays small; runs of
-    blank lines become one. @everyone, @here, member and role mentions read literally too (a
-    zero-width space breaks them) and can never ping. Links and channel links stay links."""
-    text = _BLANK_LINES.sub("\n\n", note.strip())
-    text = _MARKDOWN.sub(_escape, text)
-    return _MENTION.sub("<@\u200b\\1>", discord.utils.escape_mentions(text))
 
 
 def card(party: Party, film_title: str, rsvps: dict[int, str]) -> discord.Embed:

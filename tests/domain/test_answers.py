@@ -245,3 +245,18 @@ def test_a_name_several_films_share_names_no_film(film):
     assert name_in_question("who directed it?", index) is None
     assert find_film_in_question("who voices Jay in lost in starlight?", index) == film.id
     assert find_film_in_question("who is Kim Tae-ri?", index) == film.id
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("# does [it](https://evil.example) end well?", r"“\# does \[it](https://evil.example)"),
+        ("does @everyone <@123> survive?", "“does @\u200beveryone <@\u200b123> survive?”"),
+        ("who voices [Zed](https://evil.example)?", r"called '\[Zed](https://evil.example)'"),
+        ("is it on __Disney__?", r"on \_\_Disney\_\_."),
+        ("when is it out in __Mars__?", r"couldn't read '\_\_Mars\_\_'"),
+    ],
+)
+def test_the_question_is_quoted_back_as_typed_never_as_markup(film, question, quoted):
+    """Words of the question an answer repeats can't post a masked link, a heading or a ping."""
+    assert quoted in ask(film, question).text

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from fakecord import Reply
+from fakecord import Reply, compute_pings
+from tests.domain.test_usertext import as_read
 from tests.e2e.conftest import Harness, harness
 from tests.e2e.film_helpers import (
     RELEASE_STAMP,
@@ -167,10 +169,86 @@ async def test_a_shared_answer_pings_nobody(e2e: Harness) -> None:
         "Ada", "film search", {"query": f"<@{bruno}> @everyone", "share": True}
     )
     reply = await handle.response()
-    assert not reply.ephemeral and f"<@{bruno}> @everyone" in reply.content
+    assert not reply.ephemeral and f"<@{bruno}> @everyone" in as_read(reply.content)
     assert handle.callback is not None
     assert handle.callback["data"]["allowed_mentions"] == {"parse": []}
     assert reply.message is not None and e2e.fake.pinged_user_ids(reply.message) == set()
+
+
+# Markup a member might type: a masked link, a heading (on a line of its own), a ping.
+MARKUP = "[x](https://evil.example)\n# big @everyone <@123>"
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("film search", {"query": MARKUP}),
+        ("film ask", {"question": f"does {MARKUP} survive?", "title": SEED}),
+    ],
+)
+async def test_a_shared_answer_repeats_typed_markup_literally(
+    e2e: Harness, command: str, options: dict
+) -> None:
+    reply = await e2e.run("Ada", command, {**options, "share": True})
+    assert not reply.ephemeral and reply.message is not None
+    assert MARKUP in as_read(reply.content)  # readers see exactly what was typed
+    assert re.search(r"(?<!\\)\[x\]", reply.content) is None  # no masked link
+    assert "\n\\# big" in reply.content  # no heading
+    assert compute_pings(reply.content).silent  # inert even without allowed_mentions
+    assert e2e.fake.pinged_user_ids(reply.message) == set()
+
+
+# Each answer that can give a release time in the caller's zone, and the text that would say it.
+ZONED = [
+    ("film info", {"title": SEED}, lambda reply: fields(card(reply))["Release"]),
+    ("film release", {"title": SEED}, lambda reply: card(reply)["description"]),
+    ("film ask", {"question": "when is it out?", "title": SEED}, lambda reply: reply.content),
+]
+
+
+@pytest.mark.parametrize(("command", "options", "shown"), ZONED)
+async def test_a_private_answer_gives_the_callers_zone(
+    e2e: Harness, command: str, options: dict, shown: Callable[[Reply], str]
+) -> None:
+    await set_zone(e2e, "Ada", "Seoul")
+    assert "4:00 PM Friday, 30 May 2025" in shown(await e2e.run("Ada", command, options))
+
+
+@pytest.mark.parametrize(("command", "options", "shown"), ZONED)
+async def test_a_shared_answer_does_not_name_the_callers_zone(
+    e2e: Harness, command: str, options: dict, shown: Callable[[Reply], str]
+) -> None:
+    """The channel reads it: each reader sees the timestamp in their own clock, and nobody
+    learns the caller's zone."""
+    await set_zone(e2e, "Ada", "Seoul")
+    text = shown(await e2e.run("Ada", command, {**options, "share": True}))
+    assert RELEASE_STAMP in text
+    assert "Asia/Seoul" not in text and "4:00 PM" not in text
+    assert "For you" not in text and "your zone" not in text
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "shown"),
+    [
+        (
+            "film release",
+            {"title": SEED, "timezone": "Seoul"},
+            lambda reply: card(reply)["description"],
+        ),
+        (
+            "film ask",
+            {"question": "when is it out in Seoul?", "title": SEED},
+            lambda reply: reply.content,
+        ),
+    ],
+)
+async def test_a_shared_answer_still_shows_the_zone_asked_for(
+    e2e: Harness, command: str, options: dict, shown: Callable[[Reply], str]
+) -> None:
+    await set_zone(e2e, "Ada", "Europe/London")
+    text = shown(await e2e.run("Ada", command, {**options, "share": True}))
+    assert "4:00 PM Friday, 30 May 2025" in text and "Asia/Seoul" in text
+    assert "London" not in text
 
 
 # --- autocomplete --------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.films import Film, parse_film
-from bot.render.films import cast, listing, name_in_films
+import pytest
+
+from bot.domain.films import Film, SearchHit, parse_film
+from bot.render.films import cast, listing, name_in_films, search_results
 
 
 def film_with_cast(*cited: str) -> Film:
@@ -58,3 +60,10 @@ def test_a_film_without_cast_has_no_sources_on_its_cast_card():
     embed = cast(film_with_cast())
     assert embed.description == "The store has no cast for this film."
     assert sources_field(embed) is None
+
+
+@pytest.mark.parametrize("found", [False, True])
+def test_search_results_quote_the_query_as_typed_never_as_markup(found: bool) -> None:
+    hits = [SearchHit("f", "Film", "title", 1.0)] if found else []
+    text = search_results("# [x](https://evil.example) @everyone", hits, {"f": "Film"})
+    assert "“\\# \\[x](https://evil.example) @\u200beveryone”" in text

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.domain import parties as rules
 from bot.domain.parties import Party
@@ -84,68 +81,7 @@ def test_event_options_fit_discords_limits() -> None:
     assert options.end == START + timedelta(hours=2)
 
 
-# --- notes: shown as the host wrote them ---------------------------------------------------------
-
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctuation
-
-
-def as_read(text: str) -> str:
-    """What a reader sees of escaped text in Discord: the escapes and zero-width spaces vanish."""
-    return _ESCAPED.sub(r"\1", text).replace("\u200b", "")
-
-
-NOTES = [
-    "[click](https://evil.example)",
-    "# big",
-    "## bigger\n### biggest",
-    "-# small print",
-    "> quoted\n>>> quoted to the end",
-    "```py\nprint('hi')\n```",
-    "**bold** *it* __under__ ~~gone~~ ||spoiler|| `code`",
-    "- a list\n* another\n1. numbered",
-    "bring snacks\nand tissues",
-    "a backslash \\ and an escape \\*",
-    "@everyone @here <@&7> <@12> come!",
-]
-
-
-@pytest.mark.parametrize("note", NOTES)
-def test_a_note_reads_exactly_as_typed(note: str) -> None:
-    assert as_read(view.plain(note)) == note
-
-
-@pytest.mark.parametrize(
-    ("note", "shown"),
-    [
-        ("[click](https://evil.example)", r"\[click](https://evil.example)"),
-        ("# big", r"\# big"),
-        ("-# small", r"\-# small"),
-        ("> quote", r"\> quote"),
-        ("1. first", r"1\. first"),
-        ("```\ncode\n```", "\\`\\`\\`\ncode\n\\`\\`\\`"),
-        ("||spoiler||", r"\|\|spoiler\|\|"),
-    ],
-)
-def test_markdown_in_a_note_is_escaped(note: str, shown: str) -> None:
-    assert view.plain(note).startswith(shown)
-
-
-def test_every_masked_link_in_a_note_is_escaped() -> None:
-    text = view.plain("[a](https://a.example) then [b](https://b.example)")
-    assert text.count(r"\[") == 2 and re.search(r"(?<!\\)\[", text) is None
-
-
-def test_markdown_on_every_line_of_a_note_is_escaped() -> None:
-    assert view.plain("fine\n# big\n> quote\n-# small") == "fine\n\\# big\n\\> quote\n\\-# small"
-
-
-def test_links_and_custom_emoji_in_a_note_stay_whole() -> None:
-    note = "tickets: https://example.com/a_b?x=*y* <:party_parrot:123>"
-    assert view.plain(note) == note
-
-
-def test_runs_of_blank_lines_in_a_note_become_one() -> None:
-    assert view.plain("\n  top\n\n\n\n\nbottom\n\n") == "top\n\nbottom"
+# --- notes: shown as the host wrote them (the escaper itself: tests/domain/test_usertext.py) ---
 
 
 def test_the_card_and_the_event_show_the_note_escaped() -> None:
