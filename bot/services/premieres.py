@@ -284,7 +284,7 @@ class Premieres:
         head = view.header(film, delivery.kind, lines, late)
         return [
             Outgoing(content, channel_id=channel_id, mention_ids=ids)
-            for content, ids in render.grouped_pings(head, lines, view.line_label)
+            for content, ids in render.grouped_pings(head, lines)
         ]
 
     async def report_failure(self, delivery: Delivery, reason: str) -> list[Outgoing]:

@@ -226,7 +226,7 @@ async def test_a_premiere_ping_queued_by_the_previous_version_is_still_delivered
         [ping] = e2e.posts()
         assert ping.content.splitlines() == [
             "🍿 **Lost in Starlight** is out now on Netflix!",
-            f"4:00 PM Friday in Asia/Seoul: <@{s['Bruno']}>",
+            f"4:00 PM Friday your time (Asia/Seoul): <@{s['Bruno']}>",
         ]
         assert e2e.fake.pinged_user_ids(ping) == {s["Bruno"]}
         assert await states(e2e, 1) == ["sent"]
