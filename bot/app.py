@@ -133,7 +133,14 @@ class WatchpartyBot(commands.Bot):
         self.scheduler = Scheduler(db, clock, self.send_outgoing, grace=settings.late_grace)
         self.preferences = Preferences(db)
         self.parties = WatchParties(db, films, clock, self.scheduler, self.preferences)
-        self.premieres = Premieres(db, films, clock, self.scheduler, self.preferences)
+        self.premieres = Premieres(
+            db, films, clock, self.scheduler, self.preferences, owner_of=self.owner_of
+        )
+
+    def owner_of(self, guild_id: int) -> int | None:
+        """A server's owner, as GUILD_CREATE told it (no privileged intent needed)."""
+        guild = self.get_guild(guild_id)
+        return guild.owner_id if guild is not None else None
 
     async def setup_hook(self) -> None:
         for name in EXTENSIONS:

@@ -1,19 +1,20 @@
 """Who gets pinged together: members grouped by the clock they read. Pure.
 
 Every kind of ping (party reminders and start pings, premiere pings and heads-ups) is a header
-and one line per :class:`ZoneGroup`, in :func:`reading_order`; ``bot.render`` lays them out.
+and one line per :class:`ZoneGroup`, made by :func:`group` in :func:`reading_order`;
+``bot.render`` labels and lays them out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain import zones
 
 #: What a line of a ping shows: (zone shown, instant, held by quiet hours, server zone assumed).
-Clock = tuple[str | None, datetime, bool, bool]
+LineKey = tuple[str | None, datetime, bool, bool]
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,11 @@ class ZoneGroup:
     delayed: bool = False  # held back by quiet hours: sent after ``at``
     assumed_zone: bool = False  # the members have no zone; the server's default is shown
 
-    @property
-    def clock(self) -> Clock:
-        """Everything but the members: groups with the same clock are one line."""
-        return (self.zone_key, self.at, self.delayed, self.assumed_zone)
+
+def line_key(own: str | None, server: str | None, at: datetime) -> LineKey:
+    """The line of a member who reads ``at`` in their own zone, else the server's (said so),
+    else UTC."""
+    return (own or server, at, False, own is None and server is not None)
 
 
 def reading_order(group: ZoneGroup) -> tuple[bool, datetime, float, str, bool, bool]:
@@ -49,24 +51,24 @@ def reading_order(group: ZoneGroup) -> tuple[bool, datetime, float, str, bool, b
     )
 
 
-def gather(groups: Iterable[ZoneGroup]) -> tuple[ZoneGroup, ...]:
-    """Merge the groups that read the same clock (members sorted), in reading order."""
-    by_clock: dict[Clock, tuple[ZoneGroup, list[int]]] = {}
-    for group in groups:
-        clock = group.clock
-        if clock in by_clock:
-            by_clock[clock][1].extend(group.user_ids)
+def group(entries: Iterable[tuple[LineKey, int]]) -> tuple[ZoneGroup, ...]:
+    """(line, member) pairs as one group per line, members sorted, in reading order.
+
+    Plain tuples in, one ZoneGroup per line out (never one per member): premiere plans are
+    recomputed on every follow, and servers have thousands of followers.
+    """
+    by_line: dict[LineKey, list[int]] = {}
+    for key, user_id in entries:
+        ids = by_line.get(key)
+        if ids is None:
+            by_line[key] = [user_id]
         else:
-            by_clock[clock] = (group, list(group.user_ids))
-    merged = [
-        replace(group, user_ids=tuple(sorted(set(ids)))) for group, ids in by_clock.values() if ids
+            ids.append(user_id)
+    groups = [
+        ZoneGroup(zone, at, tuple(sorted(set(ids))), delayed, assumed)
+        for (zone, at, delayed, assumed), ids in by_line.items()
     ]
-    return tuple(sorted(merged, key=reading_order))
-
-
-def group_by_zone(instant: datetime, members: Mapping[int, str | None]) -> tuple[ZoneGroup, ...]:
-    """Members (id -> zone, None: no zone) grouped for one instant, in reading order."""
-    return gather(ZoneGroup(key, instant, (user_id,)) for user_id, key in members.items())
+    return tuple(sorted(groups, key=reading_order))
 
 
 def without(groups: tuple[ZoneGroup, ...], gone: set[int]) -> tuple[ZoneGroup, ...]:

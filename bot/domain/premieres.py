@@ -11,20 +11,22 @@ scheduler, which re-checks the follows when it builds the message.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.domain import zones
 from bot.domain.films import Film, Release
-from bot.domain.pings import Clock, ZoneGroup, gather
+from bot.domain.pings import LineKey, ZoneGroup, group
 from bot.domain.when import format_duration, in_quiet_window, parse_duration
 from bot.errors import BadOption
 
 PREMIERE, HEADS_UP = "premiere", "premiere_heads_up"
 PREMIERE_KINDS = (PREMIERE, HEADS_UP)
 MAX_HEADS_UP = timedelta(days=30)
+
+#: One ping of one follower: (kind, when it is sent, the line it shows).
+Timing = tuple[str, datetime, LineKey]
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,38 @@ def quiet_until(instant: datetime, window: tuple[time, time], tz: tzinfo | None)
     return ends.astimezone(UTC) if ends is not None else None
 
 
+def _timings(
+    film: Film,
+    zone_key: str | None,
+    quiet: tuple[time, time] | None,
+    default_zone: str | None,
+    now: datetime,
+    heads_up: timedelta | None,
+) -> list[Timing]:
+    """(kind, due, line) of each ping still ahead for a follower with this zone and quiet hours."""
+    placed = place(film, zone_key, default_zone)
+    if placed is None:
+        return []
+    tz = zones.zone_from_key(placed.zone_key) if placed.zone_key else None
+    out_at = placed.out_at
+    pings: list[Timing] = []
+    due, delayed = out_at, False
+    if quiet:  # read in the member's zone (or the zone shown), UTC when there is none
+        ends = quiet_until(out_at, quiet, tz)
+        if ends is not None:
+            due, delayed = ends, True
+    if due > now:
+        pings.append((PREMIERE, due, (placed.zone_key, out_at, delayed, placed.assumed_zone)))
+    if heads_up:
+        early: datetime | None = out_at - heads_up
+        held = quiet_until(out_at - heads_up, quiet, tz) if quiet else None
+        if held is not None:
+            early = held if held < out_at else None
+        if early is not None and early > now:
+            pings.append((HEADS_UP, early, (placed.zone_key, out_at, False, placed.assumed_zone)))
+    return pings
+
+
 def plan(
     film: Film,
     followers: Iterable[Follower],
@@ -125,43 +159,25 @@ def plan(
     follower too, unless it falls in their quiet hours (then it moves to the window's end if
     that is still before the release, else it is dropped).
     """
-    # (kind, due, channel, dm user) -> clock read -> user ids. Plain tuples, not a group per
-    # follower: plans are recomputed for every follow, and servers have thousands of followers.
-    buckets: dict[tuple[str, datetime, int | None, int | None], dict[Clock, list[int]]] = (
-        defaultdict(lambda: defaultdict(list))
-    )
+    # Followers sharing a zone and quiet hours get the same pings: work those out once.
+    timings: dict[tuple[str | None, tuple[time, time] | None], list[Timing]] = {}
+    # (kind, due, channel, dm user) -> (line, member) pairs, grouped once per bucket at the end.
+    buckets: dict[tuple[str, datetime, int | None, int | None], list[tuple[LineKey, int]]] = {}
     for f in followers:
-        placed = place(film, f.zone_key, default_zone)
-        if placed is None:
-            continue
-        tz = zones.zone_from_key(placed.zone_key) if placed.zone_key else None
-        out_at = placed.out_at
-        due, delayed = out_at, False
-        if f.quiet:  # read in the member's zone (or the zone shown), UTC when there is none
-            ends = quiet_until(out_at, f.quiet, tz)
-            if ends is not None:
-                due, delayed = ends, True
+        pings = timings.get((f.zone_key, f.quiet))
+        if pings is None:
+            pings = timings[(f.zone_key, f.quiet)] = _timings(
+                film, f.zone_key, f.quiet, default_zone, now, heads_up
+            )
         target = (None, f.user_id) if f.dm else (channel_id, None)
-        if due > now:
-            clock = (placed.zone_key, out_at, delayed, placed.assumed_zone)
-            buckets[(PREMIERE, due, *target)][clock].append(f.user_id)
-        if heads_up:
-            early: datetime | None = out_at - heads_up
-            held = quiet_until(out_at - heads_up, f.quiet, tz) if f.quiet else None
-            if held is not None:
-                early = held if held < out_at else None
-            if early is not None and early > now:
-                clock = (placed.zone_key, out_at, False, placed.assumed_zone)
-                buckets[(HEADS_UP, early, *target)][clock].append(f.user_id)
+        for kind, due, line in pings:
+            entries = buckets.get((kind, due, *target))
+            if entries is None:
+                entries = buckets[(kind, due, *target)] = []
+            entries.append((line, f.user_id))
     planned = [
-        Planned(
-            kind,
-            due,
-            channel,
-            user,
-            gather(ZoneGroup(z, at, tuple(ids), d, a) for (z, at, d, a), ids in clocks.items()),
-        )
-        for (kind, due, channel, user), clocks in buckets.items()
+        Planned(kind, due, channel, user, group(entries))
+        for (kind, due, channel, user), entries in buckets.items()
     ]
     return sorted(planned, key=lambda p: (p.due, p.kind, p.channel_id or 0, p.user_id or 0))
 

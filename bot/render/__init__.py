@@ -5,8 +5,8 @@ The one place that formats local times, mentions and long messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time
 
 import discord
 
@@ -169,21 +169,32 @@ def split_mentions(
     return messages
 
 
-def zone_group_label(group: ZoneGroup) -> str:
-    """'9:00 PM Friday your time (Asia/Seoul)', or UTC with a hint for members without a zone."""
-    if group.zone_key is None:
-        return f"{clock_text.format_clock(group.at, zones.zone_from_key('UTC'))} UTC (no zone set: `/timezone set`)"
-    tz = zones.zone_from_key(group.zone_key)
-    return f"{clock_text.format_clock(group.at, tz)} your time ({zones.zone_label(group.zone_key)})"
+#: The one hint on a ping line shown in another zone than the member's own (they have none).
+SET_ZONE_HINT = "no time zone set: `/timezone set`"
 
 
-def grouped_pings(
-    header: str,
-    groups: Iterable[ZoneGroup],
-    label: Callable[[ZoneGroup], str] = zone_group_label,
-) -> list[tuple[str, tuple[int, ...]]]:
-    """Any ping: the header, then a line of mentions per group, split within Discord's limits.
+def clock_label(group: ZoneGroup, *, out_since: bool = True) -> str:
+    """How a group reads its clock, the same for every kind of ping.
 
-    ``label`` says how a group reads its clock. Returns (content, the user ids it mentions).
+    '9:00 PM Friday your time (Asia/Seoul)'; without a zone '12:00 PM Friday UTC (no time zone
+    set: …)', or with the server's zone standing in '12:00 AM Saturday this server's time
+    (Asia/Seoul; no time zone set: …)'. A group held by quiet hours reads 'Out since 3:00 AM
+    Friday your time (…)' (``out_since=False``: without those words, for a sentence that
+    says so itself).
     """
-    return split_mentions(header, [(label(group), group.user_ids) for group in groups])
+    if group.zone_key is None:
+        text = f"{clock_text.format_clock(group.at, UTC)} UTC ({SET_ZONE_HINT})"
+    else:
+        clock = clock_text.format_clock(group.at, zones.zone_from_key(group.zone_key))
+        zone = zones.zone_label(group.zone_key)
+        if group.assumed_zone:
+            text = f"{clock} this server's time ({zone}; {SET_ZONE_HINT})"
+        else:
+            text = f"{clock} your time ({zone})"
+    return f"Out since {text}" if group.delayed and out_since else text
+
+
+def grouped_pings(header: str, groups: Iterable[ZoneGroup]) -> list[tuple[str, tuple[int, ...]]]:
+    """Any ping: the header, then a line of mentions per group (:func:`clock_label`), split
+    within Discord's limits. Returns (content, the user ids it mentions)."""
+    return split_mentions(header, [(clock_label(group), group.user_ids) for group in groups])

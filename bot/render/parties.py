@@ -10,6 +10,7 @@ import discord
 from bot.domain import clock_text, zones
 from bot.domain import parties as rules
 from bot.domain.parties import Party
+from bot.domain.pings import ZoneGroup
 from bot.domain.usertext import plain
 from bot.domain.when import format_duration
 from bot.render import (
@@ -17,6 +18,7 @@ from bot.render import (
     EMBED_FIELD_LIMIT,
     MESSAGE_LIMIT,
     clip,
+    clock_label,
     mention,
     sent_late,
     timestamp,
@@ -91,14 +93,13 @@ def ping_header(party: Party, film_title: str, kind: str, late: bool) -> str:
     return sent_late(text, late)
 
 
-def dm(party: Party, film_title: str, kind: str, zone_key: str | None, late: bool) -> str:
-    local = (
-        f"{clock_text.format_clock(party.starts_at, zones.zone_from_key(zone_key))} your time"
-        if zone_key
-        else f"{clock_text.format_clock(party.starts_at, zones.zone_from_key('UTC'))} UTC"
-    )
+def dm(party: Party, film_title: str, kind: str, line: ZoneGroup, late: bool) -> str:
+    """One member's reminder or start ping by DM, their ``line`` read as in a channel ping."""
     head = "is starting now" if kind == rules.START else f"starts {timestamp(party.starts_at, 'R')}"
-    text = f"The **{film_title}** watch party (#{party.id}) {head}: {local}. <#{party.channel_id}>"
+    text = (
+        f"The **{film_title}** watch party (#{party.id}) {head}: {clock_label(line)}. "
+        f"<#{party.channel_id}>"
+    )
     return sent_late(text, late)
 
 

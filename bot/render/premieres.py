@@ -1,46 +1,20 @@
 """Premiere messages: the ping's header and lines, DMs, confirmations, the server's list.
 
-The ping itself is laid out by :func:`bot.render.grouped_pings`, with :func:`line_label`.
+The ping itself is laid out by :func:`bot.render.grouped_pings`; every line and DM reads its
+clock through :func:`bot.render.clock_label`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.domain import clock_text, zones
 from bot.domain import premieres as rules
 from bot.domain.films import Film
 from bot.domain.pings import ZoneGroup
-from bot.render import MESSAGE_LIMIT, clip, sent_late, timestamp
-
-SET_ZONE_HINT = "no time zone set: `/timezone set`"
-
-
-def _clock(instant: datetime, zone_key: str | None) -> str:
-    return clock_text.format_clock(instant, zones.zone_from_key(zone_key) if zone_key else UTC)
-
-
-def line_label(line: ZoneGroup, *, dm: bool = False) -> str:
-    """How one group reads its clock.
-
-    '3:00 AM Friday in America/New_York'; '7:00 AM Friday UTC (no time zone set: …)';
-    '12:00 AM Saturday in Asia/Seoul, this server's zone (…)'; held by quiet hours:
-    'Out since 3:00 AM Friday your time (America/New_York)'. In a DM: 'your time (…)'.
-    """
-    clock = _clock(line.at, line.zone_key)
-    if line.zone_key is None:
-        where = f"UTC ({SET_ZONE_HINT})"
-    elif line.assumed_zone:
-        where = f"in {zones.zone_label(line.zone_key)}, this server's zone ({SET_ZONE_HINT})"
-    elif dm or line.delayed:
-        where = f"your time ({zones.zone_label(line.zone_key)})"
-    else:
-        where = f"in {zones.zone_label(line.zone_key)}"
-    if line.delayed:
-        return f"{'out' if dm else 'Out'} since {clock} {where}"
-    return f"{clock} {where}"
+from bot.render import MESSAGE_LIMIT, clip, clock_label, sent_late, timestamp
 
 
 def _platform(film: Film) -> str:
@@ -63,12 +37,12 @@ def header(film: Film, kind: str, lines: Sequence[ZoneGroup], late: bool) -> str
 def dm(film: Film, kind: str, lines: Sequence[ZoneGroup], late: bool) -> str:
     """A DM follower's ping (one member: one line)."""
     line = lines[0]
-    body = line_label(line, dm=True)
+    body = clock_label(line, out_since=False)
     platform = _platform(film)
     if kind == rules.HEADS_UP:
         text = f"⏳ **{film.title}** comes out {timestamp(line.at, 'R')}{platform}: {body}."
     elif line.delayed:
-        text = f"🍿 **{film.title}** is out{platform} ({body}); your quiet hours are over."
+        text = f"🍿 **{film.title}** is out{platform} since {body}; your quiet hours are over."
     else:
         text = f"🍿 **{film.title}** is out now{platform}: {body}."
     return sent_late(text, late)

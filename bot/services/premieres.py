@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -31,6 +32,7 @@ from bot.storage import settings
 from bot.storage.db import Database
 from bot.storage.films import FilmStore
 from bot.storage.outbox import Delivery
+from bot.storage.settings import GuildSettings
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +60,17 @@ class Premieres:
         clock: Clock,
         scheduler: Scheduler,
         preferences: Preferences,
+        *,
+        owner_of: Callable[[int], int | None] = lambda guild_id: None,
     ) -> None:
+        """``owner_of(guild_id)``: the server owner's id, if known (the last one told when a
+        ping can never be sent and nobody else can be)."""
         self.db = db
         self.films = films
         self.clock = clock
         self.scheduler = scheduler
         self.preferences = preferences
+        self.owner_of = owner_of
         self._loading: dict[str, asyncio.Future[Film]] = {}
         for kind in rules.PREMIERE_KINDS:
             scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
@@ -86,12 +93,18 @@ class Premieres:
 
     # ------------------------------------------------------------------ the plan
     async def replan(
-        self, conn: aiosqlite.Connection, premiere_id: int, *, stale: bool = False
+        self,
+        conn: aiosqlite.Connection,
+        premiere_id: int,
+        *,
+        stale: bool = False,
+        guild: GuildSettings | None = None,
     ) -> list[rules.Planned]:
         """Recompute one premiere's pings from the database, inside the caller's transaction.
 
         Pings already due stay queued (the scheduler re-checks who still follows) unless the
-        plan is ``stale``: made from release dates that have changed since.
+        plan is ``stale``: made from release dates that have changed since. ``guild``: the
+        server's settings, when the caller has just read them in this transaction.
         """
         premiere = await store.get_by_id(conn, premiere_id)
         if premiere is None:
@@ -103,7 +116,8 @@ class Premieres:
             log.warning("Film %s is gone; cancelling premiere %s", premiere.film_id, premiere_id)
             await store.replace_plan(conn, premiere_id, [], None)
             return []
-        guild = await self.preferences.guild(premiere.guild_id)
+        if guild is None:
+            guild = await self.preferences.guild(premiere.guild_id)
         planned = rules.plan(
             film,
             await store.followers(conn, premiere_id),
@@ -156,17 +170,19 @@ class Premieres:
         """Follow a film's premiere in a server; raises if it is out or has no known date."""
         if not film.releases:
             raise BadOption(view.no_release_known(film))
-        zone = await self.preferences.zone(user_id, guild_id)
-        placed = rules.place(film, zone.own, zone.server)
-        if placed is None:
-            raise BadOption(view.no_release_here(film))
         now = self.clock.now()
-        if placed.out_at <= now:
-            raise AlreadyOut(view.already_out(film, placed.out_at, placed.zone_key))
+        # The server's settings are read once, in the transaction, for the check and the plan.
         async with self.db.transaction() as conn:
+            guild = await self.preferences.guild(guild_id)
+            own = await self.preferences.own_zone(user_id)
+            placed = rules.place(film, own, guild.zone)
+            if placed is None:
+                raise BadOption(view.no_release_here(film))
+            if placed.out_at <= now:
+                raise AlreadyOut(view.already_out(film, placed.out_at, placed.zone_key))
             premiere = await store.ensure(conn, guild_id, film.id, channel_id)
             await store.follow(conn, premiere.id, user_id, dm, now)
-            planned = await self.replan(conn, premiere.id)
+            planned = await self.replan(conn, premiere.id, guild=guild)
         self._poke(planned)
         for ping in planned:
             if ping.kind != rules.PREMIERE:
@@ -284,16 +300,35 @@ class Premieres:
         head = view.header(film, delivery.kind, lines, late)
         return [
             Outgoing(content, channel_id=channel_id, mention_ids=ids)
-            for content, ids in render.grouped_pings(head, lines, view.line_label)
+            for content, ids in render.grouped_pings(head, lines)
         ]
 
     async def report_failure(self, delivery: Delivery, reason: str) -> list[Outgoing]:
-        """Tell the server's managers, once per channel, that pings there can never be sent:
-        in the announce channel (unless that is the one failing), else by DM to whoever chose
-        the channel. A DM follower's closed DMs are theirs, not the server's: nobody is told."""
+        """Whom to tell that a premiere's pings can never be sent in a channel, in order (the
+        scheduler sends the first that goes through): the announce channel (unless that is the
+        one failing), the member who chose the ping channel (a DM), the server's owner (a DM).
+        Told once per premiere and failing channel, until `/premiere channel` is used again;
+        with nobody to tell, nothing is claimed, so a later failure can still be reported. A DM
+        follower's closed DMs are theirs, not the server's: nobody is told."""
         channel_id, _, _ = rules.from_data(delivery.data)
         premiere = await store.get_by_id(self.db.conn, delivery.ref_id)
         if channel_id is None or premiere is None:
+            return []
+        announce = await self.preferences.announce_channel_id(premiere.guild_id)
+        owner = self.owner_of(premiere.guild_id)
+        targets: list[tuple[int | None, int | None]] = []  # (channel, DM user)
+        if announce is not None and announce != channel_id:
+            targets.append((announce, None))
+        for user_id in dict.fromkeys((premiere.channel_set_by, owner)):
+            if user_id is not None:
+                targets.append((None, user_id))
+        if not targets:
+            log.warning(
+                "Premiere %s: pings in channel %s fail (%s) and nobody can be told",
+                premiere.id,
+                channel_id,
+                reason,
+            )
             return []
         async with self.db.transaction() as conn:
             if not await store.claim_problem_report(conn, premiere.id, channel_id):
@@ -303,18 +338,4 @@ class Premieres:
         except FilmNotFound:
             title = premiere.film_id
         text = view.failure(title, channel_id, reason)
-        guild = await settings.get_guild_settings(self.db, premiere.guild_id)
-        announce = guild.announce_channel_id
-        notices: list[Outgoing] = []
-        if announce is not None and announce != channel_id:
-            notices.append(Outgoing(text, channel_id=announce))
-        if premiere.channel_set_by is not None:
-            notices.append(Outgoing(text, user_id=premiere.channel_set_by))
-        if not notices:
-            log.warning(
-                "Premiere %s: pings in channel %s fail (%s) and nobody can be told",
-                premiere.id,
-                channel_id,
-                reason,
-            )
-        return notices
+        return [Outgoing(text, channel_id=channel, user_id=user) for channel, user in targets]

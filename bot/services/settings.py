@@ -20,10 +20,10 @@ MAX_TABLE_ZONES = 15
 
 @dataclass(frozen=True)
 class MemberZone:
-    """A member's own zone and their server's default zone, either possibly unset."""
+    """A member's own zone, else their server's default zone, either possibly unset."""
 
     own: str | None
-    server: str | None
+    server: str | None  # only read (else None) when the member has no zone of their own
 
     @property
     def key(self) -> str | None:
@@ -55,10 +55,15 @@ class Preferences:
         return await store.get_user_zone(self.db, user_id)
 
     async def zone(self, user_id: int, guild_id: int | None) -> MemberZone:
-        """A member's zone and, in a server, that server's default zone."""
+        """A member's zone, else (in a server) that server's default zone.
+
+        The server's settings are only read when the member has no zone of their own: theirs
+        wins, and a /film answer then costs one query.
+        """
         own = await self.own_zone(user_id)
-        server = (await self.guild(guild_id)).zone if guild_id is not None else None
-        return MemberZone(own, server)
+        if own is not None or guild_id is None:
+            return MemberZone(own, None)
+        return MemberZone(None, (await self.guild(guild_id)).zone)
 
     async def guild(self, guild_id: int) -> GuildSettings:
         """A server's settings (`/config`)."""

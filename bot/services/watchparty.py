@@ -17,7 +17,7 @@ from bot.domain import zones
 from bot.domain.films import Film
 from bot.domain.ics import party_ics
 from bot.domain.parties import Party
-from bot.domain.pings import group_by_zone
+from bot.domain.pings import group, line_key
 from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
 from bot.render import parties as party_render
 from bot.scheduler import Outgoing, Scheduler
@@ -291,18 +291,24 @@ class WatchParties:
         targets = rules.ping_targets(await self.repo.rsvps(party.id), delivery.kind)
         member_zones = await settings.zones_of(self.db, targets)
         by_dm = await settings.dm_preferring(self.db, targets)
-        header = party_render.ping_header(party, title, delivery.kind, late)
-        groups = group_by_zone(
-            party.starts_at, {u: member_zones[u] for u in targets if u not in by_dm}
+        # Members without a zone read the server's (said so), as in /film answers; else UTC.
+        server_zone = (
+            (await self.preferences.guild(party.guild_id)).zone
+            if None in member_zones.values()
+            else None
         )
+        lines = {u: line_key(member_zones[u], server_zone, party.starts_at) for u in targets}
+        header = party_render.ping_header(party, title, delivery.kind, late)
+        groups = group((lines[u], u) for u in targets if u not in by_dm)
         messages = [
             Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
             for content, ids in render.grouped_pings(header, groups)
         ]
         for user_id in sorted(by_dm):
+            [line] = group([(lines[user_id], user_id)])
             messages.append(
                 Outgoing(
-                    party_render.dm(party, title, delivery.kind, member_zones[user_id], late),
+                    party_render.dm(party, title, delivery.kind, line, late),
                     user_id=user_id,
                     optional=True,
                 )

@@ -139,6 +139,13 @@ def test_quiet_hours_hold_the_ping_until_the_window_ends_and_remember_when_it_ca
     assert held.lines == (ZoneGroup(NY, OUT, (1,), delayed=True),)
 
 
+def test_followers_in_one_zone_are_held_only_by_their_own_quiet_hours():
+    followers = [Follower(3, NY, quiet=(time(23), time(8))), Follower(1, NY), Follower(2, NY)]
+    [on_time, held] = plan(STARLIGHT, followers)
+    assert on_time.lines == (ZoneGroup(NY, OUT, (1, 2)),)
+    assert held.lines == (ZoneGroup(NY, OUT, (3,), delayed=True),)
+
+
 def test_quiet_hours_outside_the_release_change_nothing():
     [ping] = plan(STARLIGHT, [Follower(1, NY, quiet=(time(1), time(2)))])
     assert ping.due == OUT and not ping.lines[0].delayed

@@ -137,9 +137,9 @@ async def test_global_premiere_pings_three_zones_at_the_instant_in_one_message(e
     lines = ping.content.splitlines()
     assert lines[0] == "🍿 **Lost in Starlight** is out now on Netflix!"
     assert lines[1:] == [
-        f"3:00 AM Friday in America/New_York: <@{s['Ada']}>",
-        f"8:00 AM Friday in Europe/London: <@{s['Chiara']}>",
-        f"4:00 PM Friday in Asia/Seoul: <@{s['Bruno']}>",
+        f"3:00 AM Friday your time (America/New_York): <@{s['Ada']}>",
+        f"8:00 AM Friday your time (Europe/London): <@{s['Chiara']}>",
+        f"4:00 PM Friday your time (Asia/Seoul): <@{s['Bruno']}>",
     ]
     await quiet_for(0.3)
     assert len(e2e.posts()) == 1  # exactly one message
@@ -160,7 +160,7 @@ async def test_rolling_release_pings_each_zone_at_its_local_midnight(e2e: Harnes
         [ping] = await next_posts(e2e, s.general)
         assert posted_at(e2e, ping) >= midnight
         assert mentioned(e2e, ping) == {s[who]}
-        assert f"12:00 AM Friday in {zone}: <@{s[who]}>" in ping.content
+        assert f"12:00 AM Friday your time ({zone}): <@{s[who]}>" in ping.content
     await quiet_for(0.2)
     assert len(e2e.posts()) == 3
 
@@ -214,7 +214,7 @@ async def test_the_plan_follows_changes_made_before_the_ping(e2e: Harness):
     e2e.clock.set(OUT - timedelta(seconds=0.5))
     [ping] = await next_posts(e2e, s.general)
     assert mentioned(e2e, ping) == {s["Ada"], s["Chiara"], s["Dae-jung"]}
-    assert f"4:00 PM Friday in Asia/Tokyo: <@{s['Chiara']}>" in ping.content
+    assert f"4:00 PM Friday your time (Asia/Tokyo): <@{s['Chiara']}>" in ping.content
     assert f"7:00 AM Friday UTC (no time zone set: `/timezone set`): <@{s['Dae-jung']}>" in (
         ping.content
     )
@@ -231,7 +231,7 @@ async def test_rolling_release_uses_the_server_zone_for_members_without_one(e2e:
     e2e.clock.set(SEOUL_MIDNIGHT - timedelta(seconds=0.5))
     [ping] = await next_posts(e2e, s.general)
     assert mentioned(e2e, ping) == {s["Dae-jung"]}
-    assert "12:00 AM Friday in Asia/Seoul, this server's zone" in ping.content
+    assert "12:00 AM Friday this server's time (Asia/Seoul; no time zone set" in ping.content
 
 
 # --- channel, heads-up, DMs ------------------------------------------------------------------
@@ -417,4 +417,6 @@ async def test_a_release_date_changed_while_down_is_replanned_at_start(
     later = SEOUL_MIDNIGHT + timedelta(days=1)
     e2e.clock.set(later - timedelta(seconds=0.3))
     [ping] = await next_posts(e2e, s.general)
-    assert posted_at(e2e, ping) >= later and "12:00 AM Saturday in Asia/Seoul" in ping.content
+    assert (
+        posted_at(e2e, ping) >= later and "12:00 AM Saturday your time (Asia/Seoul)" in ping.content
+    )

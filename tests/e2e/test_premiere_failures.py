@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -161,19 +160,22 @@ async def test_closed_dms_of_a_dm_follower_are_not_reported_to_the_server(e2e: H
     assert e2e.posts(news) == [] and e2e.dms("Admin") == []
 
 
-async def test_a_failure_with_nobody_to_tell_is_logged(
-    e2e: Harness, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_in_the_default_set_up_the_servers_owner_gets_one_dm(e2e: Harness) -> None:
     films = e2e.fake.add_channel(e2e.server.guild, "films")
     # Followed in #films: the pings go there by default, nobody chose a channel or announce one.
     await run(e2e, "Bruno", "premiere follow", {"film": STARLIGHT}, channel=films)
+    await run(e2e, "Admin", "premiere remind", {"film": STARLIGHT, "lead": "1h"})
     e2e.fake.delete_channel(films)
 
-    with caplog.at_level(logging.WARNING, logger="bot.services.premieres"):
-        e2e.clock.set(OUT - timedelta(seconds=0.5))
-        assert await states(e2e, 1) == ["failed"]
-        await settle()
-    assert "nobody can be told" in caplog.text
+    e2e.clock.set(HEADS_UP - timedelta(seconds=0.5))
+    await e2e.fake.wait_until(lambda: bool(e2e.dms(e2e.server.owner)), 4.0)
+    [dm] = e2e.dms(e2e.server.owner)
+    assert f"**Lost in Starlight** premiere ping in <#{films}>" in dm.content
+    assert "Unknown Channel" in dm.content and "`/premiere channel`" in dm.content
+    e2e.clock.set(OUT - timedelta(seconds=0.5))
+    assert await states(e2e, 2) == ["failed", "failed"]  # the heads-up, then the ping itself
+    await settle()
+    assert e2e.dms(e2e.server.owner) == [dm]
     assert notices(e2e.dms("Admin") + e2e.dms("Bruno") + e2e.posts()) == []
 
 
@@ -226,7 +228,7 @@ async def test_a_premiere_ping_queued_by_the_previous_version_is_still_delivered
         [ping] = e2e.posts()
         assert ping.content.splitlines() == [
             "🍿 **Lost in Starlight** is out now on Netflix!",
-            f"4:00 PM Friday in Asia/Seoul: <@{s['Bruno']}>",
+            f"4:00 PM Friday your time (Asia/Seoul): <@{s['Bruno']}>",
         ]
         assert e2e.fake.pinged_user_ids(ping) == {s["Bruno"]}
         assert await states(e2e, 1) == ["sent"]

@@ -57,7 +57,7 @@ async def test_reminders_and_start_ping_arrive_on_time_with_mentions_and_local_t
         f"10:00 AM Tuesday your time (America/New_York): <@{bruno}>",
         f"3:00 PM Tuesday your time (Europe/London): <@{chiara}>",
         f"11:00 PM Tuesday your time (Asia/Seoul): <@{ada}>",
-        f"2:00 PM Tuesday UTC (no zone set: `/timezone set`): <@{dae}>",
+        f"2:00 PM Tuesday UTC (no time zone set: `/timezone set`): <@{dae}>",
     ]
     assert allowed_users(first) == {ada, bruno, chiara, dae}
     assert e2e.fake.pinged_user_ids(first) == {ada, bruno, chiara, dae}
@@ -81,6 +81,23 @@ async def test_reminders_and_start_ping_arrive_on_time_with_mentions_and_local_t
     assert len([m for m in e2e.posts() if is_ping(m)]) == 3
 
 
+async def test_members_without_a_zone_read_the_servers_zone_said_so(e2e: Harness) -> None:
+    await e2e.run(e2e.server.owner, "config timezone", {"zone": "Seoul"})
+    await zones(e2e, Bruno="America/New_York")
+    made = await create(e2e, "Ada", "in 2 hours", reminders="none")  # 14:00 UTC Tuesday
+    await e2e.click(made.card, "Going", "Bruno")
+    start = (await party(e2e, made.id)).starts_at
+    ada, bruno = e2e.server["Ada"], e2e.server["Bruno"]
+
+    e2e.clock.set(start - timedelta(seconds=0.5))
+    [ping] = await pings(e2e, 1)
+    assert ping.content.splitlines()[1:] == [
+        f"10:00 AM Tuesday your time (America/New_York): <@{bruno}>",
+        f"11:00 PM Tuesday this server's time (Asia/Seoul; no time zone set: `/timezone set`): "
+        f"<@{ada}>",
+    ]
+
+
 async def test_members_who_asked_for_dms_get_dms_instead(e2e: Harness) -> None:
     await zones(e2e, Ada="Seoul", Bruno="America/New_York")
     for name in ("Bruno", "Chiara"):
@@ -97,7 +114,7 @@ async def test_members_who_asked_for_dms_get_dms_instead(e2e: Harness) -> None:
     assert f"Join <#{e2e.server.voice}>." in ping.content
     await e2e.fake.wait_until(lambda: len(e2e.dms("Bruno")) == 1)
     [dm] = e2e.dms("Bruno")
-    assert "is starting now: 10:00 AM Tuesday your time." in dm.content
+    assert "is starting now: 10:00 AM Tuesday your time (America/New_York)." in dm.content
     assert f"<#{e2e.server.general}>" in dm.content
     # Chiara's closed DMs cost only her DM: the delivery counts as sent, nobody is "told"
     assert await wait_states(e2e, made.id, {"sent"}) == ["sent"]

@@ -11,13 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain.pings import ZoneGroup, group_by_zone
-from bot.render import (
-    MESSAGE_LIMIT,
-    grouped_pings,
-    split_mentions,
-    zone_group_label,
-)
+from bot.domain.pings import ZoneGroup, group
+from bot.render import MESSAGE_LIMIT, grouped_pings, split_mentions
 
 MENTION = re.compile(r"<@(\d+)>")
 BIG = 10**19  # 20-digit snowflakes: the longest mentions
@@ -111,21 +106,21 @@ def test_a_group_with_nobody_left_gets_no_line() -> None:
 
 def test_grouped_pings_show_each_members_clock() -> None:
     start = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
-    groups = group_by_zone(start, {1: "Asia/Seoul", 2: "America/New_York", 3: None})
+    zones = {1: "Asia/Seoul", 2: "America/New_York", 3: None}
+    groups = group(((zone, start, False, False), uid) for uid, zone in zones.items())
     [(content, named)] = grouped_pings("Starting!", groups)
     assert content.splitlines() == [
         "Starting!",
         "8:00 AM Friday your time (America/New_York): <@2>",
         "9:00 PM Friday your time (Asia/Seoul): <@1>",
-        "12:00 PM Friday UTC (no zone set: `/timezone set`): <@3>",
+        "12:00 PM Friday UTC (no time zone set: `/timezone set`): <@3>",
     ]
     assert named == (2, 1, 3)
-    london = ZoneGroup("Europe/London", start, (4,))
-    assert zone_group_label(london) == "1:00 PM Friday your time (Europe/London)"
 
 
-def test_grouped_pings_label_each_group_as_told() -> None:
+def test_grouped_pings_leave_out_a_group_with_nobody() -> None:
     start = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
-    groups = group_by_zone(start, {1: "Asia/Seoul", 2: None})
-    [(content, _)] = grouped_pings("Out!", groups, lambda g: f"zone {g.zone_key}")
-    assert content.splitlines() == ["Out!", "zone Asia/Seoul: <@1>", "zone None: <@2>"]
+    groups = [ZoneGroup("Asia/Seoul", start, ()), ZoneGroup("Europe/London", start, (4,))]
+    assert grouped_pings("Out!", groups) == [
+        ("Out!\n1:00 PM Friday your time (Europe/London): <@4>", (4,))
+    ]

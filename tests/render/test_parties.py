@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain import parties as rules
 from bot.domain.parties import Party
+from bot.domain.pings import ZoneGroup
 from bot.render import LATE_NOTE
 from bot.render import parties as view
 
@@ -52,16 +53,26 @@ def test_ping_header_start_reminder_voice_and_late() -> None:
     assert "Join <#9>." in reminder and reminder.endswith(LATE_NOTE)
 
 
+SEOUL = ZoneGroup("Asia/Seoul", START, (5,))
+
+
 def test_a_late_dm_ends_with_the_one_late_note() -> None:
-    assert view.dm(party(), "Dune", rules.START, "Asia/Seoul", True).endswith(LATE_NOTE)
-    assert LATE_NOTE not in view.dm(party(), "Dune", rules.START, "Asia/Seoul", False)
+    assert view.dm(party(), "Dune", rules.START, SEOUL, True).endswith(LATE_NOTE)
+    assert LATE_NOTE not in view.dm(party(), "Dune", rules.START, SEOUL, False)
 
 
 def test_dm_in_the_members_zone_or_utc() -> None:
-    seoul = view.dm(party(), "Dune", rules.START, "Asia/Seoul", False)
-    assert "is starting now: 9:00 PM Friday your time." in seoul
-    nowhere = view.dm(party(), "Dune", rules.REMINDER, None, False)
-    assert "12:00 PM Friday UTC" in nowhere
+    seoul = view.dm(party(), "Dune", rules.START, SEOUL, False)
+    assert "is starting now: 9:00 PM Friday your time (Asia/Seoul)." in seoul
+    nowhere = view.dm(party(), "Dune", rules.REMINDER, ZoneGroup(None, START, (5,)), False)
+    assert "12:00 PM Friday UTC (no time zone set: `/timezone set`)" in nowhere
+
+
+def test_dm_in_the_servers_zone_says_so() -> None:
+    line = ZoneGroup("Asia/Seoul", START, (5,), assumed_zone=True)
+    assert "9:00 PM Friday this server's time (Asia/Seoul; no time zone set" in view.dm(
+        party(), "Dune", rules.START, line, False
+    )
 
 
 def test_card_escapes_the_note_and_counts_answers() -> None:

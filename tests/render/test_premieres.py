@@ -28,32 +28,22 @@ FILM = Film(
 )
 
 
-def test_labels_read_each_members_clock():
-    assert view.line_label(ZoneGroup("America/New_York", OUT, (1,))) == (
-        "3:00 AM Friday in America/New_York"
-    )
-    assert view.line_label(ZoneGroup("Asia/Seoul", OUT, (1,))) == "4:00 PM Friday in Asia/Seoul"
-    assert view.line_label(ZoneGroup(None, OUT, (1,))).startswith("7:00 AM Friday UTC (")
-    assumed = view.line_label(ZoneGroup("Asia/Seoul", OUT, (1,), assumed_zone=True))
-    assert "this server's zone" in assumed and "/timezone set" in assumed
-
-
-def test_a_held_ping_says_since_when_in_their_own_time():
+def test_a_held_ping_says_its_quiet_hours_are_over():
     line = ZoneGroup("America/New_York", OUT, (1,), delayed=True)
-    assert view.line_label(line) == "Out since 3:00 AM Friday your time (America/New_York)"
-    assert view.line_label(line, dm=True).startswith("out since 3:00 AM Friday your time")
     assert "quiet hours are over" in view.header(FILM, PREMIERE, [line], late=False)
+    assert view.dm(FILM, PREMIERE, [line], late=False) == (
+        "🍿 **Lost in Starlight** is out on Netflix since 3:00 AM Friday your time "
+        "(America/New_York); your quiet hours are over."
+    )
 
 
 def test_one_message_for_a_small_server_naming_exactly_its_members():
     lines = [ZoneGroup("America/New_York", OUT, (1, 2)), ZoneGroup("Asia/Seoul", OUT, (3,))]
-    [(content, ids)] = grouped_pings(
-        view.header(FILM, PREMIERE, lines, late=False), lines, view.line_label
-    )
+    [(content, ids)] = grouped_pings(view.header(FILM, PREMIERE, lines, late=False), lines)
     assert ids == (1, 2, 3)
     assert content.splitlines()[1:] == [
-        "3:00 AM Friday in America/New_York: <@1> <@2>",
-        "4:00 PM Friday in Asia/Seoul: <@3>",
+        "3:00 AM Friday your time (America/New_York): <@1> <@2>",
+        "4:00 PM Friday your time (Asia/Seoul): <@3>",
     ]
     assert content.startswith("🍿 **Lost in Starlight** is out now on Netflix!")
 

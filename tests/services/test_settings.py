@@ -13,6 +13,7 @@ from bot.domain import zones
 from bot.services.settings import MAX_TABLE_ZONES, MemberZone, Preferences
 from bot.storage import settings as store
 from bot.storage.db import Database, open_database
+from tests.services.queries import reads_of, statements
 
 NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD = 10, 20
@@ -42,8 +43,16 @@ async def test_a_members_own_zone_comes_first(db: Database) -> None:
     await register(db, ADA, "Asia/Seoul")
     await set_server_zone(db, "Europe/London")
     zone = await Preferences(db).zone(ADA, GUILD)
-    assert zone == MemberZone("Asia/Seoul", "Europe/London")
+    assert zone == MemberZone("Asia/Seoul", None)  # the server's is not even read
     assert zone.key == "Asia/Seoul" and not zone.from_server
+
+
+async def test_a_member_with_a_zone_costs_one_query(db: Database) -> None:
+    await register(db, ADA, "Asia/Seoul")
+    await set_server_zone(db, "Europe/London")
+    async with statements(db) as seen:
+        await Preferences(db).zone(ADA, GUILD)
+    assert len(seen) == 1 and reads_of("user_zones", seen) == 1
 
 
 async def test_the_servers_zone_stands_in_for_a_member_without_one(db: Database) -> None:

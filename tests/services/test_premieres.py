@@ -1,0 +1,120 @@
+"""The premiere service on a real database: queries per follow, whom a failed ping tells."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import DEFAULT_FILMS_DIR
+from bot.scheduler import Outgoing, Scheduler
+from bot.services.premieres import Premieres
+from bot.services.settings import Preferences
+from bot.storage.db import Database, open_database
+from bot.storage.films import FilmStore, sync_films
+from bot.storage.outbox import Delivery, from_text
+from fakecord.clock import ShiftedClock
+from tests.services.queries import reads_of, statements
+
+NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
+GUILD, FIRST, NEWS, CINEMA = 10, 100, 200, 300
+BRUNO, ADMIN, OWNER = 2, 3, 4
+REASON = "NotFound: 404 Unknown Channel"
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_database(tmp_path / "db.sqlite3")
+    try:
+        assert (await sync_films(database, DEFAULT_FILMS_DIR)).ok
+        yield database
+    finally:
+        await database.close()
+
+
+async def service(db: Database, owner_of: Callable[[int], int | None] | None = None) -> Premieres:
+    clock = ShiftedClock(NOW)
+
+    async def never(*_: Any) -> None:  # this scheduler is never started
+        raise AssertionError
+
+    films = await FilmStore.open(db)
+    extra = {} if owner_of is None else {"owner_of": owner_of}
+    return Premieres(db, films, clock, Scheduler(db, clock, never), Preferences(db), **extra)
+
+
+async def follow(premieres: Premieres) -> None:
+    film = await premieres.films.get("lost-in-starlight")
+    await premieres.follow(guild_id=GUILD, user_id=BRUNO, film=film, dm=False, channel_id=FIRST)
+
+
+async def queued(db: Database) -> Delivery:
+    """The premiere ping the plan queued."""
+    row = await db.fetchone(
+        "SELECT * FROM outbox WHERE kind = 'premiere' AND state = 'pending' ORDER BY due_at"
+    )
+    assert row is not None
+    data = json.loads(row["data"])
+    return Delivery(row["id"], row["kind"], row["ref_id"], from_text(row["due_at"]), 1, data)
+
+
+def told(notices: list[Outgoing]) -> list[tuple[int | None, int | None]]:
+    """(channel, DM user) of each notice, in the order they would be tried."""
+    return [(n.channel_id, n.user_id) for n in notices]
+
+
+async def test_following_reads_the_servers_settings_once(db: Database) -> None:
+    premieres = await service(db)
+    async with statements(db) as seen:
+        await follow(premieres)
+    assert reads_of("guild_settings", seen) == 1
+
+
+async def test_in_the_default_set_up_the_servers_owner_is_told_once(db: Database) -> None:
+    premieres = await service(db, owner_of={GUILD: OWNER}.get)
+    await follow(premieres)
+    delivery = await queued(db)
+    [notice] = await premieres.report_failure(delivery, REASON)
+    assert (notice.channel_id, notice.user_id) == (None, OWNER)
+    assert f"<#{FIRST}>" in notice.content and "Unknown Channel" in notice.content
+    assert await premieres.report_failure(delivery, REASON) == []
+
+
+async def test_with_nobody_to_tell_the_report_is_kept_for_later(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    premieres = await service(db)  # the owner is unknown (e.g. the bot left the server)
+    await follow(premieres)
+    delivery = await queued(db)
+    with caplog.at_level(logging.WARNING, logger="bot.services.premieres"):
+        assert await premieres.report_failure(delivery, REASON) == []
+    assert "nobody can be told" in caplog.text
+    await premieres.set_guild_settings(GUILD, announce_channel_id=NEWS)
+    # Another ping for the first channel fails (one already due is not re-planned to #news).
+    assert told(await premieres.report_failure(delivery, REASON)) == [(NEWS, None)]
+
+
+async def test_the_announce_channel_then_who_chose_the_channel_then_the_owner(
+    db: Database,
+) -> None:
+    premieres = await service(db, owner_of={GUILD: OWNER}.get)
+    await follow(premieres)
+    film = await premieres.films.get("lost-in-starlight")
+    await premieres.set_guild_settings(GUILD, announce_channel_id=NEWS)
+    await premieres.set_channel(guild_id=GUILD, film=film, channel_id=CINEMA, set_by=ADMIN)
+    notices = await premieres.report_failure(await queued(db), REASON)
+    assert told(notices) == [(NEWS, None), (None, ADMIN), (None, OWNER)]
+
+
+async def test_an_owner_who_chose_the_channel_is_told_once(db: Database) -> None:
+    premieres = await service(db, owner_of={GUILD: OWNER}.get)
+    await follow(premieres)
+    film = await premieres.films.get("lost-in-starlight")
+    await premieres.set_channel(guild_id=GUILD, film=film, channel_id=CINEMA, set_by=OWNER)
+    notices = await premieres.report_failure(await queued(db), REASON)
+    assert told(notices) == [(None, OWNER)]
