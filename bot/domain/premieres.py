@@ -92,14 +92,13 @@ def ping_channel(chosen: int | None, announce: int | None, first: int) -> int:
 def place(film: Film, zone_key: str | None, default_zone: str | None) -> Placement | None:
     """Where and when the film is out for a member (None: no release reaches their region).
 
-    A member without a zone sees a global release at its instant, in UTC. For a rolling
-    (local midnight) release the server's default zone stands in, and the ping says so; with no
-    default either, midnight UTC is used.
+    A member without a zone reads the server's default zone, and the ping says so (for a
+    rolling release it also decides when their midnight is); with no default either, UTC.
     """
     release = release_for(film, zone_key or default_zone)
     if release is None:
         return None
-    assumed = zone_key is None and release.model != "global" and default_zone is not None
+    assumed = zone_key is None and default_zone is not None
     shown = zone_key or (default_zone if assumed else None)
     tz = zones.zone_from_key(shown) if shown else None
     return Placement(release, shown, release.instant(tz), assumed)

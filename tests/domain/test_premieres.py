@@ -77,8 +77,17 @@ def test_global_release_is_one_ping_with_a_line_per_zone_in_clock_order():
     assert all(line.at == OUT and not line.delayed for line in ping.lines)
 
 
-def test_member_without_zone_is_pinged_at_the_instant_shown_in_utc_last():
+def test_member_without_zone_reads_the_servers_zone_at_the_instant():
     [ping] = plan(STARLIGHT, [Follower(1, None), Follower(2, SEOUL)], default_zone=TOKYO)
+    assert ping.due == OUT
+    assert [(line.zone_key, line.assumed_zone, line.user_ids) for line in ping.lines] == [
+        (SEOUL, False, (2,)),
+        (TOKYO, True, (1,)),
+    ]
+
+
+def test_member_without_zone_is_pinged_at_the_instant_shown_in_utc_last_without_a_server_zone():
+    [ping] = plan(STARLIGHT, [Follower(1, None), Follower(2, SEOUL)])
     assert ping.due == OUT
     assert [(line.zone_key, line.assumed_zone) for line in ping.lines] == [
         (SEOUL, False),
