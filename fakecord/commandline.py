@@ -12,7 +12,7 @@ from typing import Any
 from .interactions import (
     ATTACHMENT,
     CHANNEL,
-    OPTION_TYPE_NAMES,
+    OPTION_TYPES,
     ROLE,
     STRING,
     USER,
@@ -83,7 +83,7 @@ def usage(path: CommandPath) -> str:
     for opt in path.leaf_options:
         if opt["type"] == ATTACHMENT:
             continue  # can't be given here (see drivable)
-        kind = OPTION_TYPE_NAMES.get(opt["type"], "value")
+        kind = OPTION_TYPES[opt["type"]].name if opt["type"] in OPTION_TYPES else "value"
         low, high = opt.get("min_value"), opt.get("max_value")
         if opt.get("choices"):
             kind = "|".join(str(c["name"]) for c in opt["choices"])
