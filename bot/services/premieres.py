@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 import aiosqlite
 
@@ -44,10 +44,6 @@ class Followed:
     film: Film
     ping: rules.Planned | None  # the member's own ping (None: nothing left to ping)
     line: ZoneGroup | None  # their line in it: zone shown, release time, quiet hours
-
-    @property
-    def out_at(self) -> datetime | None:
-        return self.line.at if self.line else None
 
 
 class Premieres:

@@ -142,10 +142,6 @@ class SyncReport:
     seconds: float = 0.0
 
     @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
     def loaded(self) -> int:
         return len(self.added) + len(self.updated) + self.unchanged
 

@@ -89,7 +89,7 @@ async def ids(db) -> set[str]:
 
 async def test_first_sync_loads_every_file(db, films_dir):
     report = await sync_films(db, films_dir)
-    assert report.ok, report.errors
+    assert report.errors == []
     assert sorted(report.added) == ["lost-in-starlight", "silent-harbor"]
     assert await ids(db) == {"lost-in-starlight", "silent-harbor"}
     assert "2 film(s): 2 added" in report.summary()
@@ -186,7 +186,7 @@ async def test_film_id_must_match_the_file_name(db, films_dir):
 
 async def test_missing_directory_loads_nothing(db, tmp_path):
     report = await sync_films(db, tmp_path / "nowhere")
-    assert report.ok and report.loaded == 0
+    assert report.errors == [] and report.loaded == 0
 
 
 async def test_parallel_parsing_gives_the_same_result(db, tmp_path, monkeypatch):
