@@ -622,6 +622,12 @@ def test_sandbox_answers_typed_commands(tmp_path: Path) -> None:
     assert not (tmp_path / "var").exists()  # the sandbox keeps its database in a temp folder
 
 
+def test_sandbox_banner_names_the_member_you_play(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "sandbox", stdin="quit\n", timeout=60)
+    assert result.code == 0, result.err
+    assert 'Server "Movie Night", channel #general, you are Ada.' in result.out
+
+
 def test_sandbox_ends_at_end_of_input(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "sandbox", stdin="/timezone set Seoul\n", timeout=60)
     assert result.code == 0, result.err
