@@ -38,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench import outbox_counts
 from bot.app import create_bot
 from bot.config import DEFAULT_FILMS_DIR, load_settings
 from bot.ratelimit import DEFAULT_RATE
@@ -47,7 +48,7 @@ from bot.services.settings import Preferences
 from bot.storage import premieres as premiere_store
 from bot.storage.db import open_database
 from bot.storage.films import FilmStore, sync_films
-from bot.storage.outbox import OutboxRepo, to_text
+from bot.storage.outbox import to_text
 from fakecord import FakeDiscord, RateLimitPolicy, StoredMessage, running_bot
 from fakecord.clock import ShiftedClock
 
@@ -106,7 +107,7 @@ async def seed(db_path: Path, films_dir: Path, world: list[Server], now: datetim
     db = await open_database(db_path)
     try:
         report = await sync_films(db, films_dir)
-        assert report.ok, report.summary()
+        assert not report.errors, report.summary()
         films = await FilmStore.open(db)
         clock = ShiftedClock(now)
 
@@ -229,7 +230,7 @@ async def run_in_process(
             expected = servers * followers
             await wait_for(tally, expected, timeout=10 + 3 * servers / DISCORD_GLOBAL_RATE)
             await asyncio.sleep(1.5)  # anything arriving now would be a duplicate
-            outbox = await OutboxRepo(bot.db).counts()
+            outbox = await outbox_counts(bot.db)
         result = check(world, tally, real_instant)
         result.update(request_stats(fake, real_instant - 0.5))
     result.update({"outbox": outbox, "seed_s": round(seed_s, 2)})
@@ -321,7 +322,7 @@ async def run_killed(
         result["deduplicated_resends"] = len(resent) - len(tally.posts)
     db = await open_database(tmp / "db.sqlite3")
     try:
-        outbox = await OutboxRepo(db).counts()
+        outbox = await outbox_counts(db)
     finally:
         await db.close()
     result.update(

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench import outbox_counts
 from bot.app import create_bot
 from bot.config import load_settings
 from bot.scheduler import Outgoing
@@ -238,7 +239,7 @@ async def _startup_child(db_path: str) -> None:
     while bot.scheduler.armed_for is None:  # noqa: ASYNC110 - polling a property
         await asyncio.sleep(0.001)
     ready = time.time()
-    counts = await bot.scheduler.repo.counts()
+    counts = await outbox_counts(bot.db)
     rss, peak = _rss_mb(), _peak_rss_mb()
     await bot.scheduler.stop()
     await bot.db.close()

@@ -85,17 +85,23 @@ async def finished_before(task: asyncio.Task[None], stop: asyncio.Event) -> bool
 
 def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
     if args.films_command == "validate":
-        from bot.storage.films import film_files, validate_dir
+        from bot.storage.films import validate_dir
 
         directory = Path(args.directory) if args.directory else settings.films_dir
-        bad = validate_dir(directory)
-        checked = len(film_files(directory))
-        if not bad:
-            print(f"ok: {checked} film file(s) in {directory} are valid")
-            return 0
-        print_problems(bad)
-        print(films_summary(checked, bad, f" in {directory}"))
-        return 1
+        try:
+            check = validate_dir(directory)
+        except NotADirectoryError:
+            print(
+                f"error: {directory} is not a folder: name the folder of your film files "
+                "(by default FILMS_DIR, else data/films)",
+                file=sys.stderr,
+            )
+            return 1
+        if not check.checked:
+            print(f"no film files (*.toml) in {directory}")
+        print_problems(check.bad)
+        print(films_summary(check.checked, check.bad, f" in {directory}"))
+        return 1 if check.bad else 0
 
     async def do_import() -> int:
         from bot.storage.db import open_database
@@ -116,6 +122,7 @@ def cmd_films(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await db.close()
         print(f"imported {film.id} ({film.title}) into {settings.films_dir}")
+        print(films_summary(1, []))
         return 0
 
     return asyncio.run(do_import())

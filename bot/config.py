@@ -69,6 +69,20 @@ def load_settings(
         value = merged.get(name, "").strip()
         return value or None
 
+    def number(name: str, default: float, *, above_zero: bool = False) -> float:
+        """A finite number, 0 or more (``above_zero``: more than 0); ``default`` when unset."""
+        text = get(name)
+        if text is None:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan  # fails every comparison below
+        if not (0 < value < math.inf if above_zero else 0 <= value < math.inf):
+            least = "above 0" if above_zero else "0 or more"
+            raise ConfigError(f"{name} must be a number {least}, not {text!r}.")
+        return value
+
     token = get("DISCORD_TOKEN")
     if token is None and require_token:
         raise ConfigError(
@@ -84,23 +98,9 @@ def load_settings(
     if not isinstance(logging.getLevelName(level), int):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}.")
 
-    grace_text = get("LATE_GRACE_MINUTES") or "10"
-    try:
-        grace = timedelta(minutes=float(grace_text))
-    except ValueError:
-        raise ConfigError(f"LATE_GRACE_MINUTES must be a number, not {grace_text!r}.") from None
-    if grace < timedelta(0):
-        raise ConfigError("LATE_GRACE_MINUTES must not be negative.")
-
-    retry_text = get("CONNECT_RETRY_SECONDS") or "2"
-    try:
-        retry = float(retry_text)
-    except ValueError:
-        retry = 0.0
-    if not 0 < retry < math.inf:  # also refuses nan
-        raise ConfigError(
-            f"CONNECT_RETRY_SECONDS must be a number of seconds above 0, not {retry_text!r}."
-        )
+    # The defaults are Settings' own, so each is written once.
+    grace = number("LATE_GRACE_MINUTES", Settings.late_grace / timedelta(minutes=1))
+    retry = number("CONNECT_RETRY_SECONDS", Settings.connect_retry, above_zero=True)
 
     return Settings(
         token=token or "",
@@ -108,6 +108,6 @@ def load_settings(
         films_dir=Path(get("FILMS_DIR") or DEFAULT_FILMS_DIR),
         dev_guild_id=int(guild) if guild else None,
         log_level=level,
-        late_grace=grace,
+        late_grace=timedelta(minutes=grace),
         connect_retry=retry,
     )

@@ -90,8 +90,8 @@ async def run_sandbox(settings: Settings) -> int:
             )
             bot = await create_bot(sandbox_settings, clock=clock)
             async with running_bot(fake, bot):
-                user = next(iter(world.members))
-                print(BANNER.format(user=user), flush=True)
+                you = fake.world.users[world.default_user_id]
+                print(BANNER.format(user=you.display_name), flush=True)
                 await run_repl(
                     fake,
                     guild_id=world.guild_id,

@@ -7,12 +7,13 @@ film release title: lost in starlight timezone: Seoul     explicit ``name: value
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from .interactions import (
     ATTACHMENT,
     CHANNEL,
-    OPTION_TYPE_NAMES,
+    OPTION_TYPES,
     ROLE,
     STRING,
     USER,
@@ -47,16 +48,8 @@ def match_command(commands: list[AppCommand], text: str) -> tuple[CommandPath, s
 def parse_options(path: CommandPath, rest: str) -> dict[str, Any]:
     """``title: x timezone: Seoul`` (or free text for one option) as option values."""
     schema = {o["name"]: o for o in path.leaf_options}
-    values: dict[str, Any] = {}
-    free = rest
-    if schema and rest:
-        names = "|".join(re.escape(n) for n in sorted(schema, key=len, reverse=True))
-        marks = list(re.finditer(rf"(?:^|(?<=\s))({names}):", rest))
-        if marks:
-            free = rest[: marks[0].start()].strip()
-            for i, m in enumerate(marks):
-                end = marks[i + 1].start() if i + 1 < len(marks) else len(rest)
-                values[m.group(1)] = rest[m.end() : end].strip()
+    free, named = split_named(rest, schema)
+    values: dict[str, Any] = dict(named)
     if free:
         target = _free_text_target(path, values)
         if target is None:
@@ -72,6 +65,24 @@ def parse_options(path: CommandPath, rest: str) -> dict[str, Any]:
     return values
 
 
+def split_named(text: str, names: Iterable[str]) -> tuple[str, dict[str, str]]:
+    """``Dune seats: 4 note: hi`` -> ``("Dune", {"seats": "4", "note": "hi"})``: the text before
+    the first ``name:`` and each name's value, up to the next one (command options and form
+    fields alike)."""
+    ordered = sorted(names, key=len, reverse=True)  # where two names match, the longer one
+    if not ordered:
+        return text, {}
+    pattern = "|".join(re.escape(n) for n in ordered)
+    marks = list(re.finditer(rf"(?:^|(?<=\s))({pattern}):", text))
+    if not marks:
+        return text, {}
+    values = {}
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        values[m.group(1)] = text[m.end() : end].strip()
+    return text[: marks[0].start()].strip(), values
+
+
 def drivable(path: CommandPath) -> bool:
     """Whether a person can run it here: the fake can't upload files for attachment options."""
     return not any(o["type"] == ATTACHMENT and o.get("required") for o in path.leaf_options)
@@ -83,7 +94,7 @@ def usage(path: CommandPath) -> str:
     for opt in path.leaf_options:
         if opt["type"] == ATTACHMENT:
             continue  # can't be given here (see drivable)
-        kind = OPTION_TYPE_NAMES.get(opt["type"], "value")
+        kind = OPTION_TYPES[opt["type"]].name if opt["type"] in OPTION_TYPES else "value"
         low, high = opt.get("min_value"), opt.get("max_value")
         if opt.get("choices"):
             kind = "|".join(str(c["name"]) for c in opt["choices"])

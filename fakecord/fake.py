@@ -551,6 +551,10 @@ class FakeDiscord(BotDriver):
             )
         )
 
+    def clear_faults(self) -> None:
+        """Remove every injected fault: later requests get the fake's ordinary answers."""
+        self.faults.clear()
+
     async def drop_gateway(self, code: int = RESUMABLE_CLOSE) -> int:
         """Close the bot's websocket(s) with a resumable code; events queue up for the resume."""
         return await self.gateway.drop(code)
@@ -558,3 +562,7 @@ class FakeDiscord(BotDriver):
     def send_reconnect(self) -> None:
         """Send op 7 RECONNECT: the client closes and resumes."""
         self.gateway.send_op(7)
+
+    def invalidate_session(self, resumable: bool = False) -> None:
+        """Send op 9 INVALID_SESSION; with resumable=False the client must IDENTIFY again."""
+        self.gateway.send_op(9, resumable)

@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .messages import ATTACHMENT_SIZE_LIMIT
 from .payloads import channel_payload, member_payload, role_payload, user_payload
@@ -34,18 +34,26 @@ MODAL = 9
 # Option types
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = range(3, 12)
-OPTION_TYPE_NAMES = {
-    STRING: "text",
-    INTEGER: "integer",
-    BOOLEAN: "true/false",
-    USER: "user",
-    CHANNEL: "channel",
-    ROLE: "role",
-    MENTIONABLE: "user or role",
-    NUMBER: "number",
-    ATTACHMENT: "file",
+
+
+class OptionType(NamedTuple):
+    """How usage lines name an option type, and what a value that can't be one must be."""
+
+    name: str
+    expected: str
+
+
+OPTION_TYPES = {
+    STRING: OptionType("text", "text"),
+    INTEGER: OptionType("integer", "an integer"),
+    BOOLEAN: OptionType("true/false", "true or false"),
+    USER: OptionType("user", "a user"),
+    CHANNEL: OptionType("channel", "a channel"),
+    ROLE: OptionType("role", "a role"),
+    MENTIONABLE: OptionType("user or role", "a user or a role"),
+    NUMBER: OptionType("number", "a number"),
+    ATTACHMENT: OptionType("file", "a file"),
 }
-_EXPECTED = {INTEGER: "an integer", NUMBER: "a number", BOOLEAN: "true or false"}
 #: Discord's limit for integer and number option values: 2^53 either way.
 MAX_SAFE_NUMBER = 2**53
 
@@ -167,7 +175,7 @@ class OptionBuilder:
         except (TypeError, ValueError, OverflowError) as exc:
             if isinstance(exc, InteractionError):
                 raise
-            raise InteractionError(f"{name!r} must be {_EXPECTED[kind]}") from None
+            raise InteractionError(f"{name!r} must be {OPTION_TYPES[kind].expected}") from None
         choices = opt.get("choices")
         if choices and value not in [c["value"] for c in choices]:
             names = ", ".join(str(c["name"]) for c in choices)
@@ -201,7 +209,7 @@ class OptionBuilder:
                 data["permissions"] = str(world.channel_permissions(channel.id, world.bot_id))
                 self.resolved.setdefault("channels", {})[str(channel.id)] = data
                 return channel.id
-        raise InteractionError(f"can't find {OPTION_TYPE_NAMES[kind]} {value!r}")
+        raise InteractionError(f"can't find {OPTION_TYPES[kind].name} {value!r}")
 
     def _add_user(self, user_id: int) -> None:
         world = self.world

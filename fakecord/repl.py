@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
-from .commandline import ReplError, description, drivable, match_command, parse_options, usage
+from .commandline import (
+    ReplError,
+    description,
+    drivable,
+    match_command,
+    parse_options,
+    split_named,
+    usage,
+)
 from .fake import FakeDiscord
 from .interactions import (
     InteractionError,
@@ -303,14 +311,7 @@ class _Repl:
             for c in iter_components(self.form.modal["components"])
             if c.get("type") == 4
         ]
-        names = "|".join(re.escape(f) for f in sorted(fields, key=len, reverse=True))
-        marks = list(re.finditer(rf"(?:^|(?<=\s))({names}):", rest)) if fields else []
-        values = {
-            m.group(1): rest[
-                m.end() : (marks[i + 1].start() if i + 1 < len(marks) else len(rest))
-            ].strip()
-            for i, m in enumerate(marks)
-        }
+        _, values = split_named(rest, fields)
         handle = await self.fake.submit_modal(self.form, values, user_id=self.user_id)
         self.form = None
         await self._show_reply(handle)

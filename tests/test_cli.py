@@ -403,11 +403,35 @@ async def test_a_connection_lost_in_the_middle_of_start_up_is_retried(
 # --- films validate / import ---------------------------------------------------------------------
 
 
-def test_validate_the_bundled_films(tmp_path: Path) -> None:
+def test_validate_the_bundled_films_ends_with_the_summary(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "films", "validate")
     assert result.code == 0, result.err
-    assert result.out.startswith("ok: 1 film file(s) in ")
-    assert str(DEFAULT_FILMS_DIR) in result.out
+    assert result.out.splitlines() == [
+        f"checked 1 film file(s) in {DEFAULT_FILMS_DIR}: 0 with errors, 0 error(s)"
+    ]
+
+
+def test_validate_a_missing_folder_is_one_error_line_and_exit_1(tmp_path: Path) -> None:
+    missing = tmp_path / "flims"
+    result = run_cli(tmp_path, "films", "validate", str(missing))
+    assert result.code == 1
+    no_traceback(result)
+    assert result.out == ""
+    assert result.plain_err_lines() == [
+        f"error: {missing} is not a folder: name the folder of your film files "
+        "(by default FILMS_DIR, else data/films)"
+    ]
+
+
+def test_validate_an_empty_folder_says_it_has_no_film_files(tmp_path: Path) -> None:
+    empty = tmp_path / "films"
+    empty.mkdir()
+    result = run_cli(tmp_path, "films", "validate", FILMS_DIR=str(empty))
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        f"no film files (*.toml) in {empty}",
+        f"checked 0 film file(s) in {empty}: 0 with errors, 0 error(s)",
+    ]
 
 
 def broken_copy(tmp_path: Path) -> Path:
@@ -483,7 +507,10 @@ def test_import_a_new_film_then_refuse_a_different_one_with_the_same_id(tmp_path
 
     result = run_cli(tmp_path, "films", "import", str(source), **env)
     assert result.code == 0, result.err
-    assert result.out.strip() == f"imported my-film (My Film) into {films}"
+    assert result.out.splitlines() == [
+        f"imported my-film (My Film) into {films}",
+        "checked 1 film file(s): 0 with errors, 0 error(s)",
+    ]
     assert (films / "my-film.toml").read_text(encoding="utf-8") == MY_FILM
     database = Path(child_env(tmp_path)["DATABASE_PATH"])
     with sqlite3.connect(database) as conn:
@@ -593,6 +620,12 @@ def test_sandbox_answers_typed_commands(tmp_path: Path) -> None:
     assert "Writers: ⚠️ Sources disagree" in result.out
     assert "runs 1h 36m (96 minutes)" in result.out
     assert not (tmp_path / "var").exists()  # the sandbox keeps its database in a temp folder
+
+
+def test_sandbox_banner_names_the_member_you_play(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "sandbox", stdin="quit\n", timeout=60)
+    assert result.code == 0, result.err
+    assert 'Server "Movie Night", channel #general, you are Ada.' in result.out
 
 
 def test_sandbox_ends_at_end_of_input(tmp_path: Path) -> None:

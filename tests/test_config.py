@@ -44,6 +44,8 @@ def test_token_never_in_repr():
         ("LOG_LEVEL", "LOUD"),
         ("LATE_GRACE_MINUTES", "soon"),
         ("LATE_GRACE_MINUTES", "-1"),
+        ("LATE_GRACE_MINUTES", "inf"),
+        ("LATE_GRACE_MINUTES", "nan"),
         ("CONNECT_RETRY_SECONDS", "soon"),
         ("CONNECT_RETRY_SECONDS", "0"),
         ("CONNECT_RETRY_SECONDS", "nan"),
@@ -63,3 +65,14 @@ def test_token_not_required_for_offline_commands():
 def test_the_first_wait_to_reach_discord_again_is_configurable():
     s = load_settings({"DISCORD_TOKEN": "x", "CONNECT_RETRY_SECONDS": "0.5"}, env_file=None)
     assert s.connect_retry == 0.5
+
+
+def test_a_late_grace_of_zero_is_allowed():
+    s = load_settings({"DISCORD_TOKEN": "x", "LATE_GRACE_MINUTES": "0"}, env_file=None)
+    assert s.late_grace == timedelta(0)
+
+
+def test_a_bad_number_says_what_it_must_be():
+    with pytest.raises(ConfigError) as err:
+        load_settings({"DISCORD_TOKEN": "x", "CONNECT_RETRY_SECONDS": "0"}, env_file=None)
+    assert str(err.value) == "CONNECT_RETRY_SECONDS must be a number above 0, not '0'."

@@ -10,6 +10,7 @@ from bot.scheduler import FailureHandler, Outgoing, PermanentFailure, Scheduler
 from bot.storage import outbox
 from bot.storage.db import Database, open_database
 from fakecord.clock import ShiftedClock
+from tests.storage.outbox_helpers import outbox_counts
 
 T0 = datetime(2025, 5, 30, 6, 59, 59, tzinfo=UTC)
 
@@ -71,7 +72,7 @@ async def test_delivery_fires_at_due_time_not_before(db):
         assert at >= due
         assert nonce.startswith("wp")
         await wait_for(lambda: scheduler.idle)  # the row is marked after the send
-        assert (await scheduler.repo.counts()) == {"sent": 1}
+        assert await outbox_counts(db) == {"sent": 1}
     finally:
         await scheduler.stop()
 
@@ -120,7 +121,7 @@ async def test_late_within_grace_is_sent_and_marked_late_older_is_missed(db):
         await asyncio.sleep(0.1)
         assert [m.content for m, _, _ in send.sent] == ["recent late=True"]
         await wait_for(lambda: scheduler.idle)  # the row is marked after the send
-        assert await scheduler.repo.counts() == {"late": 1, "missed": 1}
+        assert await outbox_counts(db) == {"late": 1, "missed": 1}
     finally:
         await scheduler.stop()
 
@@ -135,7 +136,7 @@ async def test_transient_failure_is_retried_with_same_nonce(db):
         await wait_for(lambda: send.sent)
         await asyncio.sleep(0.05)
         await wait_for(lambda: scheduler.idle)  # the row is marked after the send
-        assert await scheduler.repo.counts() == {"sent": 1}
+        assert await outbox_counts(db) == {"sent": 1}
         assert send.sent[0][1] == "wp1.0"
     finally:
         await scheduler.stop()
@@ -158,7 +159,7 @@ async def test_permanent_failure_is_recorded_and_reported_once(db: Database) -> 
         await asyncio.sleep(0.2)
         assert len(reported) == 1 and "channel deleted" in reported[0][1]
         await wait_for(lambda: scheduler.idle)  # the row is marked after the send
-        assert await scheduler.repo.counts() == {"failed": 1}
+        assert await outbox_counts(db) == {"failed": 1}
         [(notice, _, _)] = send.sent  # only the notice got through
         assert notice.user_id == 9 and "channel deleted" in notice.content
     finally:
@@ -210,7 +211,7 @@ async def test_failures_are_reported_by_the_handler_of_their_own_kind(db: Databa
         scheduler.poke()
         await wait_for(lambda: not send.fail_with)
         await wait_for(lambda: scheduler.idle)
-        assert await scheduler.repo.counts() == {"failed": 2}
+        assert await outbox_counts(db) == {"failed": 2}
         assert told == ["managers"] and not send.sent
     finally:
         await scheduler.stop()
@@ -297,7 +298,7 @@ async def test_an_optional_message_that_can_never_be_sent_does_not_fail_the_deli
         await wait_for(lambda: scheduler.idle)
         assert [m.content for m in sent] == ["channel", "dm"]
         await wait_for(lambda: scheduler.idle)  # the row is marked after the send
-        assert await scheduler.repo.counts() == {"sent": 1}
+        assert await outbox_counts(db) == {"sent": 1}
     finally:
         await scheduler.stop()
 
@@ -336,4 +337,4 @@ async def test_stop_lets_a_send_in_progress_finish(db):
     await asyncio.wait_for(started.wait(), 3)
     await scheduler.stop()
     assert len(send.sent) == 1
-    assert await scheduler.repo.counts() == {"sent": 1}
+    assert await outbox_counts(db) == {"sent": 1}

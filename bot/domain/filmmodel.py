@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, tzinfo
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from bot.domain import zones
+
 TITLE_KINDS = ("original", "english", "korean", "romanized", "translation", "alias", "misspelling")
 VARIANT_KINDS = ("spelling", "misspelling", "native", "alias")
 RELEASE_MODELS = ("global", "local_midnight")
@@ -131,15 +133,16 @@ class Release:
         release; for ``local_midnight`` 00:00 on the date in the viewer's zone (``default_tz``
         when the viewer has none).
 
-        Where local midnight does not exist (a DST jump at midnight) this is the first instant
-        of that day, because zoneinfo reads the missing wall time with the offset before the jump.
+        A wall time a DST jump skips (some zones change at midnight) moves to the end of the
+        jump, as :func:`zones.localize` settles every gap.
         """
+        tz: tzinfo
         if self.model == "global":
             assert self.zone is not None and self.time is not None
-            local = datetime.combine(self.date, self.time, ZoneInfo(self.zone))
+            wall, tz = datetime.combine(self.date, self.time), ZoneInfo(self.zone)
         else:
-            local = datetime.combine(self.date, time(0), viewer_tz or default_tz)
-        return local.astimezone(UTC)
+            wall, tz = datetime.combine(self.date, time(0)), viewer_tz or default_tz
+        return zones.localize(wall, tz, shift_gap=True).instant_utc
 
 
 @dataclass(frozen=True)

@@ -698,6 +698,13 @@ def localize(
     """
     if naive.tzinfo is not None:
         raise ValueError("localize() takes a naive wall time")
+    return _settle(naive, tz, shift_gap, refuse_fold)
+
+
+# Premiere plans pin the same midnight in the same few zones once per follower (thousands):
+# working an answer out takes ~3 µs, a remembered one ~0.15 µs. Errors are not remembered.
+@functools.lru_cache(maxsize=4096)
+def _settle(naive: datetime, tz: tzinfo, shift_gap: bool, refuse_fold: bool) -> Localized:
     first = naive.replace(tzinfo=tz, fold=0)
     second = naive.replace(tzinfo=tz, fold=1)
     off_first, off_second = first.utcoffset(), second.utcoffset()

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 import aiosqlite
 
@@ -46,10 +46,6 @@ class Followed:
     film: Film
     ping: rules.Planned | None  # the member's own ping (None: nothing left to ping)
     line: ZoneGroup | None  # their line in it: zone shown, release time, quiet hours
-
-    @property
-    def out_at(self) -> datetime | None:
-        return self.line.at if self.line else None
 
 
 class Premieres:

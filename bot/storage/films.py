@@ -142,10 +142,6 @@ class SyncReport:
     seconds: float = 0.0
 
     @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
     def loaded(self) -> int:
         return len(self.added) + len(self.updated) + self.unchanged
 
@@ -285,20 +281,28 @@ async def _results(jobs: list[_Job], workers: int | None) -> AsyncIterator[list[
 # --- command line helpers -----------------------------------------------------------------------
 
 
-def film_files(directory: Path | str) -> list[str]:
-    """The paths of the film files in directory (``*.toml``, hidden ones left out), sorted."""
-    return [entry.path for _, entry in sorted(_scan(Path(directory)).items())]
+@dataclass(frozen=True)
+class DirCheck:
+    """What :func:`validate_dir` found: how many film files it checked, and one DataError per
+    bad file, each with all of that file's problems in ``errors``."""
+
+    checked: int
+    bad: list[DataError]
 
 
-def validate_dir(directory: Path | str) -> list[DataError]:
-    """One DataError per bad file in directory, each with all of that file's problems in
-    ``errors``, without touching the database."""
-    problems = []
-    for path in film_files(directory):
+def validate_dir(directory: Path | str) -> DirCheck:
+    """Validate every film file (``*.toml``, hidden ones left out) in directory, in name order,
+    without touching the database. NotADirectoryError if it is missing or not a directory."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise NotADirectoryError(str(directory))
+    paths = [entry.path for _, entry in sorted(_scan(directory).items())]
+    bad = []
+    for path in paths:
         result = _load_file(path, None, _read(path))
         if result[0] == "bad":
-            problems.append(_bad_file(result[6]))
-    return problems
+            bad.append(_bad_file(result[6]))
+    return DirCheck(len(paths), bad)
 
 
 async def import_film_file(

@@ -138,7 +138,3 @@ class OutboxRepo:
                 f"UPDATE outbox SET state = '{PENDING}' WHERE state = '{SENDING}'"
             )
             return cur.rowcount
-
-    async def counts(self) -> dict[str, int]:
-        rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
-        return {r["state"]: r["n"] for r in rows}

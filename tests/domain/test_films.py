@@ -301,6 +301,25 @@ def test_local_midnight_follows_the_viewer_or_the_default_zone():
     assert release.instant() == datetime(2025, 5, 30, tzinfo=UTC)
 
 
+def test_local_midnight_skipped_by_dst_starts_when_the_clocks_jump():
+    santiago = ZoneInfo("America/Santiago")
+    # Chile's clocks jump from 00:00 to 01:00 on 6 September 2026: midnight never happens.
+    midnight = datetime(2026, 9, 6, tzinfo=santiago)
+    assert midnight.astimezone(UTC).astimezone(santiago).hour == 1
+    doc = minimal()
+    doc["releases"][0] = {
+        "platform": "Cinema",
+        "regions": ["CL"],
+        "model": "local_midnight",
+        "date": date(2026, 9, 6),
+        "sources": ["cat"],
+    }
+    release = parse_film(doc, "x.toml").releases[0]
+    instant = release.instant(santiago)
+    assert instant == datetime(2026, 9, 6, 4, tzinfo=UTC)
+    assert instant.astimezone(santiago).replace(tzinfo=None) == datetime(2026, 9, 6, 1)
+
+
 @pytest.mark.parametrize(
     "text", ["Nan-young", "Nan Young", "nanyoung", "NAN–YOUNG".replace("–", "-"), " nan_young "]
 )

@@ -19,6 +19,7 @@ from bot.config import DEFAULT_FILMS_DIR
 from fakecord import StoredMessage
 from fakecord.permissions import Perm
 from tests.e2e.conftest import T0, Harness, harness
+from tests.storage.outbox_helpers import outbox_counts
 
 STARLIGHT = "lost-in-starlight"
 OUT = datetime(2025, 5, 30, 7, 0, tzinfo=UTC)  # 00:00 in Los Angeles
@@ -382,7 +383,7 @@ async def test_leaving_a_server_drops_its_premieres(e2e: Harness):
     e2e.fake.world.emit("GUILD_DELETE", {"id": str(s.guild)}, s.guild)  # the bot was removed
     await e2e.fake.wait_until(lambda: e2e.bot.get_guild(s.guild) is None, 2.0)
     await quiet_for(0.1)
-    assert await e2e.bot.scheduler.repo.counts() == {"cancelled": 1}
+    assert await outbox_counts(e2e.bot.db) == {"cancelled": 1}
 
 
 async def test_a_ping_due_while_the_bot_was_down_is_sent_once_and_marked_late(e2e: Harness):
@@ -396,7 +397,7 @@ async def test_a_ping_due_while_the_bot_was_down_is_sent_once_and_marked_late(e2
     assert "Sent late" in ping.content
     await quiet_for(0.3)
     assert len(e2e.posts()) == 1
-    assert await e2e.bot.scheduler.repo.counts() == {"late": 1}
+    assert await outbox_counts(e2e.bot.db) == {"late": 1}
 
 
 async def test_a_release_date_changed_while_down_is_replanned_at_start(

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from fakecord.commandline import ReplError, drivable, match_command, parse_options, usage
+from fakecord.commandline import (
+    ReplError,
+    drivable,
+    match_command,
+    parse_options,
+    split_named,
+    usage,
+)
 from fakecord.interactions import ATTACHMENT, INTEGER, NUMBER, STRING
 from fakecord.state import AppCommand
 
@@ -50,3 +57,12 @@ def test_free_text_and_named_options() -> None:
     assert parse_options(path, rest) == {"title": "Lost in Starlight", "seats": "4"}
     with pytest.raises(ReplError, match="Missing title. Usage: /party title:<text>"):
         parse_options(path, "seats: 4")
+
+
+def test_split_named_gives_the_free_text_and_each_names_value() -> None:
+    text = "Lost in Starlight seats: 4  notes: bring snacks: lots"
+    assert split_named(text, ["seats", "notes", "id"]) == (
+        "Lost in Starlight",
+        {"seats": "4", "notes": "bring snacks: lots"},
+    )
+    assert split_named("no names here", ["seats"]) == ("no names here", {})

@@ -116,6 +116,39 @@ async def test_reconnect_opcode_makes_the_bot_resume(
     assert sum(f.op == 2 for f in fake.gateway_frames) == 1
 
 
+class QuickReidentifyBot(MiniBot):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Skip discord.py's 5 s pause before a repeated IDENTIFY (its documented hook)."""
+
+
+async def test_invalid_session_makes_the_bot_identify_again(fake: FakeDiscord, ids: Ids) -> None:
+    async with running_bot(fake, QuickReidentifyBot()) as bot:
+        await bot.tree.sync()
+        old_session = fake.sessions[0].session_id
+        fake.invalidate_session()
+        await fake.wait_until(
+            lambda: sum(f.op == 2 for f in fake.gateway_frames) == 2 and fake.gateway.connected,
+            5,
+            "the bot did not identify again",
+        )
+        assert [s.session_id for s in fake.sessions] != [old_session]
+        assert not any(f.op == 6 for f in fake.gateway_frames)  # a new session, not a resume
+        reply = await (
+            await fake.slash(ids.guild, ids.general, ids.ada, "party", {"title": "fresh"})
+        ).response()
+        assert reply.content == "Watch party: fresh"
+
+
+async def test_cleared_faults_no_longer_fire(fake: FakeDiscord, ids: Ids, bot: MiniBot) -> None:
+    fake.fail(503, "POST", MESSAGES, times=None)
+    with pytest.raises(discord.DiscordServerError):
+        await bot.get_channel(ids.general).send("refused")
+    fake.clear_faults()
+    await bot.get_channel(ids.general).send("after the clear")
+    assert [r.status for r in fake.requests_matching("POST", MESSAGES)] == [503, 200]
+    assert [m.content for m in fake.channel_posts(ids.general)] == ["after the clear"]
+
+
 async def test_wrong_token_raises_login_failure(fake: FakeDiscord, ids: Ids) -> None:
     bot = MiniBot()
     with pytest.raises(discord.LoginFailure):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fakecord import Perm
-from fakecord.interactions import InteractionError, check_command_allowed
+from fakecord.interactions import USER, InteractionError, OptionBuilder, check_command_allowed
 from fakecord.state import AppCommand, World
 
 
@@ -31,3 +31,12 @@ def test_a_refusal_names_the_permission_as_discord_does() -> None:
     )
     with pytest.raises(InteractionError, match=r"requires \(Manage Server\)"):
         check_command_allowed(world, config, guild.id, ada.id)
+
+
+def test_a_superscript_digit_is_refused_as_not_a_user() -> None:
+    # "²".isdigit() is True but int("²") fails: the refusal must still be Discord's own.
+    world = World()
+    guild = world.add_guild("Movie Night")
+    schema = [{"name": "member", "type": USER, "description": "d"}]
+    with pytest.raises(InteractionError, match="^'member' must be a user$"):
+        OptionBuilder(world, guild.id).build(schema, {"member": "²"})

@@ -89,7 +89,7 @@ async def ids(db) -> set[str]:
 
 async def test_first_sync_loads_every_file(db, films_dir):
     report = await sync_films(db, films_dir)
-    assert report.ok, report.errors
+    assert report.errors == []
     assert sorted(report.added) == ["lost-in-starlight", "silent-harbor"]
     assert await ids(db) == {"lost-in-starlight", "silent-harbor"}
     assert "2 film(s): 2 added" in report.summary()
@@ -186,7 +186,7 @@ async def test_film_id_must_match_the_file_name(db, films_dir):
 
 async def test_missing_directory_loads_nothing(db, tmp_path):
     report = await sync_films(db, tmp_path / "nowhere")
-    assert report.ok and report.loaded == 0
+    assert report.errors == [] and report.loaded == 0
 
 
 async def test_parallel_parsing_gives_the_same_result(db, tmp_path, monkeypatch):
@@ -215,21 +215,28 @@ async def test_every_problem_of_a_file_crosses_the_process_pool(db, tmp_path, mo
 
 
 def test_validate_dir_lists_every_problem(films_dir):
-    assert validate_dir(films_dir) == []
+    good = validate_dir(films_dir)
+    assert good.bad == [] and good.checked > 0
     (films_dir / "broken.toml").write_text(small_film("broken", "Broken", minutes=0))
-    problems = validate_dir(films_dir)
-    assert [(Path(p.path).name, p.field) for p in problems] == [
+    check = validate_dir(films_dir)
+    assert check.checked == good.checked + 1
+    assert [(Path(p.path).name, p.field) for p in check.bad] == [
         ("broken.toml", "runtime[0].minutes")
     ]
 
 
 def test_validate_dir_gives_every_problem_of_each_file(films_dir):
     (films_dir / "broken.toml").write_text(small_film("other", "Broken", minutes=0))
-    [bad] = validate_dir(films_dir)
+    [bad] = validate_dir(films_dir).bad
     assert [(Path(p.path).name, p.field) for p in bad.errors] == [
         ("broken.toml", "id"),
         ("broken.toml", "runtime[0].minutes"),
     ]
+
+
+def test_validate_dir_refuses_a_missing_folder(tmp_path):
+    with pytest.raises(NotADirectoryError):
+        validate_dir(tmp_path / "nowhere")
 
 
 async def test_import_copies_validates_and_loads(db, films_dir, tmp_path):

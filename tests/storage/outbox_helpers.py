@@ -1,0 +1,11 @@
+"""Reading the outbox in tests, with the test's own database handle."""
+
+from __future__ import annotations
+
+from bot.storage.db import Database
+
+
+async def outbox_counts(db: Database) -> dict[str, int]:
+    """How many outbox rows are in each state: ``{"sent": 1, "late": 2}``."""
+    rows = await db.fetchall("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+    return {r["state"]: r["n"] for r in rows}
