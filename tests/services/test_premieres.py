@@ -31,7 +31,7 @@ REASON = "NotFound: 404 Unknown Channel"
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = await open_database(tmp_path / "db.sqlite3")
     try:
-        assert (await sync_films(database, DEFAULT_FILMS_DIR)).ok
+        assert not (await sync_films(database, DEFAULT_FILMS_DIR)).errors
         yield database
     finally:
         await database.close()
