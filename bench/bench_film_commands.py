@@ -205,6 +205,10 @@ async def _run_bot(api_base: str, gateway: str, workdir: Path) -> None:
 
 
 def _bot_main() -> None:
+    # The parent stops this child with SIGINT. A shell that starts the benchmark in the
+    # background makes it ignore SIGINT, and children inherit that: Python then never raises
+    # KeyboardInterrupt, and the parent waits for a report that never comes.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_run_bot(sys.argv[1], sys.argv[2], Path(sys.argv[3])))
 
