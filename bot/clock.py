@@ -1,6 +1,7 @@
 """Injectable clocks: the bot asks a clock for "now", so tests can move time.
 
-The one that moves is ``fakecord.clock.ShiftedClock``; the bot itself only ever runs on real time.
+Production runs on ``SystemClock``; tests, benchmarks and the sandbox give the bot
+``fakecord.clock.ShiftedClock``, real time from a chosen start that can be set or advanced.
 """
 
 from __future__ import annotations
