@@ -8,8 +8,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.app import WatchpartyBot
-from bot.errors import BadOption
-from cogs.options import Zone
+from cogs.options import Zone, require_postable
 
 
 @app_commands.guild_only()
@@ -43,13 +42,7 @@ class AdminCog(commands.GroupCog, group_name="config"):
         self, interaction: discord.Interaction, channel: discord.TextChannel
     ) -> None:
         assert interaction.guild_id is not None
-        me = interaction.guild.me if interaction.guild else None
-        perms = channel.permissions_for(me) if me else None
-        if perms is not None and not (perms.view_channel and perms.send_messages):
-            raise BadOption(
-                f"I can't post in {channel.mention}. Give me **View Channel** and **Send Messages** "
-                "there, or pick another channel."
-            )
+        require_postable(channel, interaction.guild.me if interaction.guild else None)
         await self.bot.premieres.set_guild_settings(
             interaction.guild_id, announce_channel_id=channel.id
         )

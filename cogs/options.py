@@ -10,6 +10,7 @@ from discord import app_commands
 from bot.app import WatchpartyBot
 from bot.domain import zones
 from bot.domain.films import Film
+from bot.errors import BadOption
 
 Suggestions = list[app_commands.Choice[int | float | str]]
 
@@ -52,3 +53,35 @@ class FilmOption(app_commands.Transformer):
 
 Zone = app_commands.Transform[zones.ZoneMatch, ZoneOption]
 FilmArg = app_commands.Transform[Film, FilmOption]
+
+
+def can_post(
+    channel: discord.abc.GuildChannel | discord.Thread,
+    me: discord.Member | None,
+    *,
+    embeds: bool = False,
+) -> bool:
+    """Whether the bot may post in a channel (with embeds, if asked), as far as it knows."""
+    if me is None:
+        return True  # not cached: let Discord decide, failures are recorded and reported
+    perms = channel.permissions_for(me)
+    return perms.view_channel and perms.send_messages and (perms.embed_links or not embeds)
+
+
+def require_postable(
+    channel: discord.abc.GuildChannel | discord.Thread,
+    me: discord.Member | None,
+    *,
+    embeds: bool = False,
+) -> None:
+    """Refuse, with what to grant, a channel the bot can't post in."""
+    if can_post(channel, me, embeds=embeds):
+        return
+    needed = (
+        "**View Channel**, **Send Messages** and **Embed Links**"
+        if embeds
+        else "**View Channel** and **Send Messages**"
+    )
+    raise BadOption(
+        f"I can't post in {channel.mention}. Give me {needed} there, or pick another channel."
+    )

@@ -11,21 +11,12 @@ from discord.ext import commands
 from bot.app import WatchpartyBot
 from bot.domain.premieres import parse_heads_up
 from bot.domain.when import OFF, format_duration, is_off
-from bot.errors import BadOption
 from bot.render import premieres as view
-from cogs.options import FilmArg
+from cogs.options import FilmArg, can_post, require_postable
 
 log = logging.getLogger(__name__)
 
 PingChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel
-
-
-def can_ping(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Member | None) -> bool:
-    """Whether the bot may post (plain text with mentions) in a channel, as far as it knows."""
-    if me is None:
-        return True  # not cached: let Discord decide, failures are recorded
-    perms = channel.permissions_for(me)
-    return perms.view_channel and perms.send_messages
 
 
 @app_commands.guild_only()
@@ -69,7 +60,7 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
         if guild is None:
             return ""
         channel = guild.get_channel_or_thread(channel_id)
-        if channel is not None and can_ping(channel, guild.me):
+        if channel is not None and can_post(channel, guild.me):
             return ""
         return (
             f"\n⚠️ I can't post in <#{channel_id}>. Someone with **Manage Server** can pick "
@@ -105,11 +96,7 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
         self, interaction: discord.Interaction, film: FilmArg, channel: PingChannel
     ) -> None:
         assert interaction.guild_id is not None
-        if not can_ping(channel, interaction.guild.me if interaction.guild else None):
-            raise BadOption(
-                f"I can't post in {channel.mention}. Give me **View Channel** and "
-                "**Send Messages** there, or pick another channel."
-            )
+        require_postable(channel, interaction.guild.me if interaction.guild else None)
         await self.service.set_channel(
             guild_id=interaction.guild_id,
             film=film,

@@ -17,7 +17,7 @@ from bot.domain.parties import Party
 from bot.domain.when import OFF
 from bot.errors import BadOption
 from bot.render import parties as view
-from cogs.options import FilmArg, Zone, ours
+from cogs.options import FilmArg, Zone, ours, require_postable
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,6 @@ def rsvp_view(party: Party) -> discord.ui.View | None:
     return buttons
 
 
-def can_post(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Member | None) -> bool:
-    if me is None:
-        return True  # not cached: let Discord decide, failures are reported
-    perms = channel.permissions_for(me)
-    return perms.view_channel and perms.send_messages and perms.embed_links
-
-
 @app_commands.guild_only()
 class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     """Plan movie night."""
@@ -107,11 +100,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             channel = interaction.channel  # type: ignore[assignment]
         if not isinstance(channel, Postable):
             raise BadOption("Pick a text channel for the watch party (the `channel` option).")
-        if not can_post(channel, guild.me if guild else None):
-            raise BadOption(
-                f"I can't post in {channel.mention}. Give me **View Channel**, **Send Messages** and "
-                "**Embed Links** there, or pick another channel."
-            )
+        require_postable(channel, guild.me if guild else None, embeds=True)
         return channel
 
     async def _post_card(self, channel: discord.abc.Messageable, party: Party) -> discord.Message:
