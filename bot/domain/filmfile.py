@@ -3,6 +3,7 @@
 Pure: no discord, no SQL, no file access. A film file (``data/films/<id>.toml``) looks like::
 
     id = "lost-in-starlight"                     # slug; the file name must be <id>.toml
+    tmdb_id = 1234567                            # optional: TMDB's record of the same film
     [sources.<key>]                              # every source once: title (required),
     title = "..."                                # publisher, url, date (YYYY-MM-DD), ref, note
     [[titles]]                                   # text, kind, lang?, sources
@@ -15,7 +16,9 @@ Pure: no discord, no SQL, no file access. A film file (``data/films/<id>.toml``)
     [[directors]] / [[writers]] people = [keys]  # its own sources: when sources disagree
     [[cast]] person, character?, role            # there is one claim per version
     [[releases]] platform, regions, model = "global" (date, time, zone) or
-                 "local_midnight" (date: 00:00 in each viewer's own zone)
+                 "local_midnight" (date: 00:00 in each viewer's own zone);
+                 kind? (premiere|limited|theatrical|digital|physical|tv, default digital),
+                 certification?
     [[genres]] name   [[setting]] aspect = place|time, value
     [[facts]] text    [[quotes]] text, by, context?
 
@@ -42,6 +45,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain import zones
 from bot.domain.filmmodel import (
     CAST_ROLES,
+    RELEASE_KINDS,
     RELEASE_MODELS,
     SETTING_ASPECTS,
     TITLE_KINDS,
@@ -83,7 +87,7 @@ def _spec(allowed: str, required: str) -> _Spec:
 
 
 _TOP = _spec(
-    "id sources titles synopsis releases runtime people characters directors writers "
+    "id tmdb_id sources titles synopsis releases runtime people characters directors writers "
     "cast genres setting facts quotes",
     "id sources titles",
 )
@@ -97,7 +101,8 @@ _RUNTIME = _spec("minutes sources note", "minutes sources")
 _CREDIT = _spec("people sources note", "people sources")
 _CAST = _spec("person character role sources note", "person sources")
 _RELEASE = _spec(
-    "platform regions model date time zone sources note", "platform regions model date sources"
+    "platform regions model date time zone sources note kind certification",
+    "platform regions model date sources",
 )
 _GENRE = _spec("name sources", "name sources")
 _SETTING = _spec("aspect value sources", "aspect value sources")
@@ -361,6 +366,10 @@ def parse_film(data: dict[str, Any], path: str, file_id: str | None = None) -> F
     titles = r.each(top.get("titles"), "titles", _read_name, TITLE_KINDS, _TITLE)
     if top.get("titles") == []:
         r.errors.append(r.fail("titles", "needs at least one title"))
+    tmdb_id = top.get("tmdb_id")
+    if tmdb_id is not None and (tmdb_id.__class__ is not int or tmdb_id < 1):
+        r.errors.append(r.fail("tmdb_id", f"{tmdb_id!r} must be a whole number above 0"))
+        tmdb_id = None
     people = r.keyed(top, "people", _read_person)
     characters = r.keyed(top, "characters", _read_character)
     person_keys = _declared(top, "people")
@@ -383,6 +392,7 @@ def parse_film(data: dict[str, Any], path: str, file_id: str | None = None) -> F
         setting=r.each(top.get("setting"), "setting", _read_setting),
         facts=r.each(top.get("facts"), "facts", _read_text_claim),
         quotes=r.each(top.get("quotes"), "quotes", _read_quote),
+        tmdb_id=tmdb_id,
     )
     if r.errors:
         raise DataError.of(r.errors)
@@ -519,6 +529,8 @@ def _read_release(r: _Reader, data: Any, where: str) -> Release:
         zone,
         r.sources(d, where),
         r.opt_text(d, "note", where),
+        r.choice(d, "kind", where, RELEASE_KINDS, "digital"),
+        r.opt_text(d, "certification", where),
     )
 
 

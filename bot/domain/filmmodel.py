@@ -16,6 +16,13 @@ from bot.domain import zones
 TITLE_KINDS = ("original", "english", "korean", "romanized", "translation", "alias", "misspelling")
 VARIANT_KINDS = ("spelling", "misspelling", "native", "alias")
 RELEASE_MODELS = ("global", "local_midnight")
+#: What kind of release (TMDB's release types 1-6, in order): a premiere (a festival, a gala),
+#: a limited or a wide run in cinemas, digital (streaming, download), physical (disc), TV.
+RELEASE_KINDS = ("premiere", "limited", "theatrical", "digital", "physical", "tv")
+CINEMA_KINDS = frozenset({"limited", "theatrical"})
+STREAMING_KINDS = frozenset({"digital"})
+#: How a provider offers a film (TMDB's watch providers: flatrate, free, ads, rent, buy).
+OFFER_KINDS = ("stream", "free", "ads", "rent", "buy")
 SETTING_ASPECTS = ("place", "time")
 CAST_ROLES = ("voice", "actor", "narrator", "cameo")
 ALIAS_TITLE_KINDS = frozenset({"alias", "misspelling"})
@@ -123,6 +130,8 @@ class Release:
     zone: str | None
     sources: tuple[str, ...]
     note: str | None = None
+    kind: str = "digital"  # one of RELEASE_KINDS
+    certification: str | None = None  # the age rating that country gave it ("15", "PG-13")
 
     @property
     def worldwide(self) -> bool:
@@ -143,6 +152,16 @@ class Release:
         else:
             wall, tz = datetime.combine(self.date, time(0)), viewer_tz or default_tz
         return zones.localize(wall, tz, shift_gap=True).instant_utc
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Where to watch a film in one country: a provider and how (one of OFFER_KINDS)."""
+
+    country: str
+    provider: str
+    kind: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -186,6 +205,10 @@ class Film:
     setting: tuple[SettingClaim, ...] = ()
     facts: tuple[TextClaim, ...] = ()
     quotes: tuple[Quote, ...] = ()
+    offers: tuple[Offer, ...] = ()
+    tmdb_id: int | None = None  # ties a curated film to TMDB's record of it
+    imdb_id: str | None = None
+    poster: str | None = None  # an image URL
 
     @property
     def title(self) -> str:
