@@ -22,7 +22,8 @@ from zoneinfo import available_timezones
 
 from bot.domain.zones import suggest_zones
 from bot.storage.db import open_database
-from bot.storage.films import FilmStore, sync_films
+from bot.storage.films import sync_films
+from bot.storage.filmstore import FilmStore
 
 ADJECTIVES = """silent hidden last golden broken crimson distant endless frozen gentle hollow
 lonely midnight northern quiet restless scarlet secret shining silver sleeping stolen sudden

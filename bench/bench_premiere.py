@@ -47,7 +47,8 @@ from bot.services.premieres import Premieres
 from bot.services.settings import Preferences
 from bot.storage import premieres as premiere_store
 from bot.storage.db import open_database
-from bot.storage.films import FilmStore, sync_films
+from bot.storage.films import sync_films
+from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import to_text
 from fakecord import FakeDiscord, RateLimitPolicy, StoredMessage, running_bot
 from fakecord.clock import ShiftedClock

@@ -22,7 +22,8 @@ from bot.services.premieres import Premieres
 from bot.services.settings import Preferences
 from bot.services.watchparty import WatchParties
 from bot.storage.db import Database, open_database
-from bot.storage.films import FilmStore, sync_films
+from bot.storage.films import sync_films
+from bot.storage.filmstore import FilmStore
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ class WatchpartyBot(commands.Bot):
         self.db = db
         self.films = films
         self.clock = clock
+        self._film_watch: asyncio.Task[None] | None = None
         # Each service registers how its kinds of delivery are built and whom a failure is told.
         self.scheduler = Scheduler(db, clock, self.send_outgoing, grace=settings.late_grace)
         self.preferences = Preferences(db)
@@ -148,8 +150,13 @@ class WatchpartyBot(commands.Bot):
                 await self.load_extension(name)
         await self.sync_commands()
         await self.scheduler.start()
+        if self._film_watch is None:  # films changed by another process (`films import`)
+            self._film_watch = asyncio.create_task(self.films.watch(), name="film-watch")
 
     async def close(self) -> None:
+        if self._film_watch is not None:
+            self._film_watch.cancel()
+            self._film_watch = None
         await self.scheduler.stop()
         await super().close()
         await self.db.close()

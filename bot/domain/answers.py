@@ -17,7 +17,6 @@ from bot.domain.films import (
     Character,
     CreditClaim,
     Film,
-    FilmIndex,
     Person,
     Release,
     Source,
@@ -25,6 +24,7 @@ from bot.domain.films import (
     normalize,
     runtime_text,
 )
+from bot.domain.layered import NameIndex
 from bot.domain.usertext import plain
 from bot.errors import UnknownZone
 
@@ -204,7 +204,7 @@ _QUESTION_WORDS = frozenset(
 )
 
 
-def find_film_in_question(question: str, index: FilmIndex) -> str | None:
+def find_film_in_question(question: str, index: NameIndex) -> str | None:
     """The film a question names ("when is lost is starlight out in seoul?"), or None.
 
     First the longest run of words that is exactly (after normalising) a known title or alias;
@@ -231,7 +231,7 @@ def find_film_in_question(question: str, index: FilmIndex) -> str | None:
     return best[1] if best else None
 
 
-def name_in_question(question: str, index: FilmIndex) -> tuple[str, list[str]] | None:
+def name_in_question(question: str, index: NameIndex) -> tuple[str, list[str]] | None:
     """(name, some of its films) for the first person or character the question names, longest
     phrase first: to say which films a question without a film could mean."""
     for phrase in _phrases(_question_words(question)):

@@ -423,10 +423,14 @@ class FilmIndex:
     def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
         """Autocomplete over titles and aliases: exact, then prefix, then typo-tolerant matches,
         one (label, film_id) per film."""
+        return [(label, film_id) for _, label, film_id in self.complete_scored(text, limit)]
+
+    def complete_scored(self, text: str, limit: int = 25) -> list[tuple[float, str, str]]:
+        """:meth:`complete` with each match's score (to rank several indexes' matches as one)."""
         norm = normalize(text[:_MAX_QUERY])
         key = norm.replace(" ", "")
         if not key:
-            return [(self._labels[f], self._film_ids[f]) for f in self._first[:limit]]
+            return [(0.0, self._labels[f], self._film_ids[f]) for f in self._first[:limit]]
         space = self._titles
         best = self._best_per_film(space.prefix(key))
         if len(best) < min(limit, _FILL) and len(key) >= 3:
@@ -434,8 +438,8 @@ class FilmIndex:
                 best.setdefault(film, found)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], self._labels[item[0]]))
         return [
-            (self._choice_label(f, kid, code), self._film_ids[f])
-            for f, (_, kid, code) in ranked[:limit]
+            (score, self._choice_label(f, kid, code), self._film_ids[f])
+            for f, (score, kid, code) in ranked[:limit]
         ]
 
     def search(self, text: str, limit: int = 10) -> list[SearchHit]:

@@ -30,7 +30,7 @@ from bot.services.settings import Preferences
 from bot.storage import premieres as store
 from bot.storage import settings
 from bot.storage.db import Database
-from bot.storage.films import FilmStore
+from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
 from bot.storage.settings import GuildSettings
 

@@ -24,7 +24,7 @@ from bot.scheduler import Outgoing, Scheduler
 from bot.services.settings import Preferences
 from bot.storage import settings
 from bot.storage.db import Database
-from bot.storage.films import FilmStore
+from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
 from bot.storage.parties import PartyRepo
 

@@ -1,12 +1,12 @@
-"""Film files -> SQLite -> the in-memory FilmStore the bot asks.
+"""Film files -> the films table.
 
-The files in ``data/films`` are the truth. ``sync_films`` records in the ``films`` table which
-version of each file was validated and loaded (content hash) and the names to search it by:
-files whose path, size and mtime match are skipped without being read, changed files are
-re-validated and replaced, vanished files removed, bad files reported and never half-loaded.
-Thousands of files are parsed in a process pool. ``FilmStore`` builds the search index from the
-table (and saves it in ``film_index``: the next start-up with the same films loads it instead)
-and reads a film's file when asked for it (through an LRU cache).
+The files in ``data/films`` are where curated films are written. ``sync_films`` keeps in the
+``films`` table each validated file's text (its facts, read from there at request time), its
+content hash and the names to search it by: files whose path, size and mtime match are skipped
+without being read, changed files are re-validated and replaced, vanished files removed, bad
+files reported and never half-loaded. Thousands of files are parsed in a process pool. Every
+change is noted in ``film_changes`` for the running bots' stores (:mod:`bot.storage.filmstore`).
+Rows that came from elsewhere (TMDB, a server's own films) are left alone.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ import hashlib
 import json
 import logging
 import os
-import sys
 import time as _time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
@@ -30,9 +28,10 @@ from typing import Any
 
 import toml_rs
 
-from bot.domain import search
-from bot.domain.films import Film, FilmIndex, FilmIndexBuilder, SearchHit, parse_film
-from bot.errors import DataError, FilmNotFound
+from bot.domain import filmcodec
+from bot.domain.filmmerge import merge
+from bot.domain.films import Film, parse_film
+from bot.errors import DataError
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ def read_toml(text: str) -> dict[str, Any]:
 
 # --- one file: read, hash, parse, validate (runs in worker processes) --------------------------
 
-# ("ok", film_id, path, size, mtime_ns, hash, label, names_json)
+# ("ok", film_id, path, size, mtime_ns, hash, label, names_json, raw bytes, tmdb_id)
 # ("same", film_id, path, size, mtime_ns, hash): content unchanged, only the stat or path moved
 # ("bad", film_id, path, size, mtime_ns, hash, [(path, field, problem), ...]): every problem
 _Result = tuple[Any, ...]
@@ -93,7 +92,7 @@ def _load_file(path: str, known_hash: str | None, read: _Read) -> _Result:
         problems = [(e.path, e.field, e.problem) for e in bad.errors]
         return ("bad", film_id, path, size, mtime_ns, digest, problems)
     names = _to_json(film.index_rows())
-    return ("ok", film_id, path, size, mtime_ns, digest, film.title, names)
+    return ("ok", film_id, path, size, mtime_ns, digest, film.title, names, raw, film.tmdb_id)
 
 
 # One encoder for every file: json.dumps with options makes a new one on each call.
@@ -168,7 +167,9 @@ def _scan(directory: Path) -> dict[str, os.DirEntry[str]]:
 
 
 def _plan(
-    on_disk: dict[str, os.DirEntry[str]], stored: dict[str, tuple[str, int, int, str]], force: bool
+    on_disk: dict[str, os.DirEntry[str]],
+    stored: dict[str, tuple[str, int, int, str | None]],
+    force: bool,
 ) -> tuple[list[_Job], int]:
     """(jobs for the files that may have changed, count of unchanged files). Only files with a
     row are stat-ed here (100,000 stats take ~0.4 s); workers stat the files they read."""
@@ -177,7 +178,7 @@ def _plan(
     for film_id in sorted(on_disk):
         entry = on_disk[film_id]
         old = stored.get(film_id)
-        if old is not None and not force:
+        if old is not None and old[3] is not None and not force:
             st = entry.stat()
             if old[:3] == (entry.path, st.st_size, st.st_mtime_ns):
                 unchanged += 1
@@ -206,9 +207,13 @@ async def _sync(
     on_disk = await asyncio.to_thread(_scan, directory)
     if only is not None:
         on_disk = {k: v for k, v in on_disk.items() if k in only}
+    # A row without its text (loaded before the texts were stored) is read again.
     stored = {
-        row[0]: (row[1], row[2], row[3], row[4])
-        for row in await db.fetchall("SELECT id, path, size, mtime_ns, content_hash FROM films")
+        row[0]: (row[1], row[2], row[3], row[4] if row[5] else None)
+        for row in await db.fetchall(
+            "SELECT id, path, size, mtime_ns, content_hash, doc IS NOT NULL FROM films "
+            "WHERE origin = 'file'"
+        )
     }
     jobs, report.unchanged = await asyncio.to_thread(_plan, on_disk, stored, force)
     gone = [k for k in stored if k not in on_disk and (only is None or k in only)]
@@ -230,7 +235,11 @@ async def _sync(
                         dropped.append((film_id,))
                         report.removed.append(film_id)
                 else:
-                    rows.append((film_id, path, result[6], digest, size, mtime_ns, result[7], now))
+                    text = result[8].decode("utf-8")
+                    rows.append(
+                        (film_id, path, result[6], digest, size, mtime_ns, result[7], now, text)
+                        + (result[9],)
+                    )
                     (report.updated if film_id in stored else report.added).append(film_id)
             if touched:
                 await conn.executemany(
@@ -240,18 +249,53 @@ async def _sync(
                 await conn.executemany("DELETE FROM films WHERE id = ?", dropped)
             if rows:
                 await conn.executemany(_UPSERT, rows)
+        if report.updated:
+            await _remerge(conn, report.updated)
+        changed = [*report.added, *report.updated, *report.removed]
+        await record_changes(conn, changed, now)
     report.seconds = _time.perf_counter() - started
     return report
 
 
 _UPSERT = """
-INSERT INTO films (id, path, label, content_hash, size, mtime_ns, names, loaded_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO films (id, path, label, content_hash, size, mtime_ns, names, loaded_at, doc, tmdb_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     path = excluded.path, label = excluded.label, content_hash = excluded.content_hash,
     size = excluded.size, mtime_ns = excluded.mtime_ns, names = excluded.names,
-    loaded_at = excluded.loaded_at
+    loaded_at = excluded.loaded_at, doc = excluded.doc, tmdb_id = excluded.tmdb_id,
+    origin = 'file', guild_id = NULL
 """
+
+
+async def _remerge(conn: Any, film_ids: list[str]) -> None:
+    """Names of changed files that also have TMDB's record: the curated film's and TMDB's."""
+    for start in range(0, len(film_ids), 500):
+        part = film_ids[start : start + 500]
+        marks = ",".join("?" * len(part))
+        sql = f"SELECT id, doc, path, tmdb_doc FROM films WHERE tmdb_doc IS NOT NULL AND id IN ({marks})"
+        async with conn.execute(sql, part) as cur:
+            rows = list(await cur.fetchall())
+        for film_id, doc, path, tmdb_doc in rows:
+            film = merge(parse_film_bytes(doc.encode(), path), filmcodec.from_json(tmdb_doc))
+            names = _to_json(film.index_rows())
+            await conn.execute("UPDATE films SET names = ? WHERE id = ?", (names, film_id))
+
+
+#: Changes older than this are forgotten: every running bot catches up within seconds.
+CHANGES_KEPT = timedelta(days=1)
+
+
+async def record_changes(conn: Any, film_ids: Iterable[str], now: str) -> None:
+    """Note that these films changed (in the writer's transaction), for every process's store
+    to pick up (:meth:`bot.storage.filmstore.FilmStore.refresh`)."""
+    ids = list(film_ids)
+    if ids:
+        await conn.executemany(
+            "INSERT INTO film_changes (film_id, at) VALUES (?, ?)", [(i, now) for i in ids]
+        )
+        cutoff = (datetime.fromisoformat(now) - CHANGES_KEPT).isoformat(timespec="seconds")
+        await conn.execute("DELETE FROM film_changes WHERE at < ?", (cutoff,))
 
 
 async def _results(jobs: list[_Job], workers: int | None) -> AsyncIterator[list[_Result]]:
@@ -334,160 +378,3 @@ def _place_file(src: Path, films_dir: Path, replace: bool) -> tuple[Film, Path]:
     tmp.write_bytes(raw)
     os.replace(tmp, dest)
     return parse_film_bytes(raw, str(dest)), dest
-
-
-# --- the store the bot uses ---------------------------------------------------------------------
-
-
-class FilmStore:
-    """Films for the bot: names from an in-memory index, films read from their files (checked
-    against the loaded content hash) through an LRU cache."""
-
-    def __init__(self, db: Database, index: FilmIndex, cache_size: int = 1024) -> None:
-        self._db = db
-        self.index = index
-        self._cache: OrderedDict[str, Film] = OrderedDict()
-        self._cache_size = cache_size
-
-    @classmethod
-    async def open(cls, db: Database, cache_size: int = 1024) -> FilmStore:
-        """The index of the films table (run :func:`sync_films` first): the saved one when the
-        table hasn't changed since it was saved, else built and saved."""
-        return cls(db, await _load_index(db), cache_size)
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
-        """(label, film_id) suggestions for autocomplete, best first."""
-        return self.index.complete(text, limit)
-
-    def search(self, text: str, limit: int = 10) -> list[SearchHit]:
-        """Films matching text by title, alias, person or character, best first."""
-        return self.index.search(text, limit)
-
-    def best(self, text: str) -> str | None:
-        """The id of the film a typed title means, or None when unsure."""
-        return self.index.best(text)
-
-    async def get(self, film_id: str) -> Film:
-        """The film with this id; FilmNotFound if the store has none."""
-        film = self._cache.get(film_id)
-        if film is not None:
-            self._cache.move_to_end(film_id)
-            return film
-        row = await self._db.fetchone(
-            "SELECT path, content_hash, label FROM films WHERE id = ?", (film_id,)
-        )
-        if row is None:
-            raise FilmNotFound(
-                f"I don't know a film with the id '{film_id[:100]}'. Try `/film search`."
-            )
-        film = await asyncio.to_thread(_read_loaded, row[0], row[1], row[2])
-        self._cache[film_id] = film
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return film
-
-    async def resolve(self, text: str) -> Film:
-        """The film a member means by text (an id from autocomplete, or a typed title)."""
-        text = text.strip()
-        if self.index.has_film(text):
-            return await self.get(text)
-        film_id = self.index.best(text)
-        if film_id is not None:
-            return await self.get(film_id)
-        shown = text[:100]
-        labels = [label for label, _ in self.index.complete(text, limit=3)]
-        if not labels:
-            raise FilmNotFound(f"I don't know a film called '{shown}'. Try `/film search`.")
-        options = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
-        raise FilmNotFound(
-            f"I don't know a film called '{shown}'. Did you mean {options}? Try `/film search`."
-        )
-
-
-def _read_loaded(path: str, content_hash: str, label: str) -> Film:
-    """A loaded film from its file. An edited file is read as it is now (the files are the
-    truth); a file that vanished or broke since the last sync is reported as not found."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-        film = parse_film_bytes(raw, path)
-    except (OSError, DataError) as problem:
-        log.warning("Film file %s changed since it was loaded and can't be read: %s", path, problem)
-        raise FilmNotFound(
-            f"The data for '{label}' is being updated right now. "
-            "Try again after the films are reloaded."
-        ) from None
-    if _digest(raw) != content_hash:
-        log.info("Film file %s changed since it was loaded; reload the films", path)
-    return film
-
-
-async def _load_index(db: Database) -> FilmIndex:
-    """The saved index if it was built from the films table as it is now, else a new one (saved
-    in place of the old). A saved index that can't be read is rebuilt, with a warning."""
-    fingerprint = await _fingerprint(db)
-    sql = "SELECT data FROM film_index WHERE fingerprint = ? ORDER BY part"
-    parts = [row[0] for row in await db.fetchall(sql, (fingerprint,))]
-    if parts:
-        try:
-            return await asyncio.to_thread(FilmIndex.loads, _drain(parts))
-        except ValueError as problem:
-            log.warning("Rebuilding the film index: the saved one can't be read (%s)", problem)
-    index = await _build_index(db)
-    dumped = index.dumps()
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM film_index")
-        number = 0
-        while (part := await asyncio.to_thread(next, dumped, None)) is not None:
-            await conn.execute(
-                "INSERT INTO film_index (fingerprint, part, data) VALUES (?, ?, ?)",
-                (fingerprint, number, part),
-            )
-            number += 1
-    return index
-
-
-def _drain(parts: list[bytes]) -> Iterator[bytes]:
-    """parts, first to last, each let go of as soon as it is handed out."""
-    parts.reverse()
-    while parts:
-        yield parts.pop()
-
-
-_SEARCH_CODE = hashlib.blake2b(
-    Path(search.__file__).read_bytes() + f"{sys.version_info[:2]} {sys.byteorder}".encode()
-).digest()
-
-
-async def _fingerprint(db: Database) -> str:
-    """Which films table an index was built from, and by which code: every row's id, content
-    hash and load time (a forced re-load re-derives the names), the source of the search module
-    (any change to it, e.g. to normalize, invalidates a saved index) and Python's version
-    (marshal's format)."""
-    row = await db.fetchone(
-        "SELECT group_concat(id || ' ' || content_hash || ' ' || loaded_at, '\n') "
-        "FROM (SELECT id, content_hash, loaded_at FROM films ORDER BY id)"
-    )
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(_SEARCH_CODE)
-    digest.update((row[0] or "").encode() if row else b"")
-    return digest.hexdigest()
-
-
-async def _build_index(db: Database) -> FilmIndex:
-    """Stream the films table into a FilmIndexBuilder (in a thread, chunk by chunk, so the
-    event loop keeps running and a million names never sit in memory as rows at once)."""
-    builder = FilmIndexBuilder()
-    async with db.conn.execute("SELECT id, label, names FROM films ORDER BY id") as cursor:
-        while rows := await cursor.fetchmany(5_000):
-            await asyncio.to_thread(_add_rows, builder, rows)
-    return await asyncio.to_thread(builder.build)
-
-
-def _add_rows(builder: FilmIndexBuilder, rows: Iterable[Any]) -> None:
-    loads = json.loads
-    for film_id, label, names in rows:
-        builder.add_film(film_id, label, loads(names))

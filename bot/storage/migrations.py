@@ -129,4 +129,24 @@ MIGRATIONS: list[str] = [
     ALTER TABLE premieres ADD COLUMN channel_set_by INTEGER;
     ALTER TABLE premieres ADD COLUMN problem_channel_id INTEGER;
     """,
+    # 7: films live in the database, whichever way they came: their facts (doc: a file's TOML
+    # text, else filmcodec JSON), TMDB's record of them (tmdb_doc), films added in one server
+    # (guild_id: seen only there). film_changes numbers every change, so every process
+    # sharing the database can catch up with the films changed since it last looked.
+    """
+    ALTER TABLE films ADD COLUMN origin TEXT NOT NULL DEFAULT 'file';
+    ALTER TABLE films ADD COLUMN guild_id INTEGER;
+    ALTER TABLE films ADD COLUMN tmdb_id INTEGER;
+    ALTER TABLE films ADD COLUMN doc TEXT;
+    ALTER TABLE films ADD COLUMN tmdb_doc TEXT;
+    ALTER TABLE films ADD COLUMN fetched_at TEXT;
+    ALTER TABLE films ADD COLUMN added_by INTEGER;
+    CREATE INDEX films_by_tmdb ON films(tmdb_id) WHERE tmdb_id IS NOT NULL;
+    CREATE INDEX films_by_guild ON films(guild_id) WHERE guild_id IS NOT NULL;
+    CREATE TABLE film_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        film_id TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 ]

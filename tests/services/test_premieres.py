@@ -16,7 +16,8 @@ from bot.scheduler import Outgoing, Scheduler
 from bot.services.premieres import Premieres
 from bot.services.settings import Preferences
 from bot.storage.db import Database, open_database
-from bot.storage.films import FilmStore, sync_films
+from bot.storage.films import sync_films
+from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery, from_text
 from fakecord.clock import ShiftedClock
 from tests.services.queries import reads_of, statements

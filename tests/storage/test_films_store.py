@@ -12,14 +12,15 @@ import pytest
 
 from bot.errors import DataError, FilmNotFound
 from bot.storage import films as store_module
+from bot.storage import filmstore as filmstore_module
 from bot.storage.db import open_database
 from bot.storage.films import (
-    FilmStore,
     import_film_file,
     read_toml,
     sync_films,
     validate_dir,
 )
+from bot.storage.filmstore import FilmStore
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "films" / "lost-in-starlight.toml"
 
@@ -327,7 +328,7 @@ async def test_the_index_is_saved_and_reused_until_the_films_change(db, films_di
         raise AssertionError("rebuilt although the films table did not change")
 
     with monkeypatch.context() as m:
-        m.setattr(store_module, "_build_index", no_build)
+        m.setattr(filmstore_module, "_build_index", no_build)
         await sync_films(db, films_dir)  # nothing changed
         saved = await FilmStore.open(db)
     for typed in ("lost is starl", "Na Young", "harbr", ""):
@@ -357,10 +358,11 @@ async def test_an_unreadable_saved_index_is_rebuilt(db, films_dir, caplog):
     assert caplog.text.count("saved one can't be read") == 1
 
 
-async def test_get_reports_a_file_broken_after_loading(store, films_dir):
-    (films_dir / "silent-harbor.toml").write_text("id = ")
-    with pytest.raises(FilmNotFound, match="being updated"):
-        await store.get("silent-harbor")
+async def test_films_are_served_from_the_database_not_their_files(store, films_dir):
+    (films_dir / "silent-harbor.toml").write_text("id = ")  # broken after loading
+    (films_dir / "lost-in-starlight.toml").unlink()
+    assert (await store.get("silent-harbor")).title == "The Silent Harbor"
+    assert (await store.get("lost-in-starlight")).runtime[0].minutes == 96
 
 
 # --- reading TOML -----------------------------------------------------------------------------

@@ -1,0 +1,429 @@
+"""The films the bot knows, as the database holds them: names in memory, facts on demand.
+
+Every film is a row of the ``films`` table, whichever way it came (a curated file synced by
+:mod:`bot.storage.films`, TMDB, a server's own form). ``FilmStore`` searches their names in
+memory and reads a film's facts from its row when asked (through an LRU cache); nothing is read
+from a film file at request time. The big index is the one saved in ``film_index`` (or built
+and saved at start-up); films changed since — by this process or any other sharing the
+database — are picked up from ``film_changes`` by :meth:`FilmStore.refresh` (every couple of
+seconds, :meth:`FilmStore.watch`) into a small index of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import sys
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.domain import filmcodec, search
+from bot.domain.filmmerge import merge
+from bot.domain.films import Film, FilmIndex, FilmIndexBuilder, SearchHit
+from bot.domain.layered import LayeredIndex
+from bot.errors import DataError, FilmNotFound
+from bot.storage.db import Database
+from bot.storage.films import parse_film_bytes, record_changes
+
+log = logging.getLogger(__name__)
+
+#: How often a running bot looks for films changed by another process (``films import``).
+WATCH_SECONDS = 2.0
+#: Fewer changed films than this are indexed in the event loop, more in a thread.
+INLINE_INDEX = 200
+
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+# (label, names JSON) of one film's row: what its index entry is built from.
+_Entry = tuple[str, str]
+
+
+class FilmStore:
+    """Films for the bot: names from in-memory indexes, facts from the database (LRU cached).
+
+    A server's own films (``guild_id``) are only found in that server: pass its id to the
+    lookups. Reading a film by id (:meth:`get`) is not limited: ids come from the bot's rows.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        index: FilmIndex,
+        *,
+        seen_seq: int = 0,
+        own: Iterable[tuple[str, str, str, int]] = (),
+        cache_size: int = 1024,
+    ) -> None:
+        self._db = db
+        self._base = index
+        self._seen_seq = seen_seq
+        self._changed: dict[str, _Entry | None] = {}  # global films changed since start-up
+        self._overlay = FilmIndex()
+        self._own: dict[int, dict[str, _Entry]] = {}  # guild -> its own films
+        self._own_index: dict[int, FilmIndex] = {}
+        self._guild_of: dict[str, int] = {}
+        for film_id, label, names, guild_id in own:
+            self._own.setdefault(guild_id, {})[film_id] = (label, names)
+            self._guild_of[film_id] = guild_id
+        for guild_id in self._own:
+            self._own_index[guild_id] = _index_of(self._own[guild_id])
+        self._views: dict[int | None, LayeredIndex] = {}
+        self._cache: OrderedDict[str, Film] = OrderedDict()
+        self._cache_size = cache_size
+        self._refreshing = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, db: Database, cache_size: int = 1024) -> FilmStore:
+        """The store over the films table (sync the files first): its saved index when the
+        table hasn't changed since it was saved, else one built and saved."""
+        # The change number first: a change made while the index loads is then applied again
+        # by the next refresh (harmless) rather than missed.
+        row = await db.fetchone("SELECT coalesce(max(seq), 0) FROM film_changes")
+        seen = int(row[0]) if row else 0
+        index = await _load_index(db)
+        own = await db.fetchall(
+            "SELECT id, label, names, guild_id FROM films WHERE guild_id IS NOT NULL"
+        )
+        return cls(db, index, seen_seq=seen, own=[tuple(r) for r in own], cache_size=cache_size)
+
+    # ------------------------------------------------------------------ names
+    def index_for(self, guild_id: int | None = None) -> LayeredIndex:
+        """Every film a member in this server (None: anywhere, e.g. in DMs) may find."""
+        view = self._views.get(guild_id)
+        if view is None:
+            layers = [self._base, self._overlay]
+            own = self._own_index.get(guild_id) if guild_id is not None else None
+            if own is not None:
+                layers.append(own)
+            view = self._views[guild_id] = LayeredIndex(layers, frozenset(self._changed))
+        return view
+
+    @property
+    def index(self) -> LayeredIndex:
+        """The films every server sees."""
+        return self.index_for(None)
+
+    def __len__(self) -> int:
+        return len(self.index) + sum(len(films) for films in self._own.values())
+
+    def complete(
+        self, text: str, limit: int = 25, guild_id: int | None = None
+    ) -> list[tuple[str, str]]:
+        """(label, film_id) suggestions for autocomplete, best first."""
+        return self.index_for(guild_id).complete(text, limit)
+
+    def search(self, text: str, limit: int = 10, guild_id: int | None = None) -> list[SearchHit]:
+        """Films matching text by title, alias, person or character, best first."""
+        return self.index_for(guild_id).search(text, limit)
+
+    def best(self, text: str, guild_id: int | None = None) -> str | None:
+        """The id of the film a typed title means, or None when unsure."""
+        return self.index_for(guild_id).best(text)
+
+    # ------------------------------------------------------------------ facts
+    async def get(self, film_id: str) -> Film:
+        """The film with this id; FilmNotFound if the store has none."""
+        film = self._cache.get(film_id)
+        if film is not None:
+            self._cache.move_to_end(film_id)
+            return film
+        row = await self._db.fetchone(
+            "SELECT origin, doc, tmdb_doc, path, label FROM films WHERE id = ?", (film_id,)
+        )
+        if row is None:
+            raise FilmNotFound(
+                f"I don't know a film with the id '{film_id[:100]}'. Try `/film search`."
+            )
+        film = await asyncio.to_thread(_decode, *row)
+        self._cache[film_id] = film
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return film
+
+    async def resolve(self, text: str, guild_id: int | None = None) -> Film:
+        """The film a member means by text (an id from autocomplete, or a typed title)."""
+        text = text.strip()
+        index = self.index_for(guild_id)
+        if index.has_film(text):
+            return await self.get(text)
+        film_id = index.best(text)
+        if film_id is not None:
+            return await self.get(film_id)
+        shown = text[:100]
+        labels = [label for label, _ in index.complete(text, limit=3)]
+        if not labels:
+            raise FilmNotFound(f"I don't know a film called '{shown}'. Try `/film search`.")
+        options = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+        raise FilmNotFound(
+            f"I don't know a film called '{shown}'. Did you mean {options}? Try `/film search`."
+        )
+
+    # ------------------------------------------------------------------ writes
+    async def put_tmdb(self, film: Film, fetched_at: datetime) -> str:
+        """Keep TMDB's record of a film (``film.tmdb_id`` set); the id of the store's film for
+        it: a curated film naming that TMDB id (which keeps its facts, TMDB's added beside
+        them), else TMDB's own."""
+        assert film.tmdb_id is not None
+        now = _now()
+        doc = filmcodec.to_json(film)
+        fetched = fetched_at.astimezone(UTC).isoformat(timespec="seconds")
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id, doc, path FROM films WHERE tmdb_id = ? AND origin = 'file' LIMIT 1",
+                (film.tmdb_id,),
+            ) as cur:
+                curated = await cur.fetchone()
+            if curated is not None:
+                film_id = curated[0]
+                merged = merge(parse_film_bytes(curated[1].encode(), curated[2]), film)
+                await conn.execute(
+                    "UPDATE films SET tmdb_doc = ?, fetched_at = ?, names = ?, loaded_at = ? "
+                    "WHERE id = ?",
+                    (doc, fetched, _to_json(merged.index_rows()), now, film_id),
+                )
+            else:
+                film_id = film.id
+                await conn.execute(
+                    _PUT_TMDB,
+                    (film_id, film.path, film.title, _digest(doc), _to_json(film.index_rows()))
+                    + (now, film.tmdb_id, doc, fetched),
+                )
+            await record_changes(conn, [film_id], now)
+        await self.refresh()
+        return film_id
+
+    async def add_own(self, guild_id: int, film: Film, added_by: int) -> None:
+        """Keep a film a server added itself (seen only there); FileExistsError if its id is
+        taken."""
+        now = _now()
+        doc = filmcodec.to_json(film)
+        async with self._db.transaction() as conn:
+            async with conn.execute("SELECT 1 FROM films WHERE id = ?", (film.id,)) as cur:
+                if await cur.fetchone() is not None:
+                    raise FileExistsError(film.id)
+            await conn.execute(
+                "INSERT INTO films (id, path, label, content_hash, size, mtime_ns, names, "
+                "loaded_at, origin, guild_id, doc, added_by) "
+                "VALUES (?, ?, ?, ?, 0, 0, ?, ?, 'guild', ?, ?, ?)",
+                (film.id, film.path, film.title, _digest(doc), _to_json(film.index_rows()))
+                + (now, guild_id, doc, added_by),
+            )
+            await record_changes(conn, [film.id], now)
+        await self.refresh()
+
+    async def remove_own(self, guild_id: int, film_id: str) -> bool:
+        """Forget a server's own film; False if that server has no such film."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM films WHERE id = ? AND guild_id = ?", (film_id, guild_id)
+            )
+            if not cur.rowcount:
+                return False
+            await record_changes(conn, [film_id], _now())
+        await self.refresh()
+        return True
+
+    def own_films(self, guild_id: int) -> list[tuple[str, str]]:
+        """(label, film_id) of a server's own films, by label."""
+        films = self._own.get(guild_id, {})
+        return sorted(((label, fid) for fid, (label, _) in films.items()), key=lambda f: f[0])
+
+    async def tmdb_fetched(self, film_id: str) -> tuple[int, datetime] | None:
+        """(TMDB id, when TMDB's record was fetched) of a film that has one."""
+        row = await self._db.fetchone(
+            "SELECT tmdb_id, fetched_at FROM films WHERE id = ? AND tmdb_doc IS NOT NULL",
+            (film_id,),
+        )
+        return (int(row[0]), datetime.fromisoformat(row[1])) if row else None
+
+    async def film_for_tmdb(self, tmdb_id: int) -> str | None:
+        """The id of the store's film for a TMDB id (a curated one first), if it has one."""
+        row = await self._db.fetchone(
+            "SELECT id FROM films WHERE tmdb_id = ? AND (origin = 'file' OR tmdb_doc IS NOT "
+            "NULL) ORDER BY origin = 'file' DESC LIMIT 1",
+            (tmdb_id,),
+        )
+        return row[0] if row else None
+
+    # ------------------------------------------------------------------ changes
+    async def refresh(self) -> list[str]:
+        """Pick up the films changed since the last look (by any process); their ids."""
+        async with self._refreshing:
+            rows = await self._db.fetchall(
+                "SELECT seq, film_id FROM film_changes WHERE seq > ? ORDER BY seq",
+                (self._seen_seq,),
+            )
+            if not rows:
+                return []
+            ids = list(dict.fromkeys(r[1] for r in rows))
+            current: dict[str, tuple[str, str, int | None]] = {}
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for film_id, label, names, guild_id in await self._db.fetchall(
+                    f"SELECT id, label, names, guild_id FROM films WHERE id IN ({marks})",
+                    tuple(part),
+                ):
+                    current[film_id] = (label, names, guild_id)
+            guilds: set[int] = set()
+            for film_id in ids:
+                self._cache.pop(film_id, None)
+                old_guild = self._guild_of.pop(film_id, None)
+                if old_guild is not None:
+                    self._own[old_guild].pop(film_id, None)
+                    guilds.add(old_guild)
+                now = current.get(film_id)
+                if now is not None and now[2] is not None:
+                    self._own.setdefault(now[2], {})[film_id] = (now[0], now[1])
+                    self._guild_of[film_id] = now[2]
+                    guilds.add(now[2])
+                    self._changed.pop(film_id, None)
+                else:
+                    self._changed[film_id] = (now[0], now[1]) if now is not None else None
+            changed = {k: v for k, v in self._changed.items() if v is not None}
+            self._overlay = await _build(changed)
+            for guild_id in guilds:
+                films = self._own.get(guild_id)
+                if films:
+                    self._own_index[guild_id] = await _build(films)
+                else:
+                    self._own.pop(guild_id, None)
+                    self._own_index.pop(guild_id, None)
+            self._views.clear()
+            self._seen_seq = int(rows[-1][0])
+            return ids
+
+    async def watch(self, interval: float = WATCH_SECONDS) -> None:
+        """Refresh every ``interval`` seconds, for ever (run it as a task; cancel to stop). A
+        failed refresh is logged and tried again at the next tick."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("Could not look for changed films; trying again shortly")
+
+
+_PUT_TMDB = """
+INSERT INTO films (id, path, label, content_hash, size, mtime_ns, names, loaded_at, origin,
+                   tmdb_id, tmdb_doc, fetched_at)
+VALUES (?, ?, ?, ?, 0, 0, ?, ?, 'tmdb', ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    label = excluded.label, content_hash = excluded.content_hash, names = excluded.names,
+    loaded_at = excluded.loaded_at, tmdb_doc = excluded.tmdb_doc, fetched_at = excluded.fetched_at
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _index_of(films: dict[str, _Entry]) -> FilmIndex:
+    builder = FilmIndexBuilder()
+    for film_id, (label, names) in films.items():
+        builder.add_film(film_id, label, json.loads(names))
+    return builder.build()
+
+
+async def _build(films: dict[str, _Entry]) -> FilmIndex:
+    """The index of a few films at once; of many in a thread (the event loop keeps going)."""
+    if len(films) < INLINE_INDEX:
+        return _index_of(films)
+    return await asyncio.to_thread(_index_of, dict(films))
+
+
+def _decode(origin: str, doc: str | None, tmdb_doc: str | None, path: str, label: str) -> Film:
+    """A film from its row: a file's text (with TMDB's facts added when it has them), TMDB's
+    record, or a server's own film. A row that can't be read is reported as not found."""
+    try:
+        if origin == "file":
+            assert doc is not None
+            film = parse_film_bytes(doc.encode(), path)
+            return merge(film, filmcodec.from_json(tmdb_doc)) if tmdb_doc else film
+        text = tmdb_doc if origin == "tmdb" else doc
+        assert text is not None
+        return filmcodec.from_json(text)
+    except (AssertionError, DataError, ValueError) as problem:
+        log.warning("The stored data of film '%s' can't be read: %s", label, problem)
+        raise FilmNotFound(
+            f"The data for '{label}' can't be read right now. Try again after the films are "
+            "reloaded."
+        ) from None
+
+
+async def _load_index(db: Database) -> FilmIndex:
+    """The saved index if it was built from the films table as it is now, else a new one (saved
+    in place of the old). A saved index that can't be read is rebuilt, with a warning."""
+    fingerprint = await _fingerprint(db)
+    sql = "SELECT data FROM film_index WHERE fingerprint = ? ORDER BY part"
+    parts = [row[0] for row in await db.fetchall(sql, (fingerprint,))]
+    if parts:
+        try:
+            return await asyncio.to_thread(FilmIndex.loads, _drain(parts))
+        except ValueError as problem:
+            log.warning("Rebuilding the film index: the saved one can't be read (%s)", problem)
+    index = await _build_index(db)
+    dumped = index.dumps()
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM film_index")
+        number = 0
+        while (part := await asyncio.to_thread(next, dumped, None)) is not None:
+            await conn.execute(
+                "INSERT INTO film_index (fingerprint, part, data) VALUES (?, ?, ?)",
+                (fingerprint, number, part),
+            )
+            number += 1
+    return index
+
+
+def _drain(parts: list[bytes]) -> Iterator[bytes]:
+    """parts, first to last, each let go of as soon as it is handed out."""
+    parts.reverse()
+    while parts:
+        yield parts.pop()
+
+
+_SEARCH_CODE = hashlib.blake2b(
+    Path(search.__file__).read_bytes() + f"{sys.version_info[:2]} {sys.byteorder}".encode()
+).digest()
+
+
+async def _fingerprint(db: Database) -> str:
+    """Which films table an index was built from, and by which code: every row's id, content
+    hash and load time (a forced re-load re-derives the names), the source of the search module
+    (any change to it, e.g. to normalize, invalidates a saved index) and Python's version
+    (marshal's format)."""
+    row = await db.fetchone(
+        "SELECT group_concat(id || ' ' || content_hash || ' ' || loaded_at, '\n') "
+        "FROM (SELECT id, content_hash, loaded_at FROM films ORDER BY id)"
+    )
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(_SEARCH_CODE)
+    digest.update((row[0] or "").encode() if row else b"")
+    return digest.hexdigest()
+
+
+async def _build_index(db: Database) -> FilmIndex:
+    """Stream the films table into a FilmIndexBuilder (in a thread, chunk by chunk, so the
+    event loop keeps running and a million names never sit in memory as rows at once)."""
+    builder = FilmIndexBuilder()
+    sql = "SELECT id, label, names FROM films WHERE guild_id IS NULL ORDER BY id"
+    async with db.conn.execute(sql) as cursor:
+        while rows := await cursor.fetchmany(5_000):
+            await asyncio.to_thread(_add_rows, builder, rows)
+    return await asyncio.to_thread(builder.build)
+
+
+def _add_rows(builder: FilmIndexBuilder, rows: Iterable[Any]) -> None:
+    loads = json.loads
+    for film_id, label, names in rows:
+        builder.add_film(film_id, label, loads(names))

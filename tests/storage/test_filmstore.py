@@ -1,0 +1,148 @@
+"""FilmStore: films changed by any writer are found without a restart; TMDB's records and a
+server's own films."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.domain.films import CreditClaim, Film, Name, Person, RuntimeClaim, Source
+from bot.errors import FilmNotFound
+from bot.storage.db import open_database
+from bot.storage.films import import_film_file, sync_films
+from bot.storage.filmstore import FilmStore
+from tests.storage.test_films_store import SEED, small_film
+
+FETCHED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def tmdb_film(tmdb_id: int, title: str, *, minutes: int = 132, director: str = "Bong Joon Ho"):
+    tmdb = ("tmdb",)
+    return Film(
+        id=f"tmdb-{tmdb_id}",
+        path=f"tmdb:{tmdb_id}",
+        sources=(Source("tmdb", "TMDB", date=date(2026, 12, 1)),),
+        titles=(Name(title, "english", tmdb),),
+        runtime=(RuntimeClaim(minutes, tmdb),),
+        people=(Person("tmdb-p1", director, tmdb),),
+        directors=(CreditClaim(("tmdb-p1",), tmdb),),
+        tmdb_id=tmdb_id,
+    )
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await open_database(tmp_path / "db.sqlite3")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def films_dir(tmp_path) -> Path:
+    directory = tmp_path / "films"
+    directory.mkdir()
+    shutil.copy(SEED, directory / SEED.name)
+    return directory
+
+
+async def test_a_film_imported_by_another_process_is_found_after_a_refresh(db, films_dir, tmp_path):
+    await sync_films(db, films_dir)
+    running = await FilmStore.open(db)
+    assert running.best("silent harbor") is None
+    # `python -m bot films import` runs in its own process, with its own connection.
+    other = await open_database(tmp_path / "db.sqlite3")
+    src = tmp_path / "silent-harbor.toml"
+    src.write_text(small_film("silent-harbor", "The Silent Harbor"))
+    await import_film_file(other, src, films_dir)
+    await other.close()
+    assert await running.refresh() == ["silent-harbor"]
+    assert running.best("silent harbor") == "silent-harbor"
+    assert running.complete("silent")[0] == ("The Silent Harbor", "silent-harbor")
+    assert (await running.get("silent-harbor")).runtime[0].minutes == 90
+    assert await running.refresh() == []  # nothing new
+
+
+async def test_a_changed_film_replaces_its_old_names_and_facts(db, films_dir):
+    (films_dir / "silent-harbor.toml").write_text(small_film("silent-harbor", "Silent Harbor"))
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    assert (await store.get("silent-harbor")).runtime[0].minutes == 90  # now cached
+    (films_dir / "silent-harbor.toml").write_text(
+        small_film("silent-harbor", "Quiet Port", minutes=101)
+    )
+    await sync_films(db, films_dir, force=True)
+    await store.refresh()
+    assert store.best("quiet port") == "silent-harbor"
+    assert store.best("silent harbor") is None
+    assert (await store.get("silent-harbor")).runtime[0].minutes == 101
+    (films_dir / "silent-harbor.toml").unlink()
+    await sync_films(db, films_dir)
+    await store.refresh()
+    assert store.best("quiet port") is None
+    assert len(store) == 1
+    with pytest.raises(FilmNotFound):
+        await store.get("silent-harbor")
+
+
+async def test_tmdb_films_are_kept_and_refetched_in_place(db, films_dir):
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    film_id = await store.put_tmdb(tmdb_film(496243, "Parasite"), FETCHED)
+    assert film_id == "tmdb-496243"
+    assert store.best("parasite") == film_id
+    assert (await store.get(film_id)).runtime[0].minutes == 132
+    assert await store.film_for_tmdb(496243) == film_id
+    assert await store.tmdb_fetched(film_id) == (496243, FETCHED)
+    await store.put_tmdb(tmdb_film(496243, "Parasite", minutes=133), FETCHED)
+    assert (await store.get(film_id)).runtime[0].minutes == 133
+    assert len(store) == 2
+    # A restart sees them too, and a file sync leaves them alone.
+    await sync_films(db, films_dir)
+    again = await FilmStore.open(db)
+    assert again.best("parasite") == film_id
+
+
+async def test_a_curated_film_naming_its_tmdb_id_keeps_its_facts_beside_tmdbs(db, films_dir):
+    text = SEED.read_text(encoding="utf-8").replace(
+        'id = "lost-in-starlight"', 'id = "lost-in-starlight"\ntmdb_id = 1234'
+    )
+    (films_dir / SEED.name).write_text(text, encoding="utf-8")
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    fetched = tmdb_film(1234, "Lost in the Starlight", minutes=96, director="Han Ji-won")
+    film_id = await store.put_tmdb(replace(fetched, imdb_id="tt1"), FETCHED)
+    assert film_id == "lost-in-starlight"
+    film = await store.get(film_id)
+    assert film.title == "Lost in Starlight"  # the curated title stays the display title
+    assert store.best("lost in the starlight") == film_id  # TMDB's title finds it too
+    assert [r.minutes for r in film.runtime] == [96]  # agreeing: one claim, both sources
+    assert "tmdb" in film.runtime[0].sources and len(film.runtime[0].sources) > 1
+    assert len(film.directors) == 1  # the same director by name: TMDB only adds its source
+    assert film.imdb_id == "tt1"
+    assert await store.film_for_tmdb(1234) == film_id
+
+
+async def test_a_servers_own_film_is_found_only_in_that_server(db, films_dir, tmp_path):
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    own = replace(tmdb_film(1, "Club Night Special"), id="g10-club-night", tmdb_id=None)
+    await store.add_own(10, own, added_by=7)
+    assert store.best("club night special", guild_id=10) == "g10-club-night"
+    assert store.best("club night special", guild_id=11) is None
+    assert store.best("club night special") is None
+    assert store.own_films(10) == [("Club Night Special", "g10-club-night")]
+    with pytest.raises(FilmNotFound):
+        await store.resolve("g10-club-night", guild_id=11)
+    assert (await store.resolve("g10-club-night", guild_id=10)).title == "Club Night Special"
+    with pytest.raises(FileExistsError):
+        await store.add_own(10, own, added_by=7)
+    restarted = await FilmStore.open(db)
+    assert restarted.best("club night special", guild_id=10) == "g10-club-night"
+    assert not await store.remove_own(11, "g10-club-night")
+    assert await store.remove_own(10, "g10-club-night")
+    assert store.best("club night special", guild_id=10) is None
+    assert store.own_films(10) == []
