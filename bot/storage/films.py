@@ -51,7 +51,7 @@ def read_toml(text: str) -> dict[str, Any]:
 
 # --- one file: read, hash, parse, validate (runs in worker processes) --------------------------
 
-# ("ok", film_id, path, size, mtime_ns, hash, label, names_json, raw bytes, tmdb_id)
+# ("ok", film_id, path, size, mtime_ns, hash, label, names_json, raw bytes, tmdb_id, dates)
 # ("same", film_id, path, size, mtime_ns, hash): content unchanged, only the stat or path moved
 # ("bad", film_id, path, size, mtime_ns, hash, [(path, field, problem), ...]): every problem
 _Result = tuple[Any, ...]
@@ -92,7 +92,20 @@ def _load_file(path: str, known_hash: str | None, read: _Read) -> _Result:
         problems = [(e.path, e.field, e.problem) for e in bad.errors]
         return ("bad", film_id, path, size, mtime_ns, digest, problems)
     names = _to_json(film.index_rows())
-    return ("ok", film_id, path, size, mtime_ns, digest, film.title, names, raw, film.tmdb_id)
+    dates = release_rows(film)
+    return (
+        "ok",
+        film_id,
+        path,
+        size,
+        mtime_ns,
+        digest,
+        film.title,
+        names,
+        raw,
+        film.tmdb_id,
+        dates,
+    )
 
 
 # One encoder for every file: json.dumps with options makes a new one on each call.
@@ -223,7 +236,7 @@ async def _sync(
             await conn.executemany("DELETE FROM films WHERE id = ?", [(k,) for k in gone])
             report.removed.extend(gone)
         async for results in _results(jobs, workers):
-            rows, touched, dropped = [], [], []
+            rows, touched, dropped, dates = [], [], [], {}
             for result in results:
                 kind, film_id, path, size, mtime_ns, digest = result[:6]
                 if kind == "same":
@@ -240,6 +253,7 @@ async def _sync(
                         (film_id, path, result[6], digest, size, mtime_ns, result[7], now, text)
                         + (result[9],)
                     )
+                    dates[film_id] = result[10]
                     (report.updated if film_id in stored else report.added).append(film_id)
             if touched:
                 await conn.executemany(
@@ -249,6 +263,7 @@ async def _sync(
                 await conn.executemany("DELETE FROM films WHERE id = ?", dropped)
             if rows:
                 await conn.executemany(_UPSERT, rows)
+                await write_releases(conn, dates)
         if report.updated:
             await _remerge(conn, report.updated)
         changed = [*report.added, *report.updated, *report.removed]
@@ -280,6 +295,24 @@ async def _remerge(conn: Any, film_ids: list[str]) -> None:
             film = merge(parse_film_bytes(doc.encode(), path), filmcodec.from_json(tmdb_doc))
             names = _to_json(film.index_rows())
             await conn.execute("UPDATE films SET names = ? WHERE id = ?", (names, film_id))
+            await write_releases(conn, {film_id: release_rows(film)})
+
+
+def release_rows(film: Film) -> list[tuple[str, str, str]]:
+    """(region, kind, YYYY-MM-DD) of each of a film's releases, for the film_releases table."""
+    return [
+        (region.upper(), r.kind, r.date.isoformat()) for r in film.releases for region in r.regions
+    ]
+
+
+async def write_releases(conn: Any, dates: dict[str, list[tuple[str, str, str]]]) -> None:
+    """Replace the film_releases rows of these films."""
+    ids = [(film_id,) for film_id in dates]
+    await conn.executemany("DELETE FROM film_releases WHERE film_id = ?", ids)
+    await conn.executemany(
+        "INSERT INTO film_releases (film_id, region, kind, day) VALUES (?, ?, ?, ?)",
+        [(film_id, *row) for film_id, rows in dates.items() for row in rows],
+    )
 
 
 #: Changes older than this are forgotten: every running bot catches up within seconds.

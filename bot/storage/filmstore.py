@@ -28,7 +28,7 @@ from bot.domain.films import Film, FilmIndex, FilmIndexBuilder, SearchHit
 from bot.domain.layered import LayeredIndex
 from bot.errors import DataError, FilmNotFound
 from bot.storage.db import Database
-from bot.storage.films import parse_film_bytes, record_changes
+from bot.storage.films import parse_film_bytes, record_changes, release_rows, write_releases
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,7 @@ class FilmStore:
                     "WHERE id = ?",
                     (doc, fetched, _to_json(merged.index_rows()), now, film_id),
                 )
+                await write_releases(conn, {film_id: release_rows(merged)})
             else:
                 film_id = film.id
                 await conn.execute(
@@ -193,6 +194,7 @@ class FilmStore:
                     (film_id, film.path, film.title, _digest(doc), _to_json(film.index_rows()))
                     + (now, film.tmdb_id, doc, fetched),
                 )
+                await write_releases(conn, {film_id: release_rows(film)})
             await record_changes(conn, [film_id], now)
         await self.refresh()
         return film_id
@@ -213,6 +215,7 @@ class FilmStore:
                 (film.id, film.path, film.title, _digest(doc), _to_json(film.index_rows()))
                 + (now, guild_id, doc, added_by),
             )
+            await write_releases(conn, {film.id: release_rows(film)})
             await record_changes(conn, [film.id], now)
         await self.refresh()
 
@@ -249,6 +252,22 @@ class FilmStore:
             (tmdb_id,),
         )
         return row[0] if row else None
+
+    async def coming_out(
+        self, country: str | None, start: datetime, end: datetime, guild_id: int | None
+    ) -> list[str]:
+        """Ids of the films with a release in ``country`` (or worldwide) dated from ``start``
+        to ``end`` (UTC days), soonest first: the films every server sees, and ``guild_id``'s
+        own."""
+        rows = await self._db.fetchall(
+            "SELECT r.film_id, min(r.day) AS first FROM film_releases r "
+            "JOIN films f ON f.id = r.film_id "
+            "WHERE r.day BETWEEN ? AND ? AND r.region IN (?, 'WORLDWIDE') "
+            "AND (f.guild_id IS NULL OR f.guild_id = ?) "
+            "GROUP BY r.film_id ORDER BY first, r.film_id LIMIT 50",
+            (start.date().isoformat(), end.date().isoformat(), (country or "").upper(), guild_id),
+        )
+        return [r[0] for r in rows]
 
     # ------------------------------------------------------------------ changes
     async def refresh(self) -> list[str]:

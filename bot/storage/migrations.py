@@ -148,5 +148,15 @@ MIGRATIONS: list[str] = [
         film_id TEXT NOT NULL,
         at TEXT NOT NULL
     );
+    -- Each film's release dates by region (a country code or WORLDWIDE) and kind, for
+    -- /film upcoming: written with the film, deleted with it.
+    CREATE TABLE film_releases (
+        film_id TEXT NOT NULL REFERENCES films(id) ON DELETE CASCADE,
+        region TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        day TEXT NOT NULL
+    );
+    CREATE INDEX film_releases_by_day ON film_releases(day, region);
+    CREATE INDEX film_releases_by_film ON film_releases(film_id);
     """,
 ]

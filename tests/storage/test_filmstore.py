@@ -146,3 +146,28 @@ async def test_a_servers_own_film_is_found_only_in_that_server(db, films_dir, tm
     assert await store.remove_own(10, "g10-club-night")
     assert store.best("club night special", guild_id=10) is None
     assert store.own_films(10) == []
+
+
+async def test_films_coming_out_in_a_country_soonest_first(db, films_dir):
+    from bot.domain.films import Release
+
+    await sync_films(db, films_dir)  # Lost in Starlight: Netflix worldwide, 30 May 2025
+    store = await FilmStore.open(db)
+    kr = Release(
+        "Cinemas",
+        ("KR",),
+        "local_midnight",
+        date(2025, 6, 2),
+        None,
+        None,
+        ("tmdb",),
+        kind="theatrical",
+    )
+    us = replace(kr, regions=("US",), date=date(2025, 5, 25))
+    await store.put_tmdb(replace(tmdb_film(5, "Five"), releases=(kr, us)), FETCHED)
+    start, end = datetime(2025, 5, 20, tzinfo=UTC), datetime(2025, 6, 10, tzinfo=UTC)
+    assert await store.coming_out("KR", start, end, None) == ["lost-in-starlight", "tmdb-5"]
+    assert await store.coming_out("us", start, end, None) == ["tmdb-5", "lost-in-starlight"]
+    assert await store.coming_out("GB", start, end, None) == ["lost-in-starlight"]
+    later = datetime(2025, 6, 1, tzinfo=UTC)
+    assert await store.coming_out("KR", later, end, None) == ["tmdb-5"]
