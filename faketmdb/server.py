@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections import deque
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -87,7 +88,7 @@ class _Scripted:
     status: int
     code: int | None = None
     body: str | None = None
-    retry_after: str | None = None
+    retry_after: float | None = None
 
 
 def load_catalogue(folder: Path = CATALOGUE) -> list[dict[str, Any]]:
@@ -116,6 +117,7 @@ class FakeTmdb:
         self.peak_in_flight = 0
         self._movies: dict[int, dict[str, Any]] = {}
         self._script: deque[_Scripted] = deque()
+        self._cooldown_until = 0.0  # loop time: 429s until then, after a scripted 429
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
         self.port = 0
@@ -132,9 +134,10 @@ class FakeTmdb:
         """The stored document (for tests to compare with)."""
         return self._movies[tmdb_id]
 
-    def throttle(self, count: int = 1, *, retry_after: float | str = 1) -> None:
-        """The next ``count`` answers are 429s (status_code 25) with this Retry-After."""
-        self._script.extend(_Scripted(429, 25, retry_after=str(retry_after)) for _ in range(count))
+    def throttle(self, count: int = 1, *, retry_after: float = 1) -> None:
+        """The next ``count`` answers are 429s (status_code 25) with this Retry-After (seconds);
+        like TMDB, the fake then refuses every request until that time has passed."""
+        self._script.extend(_Scripted(429, 25, retry_after=retry_after) for _ in range(count))
 
     def fail(self, count: int = 1, *, status: int = 500) -> None:
         """The next ``count`` answers are TMDB's 500 (status_code 11) or 503 (status_code 9)."""
@@ -200,8 +203,14 @@ class FakeTmdb:
                     await asyncio.wait_for(self._stopping.wait(), self.delay)
                 except TimeoutError:
                     pass
+            now = asyncio.get_running_loop().time()
+            if now < self._cooldown_until:
+                return _error(25, {"Retry-After": _seconds(self._cooldown_until - now)})
             if self._script:
-                return _scripted(self._script.popleft())
+                answer = self._script.popleft()
+                if answer.retry_after is not None:
+                    self._cooldown_until = now + answer.retry_after
+                return _scripted(answer)
             if request.headers.get("Authorization") != f"Bearer {self.token}":
                 return _error(7)
             response: web.StreamResponse = await handler(request)
@@ -283,8 +292,13 @@ def _scripted(answer: _Scripted) -> web.Response:
     if answer.body is not None:
         return web.Response(text=answer.body, status=answer.status, content_type="application/json")
     assert answer.code is not None
-    headers = {"Retry-After": answer.retry_after} if answer.retry_after is not None else None
-    return _error(answer.code, headers)
+    wait = answer.retry_after
+    return _error(answer.code, {"Retry-After": _seconds(wait)} if wait is not None else None)
+
+
+def _seconds(wait: float) -> str:
+    """A Retry-After value: whole seconds as TMDB sends them ("2"), or a fraction for tests."""
+    return str(int(wait)) if wait == int(wait) else f"{math.ceil(wait * 1000) / 1000:.3f}"
 
 
 def _page(text: str) -> int | None:
