@@ -12,6 +12,7 @@ from pathlib import Path
 
 DEFAULT_DATABASE = Path("var") / "watchparty.sqlite3"
 DEFAULT_FILMS_DIR = Path(__file__).resolve().parent.parent / "data" / "films"
+DEFAULT_TMDB_API_URL = "https://api.themoviedb.org/3"
 
 
 class ConfigError(Exception):
@@ -27,12 +28,16 @@ class Settings:
     log_level: str = "INFO"
     late_grace: timedelta = timedelta(minutes=10)
     connect_retry: float = 2.0  # seconds before the first retry when Discord can't be reached
+    tmdb_token: str | None = None  # TMDB's API read access token; None: no online catalogue
+    tmdb_api_url: str = DEFAULT_TMDB_API_URL
 
-    def __repr__(self) -> str:  # never show the token, even in a traceback or debug log
+    def __repr__(self) -> str:  # never show a token, even in a traceback or debug log
+        tmdb_token = "<hidden>" if self.tmdb_token else None
         return (
             f"Settings(token=<hidden>, database={self.database!s}, films_dir={self.films_dir!s}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level}, "
-            f"late_grace={self.late_grace}, connect_retry={self.connect_retry})"
+            f"late_grace={self.late_grace}, connect_retry={self.connect_retry}, "
+            f"tmdb_token={tmdb_token}, tmdb_api_url={self.tmdb_api_url})"
         )
 
     __str__ = __repr__
@@ -102,6 +107,10 @@ def load_settings(
     grace = number("LATE_GRACE_MINUTES", Settings.late_grace / timedelta(minutes=1))
     retry = number("CONNECT_RETRY_SECONDS", Settings.connect_retry, above_zero=True)
 
+    tmdb_url = (get("TMDB_API_URL") or DEFAULT_TMDB_API_URL).rstrip("/")
+    if not tmdb_url.startswith(("http://", "https://")):
+        raise ConfigError(f"TMDB_API_URL must start with http:// or https://, not {tmdb_url!r}.")
+
     return Settings(
         token=token or "",
         database=Path(get("DATABASE_PATH") or DEFAULT_DATABASE),
@@ -110,4 +119,6 @@ def load_settings(
         log_level=level,
         late_grace=timedelta(minutes=grace),
         connect_retry=retry,
+        tmdb_token=get("TMDB_TOKEN"),
+        tmdb_api_url=tmdb_url,
     )

@@ -58,3 +58,37 @@ class DataError(Exception):
         """One error that stands for ``errors`` (at least one), in their order."""
         first, *more = errors
         return cls(first.path, first.field, first.problem, more)
+
+
+class TmdbError(UserError):
+    """TMDB could not answer a question; catch this to handle every kind below at once."""
+
+
+class TmdbUnavailable(TmdbError):
+    """Timeouts, connection errors, 5xx, a 429 not worth waiting out, a garbled answer."""
+
+    def __init__(
+        self, message: str = "TMDB is not answering right now. Try again in a minute."
+    ) -> None:
+        super().__init__(message)
+
+
+class TmdbBadToken(TmdbError):
+    """TMDB answered 401: the configured token is wrong, revoked or not a read access token."""
+
+    def __init__(
+        self,
+        message: str = (
+            "TMDB refused the bot's token, so online film look-ups are off. "
+            "Please tell the bot's operator to check TMDB_TOKEN."
+        ),
+    ) -> None:
+        super().__init__(message)
+
+
+class TmdbNotFound(TmdbError, FilmNotFound):
+    """TMDB has no movie with that id (404)."""
+
+    def __init__(self, tmdb_id: int) -> None:
+        super().__init__(f"TMDB has no film with the id {tmdb_id}. Pick one from the suggestions.")
+        self.tmdb_id = tmdb_id

@@ -50,6 +50,8 @@ def test_token_never_in_repr():
         ("CONNECT_RETRY_SECONDS", "0"),
         ("CONNECT_RETRY_SECONDS", "nan"),
         ("CONNECT_RETRY_SECONDS", "inf"),
+        ("TMDB_API_URL", "api.themoviedb.org/3"),
+        ("TMDB_API_URL", "ftp://api.themoviedb.org/3"),
     ],
 )
 def test_bad_values_name_the_variable(name, value):
@@ -76,3 +78,31 @@ def test_a_bad_number_says_what_it_must_be():
     with pytest.raises(ConfigError) as err:
         load_settings({"DISCORD_TOKEN": "x", "CONNECT_RETRY_SECONDS": "0"}, env_file=None)
     assert str(err.value) == "CONNECT_RETRY_SECONDS must be a number above 0, not '0'."
+
+
+def test_tmdb_is_off_by_default_and_points_at_tmdb():
+    s = load_settings({"DISCORD_TOKEN": "x"}, env_file=None)
+    assert s.tmdb_token is None
+    assert s.tmdb_api_url == "https://api.themoviedb.org/3"
+
+
+def test_tmdb_token_and_address_are_read(tmp_path: Path):
+    env = tmp_path / ".env"
+    env.write_text("DISCORD_TOKEN=x\nTMDB_TOKEN=eyJhbGciOi.read-token\n")
+    s = load_settings({"TMDB_API_URL": "http://127.0.0.1:8080/3/"}, env_file=env)
+    assert s.tmdb_token == "eyJhbGciOi.read-token"
+    assert s.tmdb_api_url == "http://127.0.0.1:8080/3"  # no trailing slash: paths are appended
+
+
+def test_tmdb_token_never_in_repr():
+    s = load_settings({"DISCORD_TOKEN": "x", "TMDB_TOKEN": "tmdb-secret-token"}, env_file=None)
+    assert "tmdb-secret-token" not in repr(s)
+    assert "tmdb_token=<hidden>" in str(s)
+
+
+def test_a_bad_tmdb_address_says_what_it_must_start_with():
+    with pytest.raises(ConfigError) as err:
+        load_settings({"DISCORD_TOKEN": "x", "TMDB_API_URL": "themoviedb.org"}, env_file=None)
+    assert str(err.value) == (
+        "TMDB_API_URL must start with http:// or https://, not 'themoviedb.org'."
+    )
