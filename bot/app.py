@@ -15,12 +15,14 @@ from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.errors import UserError
+from bot.errors import TmdbBadToken, TmdbError, UserError
 from bot.ratelimit import GlobalLimiter, bulk, throttle_trace
 from bot.scheduler import Outgoing, Scheduler
+from bot.services.catalog import REFRESH_EVERY, Catalog
 from bot.services.premieres import Premieres
 from bot.services.settings import Preferences
 from bot.services.watchparty import WatchParties
+from bot.sources.tmdb import Tmdb
 from bot.storage.db import Database, open_database
 from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
@@ -113,6 +115,7 @@ class WatchpartyBot(commands.Bot):
         db: Database,
         films: FilmStore,
         clock: Clock,
+        tmdb: Tmdb | None = None,
     ) -> None:
         # discord.py only slows down after a global 429: every REST request waits for a slot.
         limiter = GlobalLimiter()
@@ -131,6 +134,9 @@ class WatchpartyBot(commands.Bot):
         self.films = films
         self.clock = clock
         self._film_watch: asyncio.Task[None] | None = None
+        self._film_refresh: asyncio.Task[None] | None = None
+        self.tmdb = tmdb
+        self.catalog = Catalog(films, tmdb, clock)
         # Each service registers how its kinds of delivery are built and whom a failure is told.
         self.scheduler = Scheduler(db, clock, self.send_outgoing, grace=settings.late_grace)
         self.preferences = Preferences(db)
@@ -152,12 +158,39 @@ class WatchpartyBot(commands.Bot):
         await self.scheduler.start()
         if self._film_watch is None:  # films changed by another process (`films import`)
             self._film_watch = asyncio.create_task(self.films.watch(), name="film-watch")
+        if self.tmdb is not None and self._film_refresh is None:
+            await self.check_tmdb()
+            self._film_refresh = asyncio.create_task(self.refresh_films(), name="film-refresh")
+
+    async def check_tmdb(self) -> None:
+        """One log line when TMDB refuses the token or can't be reached (the bot runs on)."""
+        assert self.tmdb is not None
+        try:
+            await self.tmdb.check()
+        except TmdbBadToken:
+            log.error("TMDB refused TMDB_TOKEN: film look-ups on TMDB will fail until it is fixed")
+        except TmdbError:
+            log.warning("TMDB is not answering at start-up; film look-ups will try again")
+
+    async def refresh_films(self) -> None:
+        """Fetch stale TMDB films in use again, every REFRESH_EVERY seconds, and re-plan the
+        premieres of those whose releases moved. Errors are logged; the loop goes on."""
+        while True:
+            try:
+                for film_id in await self.catalog.refresh_stale():
+                    await self.premieres.film_changed(film_id)
+            except Exception:
+                log.exception("Refreshing films from TMDB failed; trying again later")
+            await asyncio.sleep(REFRESH_EVERY)
 
     async def close(self) -> None:
-        if self._film_watch is not None:
-            self._film_watch.cancel()
-            self._film_watch = None
+        for task in (self._film_watch, self._film_refresh):
+            if task is not None:
+                task.cancel()
+        self._film_watch = self._film_refresh = None
         await self.scheduler.stop()
+        if self.tmdb is not None:
+            await self.tmdb.close()
         await super().close()
         await self.db.close()
 
@@ -232,6 +265,8 @@ def unreachable(error: BaseException) -> str:
 
 async def create_bot(settings: Settings, clock: Clock | None = None) -> WatchpartyBot:
     """Open the database, load the film files, build the store and the bot (which owns the db)."""
+    if not settings.tmdb_token:
+        log.info("TMDB is off (no TMDB_TOKEN): films come from the store only")
     db = await open_database(settings.database)
     try:
         report = await sync_films(db, settings.films_dir)
@@ -247,4 +282,7 @@ async def create_bot(settings: Settings, clock: Clock | None = None) -> Watchpar
     except BaseException:
         await db.close()
         raise
-    return WatchpartyBot(settings=settings, db=db, films=films, clock=clock or SystemClock())
+    tmdb = Tmdb(settings.tmdb_token, settings.tmdb_api_url) if settings.tmdb_token else None
+    return WatchpartyBot(
+        settings=settings, db=db, films=films, clock=clock or SystemClock(), tmdb=tmdb
+    )

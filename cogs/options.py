@@ -37,18 +37,16 @@ class ZoneOption(app_commands.Transformer):
 
 
 class FilmOption(app_commands.Transformer):
-    """A film typed by title; autocomplete offers the store's best matches."""
+    """A film typed by title; autocomplete offers the store's best matches, then TMDB's."""
 
     async def transform(self, interaction: discord.Interaction, value: str) -> Film:
-        return await ours(interaction).client.films.resolve(value)
+        return await ours(interaction).client.catalog.resolve(value, interaction.guild_id)
 
     async def autocomplete(
         self, interaction: discord.Interaction, value: int | float | str
     ) -> Suggestions:
-        return [
-            app_commands.Choice(name=label[:100], value=film_id[:100])
-            for label, film_id in ours(interaction).client.films.complete(str(value), limit=25)
-        ]
+        found = await ours(interaction).client.catalog.suggest(str(value), interaction.guild_id)
+        return [app_commands.Choice(name=s.label[:100], value=s.value[:100]) for s in found]
 
 
 Zone = app_commands.Transform[zones.ZoneMatch, ZoneOption]

@@ -253,6 +253,38 @@ class FilmStore:
         )
         return row[0] if row else None
 
+    async def known_tmdb_ids(self, ids: list[int]) -> set[int]:
+        """Those of these TMDB ids the store has a film for (every server's)."""
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = await self._db.fetchall(
+            f"SELECT tmdb_id FROM films WHERE tmdb_id IN ({marks}) AND guild_id IS NULL",
+            tuple(ids),
+        )
+        return {int(r[0]) for r in rows}
+
+    async def stale_in_use(self, before: datetime, limit: int) -> list[tuple[str, int]]:
+        """(film id, TMDB id) of films a party or a premiere uses whose TMDB record was fetched
+        before ``before``, the stalest first."""
+        rows = await self._db.fetchall(
+            "SELECT id, tmdb_id FROM films WHERE tmdb_doc IS NOT NULL AND fetched_at < ? AND "
+            "(id IN (SELECT film_id FROM parties WHERE status = 'active') OR "
+            " id IN (SELECT film_id FROM premieres)) ORDER BY fetched_at LIMIT ?",
+            (before.astimezone(UTC).isoformat(timespec="seconds"), limit),
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+    async def in_use(self, film_id: str) -> int:
+        """How many active parties and followed premieres use this film."""
+        row = await self._db.fetchone(
+            "SELECT (SELECT count(*) FROM parties WHERE film_id = ? AND status = 'active') + "
+            "(SELECT count(*) FROM premieres p JOIN follows f ON f.premiere_id = p.id "
+            " WHERE p.film_id = ?)",
+            (film_id, film_id),
+        )
+        return int(row[0]) if row else 0
+
     async def coming_out(
         self, country: str | None, start: datetime, end: datetime, guild_id: int | None
     ) -> list[str]:

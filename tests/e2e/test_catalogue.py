@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from tests.e2e.conftest import harness
+from faketmdb import FakeTmdb
+from tests.e2e.conftest import Harness, harness
 from tests.e2e.film_helpers import films_dir, minimal_film
+from tests.e2e.party_helpers import create
 from tests.test_cli import run_cli
 
 
@@ -31,3 +37,69 @@ async def test_a_film_imported_while_the_bot_runs_is_found_within_seconds(tmp_pa
             raise AssertionError("the running bot never found the imported film")
         reply = await e2e.run("Ada", "film info", {"title": "harbour-lights"})
         assert reply.embeds[0]["title"] == "Harbour Lights"
+
+
+# --- TMDB ---------------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def with_tmdb(tmdb_path: Path, **options: Any) -> AsyncIterator[tuple[Harness, FakeTmdb]]:
+    """The bot running with TMDB configured, against the loopback fake of TMDB."""
+    async with FakeTmdb() as tmdb:
+        settings = {"tmdb_token": tmdb.token, "tmdb_api_url": tmdb.base_url, **options}
+        async with harness(tmdb_path, settings=settings) as e2e:
+            yield e2e, tmdb
+
+
+async def test_autocomplete_offers_tmdb_films_labelled_and_picking_one_imports_it(tmp_path):
+    async with with_tmdb(tmp_path) as (e2e, tmdb):
+        found = await e2e.complete("Ada", "film info", "title", "parasi")
+        for _ in range(20):  # the first keystroke may come back before TMDB does
+            if found.choices:
+                break
+            await asyncio.sleep(0.1)
+            found = await e2e.complete("Ada", "film info", "title", "parasi")
+        assert [c["name"] for c in found.choices] == ["Parasite (2019) · TMDB"]
+        value = found.choices[0]["value"]
+        reply = await e2e.run("Ada", "film info", {"title": value})
+        embed = reply.embeds[0]
+        assert embed["title"] == "Parasite"
+        fields = {f["name"]: f["value"] for f in embed["fields"]}
+        assert "Bong Joon Ho" in fields["Director"]
+        assert "2h 13m" in fields["Runtime"]
+        # Imported: found in the store from now on, and TMDB's copy is not offered twice.
+        local = await e2e.complete("Bruno", "film info", "title", "parasite")
+        assert [(c["name"], c["value"]) for c in local.choices] == [("Parasite", "tmdb-496243")]
+        assert tmdb.count("/3/movie/496243") == 1
+        # A party for it, by the value autocomplete gave.
+        made = await create(e2e, when="tomorrow 21:00 KST", film="tmdb-496243")
+        assert "Parasite" in made.card.embeds[0]["title"]
+        # The native event ends when the film does: 133 minutes after the start.
+        (event,) = e2e.fake.scheduled_events(e2e.server.guild)
+        start, end = (
+            datetime.fromisoformat(event[k]) for k in ("scheduled_start_time", "scheduled_end_time")
+        )
+        assert end - start == timedelta(minutes=133)
+
+
+async def test_a_typed_title_nobody_picked_is_found_on_tmdb(tmp_path):
+    async with with_tmdb(tmp_path) as (e2e, _):
+        reply = await e2e.run("Ada", "film info", {"title": "Dune: Part Two"})
+        assert reply.embeds[0]["title"] == "Dune: Part Two"
+
+
+async def test_tmdb_not_answering_is_a_clear_reply_and_a_stored_copy_still_works(tmp_path):
+    async with with_tmdb(tmp_path) as (e2e, tmdb):
+        await e2e.run("Ada", "film info", {"title": "tmdb:496243"})
+        tmdb.fail(100, status=503)
+        assert (await e2e.run("Ada", "film info", {"title": "tmdb-496243"})).embeds
+        reply = await e2e.run("Ada", "film info", {"title": "Dune: Part Two"})
+        assert reply.ephemeral
+        assert "TMDB is not answering" in reply.content
+
+
+async def test_without_tmdb_an_unknown_film_says_how_to_turn_it_on(e2e):
+    reply = await e2e.run("Ada", "film info", {"title": "Parasite"})
+    assert reply.ephemeral
+    assert "I don't know a film called 'Parasite'" in reply.content
+    assert "TMDB_TOKEN" in reply.content

@@ -107,7 +107,7 @@ async def test_an_unexpected_exception_gets_an_apology_with_an_error_id(
 async def test_a_failing_option_transformer_gets_the_apology_too(
     e2e: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken_resolve(text: str) -> None:
+    async def broken_resolve(text: str, guild_id: int | None = None) -> None:
         raise KeyError("film row vanished")
 
     monkeypatch.setattr(e2e.bot.films, "resolve", broken_resolve)
@@ -147,7 +147,7 @@ async def test_a_reply_lost_to_a_server_error_is_retried(e2e: Harness) -> None:
 async def test_a_failing_autocomplete_is_logged_and_harmless(
     e2e: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken_complete(text: str, limit: int = 25) -> list:
+    def broken_complete(text: str, limit: int = 25, guild_id: int | None = None) -> list:
         raise RuntimeError("suggestions broke")
 
     with monkeypatch.context() as patch:
