@@ -129,4 +129,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE premieres ADD COLUMN channel_set_by INTEGER;
     ALTER TABLE premieres ADD COLUMN problem_channel_id INTEGER;
     """,
+    # 7: (coordinator) TODO: the films' own storage; left empty here, which the runner takes as
+    # a step that only bumps the version.
+    "",
+    # 8: a member's country for release dates (/timezone country: None = their zone's), which
+    # release a follow is for ('cinema', 'streaming', None = whichever comes first), and the
+    # releases a premiere's plan was made from (a film that changes is re-planned when it
+    # differs, even with no ping pending)
+    """
+    ALTER TABLE user_prefs ADD COLUMN country TEXT;
+    ALTER TABLE follows ADD COLUMN release TEXT;
+    ALTER TABLE premieres ADD COLUMN planned_rev TEXT;
+    """,
 ]
