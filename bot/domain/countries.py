@@ -79,6 +79,16 @@ def is_code(text: str) -> bool:
     return text.strip().upper() in _names()
 
 
+# Names read with "the" in a sentence ("in the United States").
+_THE = frozenset({"GB", "US", "NL", "PH", "AE", "BS", "GM", "DO", "CF", "KY", "VG", "VI", "MV"})
+
+
+def in_country(code: str) -> str:
+    """ "in South Korea", "in the United States"."""
+    the = "the " if code.upper() in _THE else ""
+    return f"in {the}{country_name(code)}"
+
+
 def find_country(text: str) -> str:
     """The country code for a code or a name ("kr", "South Korea", "Côte d'Ivoire");
     :class:`BadOption` with a suggestion when there is none."""

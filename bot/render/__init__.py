@@ -52,14 +52,14 @@ def release_label(release: Release) -> str:
     if release.worldwide:
         where = "worldwide"
     else:
-        where = "in " + ", ".join(countries.country_name(r) for r in release.regions)
+        where = ", ".join(countries.in_country(r) for r in release.regions)
     rated = f" (rated {release.certification})" if release.certification else ""
     return f"{word} {where}{rated}"
 
 
 def country_words(country: str | None) -> str:
     """ "in South Korea", or "worldwide" for a member whose zone has no country (UTC)."""
-    return f"in {countries.country_name(country)}" if country else "worldwide"
+    return countries.in_country(country) if country else "worldwide"
 
 
 def zone_set(match: zones.ZoneMatch, now: datetime) -> str:

@@ -6,6 +6,7 @@ from bot.domain.countries import (
     country_label,
     country_name,
     find_country,
+    in_country,
     is_code,
     suggest_countries,
 )
@@ -62,3 +63,8 @@ def test_an_empty_box_suggests_25_countries_alphabetically() -> None:
     assert len(shown) == 25
     names = [country_name(code) for code in shown]
     assert names == sorted(names)
+
+
+def test_in_a_country_reads_as_a_sentence() -> None:
+    assert in_country("KR") == "in South Korea"
+    assert in_country("us") == "in the United States"
