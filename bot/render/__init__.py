@@ -40,6 +40,11 @@ _GENERIC_PLATFORMS = frozenset(
 _KIND_WORDS = {"digital": "streaming", "premiere": "at its premiere", "physical": "on disc"}
 
 
+def platform_name(release: Release) -> str | None:
+    """The platform a release names ("Netflix"), None when it only names its kind ("Cinemas")."""
+    return None if release.platform.casefold() in _GENERIC_PLATFORMS else release.platform
+
+
 def release_label(release: Release) -> str:
     """How a release reads in a sentence: 'in cinemas in South Korea (rated 15)', 'streaming
     on Netflix worldwide', 'on TV in the United States'."""
@@ -47,8 +52,9 @@ def release_label(release: Release) -> str:
         word = "in cinemas" if release.kind == "theatrical" else "in some cinemas"
     else:
         word = _KIND_WORDS.get(release.kind, "on TV")
-    if release.platform.casefold() not in _GENERIC_PLATFORMS:
-        word += f" on {release.platform}"
+    platform = platform_name(release)
+    if platform is not None:
+        word += f" on {platform}"
     if release.worldwide:
         where = "worldwide"
     else:

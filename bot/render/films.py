@@ -82,7 +82,11 @@ def release_line(release: Release, viewer_zone: str | None, label: str = "For yo
     if release.model == "global":
         text = f"{where}: {timestamp(instant)}"
     else:
-        text = f"{where}: midnight local time on {clock_text.format_day(release.date, year=True)}, in every zone"
+        day = clock_text.format_day(release.date, year=True)
+        # A worldwide date is each zone's own midnight; a country's is its zones' midnight.
+        text = (
+            f"{where}: midnight local time on {day}{', in every zone' if release.worldwide else ''}"
+        )
     if viewer_zone and tz is not None:
         text += (
             f"\n{label}: {clock_text.format_local(instant, tz)} ({zones.zone_label(viewer_zone)})"

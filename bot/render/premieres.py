@@ -21,6 +21,7 @@ from bot.render import (
     clip,
     clock_label,
     country_words,
+    platform_name,
     release_label,
     sent_late,
     timestamp,
@@ -31,8 +32,11 @@ CHOICE_WORDS = {pick.CINEMA: "in cinemas", pick.STREAMING: "streaming"}
 
 
 def _platform(film: Film) -> str:
+    """ " on Netflix" when every release is on one named platform (not "Cinemas")."""
     platforms = {r.platform for r in film.releases}
-    return f" on {platforms.pop()}" if len(platforms) == 1 else ""
+    if len(platforms) != 1 or platform_name(film.releases[0]) is None:
+        return ""
+    return f" on {platforms.pop()}"
 
 
 def header(film: Film, kind: str, lines: Sequence[ZoneGroup], late: bool) -> str:
