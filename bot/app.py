@@ -144,6 +144,8 @@ class WatchpartyBot(commands.Bot):
         self.premieres = Premieres(
             db, films, clock, self.scheduler, self.preferences, owner_of=self.owner_of
         )
+        # A film whose dates moved (a TMDB refresh, an edited file) re-plans its premieres.
+        films.on_change.append(self.premieres.film_changed)
 
     def owner_of(self, guild_id: int) -> int | None:
         """A server's owner, as GUILD_CREATE told it (no privileged intent needed)."""
@@ -173,12 +175,11 @@ class WatchpartyBot(commands.Bot):
             log.warning("TMDB is not answering at start-up; film look-ups will try again")
 
     async def refresh_films(self) -> None:
-        """Fetch stale TMDB films in use again, every REFRESH_EVERY seconds, and re-plan the
-        premieres of those whose releases moved. Errors are logged; the loop goes on."""
+        """Fetch stale TMDB films in use again, every REFRESH_EVERY seconds (the store's
+        listeners re-plan what depends on them). Errors are logged; the loop goes on."""
         while True:
             try:
-                for film_id in await self.catalog.refresh_stale():
-                    await self.premieres.film_changed(film_id)
+                await self.catalog.refresh_stale()
             except Exception:
                 log.exception("Refreshing films from TMDB failed; trying again later")
             await asyncio.sleep(REFRESH_EVERY)

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import WatchpartyBot
-from bot.domain import answers
+from bot.domain import answers, zones
 from bot.domain.films import Film
 from bot.errors import BadOption
 from bot.render import clip
@@ -31,12 +31,23 @@ class FilmCog(commands.GroupCog, group_name="film"):
             return None
         return (await self.bot.preferences.zone(interaction.user.id, interaction.guild_id)).key
 
+    async def viewer_country(
+        self, interaction: discord.Interaction, zone_key: str | None, share: bool
+    ) -> str | None:
+        """The country whose releases the caller sees (theirs, else their zone's); None for a
+        shared answer, which must not reveal it (it then shows worldwide releases)."""
+        if share:
+            return None
+        return await self.bot.preferences.country(interaction.user.id, zone_key)
+
     @app_commands.command(name="info", description="Everything the store knows about a film")
     @app_commands.describe(title="The film's title (typos are fine)", share=SHARE)
     async def info(
         self, interaction: discord.Interaction, title: FilmArg, share: bool = False
     ) -> None:
-        embed = view.info(title, await self.viewer_zone(interaction, share))
+        zone = await self.viewer_zone(interaction, share)
+        country = await self.viewer_country(interaction, zone, share)
+        embed = view.info(title, zone, country)
         await interaction.response.send_message(embed=embed, ephemeral=not share)
 
     @app_commands.command(name="search", description="Find films by title, person or character")
@@ -75,7 +86,12 @@ class FilmCog(commands.GroupCog, group_name="film"):
         timezone: Zone | None = None,
         share: bool = False,
     ) -> None:
-        viewer = timezone.key if timezone else await self.viewer_zone(interaction, share)
+        viewer: str | None
+        if timezone:  # the release where that zone is, whoever asks
+            viewer, country = timezone.key, zones.country_of(timezone.key)
+        else:
+            viewer = await self.viewer_zone(interaction, share)
+            country = await self.viewer_country(interaction, viewer, share)
         table = await self.bot.preferences.table_zones(interaction.guild_id)
         embed = view.release_table(
             title,
@@ -84,6 +100,7 @@ class FilmCog(commands.GroupCog, group_name="film"):
             table.from_server,
             self.bot.clock.now(),
             zone_given=bool(timezone),
+            country=country,
         )
         await interaction.response.send_message(embed=embed, ephemeral=not share)
 

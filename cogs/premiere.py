@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import WatchpartyBot
+from bot.domain import releases
 from bot.domain.premieres import parse_heads_up
 from bot.domain.when import OFF, format_duration, is_off
 from bot.render import premieres as view
@@ -36,10 +37,22 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
         name="follow", description="Get pinged when a film comes out, in your own time"
     )
     @app_commands.describe(
-        film="The film to follow", dm="Ping me by direct message instead of in the channel"
+        film="The film to follow",
+        dm="Ping me by direct message instead of in the channel",
+        release="In cinemas or streaming (default: whichever comes first where you are)",
+    )
+    @app_commands.choices(
+        release=[
+            app_commands.Choice(name="In cinemas", value=releases.CINEMA),
+            app_commands.Choice(name="Streaming", value=releases.STREAMING),
+        ]
     )
     async def follow(
-        self, interaction: discord.Interaction, film: FilmArg, dm: bool = False
+        self,
+        interaction: discord.Interaction,
+        film: FilmArg,
+        dm: bool = False,
+        release: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         result = await self.service.follow(
@@ -48,10 +61,21 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
             film=film,
             dm=dm,
             channel_id=interaction.channel_id,
+            release=release.value if release else None,
         )
-        text = view.followed(film, result.ping, result.line, dm=dm)
-        if result.ping is not None and result.ping.channel_id is not None:
-            text += self._channel_warning(interaction, result.ping.channel_id)
+        text = view.followed(
+            film,
+            result.ping,
+            result.line,
+            dm=dm,
+            release=result.release,
+            choice=result.choice,
+            applies=result.applicable,
+            channel_id=result.channel_id,
+        )
+        channel = result.ping.channel_id if result.ping is not None else result.channel_id
+        if channel is not None and not dm:
+            text += self._channel_warning(interaction, channel)
         await interaction.response.send_message(text, ephemeral=True)
 
     @staticmethod
@@ -84,7 +108,7 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
     @app_commands.command(name="list", description="Films this server follows, with the next ping")
     async def list_(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        items = await self.service.summary(interaction.guild_id)
+        items = await self.service.summary(interaction.guild_id, interaction.user.id)
         await interaction.response.send_message(view.server_list(items), ephemeral=True)
 
     @app_commands.command(

@@ -1,8 +1,10 @@
 """Premiere pings: who is pinged when, grouped by the moment the film is out for them. Pure.
 
 Global releases come out at one instant everywhere; ``local_midnight`` releases at 00:00 in each
-viewer's zone; a film may also have releases per region (country codes), picked by the viewer's
-zone. Quiet hours push a ping to the end of the member's window, saying when it actually came out.
+viewer's zone; which release applies is :func:`bot.domain.releases.for_country` for the
+follower's country (the one they chose, else their zone's) and the release they follow (in
+cinemas, streaming, or whichever comes first). A follower whose country has no date yet has no
+ping until the film gains one. Quiet hours push a ping to the end of the member's window, saying when it actually came out.
 
 The plan only holds pings still ahead (due after ``now``): a ping already due belongs to the
 scheduler, which re-checks the follows when it builds the message.
@@ -18,6 +20,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from bot.domain import zones
 from bot.domain.films import Film, Release
 from bot.domain.pings import LineKey, ZoneGroup, group
+from bot.domain.releases import Applicable, for_country
 from bot.domain.when import format_duration, in_quiet_window, parse_duration
 from bot.errors import BadOption
 
@@ -35,6 +38,8 @@ class Follower:
     zone_key: str | None
     dm: bool = False
     quiet: tuple[time, time] | None = None
+    country: str | None = None  # chosen with /timezone country (None: their zone's)
+    release: str | None = None  # releases.CINEMA / STREAMING (None: whichever comes first)
 
 
 @dataclass(frozen=True)
@@ -60,19 +65,6 @@ class Placement:
     assumed_zone: bool  # the server's default zone stands in for theirs
 
 
-def release_for(film: Film, zone_key: str | None) -> Release | None:
-    """The release that applies in a zone: its country's own release, else a worldwide one."""
-    country = zones.country_of(zone_key) if zone_key else None
-    fallback = None
-    for release in film.releases:
-        regions = {r.upper() for r in release.regions}
-        if country and country in regions:
-            return release
-        if release.worldwide and fallback is None:
-            fallback = release
-    return fallback
-
-
 def parse_heads_up(text: str) -> timedelta:
     """How long before the release followers get a heads-up: '1h', '30m', … up to 30 days."""
     lead = parse_duration(text)
@@ -89,13 +81,30 @@ def ping_channel(chosen: int | None, announce: int | None, first: int) -> int:
     return chosen or announce or first
 
 
-def place(film: Film, zone_key: str | None, default_zone: str | None) -> Placement | None:
-    """Where and when the film is out for a member (None: no release reaches their region).
+def applicable(
+    film: Film, zone_key: str | None, default_zone: str | None, country: str | None = None
+) -> Applicable:
+    """The releases that apply to a member: in ``country`` if they chose one, else in their
+    zone's (the server's default zone standing in for a member without one)."""
+    shown = zone_key or default_zone
+    if country is None and shown:
+        country = zones.country_of(shown)
+    return for_country(film, country, zones.zone_from_key(shown) if shown else None)
+
+
+def place(
+    film: Film,
+    zone_key: str | None,
+    default_zone: str | None,
+    country: str | None = None,
+    want: str | None = None,
+) -> Placement | None:
+    """Where and when the film is out for a member (None: no date for their country yet).
 
     A member without a zone reads the server's default zone, and the ping says so (for a
     rolling release it also decides when their midnight is); with no default either, UTC.
     """
-    release = release_for(film, zone_key or default_zone)
+    release = applicable(film, zone_key, default_zone, country).pick(want)
     if release is None:
         return None
     assumed = zone_key is None and default_zone is not None
@@ -111,17 +120,14 @@ def quiet_until(instant: datetime, window: tuple[time, time], tz: tzinfo | None)
 
 
 def _timings(
-    film: Film,
-    zone_key: str | None,
-    quiet: tuple[time, time] | None,
-    default_zone: str | None,
-    now: datetime,
-    heads_up: timedelta | None,
+    film: Film, f: Follower, default_zone: str | None, now: datetime, heads_up: timedelta | None
 ) -> list[Timing]:
-    """(kind, due, line) of each ping still ahead for a follower with this zone and quiet hours."""
-    placed = place(film, zone_key, default_zone)
+    """(kind, due, line) of each ping still ahead for a follower (their zone, country, choice
+    of release and quiet hours)."""
+    placed = place(film, f.zone_key, default_zone, f.country, f.release)
     if placed is None:
         return []
+    quiet = f.quiet
     tz = zones.zone_from_key(placed.zone_key) if placed.zone_key else None
     out_at = placed.out_at
     pings: list[Timing] = []
@@ -158,16 +164,16 @@ def plan(
     follower too, unless it falls in their quiet hours (then it moves to the window's end if
     that is still before the release, else it is dropped).
     """
-    # Followers sharing a zone and quiet hours get the same pings: work those out once.
-    timings: dict[tuple[str | None, tuple[time, time] | None], list[Timing]] = {}
+    # Followers sharing a zone, country, choice and quiet hours get the same pings: work those
+    # out once.
+    timings: dict[tuple, list[Timing]] = {}
     # (kind, due, channel, dm user) -> (line, member) pairs, grouped once per bucket at the end.
     buckets: dict[tuple[str, datetime, int | None, int | None], list[tuple[LineKey, int]]] = {}
     for f in followers:
-        pings = timings.get((f.zone_key, f.quiet))
+        same = (f.zone_key, f.quiet, f.country, f.release)
+        pings = timings.get(same)
         if pings is None:
-            pings = timings[(f.zone_key, f.quiet)] = _timings(
-                film, f.zone_key, f.quiet, default_zone, now, heads_up
-            )
+            pings = timings[same] = _timings(film, f, default_zone, now, heads_up)
         target = (None, f.user_id) if f.dm else (channel_id, None)
         for kind, due, line in pings:
             entries = buckets.get((kind, due, *target))
@@ -183,7 +189,20 @@ def plan(
 
 def release_fingerprint(film: Film) -> str:
     """A short digest of a film's releases: a plan made from other releases is stale."""
-    facts = [(r.platform, r.regions, r.model, r.date, r.time, r.zone) for r in film.releases]
+    # A release's kind only joins the facts when it is not the default, so plans made before
+    # releases had kinds (curated films: all digital) are not all stale at once.
+    facts = [
+        (
+            r.platform,
+            r.regions,
+            r.model,
+            r.date,
+            r.time,
+            r.zone,
+            *(() if r.kind == "digital" else (r.kind,)),
+        )
+        for r in film.releases
+    ]
     return hashlib.sha1(repr(facts).encode()).hexdigest()[:12]
 
 

@@ -374,7 +374,7 @@ class _Entry:
     note: str | None
 
 
-def _read_tzdata_file(name: str) -> str:
+def read_tzdata_file(name: str) -> str:
     """A text file of the tzdata package, or of the system database, or ''."""
     try:
         return (importlib.resources.files("tzdata.zoneinfo") / name).read_text("utf-8")
@@ -404,14 +404,14 @@ def _index() -> _Index:
         if z not in _BLOCKED and not z.startswith(("posix/", "right/"))
     }
     per_country: set[str] = set()
-    for line in _read_tzdata_file("zone.tab").splitlines():
+    for line in read_tzdata_file("zone.tab").splitlines():
         parts = line.split("\t")
         if len(parts) >= 3 and not line.startswith("#") and parts[2] in available:
             per_country.add(parts[2])
     if not per_country:  # no zone.tab anywhere: treat every regional name as a country's zone
         per_country = {z for z in available if z.partition("/")[0] in _REGIONS}
     links: dict[str, str] = {}
-    for line in _read_tzdata_file("tzdata.zi").splitlines():
+    for line in read_tzdata_file("tzdata.zi").splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[0] == "L" and parts[1] in available:
             links[parts[2]] = parts[1]
@@ -745,15 +745,24 @@ def _settle(naive: datetime, tz: tzinfo, shift_gap: bool, refuse_fold: bool) -> 
 
 @functools.cache
 def _countries() -> dict[str, str]:
-    """IANA zone -> ISO 3166 country code, from zone.tab (empty if no copy is found)."""
+    """IANA zone -> ISO 3166 country code, from zone.tab, then zone1970.tab for any zone only it
+    names (its first country: the one the zone is named after); empty if no copy is found."""
     found: dict[str, str] = {}
-    for line in _read_tzdata_file("zone.tab").splitlines():
+    for line in read_tzdata_file("zone.tab").splitlines():
         parts = line.split("\t")
         if len(parts) >= 3 and not line.startswith("#"):
             found[parts[2]] = parts[0]
+    for line in read_tzdata_file("zone1970.tab").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and not line.startswith("#"):
+            found.setdefault(parts[2], parts[0].split(",")[0])
     return found
 
 
 def country_of(key: str) -> str | None:
-    """The country a zone belongs to ("Asia/Seoul" -> "KR"); None for offsets and UTC."""
-    return _countries().get(key)
+    """The country a zone belongs to ("Asia/Seoul" -> "KR"); None for offsets and UTC. An old
+    name (Asia/Calcutta) reads as the zone it links to."""
+    found = _countries().get(key)
+    if found is None and "/" in key:
+        found = _countries().get(_index().iana.get(_fold(key), key))
+    return found

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, time
 
 import discord
 
-from bot.domain import clock_text, zones
+from bot.domain import clock_text, countries, zones
+from bot.domain.films import CINEMA_KINDS, Release
 from bot.domain.pings import ZoneGroup
 from bot.storage.settings import GuildSettings
 
@@ -30,6 +31,43 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Platforms that only name the kind of release (TMDB's, for a country's dates): not worth
+# repeating after "in cinemas".
+_GENERIC_PLATFORMS = frozenset(
+    {"cinemas", "cinema", "theatrical", "limited release", "limited", "digital", "premiere"}
+    | {"physical", "tv"}
+)
+_KIND_WORDS = {"digital": "streaming", "premiere": "at its premiere", "physical": "on disc"}
+
+
+def platform_name(release: Release) -> str | None:
+    """The platform a release names ("Netflix"), None when it only names its kind ("Cinemas")."""
+    return None if release.platform.casefold() in _GENERIC_PLATFORMS else release.platform
+
+
+def release_label(release: Release) -> str:
+    """How a release reads in a sentence: 'in cinemas in South Korea (rated 15)', 'streaming
+    on Netflix worldwide', 'on TV in the United States'."""
+    if release.kind in CINEMA_KINDS:
+        word = "in cinemas" if release.kind == "theatrical" else "in some cinemas"
+    else:
+        word = _KIND_WORDS.get(release.kind, "on TV")
+    platform = platform_name(release)
+    if platform is not None:
+        word += f" on {platform}"
+    if release.worldwide:
+        where = "worldwide"
+    else:
+        where = ", ".join(countries.in_country(r) for r in release.regions)
+    rated = f" (rated {release.certification})" if release.certification else ""
+    return f"{word} {where}{rated}"
+
+
+def country_words(country: str | None) -> str:
+    """ "in South Korea", or "worldwide" for a member whose zone has no country (UTC)."""
+    return countries.in_country(country) if country else "worldwide"
+
+
 def zone_set(match: zones.ZoneMatch, now: datetime) -> str:
     lines = [
         f"Your time zone is now **{zones.zone_label(match.key)}** "
@@ -40,18 +78,55 @@ def zone_set(match: zones.ZoneMatch, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def zone_show(key: str | None, tz, now: datetime, who: discord.abc.User | None = None) -> str:
+def zone_show(
+    key: str | None,
+    tz,
+    now: datetime,
+    who: discord.abc.User | None = None,
+    *,
+    country: str | None = None,
+    chosen: bool = False,
+) -> str:
+    """A member's zone and the country whose release dates apply to them (``chosen``: picked
+    with `/timezone country`, else their zone's)."""
     subject = f"{who.mention}'s" if who else "Your"
+    if chosen and country:
+        dates = (
+            f"\nRelease dates: **{countries.country_label(country)}** "
+            "(chosen with `/timezone country`)."
+        )
+    elif country:
+        dates = f"\nRelease dates: **{countries.country_label(country)}**, from the zone."
+    else:
+        dates = ""
     if key is None:
         if who:
-            return f"{who.mention} hasn't set a time zone."
+            return f"{who.mention} hasn't set a time zone.{dates}"
         return (
             "You haven't set a time zone yet. Use `/timezone set` (e.g. `Seoul` or `Asia/Seoul`)."
+            + dates
         )
     return (
         f"{subject} time zone is **{zones.zone_label(key)}**: "
         f"it's {clock_text.format_clock(now, tz)} there ({zones.utc_offset_label(now, tz)})."
+        + dates
     )
+
+
+def country_set(country: str | None, zone_key: str | None) -> str:
+    """The reply to `/timezone country`."""
+    if country is not None:
+        return (
+            f"Release dates for you now follow **{countries.country_label(country)}**. "
+            "Use `/timezone country off` to go back to your zone's country."
+        )
+    from_zone = zones.country_of(zone_key) if zone_key else None
+    if from_zone:
+        return (
+            f"Release dates for you follow your zone's country again: "
+            f"**{countries.country_label(from_zone)}**."
+        )
+    return "Release dates for you follow your zone's country again (set one with `/timezone set`)."
 
 
 def quiet_set(start: time, end: time, zone_key: str | None) -> str:

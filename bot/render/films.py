@@ -8,7 +8,16 @@ from datetime import datetime
 import discord
 
 from bot.domain import clock_text, zones
-from bot.domain.films import CastCredit, Film, Release, SearchHit, runtime_text
+from bot.domain.films import (
+    CINEMA_KINDS,
+    STREAMING_KINDS,
+    CastCredit,
+    Film,
+    Release,
+    SearchHit,
+    runtime_text,
+)
+from bot.domain.releases import Applicable, for_country
 from bot.domain.usertext import plain
 from bot.render import (
     COLOUR,
@@ -16,6 +25,7 @@ from bot.render import (
     EMBED_FIELD_LIMIT,
     EMBED_TOTAL_LIMIT,
     clip,
+    country_words,
     timestamp,
 )
 
@@ -65,12 +75,18 @@ def release_line(release: Release, viewer_zone: str | None, label: str = "For yo
     """'Netflix, worldwide: <t:…:F>' and on a second line, when a zone is known,
     'For you: 4:00 PM Friday, 30 May 2025 (Asia/Seoul)'."""
     where = f"{release.platform}, {', '.join(release.regions)}"
+    if release.certification:
+        where += f" (rated {release.certification})"
     tz = zones.zone_from_key(viewer_zone) if viewer_zone else None
     instant = release.instant(tz)
     if release.model == "global":
         text = f"{where}: {timestamp(instant)}"
     else:
-        text = f"{where}: midnight local time on {clock_text.format_day(release.date, year=True)}, in every zone"
+        day = clock_text.format_day(release.date, year=True)
+        # A worldwide date is each zone's own midnight; a country's is its zones' midnight.
+        text = (
+            f"{where}: midnight local time on {day}{', in every zone' if release.worldwide else ''}"
+        )
     if viewer_zone and tz is not None:
         text += (
             f"\n{label}: {clock_text.format_local(instant, tz)} ({zones.zone_label(viewer_zone)})"
@@ -78,8 +94,37 @@ def release_line(release: Release, viewer_zone: str | None, label: str = "For yo
     return text
 
 
-def info(film: Film, viewer_zone: str | None) -> discord.Embed:
-    """The /film info card, within Discord's embed limits."""
+def _heading(release: Release) -> str:
+    return "In cinemas" if release.kind in CINEMA_KINDS else "Streaming"
+
+
+def viewer_releases(
+    film: Film, applies: Applicable, viewer_zone: str | None, label: str = "For you"
+) -> list[tuple[str, str]]:
+    """(heading, text) of each release that applies to the viewer: in cinemas and streaming,
+    soonest first (the heading is "Release" when there is one); where none does, that there is
+    no date for their country yet, and the first release known elsewhere."""
+    shown = applies.ordered
+    if shown:
+        return [
+            (
+                _heading(r) if len(shown) > 1 else "Release",
+                f"{release_line(r, viewer_zone, label)} {cite(film, r.sources)}",
+            )
+            for r in shown
+        ]
+    where = country_words(applies.country)
+    text = f"No release date {where} yet." if applies.country else "No worldwide release date yet."
+    if applies.elsewhere is not None:
+        other = applies.elsewhere
+        line = release_line(other, viewer_zone, label)
+        text += f"\nThe first I know: {line} {cite(film, other.sources)}"
+    return [("Release", text)]
+
+
+def info(film: Film, viewer_zone: str | None, country: str | None = None) -> discord.Embed:
+    """The /film info card, within Discord's embed limits: the releases that apply in the
+    viewer's ``country`` (their zone's, else worldwide ones), in their zone."""
     embed = discord.Embed(title=clip(film.title, 256), colour=COLOUR)
     if film.synopsis:
         first = film.synopsis[0]
@@ -93,15 +138,10 @@ def info(film: Film, viewer_zone: str | None) -> discord.Embed:
         embed.add_field(
             name="Also known as", value=clip(" · ".join(others), INFO_SHORT_FIELD), inline=False
         )
-    for release in film.releases[:3]:
-        embed.add_field(
-            name="Release",
-            value=clip(
-                f"{release_line(release, viewer_zone)} {cite(film, release.sources)}",
-                EMBED_FIELD_LIMIT,
-            ),
-            inline=False,
-        )
+    if film.releases:
+        tz = zones.zone_from_key(viewer_zone) if viewer_zone else None
+        for name, text in viewer_releases(film, for_country(film, country, tz), viewer_zone):
+            embed.add_field(name=name, value=clip(text, EMBED_FIELD_LIMIT), inline=False)
     if not viewer_zone and film.releases:
         embed.set_footer(
             text="Set your zone with /timezone set to see the release in your own clock."
@@ -184,34 +224,56 @@ def release_table(
     now: datetime,
     *,
     zone_given: bool = False,
+    country: str | None = None,
 ) -> discord.Embed:
-    """The release for the viewer (or in the zone they asked about, ``zone_given``), then a
-    table of local release times for a list of zones."""
+    """The releases for the viewer in ``country`` (or in the zone they asked about,
+    ``zone_given``), then a table of local release times for a list of zones, each read with
+    its own country's release."""
     label = "Local time" if zone_given else "For you"
     embed = discord.Embed(title=clip(f"When {film.title} comes out", 256), colour=COLOUR)
     if not film.releases:
         embed.description = "The store doesn't know when this film comes out."
         return embed
-    release = film.releases[0]
-    embed.description = f"{release_line(release, viewer_zone, label)} {cite(film, release.sources)}"
-    rows = []
-    for key in table_zones:
-        tz = zones.zone_from_key(key)
-        instant = release.instant(tz)
-        rows.append(f"`{zones.zone_label(key):<22}` {clock_text.format_local(instant, tz)}")
-    label = "Local release times in this server" if from_server else "Local release times"
-    embed.add_field(name=label, value=clip("\n".join(rows), EMBED_FIELD_LIMIT), inline=False)
-    out = release.instant(zones.zone_from_key(viewer_zone) if viewer_zone else None)
-    embed.set_footer(
-        text="Already out." if out <= now else "Not out yet: the times above are when it comes out."
+    tz = zones.zone_from_key(viewer_zone) if viewer_zone else None
+    applies = for_country(film, country, tz)
+    blocks = viewer_releases(film, applies, viewer_zone, label)
+    embed.description = clip(
+        "\n".join(text if len(blocks) == 1 else f"**{name}**: {text}" for name, text in blocks),
+        EMBED_DESCRIPTION_LIMIT,
     )
-    for extra in film.releases[1:3]:
-        embed.add_field(
-            name="Also",
-            value=clip(release_line(extra, viewer_zone, label), EMBED_FIELD_LIMIT),
-            inline=False,
+    both = any(r.kind in CINEMA_KINDS for r in film.releases) and any(
+        r.kind in STREAMING_KINDS for r in film.releases
+    )
+    rows = [_table_row(film, key, both) for key in table_zones]
+    name = "Local release times in this server" if from_server else "Local release times"
+    name += " (🎬 in cinemas, 📺 streaming)" if both else ""
+    embed.add_field(name=name, value=clip("\n".join(rows), EMBED_FIELD_LIMIT), inline=False)
+    if applies.ordered:
+        out = applies.out_at(applies.ordered[0])
+        embed.set_footer(
+            text="Already out."
+            if out <= now
+            else "Not out yet: the times above are when it comes out."
         )
+    else:
+        embed.set_footer(text="Not out yet where you are, as far as I know.")
     return fit(embed)
+
+
+def _table_row(film: Film, key: str, both: bool) -> str:
+    """A zone's row: the first release in its country (its own, else worldwide), in its clock;
+    which one it is when the film has releases in cinemas and streaming."""
+    tz = zones.zone_from_key(key)
+    country = zones.country_of(key)
+    applies = for_country(film, country, tz)
+    head = f"`{zones.zone_label(key):<22}`"
+    if not applies.ordered:
+        return f"{head} no date yet"
+    release = applies.ordered[0]
+    text = f"{head} {clock_text.format_local(applies.out_at(release), tz)}"
+    if not both:
+        return text
+    return f"{text} {'🎬' if release.kind in CINEMA_KINDS else '📺'}"
 
 
 def search_results(query: str, hits: list[SearchHit], titles: dict[str, str]) -> str:

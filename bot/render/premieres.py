@@ -12,14 +12,31 @@ from datetime import datetime
 
 from bot.domain import clock_text, zones
 from bot.domain import premieres as rules
-from bot.domain.films import Film
+from bot.domain import releases as pick
+from bot.domain.films import Film, Release
 from bot.domain.pings import ZoneGroup
-from bot.render import MESSAGE_LIMIT, clip, clock_label, sent_late, timestamp
+from bot.domain.releases import Applicable
+from bot.render import (
+    MESSAGE_LIMIT,
+    clip,
+    clock_label,
+    country_words,
+    platform_name,
+    release_label,
+    sent_late,
+    timestamp,
+)
+
+#: How `/premiere follow release:` choices read.
+CHOICE_WORDS = {pick.CINEMA: "in cinemas", pick.STREAMING: "streaming"}
 
 
 def _platform(film: Film) -> str:
+    """ " on Netflix" when every release is on one named platform (not "Cinemas")."""
     platforms = {r.platform for r in film.releases}
-    return f" on {platforms.pop()}" if len(platforms) == 1 else ""
+    if len(platforms) != 1 or platform_name(film.releases[0]) is None:
+        return ""
+    return f" on {platforms.pop()}"
 
 
 def header(film: Film, kind: str, lines: Sequence[ZoneGroup], late: bool) -> str:
@@ -67,22 +84,50 @@ def already_out(film: Film, out_at: datetime, zone_key: str | None) -> str:
     )
 
 
-def no_release_known(film: Film) -> str:
-    return (
-        f"I don't know when **{film.title}** comes out yet, so there's no premiere to follow. "
-        "Check back once its release date is announced."
-    )
+def _no_date(film: Film, choice: str | None, applies: Applicable, where: str) -> str:
+    """A follow kept for a member whose country has no date (for what they follow) yet."""
+    kept = f"You're following it all the same: I'll ping you {where} once it has a date."
+    if not film.releases:
+        return f"I don't know when **{film.title}** comes out yet. {kept}"
+    place = country_words(applies.country)
+    what = f"{CHOICE_WORDS[choice]} " if choice else ""
+    text = f"I don't know a release date for **{film.title}** {what}{place} yet. {kept}"
+    other = applies.ordered[0] if applies.ordered else applies.elsewhere
+    if other is not None:
+        out = applies.out_at(other)
+        zone_key = zones.zone_key(applies.tz) if applies.tz is not None else None
+        when = _when_local(out, zone_key) if zone_key else timestamp(out)
+        text += f"\n-# The first I know: {release_label(other)}, {when}."
+    if applies.ordered:  # they chose the kind this country lacks
+        other_choice = applies.choice_of(applies.ordered[0])
+        if other_choice:
+            text += f" Follow with `release: {other_choice}` for that one."
+    else:
+        text += "\n-# Not your country? Pick yours with `/timezone country`."
+    return text
 
 
-def no_release_here(film: Film) -> str:
-    return (
-        f"I only know release dates for **{film.title}** in other regions, none for your zone's. "
-        "Set your zone with `/timezone set` if it's wrong."
-    )
+def _what(release: Release | None) -> str:
+    """ " (streaming on Netflix worldwide)" after the title, when there is a release."""
+    return f" ({release_label(release)})" if release is not None else ""
 
 
-def followed(film: Film, ping: rules.Planned | None, line: ZoneGroup | None, *, dm: bool) -> str:
-    """The ephemeral confirmation: when it's out for them, when and where they'll be pinged."""
+def followed(
+    film: Film,
+    ping: rules.Planned | None,
+    line: ZoneGroup | None,
+    *,
+    dm: bool,
+    release: Release | None = None,
+    choice: str | None = None,
+    applies: Applicable | None = None,
+    channel_id: int | None = None,
+) -> str:
+    """The ephemeral confirmation: which release and when it's out for them, when and where
+    they'll be pinged; or that their country has no date yet (the follow is kept)."""
+    if release is None and applies is not None:
+        where = "by DM" if dm else (f"in <#{channel_id}>" if channel_id else "here")
+        return _no_date(film, choice, applies, where)
     if ping is None or line is None:
         return f"You're following **{film.title}**, but there's no ping left to send."
     where = "by DM" if dm else f"in <#{ping.channel_id}>"
@@ -96,7 +141,7 @@ def followed(film: Film, ping: rules.Planned | None, line: ZoneGroup | None, *, 
         )
     else:
         when = f"{_when_local(out, line.zone_key)}, {timestamp(out, 'R')}"
-    text = f"You're following **{film.title}**. It's out for you at {when}."
+    text = f"You're following **{film.title}**{_what(release)}. It's out for you at {when}."
     if line.delayed:
         text += (
             f"\nThat's during your quiet hours, so I'll ping you {where} when they end: "
@@ -126,6 +171,23 @@ class Listed:
     channel_id: int
     next_ping: datetime | None
     heads_up: str | None  # e.g. "1h", when a heads-up is set
+    yours: Yours | None = None  # what the member asking follows, if they do
+
+
+@dataclass(frozen=True)
+class Yours:
+    """What one member follows of a premiere, for ``/premiere list``."""
+
+    choice: str | None  # releases.CINEMA / STREAMING (None: whichever comes first)
+    out_at: datetime | None  # None: no date for their country yet
+    country: str | None
+
+
+def _yours(yours: Yours) -> str:
+    what = f"{CHOICE_WORDS[yours.choice]} " if yours.choice else ""
+    if yours.out_at is None:
+        return f" · you: no date {what}{country_words(yours.country)} yet"
+    return f" · you: {what}{timestamp(yours.out_at, 'R')}"
 
 
 def server_list(items: Sequence[Listed]) -> str:
@@ -140,6 +202,7 @@ def server_list(items: Sequence[Listed]) -> str:
             else "no pings left"
         )
         extra = f" · heads-up {item.heads_up} before" if item.heads_up else ""
+        extra += _yours(item.yours) if item.yours else ""
         lines.append(f"• **{item.title}**: {count} · in <#{item.channel_id}> · {nxt}{extra}")
     text = "\n".join(lines)
     return text if len(text) <= MESSAGE_LIMIT else clip(text, MESSAGE_LIMIT)

@@ -20,10 +20,11 @@ import aiosqlite
 from bot import render
 from bot.clock import Clock
 from bot.domain import premieres as rules
-from bot.domain.films import Film
+from bot.domain.films import Film, Release
 from bot.domain.pings import ZoneGroup, without
+from bot.domain.releases import Applicable
 from bot.domain.when import format_duration
-from bot.errors import BadOption, FilmNotFound, UserError
+from bot.errors import FilmNotFound, UserError
 from bot.render import premieres as view
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.settings import Preferences
@@ -46,6 +47,10 @@ class Followed:
     film: Film
     ping: rules.Planned | None  # the member's own ping (None: nothing left to ping)
     line: ZoneGroup | None  # their line in it: zone shown, release time, quiet hours
+    release: Release | None  # the release they follow (None: no date for their country yet)
+    choice: str | None  # releases.CINEMA / STREAMING when known (None: whichever comes first)
+    applicable: Applicable  # every release that applies to them, and the nearest one elsewhere
+    channel_id: int | None = None  # where the film's channel pings go
 
 
 class Premieres:
@@ -132,20 +137,46 @@ class Premieres:
         """Re-plan the premieres whose film's releases changed since their pings were planned
         (the film files are re-read at start-up). Returns how many were re-planned."""
         async with self.db.transaction() as conn:
-            stale = []
-            for premiere_id, film_id, rev in await store.planned_revisions(conn):
-                try:
-                    current = rules.release_fingerprint(await self.films.get(film_id))
-                except FilmNotFound:
-                    current = None
-                if current != rev:
-                    stale.append(premiere_id)
-            for premiere_id in stale:
-                await self.replan(conn, premiere_id, stale=True)
+            stale = await self._replan_stale(conn, await store.planned_revisions(conn))
         if stale:
-            log.info("Re-planned %d premieres whose release dates changed", len(stale))
+            log.info("Re-planned %d premieres whose release dates changed", stale)
             self.scheduler.poke()
-        return len(stale)
+        return stale
+
+    async def film_changed(self, film_id: str) -> int:
+        """The store's copy of a film changed (a refresh from its catalogue, an edited file):
+        re-plan its premieres planned from other release dates, so followers whose country just
+        gained a date get their ping and pings of dates that moved are dropped. Returns how
+        many premieres were re-planned."""
+        async with self.db.transaction() as conn:
+            revisions = await store.planned_revisions(conn, film_id)
+            count = await self._replan_stale(conn, revisions)
+            known = {premiere_id for premiere_id, _, _ in revisions}
+            for premiere_id in await store.premiere_ids_of_film(conn, film_id):
+                if premiere_id not in known:  # never planned from any dates: plan it now
+                    await self.replan(conn, premiere_id)
+                    count += 1
+        if count:
+            self.scheduler.poke()
+        return count
+
+    async def _replan_stale(
+        self, conn: aiosqlite.Connection, revisions: list[tuple[int, str, str]]
+    ) -> int:
+        """Re-plan (as stale) those of ``(premiere, film, rev)`` whose film's releases are no
+        longer ``rev``; the others are left as they are. Returns how many were re-planned."""
+        current: dict[str, str | None] = {}
+        count = 0
+        for premiere_id, film_id, rev in revisions:
+            if film_id not in current:
+                try:
+                    current[film_id] = rules.release_fingerprint(await self.films.get(film_id))
+                except FilmNotFound:
+                    current[film_id] = None
+            if current[film_id] != rev:
+                await self.replan(conn, premiere_id, stale=True)
+                count += 1
+        return count
 
     async def replan_user(self, conn: aiosqlite.Connection, user_id: int) -> None:
         for premiere_id in await store.premiere_ids_of_user(conn, user_id):
@@ -161,32 +192,62 @@ class Premieres:
 
     # ------------------------------------------------------------------ members
     async def follow(
-        self, *, guild_id: int, user_id: int, film: Film, dm: bool, channel_id: int
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        film: Film,
+        dm: bool,
+        channel_id: int,
+        release: str | None = None,
     ) -> Followed:
-        """Follow a film's premiere in a server; raises if it is out or has no known date."""
-        if not film.releases:
-            raise BadOption(view.no_release_known(film))
+        """Follow a film's premiere in a server: its release ``release`` (releases.CINEMA or
+        STREAMING; None: whichever comes first for them). Raises if that is out already; a
+        member whose country has no date yet follows all the same, and is pinged once the film
+        gains one (:meth:`film_changed`)."""
         now = self.clock.now()
         # The server's settings are read once, in the transaction, for the check and the plan.
         async with self.db.transaction() as conn:
             guild = await self.preferences.guild(guild_id)
             own = await self.preferences.own_zone(user_id)
-            placed = rules.place(film, own, guild.zone)
-            if placed is None:
-                raise BadOption(view.no_release_here(film))
-            if placed.out_at <= now:
-                raise AlreadyOut(view.already_out(film, placed.out_at, placed.zone_key))
+            country = await self.preferences.chosen_country(user_id)
+            applies = rules.applicable(film, own, guild.zone, country)
+            chosen = applies.pick(release)
+            if chosen is not None and applies.out_at(chosen) <= now:
+                # In cinemas already, streaming still ahead (or the other way round): "whichever
+                # comes first" is the one still to come, kept as their choice so that the one
+                # already out is never pinged.
+                ahead = [r for r in applies.ordered if applies.out_at(r) > now]
+                if release is not None or not ahead:
+                    out = applies.out_at(chosen)
+                    raise AlreadyOut(view.already_out(film, out, own or guild.zone))
+                chosen = ahead[0]
+                release = applies.choice_of(chosen)
             premiere = await store.ensure(conn, guild_id, film.id, channel_id)
-            await store.follow(conn, premiere.id, user_id, dm, now)
+            await store.follow(conn, premiere.id, user_id, dm, now, release)
             planned = await self.replan(conn, premiere.id, guild=guild)
         self._poke(planned)
+        choice = applies.choice_of(chosen) if chosen is not None else release
+        channel = rules.ping_channel(
+            premiere.channel_id, guild.announce_channel_id, premiere.first_channel_id
+        )
         for ping in planned:
             if ping.kind != rules.PREMIERE:
                 continue
             for line in ping.lines:
                 if user_id in line.user_ids:
-                    return Followed(film, ping, line)
-        return Followed(film, None, None)
+                    return Followed(film, ping, line, chosen, choice, applies, channel)
+        return Followed(film, None, None, chosen, choice, applies, channel)
+
+    async def set_member_country(self, user_id: int, country: str | None) -> bool:
+        """Choose (or with None, forget) the country whose release dates apply to a member and
+        re-plan their premieres; False if nothing changed."""
+        async with self.db.transaction() as conn:
+            changed = await settings.write_user_country(conn, user_id, country)
+            if changed:
+                await self.replan_user(conn, user_id)
+        self.scheduler.poke()
+        return changed
 
     async def unfollow(self, *, guild_id: int, user_id: int, film: Film) -> bool:
         async with self.db.transaction() as conn:
@@ -259,8 +320,9 @@ class Premieres:
         if dropped:
             log.info("Dropped %d premieres of server %s, which the bot left", dropped, guild_id)
 
-    async def summary(self, guild_id: int) -> list[view.Listed]:
-        """Each film this server follows: followers, where the pings go, the next ping."""
+    async def summary(self, guild_id: int, user_id: int | None = None) -> list[view.Listed]:
+        """Each film this server follows: followers, where the pings go, the next ping, and
+        (for ``user_id``, when they follow it) which release they follow and when it's out."""
         rows = await store.guild_summary(self.db.conn, guild_id)
         guild = await self.preferences.guild(guild_id)
         items = []
@@ -270,8 +332,25 @@ class Premieres:
                 premiere.channel_id, guild.announce_channel_id, premiere.first_channel_id
             )
             lead = format_duration(premiere.heads_up) if premiere.heads_up else None
-            items.append(view.Listed(film.title, count, channel, next_due, lead))
+            yours = None
+            if user_id is not None:
+                yours = await self._yours(premiere.id, user_id, film, guild.zone)
+            items.append(view.Listed(film.title, count, channel, next_due, lead, yours))
         return items
+
+    async def _yours(
+        self, premiere_id: int, user_id: int, film: Film, default_zone: str | None
+    ) -> view.Yours | None:
+        """What one member follows of a premiere, or None if they don't."""
+        found = await store.followers(self.db.conn, premiere_id, user_id)
+        if not found:
+            return None
+        f = found[0]
+        applies = rules.applicable(film, f.zone_key, default_zone, f.country)
+        release = applies.pick(f.release)
+        if release is None:
+            return view.Yours(f.release, None, applies.country)
+        return view.Yours(applies.choice_of(release), applies.out_at(release), applies.country)
 
     # ------------------------------------------------------------------ delivery
     async def build_delivery(self, delivery: Delivery, late: bool) -> list[Outgoing]:

@@ -54,6 +54,18 @@ class Preferences:
         """The zone a member registered with `/timezone set`, if any."""
         return await store.get_user_zone(self.db, user_id)
 
+    async def chosen_country(self, user_id: int) -> str | None:
+        """The country a member picked with `/timezone country`, if any."""
+        return await store.get_user_country(self.db, user_id)
+
+    async def country(self, user_id: int, zone_key: str | None) -> str | None:
+        """The country whose release dates apply to a member: the one they picked, else the
+        country of ``zone_key`` (their zone, or the server's standing in); None for UTC."""
+        chosen = await self.chosen_country(user_id)
+        if chosen is not None:
+            return chosen
+        return zones.country_of(zone_key) if zone_key else None
+
     async def zone(self, user_id: int, guild_id: int | None) -> MemberZone:
         """A member's zone, else (in a server) that server's default zone.
 

@@ -18,6 +18,7 @@ from bot.domain.films import Film
 from bot.domain.ics import party_ics
 from bot.domain.parties import Party
 from bot.domain.pings import group, line_key
+from bot.domain.releases import for_country
 from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
 from bot.render import parties as party_render
 from bot.scheduler import Outgoing, Scheduler
@@ -89,12 +90,17 @@ class WatchParties:
         now = self.clock.now()
         key, notes = zone if zone else (None, [])
         if text.strip().casefold() in {"premiere", "release", "at release"}:
-            if not film.releases:
+            # The release where the party's zone is (its country's, else a worldwide one).
+            tz = zones.zone_from_key(key) if key else None
+            country = zones.country_of(key) if key else None
+            release = for_country(film, country, tz).pick(None)
+            if release is None:
+                where = "" if not film.releases else " where this party's zone is"
                 raise BadOption(
-                    f"I don't know when {film.title} comes out, so `premiere` can't be used."
+                    f"I don't know when {film.title} comes out{where}, so `premiere` can't be "
+                    "used. Pick a time, like `fri 8pm`."
                 )
-            release = film.releases[0]
-            start = release.instant(zones.zone_from_key(key) if key else None)
+            start = release.instant(tz)
             if start <= now:
                 raise TimeInPast(
                     f"{film.title} came out {render.timestamp(start, 'R')} ({render.timestamp(start)}), "

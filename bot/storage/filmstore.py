@@ -17,7 +17,7 @@ import json
 import logging
 import sys
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,8 @@ class FilmStore:
         self._cache: OrderedDict[str, Film] = OrderedDict()
         self._cache_size = cache_size
         self._refreshing = asyncio.Lock()
+        #: Called with each film id a refresh found changed (e.g. to re-plan its premieres).
+        self.on_change: list[Callable[[str], Awaitable[object]]] = []
 
     @classmethod
     async def open(cls, db: Database, cache_size: int = 1024) -> FilmStore:
@@ -303,7 +305,8 @@ class FilmStore:
 
     # ------------------------------------------------------------------ changes
     async def refresh(self) -> list[str]:
-        """Pick up the films changed since the last look (by any process); their ids."""
+        """Pick up the films changed since the last look (by any process), tell the
+        ``on_change`` listeners, and return their ids."""
         async with self._refreshing:
             rows = await self._db.fetchall(
                 "SELECT seq, film_id FROM film_changes WHERE seq > ? ORDER BY seq",
@@ -347,7 +350,13 @@ class FilmStore:
                     self._own_index.pop(guild_id, None)
             self._views.clear()
             self._seen_seq = int(rows[-1][0])
-            return ids
+        for film_id in ids:
+            for listener in self.on_change:
+                try:
+                    await listener(film_id)
+                except Exception:
+                    log.exception("A change of film %s could not be handled", film_id)
+        return ids
 
     async def watch(self, interval: float = WATCH_SECONDS) -> None:
         """Refresh every ``interval`` seconds, for ever (run it as a task; cancel to stop). A

@@ -159,4 +159,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX film_releases_by_day ON film_releases(day, region);
     CREATE INDEX film_releases_by_film ON film_releases(film_id);
     """,
+    # 8: a member's country for release dates (/timezone country: None = their zone's), which
+    # release a follow is for ('cinema', 'streaming', None = whichever comes first), and the
+    # releases a premiere's plan was made from (a film that changes is re-planned when it
+    # differs, even with no ping pending)
+    """
+    ALTER TABLE user_prefs ADD COLUMN country TEXT;
+    ALTER TABLE follows ADD COLUMN release TEXT;
+    ALTER TABLE premieres ADD COLUMN planned_rev TEXT;
+    """,
 ]

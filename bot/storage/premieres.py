@@ -94,12 +94,20 @@ async def set_heads_up(
 
 
 async def follow(
-    conn: aiosqlite.Connection, premiere_id: int, user_id: int, dm: bool, now: datetime
+    conn: aiosqlite.Connection,
+    premiere_id: int,
+    user_id: int,
+    dm: bool,
+    now: datetime,
+    release: str | None = None,
 ) -> None:
+    """Follow (or follow again, with a new choice of DM and release)."""
     await conn.execute(
-        "INSERT INTO follows (premiere_id, user_id, dm, created_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(premiere_id, user_id) DO UPDATE SET dm = excluded.dm",
-        (premiere_id, user_id, int(dm), to_text(now)),
+        "INSERT INTO follows (premiere_id, user_id, dm, created_at, release) "
+        "VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(premiere_id, user_id) DO UPDATE SET dm = excluded.dm, "
+        "release = excluded.release",
+        (premiere_id, user_id, int(dm), to_text(now), release),
     )
 
 
@@ -114,25 +122,38 @@ def _time(text: str | None) -> time | None:
     return time.fromisoformat(text) if text else None
 
 
-async def followers(conn: aiosqlite.Connection, premiere_id: int) -> list[Follower]:
-    """Followers with their current zone, quiet hours and DM choice."""
-    async with conn.execute(
-        "SELECT f.user_id, f.dm, z.zone, p.quiet_start, p.quiet_end FROM follows f "
-        "LEFT JOIN user_zones z ON z.user_id = f.user_id "
-        "LEFT JOIN user_prefs p ON p.user_id = f.user_id WHERE f.premiere_id = ?",
-        (premiere_id,),
-    ) as cur:
+async def followers(
+    conn: aiosqlite.Connection, premiere_id: int, user_id: int | None = None
+) -> list[Follower]:
+    """Followers (or just ``user_id``) with their current zone, country, quiet hours and their
+    choices of DM and release."""
+    sql = (
+        "SELECT f.user_id, f.dm, f.release, z.zone, p.quiet_start, p.quiet_end, p.country "
+        "FROM follows f LEFT JOIN user_zones z ON z.user_id = f.user_id "
+        "LEFT JOIN user_prefs p ON p.user_id = f.user_id WHERE f.premiere_id = ?"
+    )
+    params: tuple = (premiere_id,)
+    if user_id is not None:
+        sql, params = sql + " AND f.user_id = ?", (premiere_id, user_id)
+    async with conn.execute(sql, params) as cur:
         rows = await cur.fetchall()
     result = []
     for r in rows:
         start, end = _time(r["quiet_start"]), _time(r["quiet_end"])
         quiet = (start, end) if start and end else None
-        result.append(Follower(r["user_id"], r["zone"], bool(r["dm"]), quiet))
+        result.append(
+            Follower(r["user_id"], r["zone"], bool(r["dm"]), quiet, r["country"], r["release"])
+        )
     return result
 
 
 async def premiere_ids_of_user(conn: aiosqlite.Connection, user_id: int) -> list[int]:
     async with conn.execute("SELECT premiere_id FROM follows WHERE user_id = ?", (user_id,)) as cur:
+        return [r[0] for r in await cur.fetchall()]
+
+
+async def premiere_ids_of_film(conn: aiosqlite.Connection, film_id: str) -> list[int]:
+    async with conn.execute("SELECT id FROM premieres WHERE film_id = ?", (film_id,)) as cur:
         return [r[0] for r in await cur.fetchall()]
 
 
@@ -221,21 +242,32 @@ async def replace_plan(
     rev: str = "",
 ) -> None:
     """Swap the pending pings due after ``now`` (all of them with None) for a freshly computed
-    plan, in the caller's transaction."""
+    plan made from releases ``rev``, in the caller's transaction."""
     await _cancel_ahead(conn, premiere_id, now)
     await outbox.add_many(conn, [(p.kind, premiere_id, p.due, to_data(p, rev)) for p in planned])
+    await conn.execute(
+        "UPDATE premieres SET planned_rev = ? WHERE id = ?", (rev or None, premiere_id)
+    )
 
 
-async def planned_revisions(conn: aiosqlite.Connection) -> list[tuple[int, str, str]]:
-    """(premiere, film, releases fingerprint) behind each premiere's pending pings."""
+async def planned_revisions(
+    conn: aiosqlite.Connection, film_id: str | None = None
+) -> list[tuple[int, str, str]]:
+    """(premiere, film, releases fingerprint) each premiere (of ``film_id``, when given) was
+    last planned from. A premiere planned before the fingerprint was kept on its row
+    reads it from its pending pings; one with neither is left out."""
     marks = ",".join("?" * len(PREMIERE_KINDS))
-    async with conn.execute(
-        "SELECT DISTINCT o.ref_id, p.film_id, json_extract(o.data, '$.rev') AS rev "
-        f"FROM outbox o JOIN premieres p ON p.id = o.ref_id "
-        f"WHERE o.state = '{outbox.PENDING}' AND o.kind IN ({marks})",
-        PREMIERE_KINDS,
-    ) as cur:
-        return [(r[0], r[1], r[2] or "") for r in await cur.fetchall()]
+    sql = (
+        "SELECT p.id, p.film_id, COALESCE(p.planned_rev, "
+        " (SELECT COALESCE(json_extract(o.data, '$.rev'), '') FROM outbox o "
+        f"  WHERE o.ref_id = p.id AND o.state = '{outbox.PENDING}' AND o.kind IN ({marks}) "
+        "  LIMIT 1)) AS rev FROM premieres p"
+    )
+    params: tuple = PREMIERE_KINDS
+    if film_id is not None:
+        sql, params = sql + " WHERE p.film_id = ?", (*PREMIERE_KINDS, film_id)
+    async with conn.execute(sql, params) as cur:
+        return [(r[0], r[1], r[2]) for r in await cur.fetchall() if r[2] is not None]
 
 
 async def set_quiet(

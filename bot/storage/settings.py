@@ -44,6 +44,26 @@ async def get_user_zone(db: Database, user_id: int) -> str | None:
     return row["zone"] if row else None
 
 
+async def get_user_country(db: Database, user_id: int) -> str | None:
+    """The country a member chose with `/timezone country`, if any."""
+    row = await db.fetchone("SELECT country FROM user_prefs WHERE user_id = ?", (user_id,))
+    return row["country"] if row else None
+
+
+async def write_user_country(conn: aiosqlite.Connection, user_id: int, country: str | None) -> bool:
+    """Choose (or with None, forget) a member's country; True if that changed anything."""
+    async with conn.execute("SELECT country FROM user_prefs WHERE user_id = ?", (user_id,)) as cur:
+        row = await cur.fetchone()
+    if (row["country"] if row else None) == country:
+        return False
+    await conn.execute(
+        "INSERT INTO user_prefs (user_id, country) VALUES (?, ?) "
+        "ON CONFLICT(user_id) DO UPDATE SET country = excluded.country",
+        (user_id, country),
+    )
+    return True
+
+
 async def guild_zone_counts(db: Database, guild_id: int) -> list[tuple[str, int]]:
     """The zones registered by members of a server, most common first."""
     rows = await db.fetchall(

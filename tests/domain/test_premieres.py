@@ -1,5 +1,6 @@
 """The premiere ping plan: who is pinged when, grouped by the clock they read. Pure."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -47,19 +48,63 @@ def plan(f: Film, followers, *, now=EARLIER, default_zone=None, heads_up=None):
 # --- which release applies --------------------------------------------------------------------
 
 
-def test_release_for_prefers_the_country_release_over_worldwide():
+def test_a_country_release_wins_over_the_worldwide_one():
     korea = global_release(regions=("KR",), when=time(16), zone=SEOUL)
     worldwide = global_release()
     f = film(worldwide, korea)
-    assert rules.release_for(f, SEOUL) is korea
-    assert rules.release_for(f, LONDON) is worldwide
-    assert rules.release_for(f, None) is worldwide
+    assert rules.place(f, SEOUL, None).release is korea
+    assert rules.place(f, LONDON, None).release is worldwide
+    assert rules.place(f, None, None).release is worldwide
 
 
-def test_release_for_a_region_without_release_is_none():
+def test_a_follower_in_a_country_without_a_date_has_no_ping_yet():
     f = film(global_release(regions=("KR",), zone=SEOUL))
-    assert rules.release_for(f, LONDON) is None
+    assert rules.place(f, LONDON, None) is None
     assert rules.plan(f, [Follower(1, LONDON)], channel_id=1, default_zone=None, now=EARLIER) == []
+
+
+def cinema(regions: tuple[str, ...], day: date) -> Release:
+    return Release("Cinemas", regions, "local_midnight", day, None, None, (), kind="theatrical")
+
+
+def test_the_country_a_follower_chose_wins_over_their_zones():
+    # Europe/Berlin is Germany's zone, and also Sweden's: a Swede there sees Sweden's date.
+    f = film(cinema(("DE",), date(2025, 6, 5)), cinema(("SE",), date(2025, 6, 12)))
+    berlin = "Europe/Berlin"
+    [german] = plan(f, [Follower(1, berlin)])
+    [swede] = plan(f, [Follower(2, berlin, country="SE")])
+    assert german.due == datetime(2025, 6, 4, 22, tzinfo=UTC)
+    assert swede.due == datetime(2025, 6, 11, 22, tzinfo=UTC)
+
+
+def test_followers_are_pinged_for_the_release_they_chose():
+    f = film(cinema(("KR",), date(2025, 6, 5)), rolling_release(day=date(2025, 7, 1)))
+    followers = [Follower(1, SEOUL), Follower(2, SEOUL, release="streaming")]
+    followers.append(Follower(3, SEOUL, release="cinema"))
+    pings = plan(f, followers)
+    assert [(p.due, p.user_ids) for p in pings] == [
+        (datetime(2025, 6, 4, 15, tzinfo=UTC), (1, 3)),  # 00:00 on the 5th in Seoul
+        (datetime(2025, 6, 30, 15, tzinfo=UTC), (2,)),
+    ]
+
+
+def test_a_follower_who_chose_cinemas_waits_when_there_are_none():
+    assert plan(ROLLING, [Follower(1, SEOUL, release="cinema")]) == []
+
+
+def test_a_local_midnight_that_dst_skips_pings_when_the_clocks_jump():
+    # Chile's clocks jump from 00:00 to 01:00 on 6 September 2026: the ping comes at 01:00.
+    f = film(cinema(("CL",), date(2026, 9, 6)))
+    [ping] = plan(f, [Follower(1, "America/Santiago")])
+    assert ping.due == datetime(2026, 9, 6, 4, tzinfo=UTC)  # 01:00 in Santiago (UTC-3)
+
+
+def test_a_release_kind_joins_the_fingerprint_only_when_it_is_not_the_default():
+    digital = film(rolling_release())
+    # What the version before release kinds computed: plans it queued are not stale.
+    assert rules.release_fingerprint(digital) == "9f08f60bad74"
+    cinemas = film(replace(rolling_release(), kind="theatrical"))
+    assert rules.release_fingerprint(cinemas) != rules.release_fingerprint(digital)
 
 
 # --- global releases ----------------------------------------------------------------------------

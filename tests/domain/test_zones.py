@@ -572,3 +572,33 @@ def test_localize_refusing_overlaps_keeps_ordinary_times() -> None:
 def test_module_exports_are_importable() -> None:
     for name in zones.__all__:
         assert hasattr(zones, name)
+
+
+# --- countries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "country"),
+    [
+        ("Asia/Seoul", "KR"),
+        ("Europe/London", "GB"),
+        ("America/New_York", "US"),
+        ("Europe/Oslo", "NO"),  # its own country, though tzdata links it to Berlin's rules
+        ("Asia/Calcutta", "IN"),  # an old name reads as the zone it links to
+        ("UTC", None),
+        ("UTC+09:00", None),
+    ],
+)
+def test_country_of_a_zone(key: str, country: str | None) -> None:
+    assert zones.country_of(key) == country
+
+
+def test_every_zone_in_zone1970_tab_has_its_first_country() -> None:
+    rows = [
+        line.split("\t")
+        for line in zones.read_tzdata_file("zone1970.tab").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert len(rows) > 300
+    for codes, _, zone, *_ in rows:
+        assert zones.country_of(zone) in codes.split(","), zone

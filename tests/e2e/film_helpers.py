@@ -53,6 +53,16 @@ def rolling_film(film_id: str, title: str, day: str) -> str:
     )
 
 
+def country_release(
+    kind: str, country: str, day: str, platform: str = "Cinemas", rated: str = ""
+) -> str:
+    """A ``[[releases]]`` table as TMDB gives them: one country's date of one kind (00:00 on
+    ``day`` in each viewer's zone), with its age rating if ``rated``."""
+    lines = ["", "[[releases]]", f"platform = {q(platform)}", f"regions = [{q(country)}]"]
+    lines += ['model = "local_midnight"', f"date = {day}", f"kind = {q(kind)}", 'sources = ["s"]']
+    return "\n".join(lines + ([f"certification = {q(rated)}"] if rated else []) + [""])
+
+
 def huge_film(film_id: str = "the-everything-film") -> str:
     """A film with far more than one embed can hold: long texts, 40 sources, 60 cast members."""
     long = "A very long synopsis sentence that keeps going. " * 120  # ~5,900 characters

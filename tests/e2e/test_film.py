@@ -431,7 +431,10 @@ async def test_a_rolling_release_is_local_midnight_in_every_zone(tmp_path: Path)
         await set_zone(e2e, "Ada", "Seoul")
         await set_zone(e2e, "Bruno", "America/Los_Angeles")
         embed = card(await e2e.run("Ada", "film release", {"title": "rolling"}))
-        assert "midnight local time on Sunday 1 June 2025, in every zone" in embed["description"]
+        assert (
+            "Cinema Club, KR, GB, US: midnight local time on Sunday 1 June 2025\n"
+            in (embed["description"])
+        )
         assert "For you: 12:00 AM Sunday, 1 June 2025 (Asia/Seoul)" in embed["description"]
         rows = table_rows(embed)
         assert len(rows) == 2 and all("12:00 AM Sunday, 1 June 2025" in r for r in rows)

@@ -114,7 +114,8 @@ async def test_show_your_own_zone(e2e: Harness) -> None:
     reply = await e2e.run("Ada", "timezone show")
     assert reply.ephemeral
     assert reply.content == (
-        "Your time zone is **Asia/Seoul**: it's 9:00 PM Tuesday there (UTC+09:00)."
+        "Your time zone is **Asia/Seoul**: it's 9:00 PM Tuesday there (UTC+09:00).\n"
+        "Release dates: **South Korea (KR)**, from the zone."
     )
 
 
@@ -165,3 +166,57 @@ async def test_set_and_show_in_a_dm(e2e: Harness) -> None:
     # Set in a DM: personal, but not registered in any server's table of zones.
     rows = await e2e.bot.db.fetchall("SELECT guild_id FROM guild_members WHERE user_id = ?", (ada,))
     assert rows == []
+
+
+# --- /timezone country ----------------------------------------------------------------------
+
+
+async def stored_country(e2e: Harness, who: str) -> str | None:
+    row = await e2e.bot.db.fetchone(
+        "SELECT country FROM user_prefs WHERE user_id = ?", (e2e.server[who],)
+    )
+    return row["country"] if row else None
+
+
+async def test_country_for_a_zone_several_countries_share(e2e: Harness) -> None:
+    await set_zone(e2e, "Europe/Berlin")  # also Denmark's, Norway's and Sweden's zone
+    assert "**Germany (DE)**, from the zone" in (await e2e.run("Ada", "timezone show")).content
+    reply = await e2e.run("Ada", "timezone country", {"country": "sweden"})
+    assert reply.ephemeral
+    assert reply.content.startswith("Release dates for you now follow **Sweden (SE)**.")
+    assert await stored_country(e2e, "Ada") == "SE"
+    shown = (await e2e.run("Ada", "timezone show")).content
+    assert "Release dates: **Sweden (SE)** (chosen with `/timezone country`)." in shown
+
+
+async def test_country_off_goes_back_to_the_zones(e2e: Harness) -> None:
+    await set_zone(e2e, "Europe/Berlin")
+    await e2e.run("Ada", "timezone country", {"country": "SE"})
+    reply = await e2e.run("Ada", "timezone country", {"country": "off"})
+    assert reply.content == (
+        "Release dates for you follow your zone's country again: **Germany (DE)**."
+    )
+    assert await stored_country(e2e, "Ada") is None
+
+
+async def test_no_is_norway_not_off(e2e: Harness) -> None:
+    reply = await e2e.run("Ada", "timezone country", {"country": "NO"})
+    assert "**Norway (NO)**" in reply.content
+    assert await stored_country(e2e, "Ada") == "NO"
+
+
+async def test_an_unknown_country_changes_nothing(e2e: Harness) -> None:
+    await e2e.run("Ada", "timezone country", {"country": "KR"})
+    reply = await e2e.run("Ada", "timezone country", {"country": "Germny"})
+    assert reply.ephemeral and "Did you mean Germany?" in reply.content
+    assert await stored_country(e2e, "Ada") == "KR"
+
+
+async def test_country_autocompletes_names_and_sends_codes(e2e: Harness) -> None:
+    reply = await e2e.complete("Ada", "timezone country", "country", "swe")
+    assert reply.choices[0] == {"name": "Sweden (SE)", "value": "SE"}
+    empty = await e2e.complete("Ada", "timezone country", "country", "")
+    assert len(empty.choices) == 25 and empty.choices[0]["value"] == "off"
+    # Every suggestion is accepted as it is sent back.
+    chosen = await e2e.run("Ada", "timezone country", {"country": empty.choices[1]["value"]})
+    assert chosen.content.startswith("Release dates for you now follow")

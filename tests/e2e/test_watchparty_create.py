@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from fakecord import InteractionError
-from tests.e2e.conftest import T0, Harness
+from tests.e2e.conftest import T0, Harness, harness
+from tests.e2e.film_helpers import films_dir
 from tests.e2e.party_helpers import FILM, create, fields, outbox, party, unix
+from tests.e2e.test_premiere_country import FILM as COUNTRY_FILM
+from tests.e2e.test_premiere_country import FILM_TOML as COUNTRY_TOML
+from tests.e2e.test_premiere_country import SEOUL_MIDNIGHT
 
 
 async def set_zone(e2e: Harness, who: str, zone: str) -> None:
@@ -70,6 +75,20 @@ async def test_premiere_says_it_starts_at_the_release(e2e: Harness) -> None:
     made = await create(e2e, "Bruno", "premiere")  # needs no zone: a global release
     assert "Starts at the film's release." in made.reply.content
     assert (await party(e2e, made.id)).starts_at == datetime(2025, 5, 30, 7, 0, tzinfo=UTC)
+
+
+async def test_premiere_of_a_film_dated_per_country_is_the_zones_country(tmp_path: Path) -> None:
+    folder = films_dir(tmp_path, (COUNTRY_FILM, COUNTRY_TOML))
+    async with harness(tmp_path, settings={"films_dir": folder}) as e2e:
+        await set_zone(e2e, "Ada", "Seoul")
+        made = await create(e2e, "Ada", "premiere", film=COUNTRY_FILM)
+        assert (await party(e2e, made.id)).starts_at == SEOUL_MIDNIGHT  # the KR date
+        await set_zone(e2e, "Chiara", "London")
+        reply = await e2e.run(
+            "Chiara", "watchparty create", {"film": COUNTRY_FILM, "when": "premiere"}
+        )
+        assert reply.ephemeral
+        assert "comes out where this party's zone is, so `premiere` can't be used" in reply.content
 
 
 async def test_film_typed_by_title_or_misspelled_title_works(e2e: Harness) -> None:

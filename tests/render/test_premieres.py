@@ -71,3 +71,13 @@ def test_a_failure_notice_names_the_film_the_channel_the_reason_and_the_fix() ->
     assert "403 Missing Permissions" in text
     assert "`/premiere channel`" in text and "**Manage Server**" in text
     assert len(text) <= 2000
+
+
+def test_a_platform_that_only_names_the_kind_is_not_said():
+    cinemas = Release(
+        "Cinemas", ("KR",), "local_midnight", date(2025, 6, 5), None, None, (), kind="theatrical"
+    )
+    film = Film("f", "f.toml", (), (Name("Parasite", "english", ()),), releases=(cinemas,))
+    line = ZoneGroup("Asia/Seoul", OUT, (1,))
+    assert view.header(film, PREMIERE, [line], late=False) == "🍿 **Parasite** is out now!"
+    assert view.header(FILM, PREMIERE, [line], late=False).endswith("is out now on Netflix!")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery, from_text
 from fakecord.clock import ShiftedClock
+from tests.e2e.film_helpers import country_release, films_dir, minimal_film
 from tests.services.queries import reads_of, statements
 
 NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
@@ -119,3 +120,80 @@ async def test_an_owner_who_chose_the_channel_is_told_once(db: Database) -> None
     await premieres.set_channel(guild_id=GUILD, film=film, channel_id=CINEMA, set_by=OWNER)
     notices = await premieres.report_failure(await queued(db), REASON)
     assert told(notices) == [(None, OWNER)]
+
+
+# --- a film that changes in the store -----------------------------------------------------------
+
+FILM = "country-test"
+KR_ONLY = minimal_film(FILM, "Country Test") + country_release("theatrical", "KR", "2025-05-28")
+WITH_GB = KR_ONLY + country_release("theatrical", "GB", "2025-05-30")
+GB_MIDNIGHT = datetime(2025, 5, 29, 23, 0, tzinfo=UTC)  # 00:00 BST on the 30th
+
+
+@pytest.fixture
+async def changing(tmp_path: Path) -> AsyncIterator[tuple[Database, Path]]:
+    """A database whose one film can be rewritten; its store reads the file on every get."""
+    folder = films_dir(tmp_path, (FILM, KR_ONLY), seed=False)
+    database = await open_database(tmp_path / "changing.sqlite3")
+    try:
+        assert not (await sync_films(database, folder)).errors
+        yield database, folder
+    finally:
+        await database.close()
+
+
+async def uncached(db: Database) -> Premieres:
+    clock = ShiftedClock(NOW)
+
+    async def never(*_: Any) -> None:
+        raise AssertionError
+
+    films = await FilmStore.open(db, cache_size=0)  # a rewritten film is what get() returns
+    return Premieres(db, films, clock, Scheduler(db, clock, never), Preferences(db))
+
+
+async def rewrite(db: Database, folder: Path, text: str) -> None:
+    (folder / f"{FILM}.toml").write_text(text, encoding="utf-8")
+    assert not (await sync_films(db, folder)).errors
+
+
+async def pending(db: Database) -> list[tuple[str, list]]:
+    rows = await db.fetchall(
+        "SELECT due_at, data FROM outbox WHERE state = 'pending' ORDER BY due_at"
+    )
+    return [(r["due_at"], json.loads(r["data"])["lines"]) for r in rows]
+
+
+async def test_a_follower_without_a_date_is_planned_once_the_film_gains_one(
+    changing: tuple[Database, Path],
+) -> None:
+    db, folder = changing
+    premieres = await uncached(db)
+    await premieres.set_member_zone(BRUNO, "Europe/London", GUILD)
+    film = await premieres.films.get(FILM)
+    followed = await premieres.follow(
+        guild_id=GUILD, user_id=BRUNO, film=film, dm=False, channel_id=FIRST
+    )
+    assert followed.release is None and followed.applicable.country == "GB"
+    assert await pending(db) == []
+
+    await rewrite(db, folder, WITH_GB)
+    assert await premieres.film_changed(FILM) == 1
+    [(due, lines)] = await pending(db)
+    assert from_text(due) == GB_MIDNIGHT
+    assert lines[0][0] == "Europe/London" and lines[0][2] == [BRUNO]
+
+
+async def test_a_moved_date_replaces_the_planned_ping(changing: tuple[Database, Path]) -> None:
+    db, folder = changing
+    premieres = await uncached(db)
+    await premieres.set_member_zone(BRUNO, "Asia/Seoul", GUILD)
+    film = await premieres.films.get(FILM)
+    await premieres.follow(guild_id=GUILD, user_id=BRUNO, film=film, dm=False, channel_id=FIRST)
+    [(before, _)] = await pending(db)
+    assert await premieres.film_changed(FILM) == 0  # the same dates: nothing to re-plan
+
+    await rewrite(db, folder, KR_ONLY.replace("2025-05-28", "2025-06-04"))
+    assert await premieres.film_changed(FILM) == 1
+    [(after, _)] = await pending(db)
+    assert from_text(after) - from_text(before) == timedelta(days=7)

@@ -55,3 +55,29 @@ async def test_failed_transaction_rolls_back(tmp_path):
         assert await db.fetchone("SELECT * FROM guild_settings WHERE guild_id = 7") is None
     finally:
         await db.close()
+
+
+async def test_a_database_of_the_previous_release_keeps_its_follows(tmp_path):
+    """From version 6 (before films were stored in the database) to now: existing follows read
+    as "whichever comes first", in the zone's country."""
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:6]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 6")
+    conn.execute(
+        "INSERT INTO premieres (id, guild_id, film_id, first_channel_id) VALUES (1, 1, 'f', 2)"
+    )
+    conn.execute("INSERT INTO follows (premiere_id, user_id, created_at) VALUES (1, 3, 'x')")
+    conn.execute("INSERT INTO user_prefs (user_id) VALUES (3)")
+    conn.commit()
+    conn.close()
+    db = await open_database(path)
+    try:
+        assert await db.schema_version() == len(MIGRATIONS)
+        row = await db.fetchone("SELECT release FROM follows WHERE user_id = 3")
+        assert row["release"] is None
+        row = await db.fetchone("SELECT country FROM user_prefs WHERE user_id = 3")
+        assert row["country"] is None
+    finally:
+        await db.close()
