@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from faketmdb import FakeTmdb
 from tests.e2e.conftest import Harness, harness
 from tests.e2e.film_helpers import films_dir, minimal_film
 from tests.e2e.party_helpers import create
+from tests.e2e.test_premiere import follow, mentioned, next_posts, set_zones
 from tests.test_cli import run_cli
 
 
@@ -103,3 +105,64 @@ async def test_without_tmdb_an_unknown_film_says_how_to_turn_it_on(e2e):
     assert reply.ephemeral
     assert "I don't know a film called 'Parasite'" in reply.content
     assert "TMDB_TOKEN" in reply.content
+
+
+def tmdb_movie(tmdb_id: int, title: str, *dates: tuple[str, int, str]) -> dict[str, Any]:
+    """A TMDB movie document (Parasite's, re-titled) with only these (country, type, day)
+    release dates."""
+    movie = copy.deepcopy(FakeTmdb().movie(496243))
+    movie.update(id=tmdb_id, title=title, original_title=title, imdb_id=None)
+    movie["translations"] = {"translations": []}
+    movie["alternative_titles"] = {"titles": []}
+    by_country: dict[str, list[dict[str, Any]]] = {}
+    for country, kind, day in dates:
+        by_country.setdefault(country, []).append(
+            {
+                "certification": "",
+                "descriptors": [],
+                "iso_639_1": "",
+                "note": "",
+                "release_date": f"{day}T00:00:00.000Z",
+                "type": kind,
+            }
+        )
+    movie["release_dates"] = {
+        "results": [{"iso_3166_1": c, "release_dates": r} for c, r in by_country.items()]
+    }
+    return movie
+
+
+async def test_a_member_in_seoul_is_pinged_at_midnight_seoul_time_on_the_korean_date(tmp_path):
+    # "now" is 21:00 on 20 May in Seoul; the film opens in Korean cinemas tomorrow.
+    seoul_midnight = datetime(2025, 5, 20, 15, 0, tzinfo=UTC)
+    async with with_tmdb(tmp_path) as (e2e, tmdb):
+        tmdb.add(
+            tmdb_movie(
+                900001, "Tomorrow in Seoul", ("KR", 3, "2025-05-21"), ("GB", 3, "2025-06-01")
+            )
+        )
+        await set_zones(e2e, Bruno="Asia/Seoul", Chiara="Europe/London")
+        told = await follow(e2e, "Bruno", "tmdb:900001")
+        assert "12:00 AM Wednesday, 21 May 2025 your time (Asia/Seoul)" in told
+        e2e.clock.set(seoul_midnight - timedelta(seconds=0.6))
+        [ping] = await next_posts(e2e, e2e.server.general)
+        assert mentioned(e2e, ping) == {e2e.server["Bruno"]}
+        assert "Tomorrow in Seoul" in ping.content
+
+
+async def test_a_refresh_that_brings_a_date_pings_the_follower_who_had_none(tmp_path):
+    async with with_tmdb(tmp_path) as (e2e, tmdb):
+        tmdb.add(tmdb_movie(900002, "Coming Later", ("KR", 3, "2025-05-21")))
+        await set_zones(e2e, Chiara="Europe/London")
+        told = await follow(e2e, "Chiara", "tmdb:900002")
+        assert "yet" in told  # no date in the United Kingdom
+        tmdb.add(
+            tmdb_movie(900002, "Coming Later", ("KR", 3, "2025-05-21"), ("GB", 3, "2025-05-22"))
+        )
+        assert await e2e.bot.catalog.refresh_stale(e2e.clock.now() + timedelta(days=2)) == [
+            "tmdb-900002"
+        ]
+        london_midnight = datetime(2025, 5, 21, 23, 0, tzinfo=UTC)  # 00:00 BST on the 22nd
+        e2e.clock.set(london_midnight - timedelta(seconds=0.6))
+        [ping] = await next_posts(e2e, e2e.server.general)
+        assert mentioned(e2e, ping) == {e2e.server["Chiara"]}
