@@ -7,9 +7,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import WatchpartyBot
-from bot.domain import answers
+from bot.domain import answers, questions, zones
 from bot.domain.films import Film
-from bot.errors import BadOption
+from bot.domain.usertext import plain
+from bot.errors import BadOption, FilmNotFound
 from bot.render import clip
 from bot.render import films as view
 from cogs.options import FilmArg, FilmOption, Zone
@@ -104,8 +105,12 @@ class FilmCog(commands.GroupCog, group_name="film"):
         share: bool = False,
     ) -> None:
         film = await self._film_for_question(question, title)
+        zone = await self.viewer_zone(interaction, share)
         reply = answers.answer(
-            question, film, caller_zone_key=await self.viewer_zone(interaction, share)
+            question,
+            film,
+            caller_zone_key=zone,
+            country=zones.country_of(zone) if zone else None,
         )
         await interaction.response.send_message(clip(reply.text, 2000), ephemeral=not share)
 
@@ -113,15 +118,21 @@ class FilmCog(commands.GroupCog, group_name="film"):
         if title:
             return await self.bot.films.resolve(title)
         index = self.bot.films.index
-        film_id = answers.find_film_in_question(question, index)
-        if film_id is None:
-            named = answers.name_in_question(question, index)
-            films = f" {view.name_in_films(named, index.label)}" if named else ""
-            raise BadOption(
-                f"Which film do you mean?{films} "
-                "Name it in the question or pick one in the `title` option."
+        film_id = questions.find_film_in_question(question, index)
+        if film_id is not None:
+            return await self.bot.films.get(film_id)
+        named = questions.name_in_question(question, index)
+        asked = questions.title_in_question(question)
+        if named is None and asked is not None:
+            raise FilmNotFound(
+                f"I don't know a film called '{plain(asked)}'. Try `/film search`, "
+                "or pick one in the `title` option."
             )
-        return await self.bot.films.get(film_id)
+        films = f" {view.name_in_films(named, index.label)}" if named else ""
+        raise BadOption(
+            f"Which film do you mean?{films} "
+            "Name it in the question or pick one in the `title` option."
+        )
 
 
 async def setup(bot: WatchpartyBot) -> None:
