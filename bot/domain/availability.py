@@ -25,6 +25,15 @@ _GENERIC_PLATFORMS = frozenset(
     "physical tv streaming".split()
 )
 _OFFER_WORDS = {"stream": "", "free": " (free)", "ads": " (with ads)"}
+# Where a release is when its platform only names its kind ("Digital").
+_UNNAMED = {
+    "premiere": "at a premiere",
+    "limited": "in cinemas",
+    "theatrical": "in cinemas",
+    "digital": "streaming",
+    "physical": "on disc",
+    "tv": "on TV",
+}
 _HOW = {
     "stream": "to stream",
     "free": "free",
@@ -230,7 +239,7 @@ def _platforms_clause(releases: Sequence[Release]) -> str:
     on Netflix (…)"."""
     items = []
     for r in releases:
-        where = "in cinemas" if r.kind in CINEMA_KINDS and not _named(r) else f"on {r.platform}"
+        where = f"on {r.platform}" if _named(r) else _UNNAMED.get(r.kind, "out")
         items.append(f"{where} ({_regions(r)}, from {clock_text.long_date(r.date)})")
     if all(r.kind in STREAMING_KINDS and _named(r) for r in releases):
         return "streams " + "; ".join(items)
