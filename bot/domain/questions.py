@@ -230,6 +230,7 @@ _PLACE_SPLIT = re.compile(r"\s*(?:,|&|/(?=\s)|\band\b|\bor\b)\s*(?:(?:in|for|at)
 _TIME_SUFFIX = re.compile(r"\s+time$", re.IGNORECASE)
 _END_MARKS = "?!. \t\n"
 _MAX_PLACE_TAIL = 100
+_MAX_PLACES = 4
 
 
 def places(question: str, film: Film) -> Places:
@@ -250,10 +251,16 @@ def places(question: str, film: Film) -> Places:
         parts = [p.strip() for p in _PLACE_SPLIT.split(tail) if p and p.strip()]
         if any(normalize(p) in _CALLER_WORDS for p in parts):
             return Places((), (), text[: start.start()].strip())
-        found = [place for p in parts if (place := _place(p)) is not None]
-        if found:
-            missed = [p for p in parts if _place(p) is None and normalize(p) not in _NOT_PLACES]
-            return Places(tuple(found), tuple(missed), text[: start.start()].strip())
+        read = [(p, _place(p)) for p in parts[: _MAX_PLACES * 2]]
+        found: dict[str, Place] = {}
+        for _, place in read:
+            if place is not None:
+                found.setdefault(place.zone.key, place)
+        if found:  # one line per zone, at most a few: an answer must stay short
+            missed = [p for p, place in read if place is None and normalize(p) not in _NOT_PLACES]
+            shown = tuple(found.values())[:_MAX_PLACES]
+            unread = tuple(dict.fromkeys(missed))[:_MAX_PLACES]
+            return Places(shown, unread, text[: start.start()].strip())
         if not unread and normalize(tail) not in _NOT_PLACES:
             unread, head = (tail,), text[: start.start()].strip()
     return Places((), unread[-1:], head)
@@ -264,10 +271,12 @@ def _place(part: str) -> Place | None:
     words = _TIME_SUFFIX.sub("", part).split()
     for start in range(len(words)):
         typed = " ".join(words[start:])
-        try:
-            return Place(typed, zones.resolve_zone(typed))
-        except UnknownZone:
+        try:  # find_zone, not resolve_zone: no suggestions are worked out for every miss
+            match = zones.find_zone(typed)
+        except UnknownZone:  # a country with several zones ("the US"): no one zone
             continue
+        if match is not None:
+            return Place(typed, match)
     return None
 
 

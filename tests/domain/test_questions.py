@@ -83,6 +83,11 @@ def test_a_list_of_places_keeps_what_is_no_zone(film):
     assert named.unread == ("Narnia",)
 
 
+def test_places_are_read_once_each_and_only_a_few(film):
+    named = places("when is it out in Seoul, Busan, Tokyo, Seoul, London, Paris and Lima?", film)
+    assert [p.typed for p in named.found] == ["Seoul", "Tokyo", "London", "Paris"]
+
+
 @pytest.mark.parametrize("question", ["when is it out for me?", "when is it out here?"])
 def test_the_callers_own_place_is_no_place(film, question):
     assert places(question, film).found == ()
