@@ -133,8 +133,8 @@ def release_answer(
         if not releases:
             place = f"{plain(typed[:40])} ({target_country})" if typed else target_country
             lines.append(f"The store has no release of **{film.title}** for {place} yet.")
-            first = _earliest(r for r in film.releases if r not in shown)
-            if first is not None:
+            first = _earliest(film.releases)
+            if first is not None and first not in shown:  # said once for every such place
                 lines.append(f"The earliest elsewhere: {_elsewhere_line(film, first, tz, where)}")
                 shown.append(first)
             continue

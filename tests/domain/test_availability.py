@@ -208,3 +208,9 @@ def test_a_global_release_on_the_platform_is_a_yes_anywhere():
     assert a.text.startswith(
         "Yes — **Parasite** is on Netflix (worldwide, from Friday, 30 May 2025)."
     )
+
+
+def test_places_without_a_release_share_one_earliest_elsewhere():
+    a = ask(PARASITE, "when is it out in Berlin and Madrid?")
+    assert "for Berlin (DE) yet" in a.text and "for Madrid (ES) yet" in a.text
+    assert a.text.count("The earliest elsewhere: **Parasite** premieres at Cannes") == 1
