@@ -13,7 +13,16 @@ import re
 from collections.abc import Sequence
 
 from bot.domain import availability, questions
-from bot.domain.films import Character, CreditClaim, Film, Person, compact, normalize, runtime_text
+from bot.domain.films import (
+    CastCredit,
+    Character,
+    CreditClaim,
+    Film,
+    Person,
+    compact,
+    normalize,
+    runtime_text,
+)
 from bot.domain.questions import Mention, Question
 from bot.domain.sourced import Answer, cite, joined, names_list, possessive, sourced, unknown
 from bot.domain.usertext import plain
@@ -91,7 +100,7 @@ def answer(
 # --- the answers --------------------------------------------------------------------------------
 
 
-def _cast_of(film: Film, thing: Person | Character) -> list:
+def _cast_of(film: Film, thing: Person | Character) -> list[CastCredit]:
     return [c for c in film.cast if c.person == thing.key]
 
 

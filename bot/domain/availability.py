@@ -119,7 +119,7 @@ def release_answer(
     if not film.releases:
         return unknown(f"when {film.title} is out")
     named = places(question.text, film)
-    lines = _place_notes(named, "a time zone")
+    lines = _place_notes(named)
     shown: list[Release] = []
     said: set[Release] = set()  # "It's one global release: …" once per release
     targets: list[tuple[str | None, tzinfo | None, str, str | None]] = [
@@ -147,8 +147,8 @@ def release_answer(
     return sourced(film, "\n".join(lines + notes), [k for r in shown for k in r.sources])
 
 
-def _place_notes(named: Places, what: str) -> list[str]:
-    lines = [f"(I couldn't read '{plain(u[:40])}' as {what}.)" for u in named.unread]
+def _place_notes(named: Places) -> list[str]:
+    lines = [f"(I couldn't read '{plain(u[:40])}' as a time zone.)" for u in named.unread]
     return lines + [f"({p.zone.note})" for p in named.found if p.zone.note]
 
 
@@ -203,7 +203,8 @@ def platform_answer(film: Film, question: Question, country: str | None) -> Answ
     if not film.releases and not film.offers:
         return unknown(f"where to watch {film.title}")
     named = places(question.text, film)
-    notes = _place_notes(named, "a place")
+    # Which zone a place is doesn't matter here, only its country: no "(Korea → Asia/Seoul)".
+    notes = [f"(I couldn't read '{plain(u[:40])}' as a place.)" for u in named.unread]
     countries: list[str | None] = [p.country for p in named.found if p.country] or [country]
     asked = platform_asked(question.text, film)
     parts = [_is_on(film, asked, c) if asked else _where(film, c) for c in dict.fromkeys(countries)]

@@ -214,3 +214,8 @@ def test_places_without_a_release_share_one_earliest_elsewhere():
     a = ask(PARASITE, "when is it out in Berlin and Madrid?")
     assert "for Berlin (DE) yet" in a.text and "for Madrid (ES) yet" in a.text
     assert a.text.count("The earliest elsewhere: **Parasite** premieres at Cannes") == 1
+
+
+def test_a_place_it_cannot_read_is_said_and_the_callers_country_used():
+    a = ask(PARASITE, "where can I watch it in Narnia?", country="KR")
+    assert a.text.startswith("(I couldn't read 'Narnia' as a place.)\nIn KR, **Parasite** streams")
