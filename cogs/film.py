@@ -7,9 +7,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import WatchpartyBot
-from bot.domain import answers, zones
+from bot.domain import answers, questions, zones
 from bot.domain.films import Film
-from bot.errors import BadOption
+from bot.domain.usertext import plain
+from bot.errors import BadOption, FilmNotFound
 from bot.render import clip
 from bot.render import films as view
 from cogs.options import FilmArg, FilmOption, Zone
@@ -58,8 +59,9 @@ class FilmCog(commands.GroupCog, group_name="film"):
         query: app_commands.Range[str, 1, 100],
         share: bool = False,
     ) -> None:
-        hits = self.bot.films.search(query, limit=10)
-        titles = {h.film_id: self.bot.films.index.label(h.film_id) for h in hits}
+        hits = self.bot.films.search(query, limit=10, guild_id=interaction.guild_id)
+        index = self.bot.films.index_for(interaction.guild_id)
+        titles = {h.film_id: index.label(h.film_id) for h in hits}
         await interaction.response.send_message(
             view.search_results(query, hits, titles), ephemeral=not share
         )
@@ -120,25 +122,36 @@ class FilmCog(commands.GroupCog, group_name="film"):
         title: str | None = None,
         share: bool = False,
     ) -> None:
-        film = await self._film_for_question(question, title)
-        reply = answers.answer(
-            question, film, caller_zone_key=await self.viewer_zone(interaction, share)
-        )
+        film = await self._film_for_question(question, title, interaction.guild_id)
+        zone = await self.viewer_zone(interaction, share)
+        country = await self.viewer_country(interaction, zone, share)
+        reply = answers.answer(question, film, caller_zone_key=zone, country=country)
         await interaction.response.send_message(clip(reply.text, 2000), ephemeral=not share)
 
-    async def _film_for_question(self, question: str, title: str | None) -> Film:
+    async def _film_for_question(
+        self, question: str, title: str | None, guild_id: int | None
+    ) -> Film:
         if title:
-            return await self.bot.films.resolve(title)
-        index = self.bot.films.index
-        film_id = answers.find_film_in_question(question, index)
-        if film_id is None:
-            named = answers.name_in_question(question, index)
-            films = f" {view.name_in_films(named, index.label)}" if named else ""
-            raise BadOption(
-                f"Which film do you mean?{films} "
-                "Name it in the question or pick one in the `title` option."
+            return await self.bot.catalog.resolve(title, guild_id)
+        index = self.bot.films.index_for(guild_id)
+        film_id = questions.find_film_in_question(question, index)
+        if film_id is not None:
+            return await self.bot.films.get(film_id)
+        named = questions.name_in_question(question, index)
+        asked = questions.title_in_question(question)
+        if named is None and asked is not None:
+            found = await self.bot.catalog.find(asked, guild_id)  # TMDB, when it is configured
+            if found is not None:
+                return found
+            raise FilmNotFound(
+                f"I don't know a film called '{plain(asked)}'. Try `/film search`, "
+                "or pick one in the `title` option."
             )
-        return await self.bot.films.get(film_id)
+        films = f" {view.name_in_films(named, index.label)}" if named else ""
+        raise BadOption(
+            f"Which film do you mean?{films} "
+            "Name it in the question or pick one in the `title` option."
+        )
 
 
 async def setup(bot: WatchpartyBot) -> None:

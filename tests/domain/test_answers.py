@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.answers import answer, find_film_in_question, name_in_question
-from bot.domain.films import Film, FilmIndex, parse_film
+from bot.domain.answers import answer
+from bot.domain.films import Film, parse_film
 from bot.storage.films import read_toml
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "films" / "lost-in-starlight.toml"
@@ -22,8 +22,8 @@ def film() -> Film:
     return parse_film(read_toml(SEED.read_text(encoding="utf-8")), str(SEED))
 
 
-def ask(film: Film, question: str, zone: str | None = None):
-    return answer(question, film, caller_zone_key=zone)
+def ask(film: Film, question: str, zone: str | None = None, country: str | None = None):
+    return answer(question, film, caller_zone_key=zone, country=country)
 
 
 def test_when_is_it_out_in_seoul(film):
@@ -52,6 +52,19 @@ def test_when_is_it_out_without_any_zone_gives_the_release_zone_and_a_timestamp(
     a = ask(film, "when is it out?")
     assert "12:00 AM Friday, 30 May 2025 in America/Los_Angeles" in a.text
     assert f"<t:{RELEASE_UNIX}:F> in your own time" in a.text
+
+
+def test_every_place_named_gets_its_line(film):
+    a = ask(film, "when is it out in Mumbai and New York?")
+    assert "12:30 PM Friday, 30 May 2025 in Asia/Kolkata" in a.text
+    assert "3:00 AM Friday, 30 May 2025 in America/New_York" in a.text
+    assert "(Mumbai → Asia/Kolkata)" in a.text
+    assert a.text.count("It's one global release") == 1
+
+
+def test_the_callers_country_picks_the_worldwide_release(film):
+    a = ask(film, "when is it out here?", zone="Asia/Seoul", country="KR")
+    assert "4:00 PM Friday, 30 May 2025 in your zone (Asia/Seoul)" in a.text
 
 
 def test_a_zone_it_cannot_read_is_said_and_the_callers_zone_used(film):
@@ -119,6 +132,67 @@ def test_who_does_a_person_voice(film, question):
     assert "Kim Tae-ri voices Nan-young" in ask(film, question).text
 
 
+@pytest.mark.parametrize("question", ["who is Han Ji-won?", "what did Han Ji-won direct?"])
+def test_a_name_with_a_keyword_in_it_is_a_question_about_that_person(film, question):
+    """The "won" of Han Ji-won is not about awards: the answer is his credits, with sources."""
+    a = ask(film, question)
+    assert a.known and "awards" not in a.text
+    assert a.text.splitlines()[:2] == [
+        "Han Ji-won in **Lost in Starlight**:",
+        "• directed it — per " + "; ".join(s.cite() for s in film.sources),
+    ]
+
+
+def test_who_is_a_person_in_another_spelling_names_their_credits(film):
+    a = ask(film, "who is 한지원?")
+    assert a.known and not a.text.startswith("I don't know")
+    lines = a.text.splitlines()
+    assert lines[0] == "Han Ji-won (also spelled 한지원) in **Lost in Starlight**:"
+    assert lines[1].startswith("• directed it — per ")
+    # The writers' sources disagree: each version, with its source.
+    assert (
+        lines[2].startswith("• wrote it with Kang Hyun-joo — per News article")
+        and ARTICLE_1 in lines[2]
+    )
+    assert lines[3].startswith("• wrote it alone — per News article") and ARTICLE_2 in lines[3]
+    assert len(a.sources) == 4
+
+
+def test_who_is_a_cowriter_one_source_leaves_out(film):
+    a = ask(film, "who is Kang Hyun-joo?")
+    assert "• wrote it with Han Ji-won — per" in a.text
+    line = next(line for line in a.text.splitlines() if "not credited" in line)
+    assert line.startswith("• not credited as a writer — per ") and ARTICLE_2 in line
+
+
+def test_who_is_an_actor_names_their_role(film):
+    a = ask(film, "who is Kim Tae-ri?")
+    assert "• voices Nan-young — per " in a.text and "busan-ilbo" in {s.key for s in a.sources}
+
+
+def test_a_job_a_person_does_not_hold_is_said_first(film):
+    a = ask(film, "did Kim Tae-ri direct it?")
+    first, second, third = a.text.splitlines()
+    assert first == "The store has no facts about Kim Tae-ri directing **Lost in Starlight**."
+    assert second == "Kim Tae-ri in **Lost in Starlight**:" and third.startswith(
+        "• voices Nan-young"
+    )
+
+
+def test_the_role_of_someone_behind_the_camera_is_their_credits(film):
+    a = ask(film, "what role does Han Ji-won have?")
+    assert a.known and "• directed it" in a.text
+
+
+def test_a_person_the_store_has_no_credits_for(film):
+    bare = dataclasses.replace(film, directors=(), writers=(), cast=())
+    a = ask(bare, "who is Hong Kyung?")
+    assert not a.known and a.sources == ()
+    assert a.text == (
+        "I don't know that — the store has no facts about what Hong Kyung did in Lost in Starlight."
+    )
+
+
 def test_whole_cast(film):
     a = ask(film, "who is in it?")
     assert "Kim Tae-ri as Nan-young; Hong Kyung as Jay" in a.text
@@ -166,10 +240,14 @@ def test_platform(film, question):
     assert a.known and "Netflix (worldwide, from Friday, 30 May 2025)" in a.text
 
 
-def test_other_platform_is_not_invented(film):
+def test_another_platform_is_a_no_naming_where_it_streams(film):
     a = ask(film, "is it on Disney+?")
-    assert not a.known
-    assert "no facts about Lost in Starlight on Disney+" in a.text and "Netflix" in a.text
+    assert a.known
+    assert a.text.startswith(
+        "No — **Lost in Starlight** streams on Netflix (worldwide, from Friday, 30 May 2025). "
+        "The store has no facts about Lost in Starlight on Disney+."
+    )
+    assert {s.key for s in a.sources} == {"release-guide", "plot-explainer"}
 
 
 def test_titles_and_quotes(film):
@@ -203,48 +281,6 @@ def test_missing_topics_say_so(film):
 def test_a_question_it_cannot_place(film):
     a = ask(film, "does the cat survive?")
     assert not a.known and "I can tell you" in a.text
-
-
-@pytest.fixture(scope="module")
-def index(film) -> FilmIndex:
-    rows = [(film.id, name, kind) for name, kind in film.index_rows()]
-    return FilmIndex(rows + [("it-2017", "It", "title"), ("out", "Out", "title")])
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "when is lost is starlight out in seoul?",
-        "who directed Lost in Starlight",
-        "how long is lost in starlite?",
-        "What is 이 별에 필요한 about?",
-    ],
-)
-def test_find_film_in_question(index, question):
-    assert find_film_in_question(question, index) == "lost-in-starlight"
-
-
-def test_question_words_are_not_taken_for_titles(index):
-    assert find_film_in_question("when is it out?", index) is None
-
-
-@pytest.mark.parametrize(
-    "question", ["who voices Jay?", "who does Kim Tae-ri voice?", "who plays na young"]
-)
-def test_a_person_or_character_only_one_film_has_names_the_film(index, question):
-    assert find_film_in_question(question, index) == "lost-in-starlight"
-
-
-def test_a_name_several_films_share_names_no_film(film):
-    rows = [(film.id, name, kind) for name, kind in film.index_rows()]
-    index = FilmIndex(
-        [*rows, ("jay-and-bob", "Jay and Bob", "title"), ("jay-and-bob", "Jay", "character")]
-    )
-    assert find_film_in_question("who voices Jay?", index) is None
-    assert name_in_question("who voices jay?", index) == ("Jay", [film.id, "jay-and-bob"])
-    assert name_in_question("who directed it?", index) is None
-    assert find_film_in_question("who voices Jay in lost in starlight?", index) == film.id
-    assert find_film_in_question("who is Kim Tae-ri?", index) == film.id
 
 
 @pytest.mark.parametrize(

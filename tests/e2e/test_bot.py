@@ -177,7 +177,7 @@ async def test_the_token_never_reaches_the_log(
     async with harness(tmp_path) as e2e:
         await run_session(e2e)
 
-        def boom(text: str, limit: int = 10) -> list:
+        def boom(text: str, limit: int = 10, guild_id: int | None = None) -> list:
             raise RuntimeError(f"search failed for {text}")
 
         monkeypatch.setattr(e2e.bot.films, "search", boom)

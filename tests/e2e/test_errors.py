@@ -85,7 +85,7 @@ def logged_error(caplog: pytest.LogCaptureFixture, error_id: str) -> logging.Log
 async def test_an_unexpected_exception_gets_an_apology_with_an_error_id(
     e2e: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken_search(text: str, limit: int = 10) -> list:
+    def broken_search(text: str, limit: int = 10, guild_id: int | None = None) -> list:
         raise RuntimeError("the index caught fire")
 
     monkeypatch.setattr(e2e.bot.films, "search", broken_search)
@@ -121,7 +121,7 @@ async def test_a_failing_option_transformer_gets_the_apology_too(
 async def test_error_ids_differ_and_the_bot_keeps_working(
     e2e: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(text: str, limit: int = 10) -> list:
+    def broken(text: str, limit: int = 10, guild_id: int | None = None) -> list:
         raise ZeroDivisionError
 
     with monkeypatch.context() as patch:

@@ -575,3 +575,73 @@ async def test_ask_about_a_character_several_films_have_names_them(tmp_path: Pat
         assert "**Lost in Starlight**" in text and "**Jay Returns**" in text
         assert "pick one in the `title` option" in text
         assert "Hong Kyung" in await ask(e2e, "who voices Jay in lost in starlight?", title=None)
+
+
+async def test_ask_who_is_a_person_names_their_credits(e2e: Harness) -> None:
+    """The "won" in Han Ji-won is a name, not a question about awards; found in any spelling."""
+    for question in ("who is Han Ji-won?", "who is 한지원?"):
+        text = await ask(e2e, question, title=None)
+        assert "in **Lost in Starlight**:" in text, text
+        assert "• directed it — per News article" in text
+        assert "• wrote it alone — per" in text and "awards" not in text
+
+
+async def test_ask_when_is_it_out_in_several_places(e2e: Harness) -> None:
+    text = await ask(e2e, "when is it out in Mumbai and New York?")
+    assert "12:30 PM Friday, 30 May 2025 in Asia/Kolkata" in text
+    assert "3:00 AM Friday, 30 May 2025 in America/New_York" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "shown"),
+    [
+        ("who directed Parasite?", "Parasite"),
+        ("how long is Dune: Part Two?", "Dune: Part Two"),
+        ("when is [x](https://evil.example) out in Seoul?", r"\[x](https://evil.example)"),
+    ],
+)
+async def test_ask_about_a_film_the_store_lacks_names_it(
+    e2e: Harness, question: str, shown: str
+) -> None:
+    text = await ask(e2e, question, title=None)
+    assert text.startswith(f"I don't know a film called '{shown}'. Try `/film search`"), text
+
+
+def per_country_film() -> str:
+    """A film as TMDB gives it: in Korean cinemas on 4 June, to stream in the US from 1 July."""
+    rows = []
+    for platform, region, day, kind in [
+        ("Cinemas", "KR", "2025-06-04", "theatrical"),
+        ("Digital", "US", "2025-07-01", "digital"),
+    ]:
+        rows += [
+            "",
+            "[[releases]]",
+            f'platform = "{platform}"',
+            f'regions = ["{region}"]',
+            'model = "local_midnight"',
+            f"date = {day}",
+            f'kind = "{kind}"',
+            'sources = ["s"]',
+        ]
+    return minimal_film("per-country", "Per Country") + "\n".join(rows) + "\n"
+
+
+async def test_ask_when_is_it_out_here_gives_the_members_countrys_release(
+    tmp_path: Path,
+) -> None:
+    folder = films_dir(tmp_path, ("per-country", per_country_film()))
+    async with harness(tmp_path, settings={"films_dir": folder}) as e2e:
+        await set_zone(e2e, "Ada", "Seoul")
+        await set_zone(e2e, "Bruno", "New York")
+        await set_zone(e2e, "Chiara", "Europe/London")
+        seoul = await ask(e2e, "when is it out here?", title="per-country", who="Ada")
+        assert "in cinemas in KR at midnight local time: 12:00 AM Wednesday, 4 June 2025" in seoul
+        assert "in your zone (Asia/Seoul)" in seoul and "US" not in seoul
+        new_york = await ask(e2e, "when can I see it?", title="per-country", who="Bruno")
+        assert "to stream in US at midnight local time: 12:00 AM Tuesday, 1 July 2025" in new_york
+        london = await ask(e2e, "when is it out?", title="per-country", who="Chiara")
+        assert london.startswith("The store has no release of **Per Country** for GB yet.")
+        assert "The earliest elsewhere: **Per Country** opens in cinemas in KR on" in london
+        where = await ask(e2e, "where can I watch it?", title="per-country", who="Bruno")
+        assert where.startswith("In US, **Per Country** is streaming (US, from Tuesday, 1 July")
