@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import time, tzinfo
 
-from bot.domain import clock_text, zones
+from bot.domain import clock_text, releases, zones
 from bot.domain.films import CINEMA_KINDS, OFFER_KINDS, STREAMING_KINDS, Film, Offer, Release
 from bot.domain.questions import Places, Question, places, platform_asked, platform_key
 from bot.domain.sourced import Answer, names_list, sourced, unknown
@@ -67,14 +67,11 @@ def applicable(film: Film, country: str | None) -> list[Release]:
                 first = _earliest(r for r in film.releases if r.kind in kinds)
                 shown += [first] if first else []
         return sorted(shown or film.releases[:1], key=_key)
-    own = [r for r in film.releases if _in(r, country)]
-    everywhere = [r for r in film.releases if r.worldwide]
-    picked = []
-    for kinds in (CINEMA_KINDS, STREAMING_KINDS):
-        first = _earliest(r for r in own if r.kind in kinds)
-        first = first or _earliest(r for r in everywhere if r.kind in kinds)
-        picked += [first] if first else []
+    found = releases.for_country(film, country)  # the bot's one rule for cinemas and streaming
+    picked = [r for r in (found.cinema, found.streaming) if r is not None]
     if not picked:
+        own = [r for r in film.releases if _in(r, country)]
+        everywhere = [r for r in film.releases if r.worldwide]
         first = _earliest(own) or _earliest(everywhere)
         picked += [first] if first else []
     return sorted(picked, key=_key)
