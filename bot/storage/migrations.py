@@ -149,4 +149,9 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # (number at merge) watch parties for a title no catalogue knows: the title as typed
+    # (film_title), film_id '' (NOT NULL stays: SQLite can't drop it without rebuilding the table)
+    """
+    ALTER TABLE parties ADD COLUMN film_title TEXT;
+    """,
 ]
