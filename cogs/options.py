@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 
 from bot.app import WatchpartyBot
-from bot.domain import zones
+from bot.domain import parties, zones
 from bot.domain.films import Film
-from bot.errors import BadOption
+from bot.errors import BadOption, FilmNotFound
 
 Suggestions = list[app_commands.Choice[int | float | str]]
 
@@ -51,8 +51,27 @@ class FilmOption(app_commands.Transformer):
         ]
 
 
+async def find_film(interaction: discord.Interaction, value: str) -> Film | None:
+    """The film a member means by ``value`` (an id from autocomplete or a typed title), or None
+    when the bot knows none: the one place that decides whether a typed title is a known film."""
+    try:
+        return await ours(interaction).client.films.resolve(value, interaction.guild_id)
+    except FilmNotFound:
+        return None
+
+
+class FilmOrTitle(app_commands.Transformer):
+    """A film the bot knows, else any title as typed (a club's own film, a festival screening)."""
+
+    autocomplete = FilmOption.autocomplete  # the same suggestions as for a known film
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> Film | str:
+        return await find_film(interaction, value) or parties.check_title(value)
+
+
 Zone = app_commands.Transform[zones.ZoneMatch, ZoneOption]
 FilmArg = app_commands.Transform[Film, FilmOption]
+FilmOrTitleArg = app_commands.Transform[Film | str, FilmOrTitle]
 
 
 def can_post(
