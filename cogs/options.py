@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.app import WatchpartyBot
-from bot.domain import zones
+from bot.domain import parties, zones
 from bot.domain.films import Film
 from bot.errors import BadOption
 
@@ -49,8 +49,25 @@ class FilmOption(app_commands.Transformer):
         return [app_commands.Choice(name=s.label[:100], value=s.value[:100]) for s in found]
 
 
+async def find_film(interaction: discord.Interaction, value: str) -> Film | None:
+    """The film a member means by ``value`` (an id from autocomplete or a typed title), or None
+    when neither the store nor TMDB knows it: the one place that decides whether a typed title is
+    a known film. TMDB not answering is an error, not an unknown film."""
+    return await ours(interaction).client.catalog.find(value, interaction.guild_id)
+
+
+class FilmOrTitle(app_commands.Transformer):
+    """A film the bot knows, else any title as typed (a club's own film, a festival screening)."""
+
+    autocomplete = FilmOption.autocomplete  # the same suggestions as for a known film
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> Film | str:
+        return await find_film(interaction, value) or parties.check_title(value)
+
+
 Zone = app_commands.Transform[zones.ZoneMatch, ZoneOption]
 FilmArg = app_commands.Transform[Film, FilmOption]
+FilmOrTitleArg = app_commands.Transform[Film | str, FilmOrTitle]
 
 
 def can_post(

@@ -17,7 +17,7 @@ from bot.domain.parties import Party
 from bot.domain.when import OFF
 from bot.errors import BadOption
 from bot.render import parties as view
-from cogs.options import FilmArg, Zone, ours, require_postable
+from cogs.options import FilmOrTitleArg, Zone, ours, require_postable
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     # ------------------------------------------------------------------ commands
     @app_commands.command(name="create", description="Schedule a watch party")
     @app_commands.describe(
-        film="The film to watch",
+        film="The film to watch (any title, even one I don't know)",
         when="e.g. 'fri 8pm', 'tomorrow 21:00', '2025-05-30 21:00', 'in 2 hours' or 'premiere'",
         timezone="Zone the time is in (default: yours, else the server's)",
         channel="Where to announce and ping (default: the announce channel, else here)",
@@ -216,7 +216,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     async def create(
         self,
         interaction: discord.Interaction,
-        film: FilmArg,
+        film: FilmOrTitleArg,
         when: app_commands.Range[str, 1, 100],
         timezone: Zone | None = None,
         channel: Postable | None = None,
@@ -245,7 +245,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             raise BadOption(
                 view.card_failed(target.mention, error.text or str(error.status))
             ) from error
-        extra = await self._sync_event(interaction, result.party, film.title)
+        extra = await self._sync_event(interaction, result.party, result.title)
         await interaction.followup.send(
             view.interpretation(result.party, result.notes)
             + f"\nAnnounced in {target.mention}: {message.jump_url}"
@@ -277,7 +277,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         id="The party number",
         when="New start time",
         timezone="Zone the new time is in",
-        film="Another film",
+        film="Another film (any title)",
         channel="Another channel for the announcement and pings",
         note=f"A new note ('{rules.CLEAR_NOTE}' clears it)",
     )
@@ -287,7 +287,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         id: app_commands.Range[int, 1],
         when: app_commands.Range[str, 1, 100] | None = None,
         timezone: Zone | None = None,
-        film: FilmArg | None = None,
+        film: FilmOrTitleArg | None = None,
         channel: Postable | None = None,
         note: app_commands.Range[str, 1, rules.NOTE_MAX] | None = None,
     ) -> None:
@@ -314,7 +314,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             await self._refresh_card(result.party)
         extra = ""
         if result.party.event_id or when is not None:
-            extra = await self._sync_event(interaction, result.party, result.film.title)
+            extra = await self._sync_event(interaction, result.party, result.title)
         await interaction.followup.send(
             view.interpretation(result.party, result.notes, verb="Updated") + moved + extra,
             ephemeral=True,

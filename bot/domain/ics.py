@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from bot.domain.parties import Party
+from bot.domain.parties import ASSUMED_RUNTIME, Party
 
 
 def _utc(instant: datetime) -> str:
@@ -35,7 +35,7 @@ def _fold(line: str) -> str:
 
 
 def party_ics(party: Party, film_title: str, *, now: datetime) -> str:
-    end = party.ends_at or party.starts_at + timedelta(hours=2)
+    end = party.ends_at or party.starts_at + ASSUMED_RUNTIME
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

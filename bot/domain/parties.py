@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.films import Film
 from bot.errors import BadOption, LimitReached
 
 DEFAULT_REMINDERS = (timedelta(hours=1), timedelta(minutes=10))
@@ -13,6 +14,9 @@ MAX_ACTIVE_PER_HOST = 3
 MAX_ACTIVE_PER_GUILD = 25
 NOTE_MAX = 300
 CLEAR_NOTE = "-"  # typed as the new note in an edit: no note any more
+TITLE_MAX = 100  # a title no catalogue knows, as typed (Discord's choice-name limit)
+# How long a party lasts when the film's runtime is unknown (the event's and calendar's end).
+ASSUMED_RUNTIME = timedelta(hours=2)
 
 GOING, MAYBE, NOT_GOING = "going", "maybe", "no"
 RSVP_LABELS = {GOING: "Going", MAYBE: "Maybe", NOT_GOING: "Not going"}
@@ -27,7 +31,7 @@ class Party:
     guild_id: int
     channel_id: int
     host_id: int
-    film_id: str
+    film_id: str  # '' when the party is for a title no catalogue knows (film_title)
     starts_at: datetime
     ends_at: datetime | None
     zone_key: str
@@ -37,6 +41,12 @@ class Party:
     message_id: int | None = None
     event_id: int | None = None
     cancelled: bool = False
+    film_title: str | None = None  # the title as typed, when no catalogue knows the film
+
+    @property
+    def end_assumed(self) -> bool:
+        """Whether the end is a guess (:data:`ASSUMED_RUNTIME`): the film has no details."""
+        return self.film_title is not None
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,36 @@ def check_note(note: str | None) -> str:
     if len(note) > NOTE_MAX:
         raise BadOption(f"The note is {len(note)} characters long; keep it under {NOTE_MAX}.")
     return note
+
+
+def check_title(text: str) -> str:
+    """A film title no catalogue knows, as it will be shown: trimmed, one line, not too long."""
+    title = " ".join(text.split())
+    if not title:
+        raise BadOption("Give the film's title, or pick one from the suggestions.")
+    if len(title) > TITLE_MAX:
+        raise BadOption(f"That title is {len(title)} characters long; the most is {TITLE_MAX}.")
+    return title
+
+
+def subject(film: Film | str) -> tuple[str, str | None]:
+    """(film_id, film_title) to store for a party: a known film by id, a typed title as text."""
+    if isinstance(film, Film):
+        return film.id, None
+    return "", check_title(film)
+
+
+def title_of(film: Film | str) -> str:
+    """The title of a known film or a typed one."""
+    return film.title if isinstance(film, Film) else film
+
+
+def end_of(film: Film | str, start: datetime) -> datetime | None:
+    """When a party ends: after the film's runtime; a film without details is assumed to run
+    :data:`ASSUMED_RUNTIME`; a known film without a runtime has no end."""
+    if not isinstance(film, Film):
+        return start + ASSUMED_RUNTIME
+    return start + timedelta(minutes=film.runtime[0].minutes) if film.runtime else None
 
 
 def edited_note(new: str | None, current: str) -> str:

@@ -43,16 +43,28 @@ def _names(user_ids: list[int], limit: int = EMBED_FIELD_LIMIT) -> str:
     return text
 
 
+def _shown(film_title: str) -> str:
+    """A film's title inside a message: typed by a member for a film no catalogue knows (or
+    for a film added in a server), so it reads as typed and never pings."""
+    return plain(clip(film_title, 200))
+
+
 def card(party: Party, film_title: str, rsvps: dict[int, str]) -> discord.Embed:
     """The announcement: film, start/end, host, note, who is going."""
     going = [u for u, s in rsvps.items() if s == rules.GOING]
     maybe = [u for u, s in rsvps.items() if s == rules.MAYBE]
-    title = f"🎬 Watch party: {film_title}"
+    shown = _shown(film_title)
+    title = f"🎬 Watch party: {shown}"
     if party.cancelled:
-        title = f"❌ Cancelled: {film_title} watch party"
+        title = f"❌ Cancelled: {shown} watch party"
     embed = discord.Embed(title=clip(title, 256), colour=COLOUR)
+    if party.end_assumed:
+        embed.description = "I have no details for this film."
     when = f"{timestamp(party.starts_at)} ({timestamp(party.starts_at, 'R')})"
-    if party.ends_at:
+    if party.ends_at and party.end_assumed:
+        hours = int(rules.ASSUMED_RUNTIME / timedelta(hours=1))
+        when += f"\nEnds about {timestamp(party.ends_at, 't')}, assuming {hours} hours"
+    elif party.ends_at:
         when += f"\nEnds about {timestamp(party.ends_at, 't')}"
     embed.add_field(name="When", value=when, inline=False)
     embed.add_field(name="Host", value=mention(party.host_id), inline=True)
@@ -81,6 +93,7 @@ def interpretation(party: Party, notes: tuple[str, ...], verb: str = "Scheduled"
 
 
 def ping_header(party: Party, film_title: str, kind: str, late: bool) -> str:
+    film_title = _shown(film_title)
     if kind == rules.START:
         text = f"🎬 The **{film_title}** watch party is starting now!"
     else:
@@ -97,7 +110,7 @@ def dm(party: Party, film_title: str, kind: str, line: ZoneGroup, late: bool) ->
     """One member's reminder or start ping by DM, their ``line`` read as in a channel ping."""
     head = "is starting now" if kind == rules.START else f"starts {timestamp(party.starts_at, 'R')}"
     text = (
-        f"The **{film_title}** watch party (#{party.id}) {head}: {clock_label(line)}. "
+        f"The **{_shown(film_title)}** watch party (#{party.id}) {head}: {clock_label(line)}. "
         f"<#{party.channel_id}>"
     )
     return sent_late(text, late)
@@ -113,7 +126,7 @@ def failure(party: Party, reason: str) -> str:
 
 def line(party: Party, film_title: str, extra: str = "") -> str:
     return (
-        f"**#{party.id}** {film_title}: {timestamp(party.starts_at)} ({timestamp(party.starts_at, 'R')})"
+        f"**#{party.id}** {_shown(film_title)}: {timestamp(party.starts_at)} ({timestamp(party.starts_at, 'R')})"
         f" · host {mention(party.host_id)}{extra}"
     )
 
@@ -186,9 +199,11 @@ class EventOptions:
 
 
 def event_options(party: Party, film_title: str, channel_name: str | None) -> EventOptions:
+    """The event's name is plain text in Discord (no markdown, no pings): the title as typed;
+    its description is markdown, so the title is escaped there."""
     return EventOptions(
         name=clip(f"Watch party: {film_title}", 100),
-        description=clip(plain(party.note) or f"Watching {film_title} together.", 1000),
+        description=clip(plain(party.note) or f"Watching {_shown(film_title)} together.", 1000),
         location=clip(f"#{channel_name}" if channel_name else "Discord", 100),
-        end=party.ends_at or party.starts_at + timedelta(hours=2),
+        end=party.ends_at or party.starts_at + rules.ASSUMED_RUNTIME,
     )

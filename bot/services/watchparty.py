@@ -19,6 +19,7 @@ from bot.domain.ics import party_ics
 from bot.domain.parties import Party
 from bot.domain.pings import group, line_key
 from bot.domain.releases import for_country
+from bot.domain.usertext import plain
 from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
 from bot.render import parties as party_render
 from bot.scheduler import Outgoing, Scheduler
@@ -37,8 +38,13 @@ class Interpreted:
     """A party with the reading of what the host typed, to show back to them."""
 
     party: Party
-    film: Film
+    film: Film | str  # a title as typed when no catalogue knows the film
     notes: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        """The film's title, or the title as typed."""
+        return rules.title_of(self.film)
 
 
 class PartyNotFound(UserError):
@@ -84,12 +90,17 @@ class WatchParties:
         return zone.key, []
 
     async def interpret(
-        self, text: str, film: Film, zone: tuple[str, list[str]] | None
+        self, text: str, film: Film | str, zone: tuple[str, list[str]] | None
     ) -> tuple[datetime, str, list[str]]:
         """(start instant, zone key used, notes) for what the host typed."""
         now = self.clock.now()
         key, notes = zone if zone else (None, [])
         if text.strip().casefold() in {"premiere", "release", "at release"}:
+            if not isinstance(film, Film):
+                raise BadOption(
+                    f"I have no details for {plain(film)}, so I don't know when it comes out. "
+                    "Pick a time, like `fri 8pm`."
+                )
             # The release where the party's zone is (its country's, else a worldwide one).
             tz = zones.zone_from_key(key) if key else None
             country = zones.country_of(key) if key else None
@@ -137,13 +148,15 @@ class WatchParties:
         guild_id: int,
         host_id: int,
         channel_id: int,
-        film: Film,
+        film: Film | str,
         when: str,
         zone: zones.ZoneMatch | None,
         voice_channel_id: int | None = None,
         note: str | None = None,
         reminders: str | None = None,
     ) -> Interpreted:
+        """Schedule a party for a known film, or for a title no catalogue knows (``str``)."""
+        film_id, film_title = rules.subject(film)
         note_text = rules.check_note(note)
         leads = (
             parse.parse_reminders(reminders) if reminders is not None else rules.DEFAULT_REMINDERS
@@ -158,9 +171,10 @@ class WatchParties:
             guild_id=guild_id,
             channel_id=channel_id,
             host_id=host_id,
-            film_id=film.id,
+            film_id=film_id,
+            film_title=film_title,
             starts_at=start,
-            ends_at=end_of(film, start),
+            ends_at=rules.end_of(film, start),
             zone_key=key,
             note=note_text,
             reminders=tuple(leads),
@@ -172,7 +186,7 @@ class WatchParties:
             notes.append(f"{skipped} reminder(s) skipped: their time has already passed.")
         created = await self.repo.create(party, plan, now)
         self.scheduler.poke(plan[0].due)
-        return Interpreted(created, film, tuple(notes))
+        return Interpreted(created, film_title or film, tuple(notes))  # the title as checked
 
     async def attach_card(self, party_id: int, message_id: int) -> None:
         """Remember the announcement message, so its counts can be updated in place."""
@@ -190,25 +204,28 @@ class WatchParties:
         if guild_id is None:
             return []
         parties = await self.repo.upcoming(guild_id, self.clock.now())
-        return [(p, await self.film_title(p.film_id)) for p in parties]
+        return [(p, await self.film_title(p)) for p in parties]
 
     async def mine(self, guild_id: int | None, user_id: int) -> list[tuple[Party, str, str]]:
         """(party, film title, 'host'|'going'|'maybe') for a member's upcoming parties."""
         if guild_id is None:
             return []
         rows = await self.repo.mine(guild_id, user_id, self.clock.now())
-        return [(p, await self.film_title(p.film_id), answer) for p, answer in rows]
+        return [(p, await self.film_title(p), answer) for p, answer in rows]
 
-    async def film_title(self, film_id: str) -> str:
-        """A film's title; the id if the film has since left the store."""
+    async def film_title(self, party: Party) -> str:
+        """The title of a party's film: as typed for a film no catalogue knows, else the
+        store's; the film's id if it has since left the store."""
+        if party.film_title is not None:
+            return party.film_title
         try:
-            return (await self.films.get(film_id)).title
+            return (await self.films.get(party.film_id)).title
         except UserError:
-            return film_id
+            return party.film_id
 
     async def calendar(self, party: Party) -> str:
         """The party as an iCalendar document."""
-        return party_ics(party, await self.film_title(party.film_id), now=self.clock.now())
+        return party_ics(party, await self.film_title(party), now=self.clock.now())
 
     async def get(self, party_id: int, guild_id: int | None) -> Party:
         party = await self.repo.get(party_id)
@@ -239,27 +256,31 @@ class WatchParties:
         when: str | None = None,
         zone: zones.ZoneMatch | None = None,
         editor_id: int,
-        film: Film | None = None,
+        film: Film | str | None = None,
         channel_id: int | None = None,
         note: str | None = None,
     ) -> Interpreted:
-        """Change a party's time, film, channel or note (``-`` clears it); None keeps a field."""
+        """Change a party's time, film (or typed title), channel or note (``-`` clears it);
+        None keeps a field."""
         rules.check_edit(when, zone is not None, (when, film, channel_id, note))
         if (party.ends_at or party.starts_at) <= self.clock.now():
             raise BadOption(f"Watch party #{party.id} is over, so it can't be edited.")
-        new_film = film or await self.films.get(party.film_id)
+        if film is None:  # the party's film stays, known or typed
+            film = party.film_title or await self.films.get(party.film_id)
+        film_id, film_title = rules.subject(film)
         notes: list[str] = []
         start, key = party.starts_at, party.zone_key
         if when is not None:
             zone_pick = await self.zone_for(editor_id, party.guild_id, zone)
             if zone_pick is None:
                 zone_pick = (party.zone_key, [])
-            start, key, notes = await self.interpret(when, new_film, zone_pick)
+            start, key, notes = await self.interpret(when, film, zone_pick)
         edited = replace(
             party,
-            film_id=new_film.id,
+            film_id=film_id,
+            film_title=film_title,
             starts_at=start,
-            ends_at=end_of(new_film, start),
+            ends_at=rules.end_of(film, start),
             zone_key=key,
             channel_id=channel_id or party.channel_id,
             note=rules.edited_note(note, party.note),
@@ -268,7 +289,7 @@ class WatchParties:
         await self.repo.update(edited, replan)
         if replan:
             self.scheduler.poke(replan[0].due)
-        return Interpreted(edited, new_film, tuple(notes))
+        return Interpreted(edited, film_title or film, tuple(notes))
 
     async def cancel(self, party: Party) -> Party:
         """Cancel a party and its pending reminders (one transaction); returns it cancelled."""
@@ -286,14 +307,14 @@ class WatchParties:
 
     async def card(self, party: Party) -> tuple[str, dict[int, str]]:
         """What the announcement shows: the film's title and everyone's answers."""
-        return await self.film_title(party.film_id), await self.repo.rsvps(party.id)
+        return await self.film_title(party), await self.repo.rsvps(party.id)
 
     async def build_delivery(self, delivery: Delivery, late: bool) -> list[Outgoing]:
         """The reminder or start ping for a party, built from current data."""
         party = await self.repo.get(delivery.ref_id)
         if party is None or party.cancelled:
             return []
-        title = await self.film_title(party.film_id)  # a film gone from the store still pings
+        title = await self.film_title(party)  # a film gone from the store still pings
         targets = rules.ping_targets(await self.repo.rsvps(party.id), delivery.kind)
         member_zones = await settings.zones_of(self.db, targets)
         by_dm = await settings.dm_preferring(self.db, targets)
@@ -327,7 +348,3 @@ class WatchParties:
         if party is None or not await self.repo.mark_problem_reported(party.id):
             return []
         return [Outgoing(party_render.failure(party, reason), user_id=party.host_id)]
-
-
-def end_of(film: Film, start: datetime) -> datetime | None:
-    return start + timedelta(minutes=film.runtime[0].minutes) if film.runtime else None

@@ -168,4 +168,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE follows ADD COLUMN release TEXT;
     ALTER TABLE premieres ADD COLUMN planned_rev TEXT;
     """,
+    # 9: watch parties for a title no catalogue knows: the title as typed
+    # (film_title), film_id '' (NOT NULL stays: SQLite can't drop it without rebuilding the table)
+    """
+    ALTER TABLE parties ADD COLUMN film_title TEXT;
+    """,
 ]

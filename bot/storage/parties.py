@@ -28,6 +28,7 @@ def _party(row: aiosqlite.Row) -> Party:
         message_id=row["message_id"],
         event_id=row["event_id"],
         cancelled=row["status"] == "cancelled",
+        film_title=row["film_title"],
     )
 
 
@@ -80,14 +81,15 @@ class PartyRepo:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO parties (guild_id, channel_id, voice_channel_id, host_id, film_id, "
-                "starts_at, ends_at, zone, note, reminders, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "film_title, starts_at, ends_at, zone, note, reminders, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     party.guild_id,
                     party.channel_id,
                     party.voice_channel_id,
                     party.host_id,
                     party.film_id,
+                    party.film_title,
                     to_text(party.starts_at),
                     to_text(party.ends_at) if party.ends_at else None,
                     party.zone_key,
@@ -112,13 +114,14 @@ class PartyRepo:
             await conn.execute(
                 # A new channel gets a fresh chance to report a problem to the host.
                 "UPDATE parties SET problem_reported = problem_reported * (channel_id = ?), "
-                "channel_id = ?, voice_channel_id = ?, film_id = ?, starts_at = ?, "
+                "channel_id = ?, voice_channel_id = ?, film_id = ?, film_title = ?, starts_at = ?, "
                 "ends_at = ?, zone = ?, note = ?, reminders = ? WHERE id = ?",
                 (
                     party.channel_id,
                     party.channel_id,
                     party.voice_channel_id,
                     party.film_id,
+                    party.film_title,
                     to_text(party.starts_at),
                     to_text(party.ends_at) if party.ends_at else None,
                     party.zone_key,

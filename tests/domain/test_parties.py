@@ -1,4 +1,4 @@
-"""Watch-party rules: reminder plans, limits, note length, who gets pinged."""
+"""Watch-party rules: reminder plans, limits, note length, who gets pinged, typed titles."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain import parties as rules
+from bot.domain.films import Film, Name, RuntimeClaim
 from bot.errors import BadOption, LimitReached
 
 START = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
@@ -92,3 +93,65 @@ def test_ping_targets_going_for_start_going_and_maybe_for_reminders() -> None:
     answers = {5: rules.GOING, 3: rules.MAYBE, 9: rules.NOT_GOING, 1: rules.GOING}
     assert rules.ping_targets(answers, rules.START) == [1, 5]
     assert rules.ping_targets(answers, rules.REMINDER) == [1, 3, 5]
+
+
+# --------------------------------------------------------------------------- titles no catalogue knows
+
+
+def film(runtime: int | None = None) -> Film:
+    return Film(
+        id="test-film",
+        path="test-film.toml",
+        sources=(),
+        titles=(Name("Test Film", "english", ()),),
+        runtime=(RuntimeClaim(runtime, ()),) if runtime else (),
+    )
+
+
+def test_a_typed_title_is_trimmed_to_one_line() -> None:
+    assert rules.check_title("  Our Club's\n  Short   Film ") == "Our Club's Short Film"
+
+
+def test_a_typed_title_may_have_up_to_the_cap() -> None:
+    assert rules.check_title("x" * rules.TITLE_MAX) == "x" * rules.TITLE_MAX
+
+
+def test_a_typed_title_longer_than_the_cap_is_refused() -> None:
+    with pytest.raises(BadOption, match="101 characters long; the most is 100"):
+        rules.check_title("x" * (rules.TITLE_MAX + 1))
+
+
+def test_a_blank_title_is_refused() -> None:
+    with pytest.raises(BadOption, match="Give the film's title"):
+        rules.check_title(" \n ")
+
+
+def test_a_known_film_is_stored_by_id_and_a_typed_title_as_text() -> None:
+    assert rules.subject(film()) == ("test-film", None)
+    assert rules.subject(" Our Club's Short Film ") == ("", "Our Club's Short Film")
+
+
+def test_a_party_ends_after_the_runtime_or_the_assumed_two_hours() -> None:
+    assert rules.end_of(film(96), START) == START + 96 * M
+    assert rules.end_of("Our Club's Short Film", START) == START + rules.ASSUMED_RUNTIME
+    assert rules.ASSUMED_RUNTIME == 2 * H
+
+
+def test_a_known_film_without_a_runtime_has_no_end() -> None:
+    assert rules.end_of(film(), START) is None
+
+
+def test_only_a_party_for_a_typed_title_assumes_its_end() -> None:
+    base = dict(
+        id=1,
+        guild_id=1,
+        channel_id=2,
+        host_id=3,
+        starts_at=START,
+        ends_at=START + 2 * H,
+        zone_key="UTC",
+        note="",
+        reminders=(),
+    )
+    assert rules.Party(film_id="", film_title="Our Film", **base).end_assumed
+    assert not rules.Party(film_id="test-film", **base).end_assumed

@@ -113,3 +113,14 @@ async def wait_states(
             if done(states):
                 return states
             await asyncio.sleep(0.02)
+
+
+def is_ping(message: StoredMessage) -> bool:
+    return message.content.startswith(("⏰ Reminder", "🎬 The"))
+
+
+async def pings(e2e: Harness, count: int, channel: int | None = None) -> list[StoredMessage]:
+    """Wait until ``count`` reminder/start pings were posted in a channel; return them."""
+    return await e2e.fake.wait_for_messages(
+        channel or e2e.server.general, count=count, predicate=is_ping, origin="channel", timeout=8
+    )

@@ -214,14 +214,6 @@ async def test_unknown_zone_is_refused(e2e: Harness) -> None:
     assert "I don't know the zone 'Mars/Olympus'" in text
 
 
-async def test_unknown_film_is_refused(e2e: Harness) -> None:
-    reply = await e2e.run(
-        "Ada", "watchparty create", {"film": "Zzyzx Qwerty", "when": "in 2 hours"}
-    )
-    assert reply.ephemeral
-    assert "I don't know a film called 'Zzyzx Qwerty'" in reply.content
-
-
 async def test_channel_the_bot_cannot_post_in_is_refused(e2e: Harness) -> None:
     text = await refused(e2e, {"when": "in 2 hours", "channel": e2e.server.announcements})
     assert f"I can't post in <#{e2e.server.announcements}>" in text

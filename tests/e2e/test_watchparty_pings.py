@@ -5,29 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fakecord import Perm, StoredMessage
+from fakecord import Perm
 from tests.e2e.conftest import Harness
 from tests.e2e.party_helpers import (
     allowed_users,
     arrived_at,
     create,
+    is_ping,
     mention_ids,
     party,
+    pings,
     wait_states,
 )
 
 MESSAGES = "/channels/{id}/messages"
-
-
-def is_ping(message: StoredMessage) -> bool:
-    return message.content.startswith(("⏰ Reminder", "🎬 The"))
-
-
-async def pings(e2e: Harness, count: int, channel: int | None = None) -> list[StoredMessage]:
-    """Wait until ``count`` reminder/start pings were posted in a channel; return them."""
-    return await e2e.fake.wait_for_messages(
-        channel or e2e.server.general, count=count, predicate=is_ping, origin="channel", timeout=8
-    )
 
 
 async def zones(e2e: Harness, **by_member: str) -> None:

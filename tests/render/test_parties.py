@@ -101,3 +101,47 @@ def test_the_card_and_the_event_show_the_note_escaped() -> None:
     embed = view.card(party(note=note), "Dune", {}).to_dict()
     assert {f["name"]: f["value"] for f in embed["fields"]}["Note"] == expected
     assert view.event_options(party(note=note), "Dune", "general").description == expected
+
+
+# --- a title no catalogue knows: shown as typed, with what the bot assumed -------------------
+
+TYPED = "# Our [club](http://y) film @everyone"
+TYPED_SHOWN = r"\# Our \[club](http://y) film @" + "\u200beveryone"
+
+
+def typed(**changes) -> Party:
+    return party(film_id="", film_title=TYPED, ends_at=START + rules.ASSUMED_RUNTIME, **changes)
+
+
+def test_the_card_of_a_typed_title_says_it_has_no_details_and_assumes_two_hours() -> None:
+    embed = view.card(typed(), TYPED, {}).to_dict()
+    assert embed["description"] == "I have no details for this film."
+    when = {f["name"]: f["value"] for f in embed["fields"]}["When"]
+    assert when.endswith("Ends about <t:1748613600:t>, assuming 2 hours")
+
+
+def test_the_card_of_a_known_film_assumes_nothing() -> None:
+    embed = view.card(party(), "Dune", {}).to_dict()
+    assert "description" not in embed
+    assert "assuming" not in {f["name"]: f["value"] for f in embed["fields"]}["When"]
+
+
+def test_the_card_shows_the_title_escaped() -> None:
+    assert view.card(typed(), TYPED, {}).to_dict()["title"] == f"🎬 Watch party: {TYPED_SHOWN}"
+
+
+def test_pings_dms_and_lists_show_the_title_escaped() -> None:
+    assert view.ping_header(typed(), TYPED, rules.START, False) == (
+        f"🎬 The **{TYPED_SHOWN}** watch party is starting now!"
+    )
+    assert f"The **{TYPED_SHOWN}** watch party (#1)" in view.dm(
+        typed(), TYPED, rules.REMINDER, SEOUL, False
+    )
+    assert view.listing([(typed(), TYPED)]).startswith(f"**#1** {TYPED_SHOWN}: ")
+
+
+def test_the_event_names_the_title_as_typed_and_escapes_it_in_the_description() -> None:
+    options = view.event_options(typed(), TYPED, "general")
+    assert options.name == f"Watch party: {TYPED}"  # event names are plain text in Discord
+    assert options.description == f"Watching {TYPED_SHOWN} together."
+    assert options.end == START + rules.ASSUMED_RUNTIME

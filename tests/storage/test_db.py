@@ -4,6 +4,7 @@ import pytest
 
 from bot.storage.db import SchemaTooNew, open_database
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.parties import PartyRepo
 
 
 async def test_fresh_database_is_migrated_to_latest(tmp_path):
@@ -79,5 +80,29 @@ async def test_a_database_of_the_previous_release_keeps_its_follows(tmp_path):
         assert row["release"] is None
         row = await db.fetchone("SELECT country FROM user_prefs WHERE user_id = 3")
         assert row["country"] is None
+    finally:
+        await db.close()
+
+
+async def test_parties_from_before_typed_titles_read_as_known_films(tmp_path):
+    # found by content, not number: migrations from parallel work are ordered at merge time
+    before = next(i for i, script in enumerate(MIGRATIONS) if "film_title" in script)
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:before]:
+        conn.executescript(script)
+    conn.execute(f"PRAGMA user_version = {before}")
+    conn.execute(
+        "INSERT INTO parties (id, guild_id, channel_id, host_id, film_id, starts_at, zone, "
+        "created_at) VALUES (1, 1, 2, 3, 'lost-in-starlight', '2025-05-30T12:00:00+00:00', "
+        "'UTC', '2025-05-20T12:00:00+00:00')"
+    )
+    conn.commit()
+    conn.close()
+    db = await open_database(path)
+    try:
+        party = await PartyRepo(db).get(1)
+        assert party is not None
+        assert (party.film_id, party.film_title) == ("lost-in-starlight", None)
     finally:
         await db.close()
