@@ -100,3 +100,11 @@ def require_postable(
     raise BadOption(
         f"I can't post in {channel.mention}. Give me {needed} there, or pick another channel."
     )
+
+
+def in_server(interaction: discord.Interaction) -> bool:
+    """A check for subcommands that only make sense in a server (Discord's own guild-only flag
+    applies to whole commands only): refused in DMs with the tree's usual message."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return True

@@ -10,10 +10,11 @@ from discord.ext import commands
 
 from bot.app import WatchpartyBot
 from bot.domain import releases
+from bot.domain.films import Film
 from bot.domain.premieres import parse_heads_up
 from bot.domain.when import OFF, format_duration, is_off
 from bot.render import premieres as view
-from cogs.options import FilmArg, can_post, require_postable
+from cogs.options import FilmArg, can_post, ours, require_postable
 
 log = logging.getLogger(__name__)
 
@@ -54,42 +55,10 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
         dm: bool = False,
         release: app_commands.Choice[str] | None = None,
     ) -> None:
-        assert interaction.guild_id is not None and interaction.channel_id is not None
-        result = await self.service.follow(
-            guild_id=interaction.guild_id,
-            user_id=interaction.user.id,
-            film=film,
-            dm=dm,
-            channel_id=interaction.channel_id,
-            release=release.value if release else None,
+        text = await follow_and_tell(
+            interaction, film, dm=dm, release=release.value if release else None
         )
-        text = view.followed(
-            film,
-            result.ping,
-            result.line,
-            dm=dm,
-            release=result.release,
-            choice=result.choice,
-            applies=result.applicable,
-            channel_id=result.channel_id,
-        )
-        channel = result.ping.channel_id if result.ping is not None else result.channel_id
-        if channel is not None and not dm:
-            text += self._channel_warning(interaction, channel)
         await interaction.response.send_message(text, ephemeral=True)
-
-    @staticmethod
-    def _channel_warning(interaction: discord.Interaction, channel_id: int) -> str:
-        guild = interaction.guild
-        if guild is None:
-            return ""
-        channel = guild.get_channel_or_thread(channel_id)
-        if channel is not None and can_post(channel, guild.me):
-            return ""
-        return (
-            f"\n⚠️ I can't post in <#{channel_id}>. Someone with **Manage Server** can pick "
-            "another channel with `/premiere channel`, or follow with `dm: True`."
-        )
 
     @app_commands.command(name="unfollow", description="Stop following a film's premiere")
     @app_commands.describe(film="The film to unfollow")
@@ -163,6 +132,49 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         await self.service.channel_deleted(channel.id)
+
+
+async def follow_and_tell(
+    interaction: discord.Interaction, film: Film, *, dm: bool = False, release: str | None = None
+) -> str:
+    """Follow a film's premiere for the member who asked, in this channel; the confirmation
+    (which release, when, where they'll be pinged, or that their country has no date yet)."""
+    assert interaction.guild_id is not None and interaction.channel_id is not None
+    result = await ours(interaction).client.premieres.follow(
+        guild_id=interaction.guild_id,
+        user_id=interaction.user.id,
+        film=film,
+        dm=dm,
+        channel_id=interaction.channel_id,
+        release=release,
+    )
+    text = view.followed(
+        film,
+        result.ping,
+        result.line,
+        dm=dm,
+        release=result.release,
+        choice=result.choice,
+        applies=result.applicable,
+        channel_id=result.channel_id,
+    )
+    channel = result.ping.channel_id if result.ping is not None else result.channel_id
+    if channel is not None and not dm:
+        text += _channel_warning(interaction, channel)
+    return text
+
+
+def _channel_warning(interaction: discord.Interaction, channel_id: int) -> str:
+    guild = interaction.guild
+    if guild is None:
+        return ""
+    channel = guild.get_channel_or_thread(channel_id)
+    if channel is not None and can_post(channel, guild.me):
+        return ""
+    return (
+        f"\n⚠️ I can't post in <#{channel_id}>. Someone with **Manage Server** can pick "
+        "another channel with `/premiere channel`, or follow with `dm: True`."
+    )
 
 
 async def setup(bot: WatchpartyBot) -> None:

@@ -13,11 +13,14 @@ from datetime import UTC, date, datetime, time
 
 from bot.domain import zones
 from bot.domain.filmmodel import Film, Name, Release, RuntimeClaim, Source, TextClaim
+from bot.domain.usertext import plain
 from bot.errors import BadOption
 
 MAX_TITLE = 100
 MAX_SYNOPSIS = 1000
 SOURCE_KEY = "added"
+#: What a title may not hold: it is shown in many messages, in bold, as the film's name.
+_MARKUP = frozenset("[]<>@`*_~|#\\")
 _RELEASE = re.compile(
     r"(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[ T]+(?P<time>\d{1,2}:\d{2}))?(?:\s+(?P<zone>.+))?"
 )
@@ -47,7 +50,14 @@ def own_film(
     title = " ".join(title.split())
     if not 1 <= len(title) <= MAX_TITLE:
         raise BadOption(f"A title needs 1 to {MAX_TITLE} characters.")
-    source = Source(SOURCE_KEY, f"added by {member} in {server}", date=today)
+    marks = sorted(set(title) & _MARKUP)
+    if marks:
+        raise BadOption(
+            f"A title can't contain {' '.join(f'`{m}`' for m in marks)}: in messages they "
+            "would format text, make links or ping people."
+        )
+    # Names and the synopsis are shown in messages as typed: never as markup, never a ping.
+    source = Source(SOURCE_KEY, f"added by {plain(member)} in {plain(server)}", date=today)
     cites = (SOURCE_KEY,)
     notes: list[str] = []
     releases = (_release(release.strip(), zone_key, cites, notes),) if release.strip() else ()
@@ -55,6 +65,7 @@ def own_film(
     text = synopsis.strip()
     if len(text) > MAX_SYNOPSIS:
         raise BadOption(f"A synopsis can have at most {MAX_SYNOPSIS} characters.")
+    text = plain(text)
     film = Film(
         id=film_id(guild_id, title),
         path=f"server:{guild_id}",

@@ -10,7 +10,7 @@ else stands in, to say "not here yet, but there".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from bot.domain.films import CINEMA_KINDS, STREAMING_KINDS, Film, Release
 
@@ -81,3 +81,15 @@ def for_country(film: Film, country: str | None, tz: tzinfo | None = None) -> Ap
         watchable = [r for r in film.releases if r.kind in CINEMA_KINDS | STREAMING_KINDS]
         elsewhere = earliest(watchable or list(film.releases))
     return Applicable(country, picked[CINEMA], picked[STREAMING], elsewhere, tz)
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A film coming out soon in a country: when, and the value that picks it in a film option."""
+
+    title: str
+    value: str
+    out_at: datetime | None  # the instant it is out for the viewer (a stored film)
+    day: date | None  # TMDB's date there (a film not in the store yet)
+    kind: str | None  # CINEMA / STREAMING when known
+    from_tmdb: bool

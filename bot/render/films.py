@@ -10,6 +10,7 @@ import discord
 from bot.domain import clock_text, zones
 from bot.domain.films import (
     CINEMA_KINDS,
+    OFFER_KINDS,
     STREAMING_KINDS,
     CastCredit,
     Film,
@@ -142,10 +143,18 @@ def info(film: Film, viewer_zone: str | None, country: str | None = None) -> dis
         tz = zones.zone_from_key(viewer_zone) if viewer_zone else None
         for name, text in viewer_releases(film, for_country(film, country, tz), viewer_zone):
             embed.add_field(name=name, value=clip(text, EMBED_FIELD_LIMIT), inline=False)
+    footer = []
     if not viewer_zone and film.releases:
-        embed.set_footer(
-            text="Set your zone with /timezone set to see the release in your own clock."
-        )
+        footer.append("Set your zone with /timezone set to see the release in your own clock.")
+    if any(s.key == "tmdb" for s in film.sources):
+        footer.append(TMDB_NOTICE)
+    if footer:
+        embed.set_footer(text="\n".join(footer))
+    if film.poster:
+        embed.set_thumbnail(url=film.poster)
+    watch = where_to_watch(film, country)
+    if watch:
+        embed.add_field(name="Where to watch", value=clip(watch, INFO_SHORT_FIELD), inline=False)
     if film.runtime:
         runtimes = " · ".join(
             f"{runtime_text(r.minutes)} {cite(film, r.sources)}" for r in film.runtime
@@ -165,6 +174,34 @@ def info(film: Film, viewer_zone: str | None, country: str | None = None) -> dis
         embed.add_field(name="Genres", value=clip(genres, INFO_SHORT_FIELD), inline=True)
     embed.add_field(name="Sources", value=clip(source_list(film), EMBED_FIELD_LIMIT), inline=False)
     return fit(embed)
+
+
+#: TMDB's terms: every product using its API says so, wherever TMDB's data is shown.
+TMDB_NOTICE = "This product uses the TMDB API but is not endorsed or certified by TMDB."
+_OFFER_WORDS = {
+    "stream": "Stream",
+    "free": "Free",
+    "ads": "Free with ads",
+    "rent": "Rent",
+    "buy": "Buy",
+}
+
+
+def where_to_watch(film: Film, country: str | None) -> str:
+    """The providers offering the film in ``country``, by kind, crediting JustWatch (whose data
+    TMDB passes on); empty when there are none there (or no country)."""
+    if country is None:
+        return ""
+    offers = [o for o in film.offers if o.country.upper() == country.upper()]
+    if not offers:
+        return ""
+    lines = []
+    for kind in OFFER_KINDS:
+        names = list(dict.fromkeys(o.provider for o in offers if o.kind == kind))
+        if names:
+            lines.append(f"{_OFFER_WORDS[kind]}: {', '.join(names)}")
+    credit = cite(film, offers[0].sources)
+    return f"{' · '.join(lines)} (in {country.upper()}, data by JustWatch {credit})"
 
 
 def cast_lines(

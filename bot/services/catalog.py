@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from bot.clock import Clock
-from bot.domain import search
+from bot.domain import ownfilm, releases, search
 from bot.domain.films import Film
-from bot.errors import FilmNotFound, TmdbError, TmdbUnavailable
+from bot.domain.releases import Upcoming
+from bot.errors import BadOption, FilmNotFound, TmdbError, TmdbUnavailable
 from bot.sources.tmdb import Tmdb
 from bot.sources.tmdb_map import TmdbHit
 from bot.storage.filmstore import FilmStore
@@ -39,6 +40,9 @@ STALE_AFTER = timedelta(days=1)
 #: How often the background refresh looks for stale films, and how many it fetches a round.
 REFRESH_EVERY = 3600.0
 REFRESH_BATCH = 50
+#: /film upcoming looks this far ahead, and lists at most this many films.
+UPCOMING_AHEAD = timedelta(weeks=6)
+MAX_UPCOMING = 15
 
 TMDB_OFF_HINT = (
     "I only know the films in my own store. A bot operator can let me look up any film on TMDB "
@@ -81,6 +85,19 @@ class Catalog:
             if hit.tmdb_id not in known
         ]
         return (local + extra)[:limit]
+
+    async def suggest_tmdb(self, text: str, limit: int = 25) -> list[Suggestion]:
+        """TMDB's films only (for /film add), within the autocomplete budget."""
+        if self.tmdb is None or len(search.compact(text)) < 2:
+            return []
+        try:
+            hits = await self.tmdb.search_soon(text, SUGGEST_BUDGET)
+        except TmdbError:
+            return []
+        return [
+            Suggestion(f"{hit.label[:90]} · TMDB", f"{TMDB_VALUE}{hit.tmdb_id}")
+            for hit in (hits or [])[:limit]
+        ]
 
     async def resolve(self, text: str, guild_id: int | None) -> Film:
         """The film a member means: an autocomplete value, an id, or a typed title."""
@@ -163,6 +180,94 @@ class Catalog:
             if (await self.films.get(film_id)).releases != before:
                 changed.append(film_id)
         return changed
+
+    # ------------------------------------------------------------------ a server's own films
+    async def add_own(
+        self,
+        *,
+        guild_id: int,
+        member_id: int,
+        member: str,
+        server: str,
+        zone_key: str | None,
+        title: str,
+        release: str,
+        runtime: str,
+        synopsis: str,
+    ) -> tuple[Film, list[str]]:
+        """Keep a film the server describes itself (seen there only); the film and notes."""
+        film, notes = ownfilm.own_film(
+            guild_id=guild_id,
+            title=title,
+            release=release,
+            runtime=runtime,
+            synopsis=synopsis,
+            zone_key=zone_key,
+            member=member,
+            server=server,
+            today=self.clock.now().date(),
+        )
+        try:
+            await self.films.add_own(guild_id, film, member_id)
+        except FileExistsError:
+            raise BadOption(
+                f"This server already has its own film called {film.title}. Remove it first with "
+                "`/film remove`, or pick another title."
+            ) from None
+        return film, notes
+
+    async def remove_own(self, guild_id: int, film_id: str) -> str:
+        """Forget a server's own film; its title. Refused while a party or a follow uses it."""
+        label = dict((fid, lbl) for lbl, fid in self.films.own_films(guild_id)).get(film_id)
+        if label is None:
+            raise FilmNotFound(
+                "That is not one of this server's own films. `/film remove` offers only those."
+            )
+        used = await self.films.in_use(film_id)
+        if used:
+            raise BadOption(
+                f"{label} is still used by {used} watch party or premiere follow(s). Cancel those "
+                "first, then remove it."
+            )
+        await self.films.remove_own(guild_id, film_id)
+        return label
+
+    async def upcoming(
+        self, country: str | None, guild_id: int | None, tz: tzinfo | None
+    ) -> tuple[list[Upcoming], bool]:
+        """Films coming out in the next weeks in ``country`` (the store's, then TMDB's upcoming
+        list), soonest first; and whether TMDB could not be asked (False when it is off)."""
+        now = self.clock.now()
+        found: list[Upcoming] = []
+        for film_id in await self.films.coming_out(country, now, now + UPCOMING_AHEAD, guild_id):
+            film = await self.films.get(film_id)
+            applies = releases.for_country(film, country, tz)
+            ahead = [r for r in applies.ordered if applies.out_at(r) > now]
+            if ahead:
+                kind = applies.choice_of(ahead[0])
+                found.append(
+                    Upcoming(film.title, film.id, applies.out_at(ahead[0]), None, kind, False)
+                )
+        tmdb_failed = False
+        if self.tmdb is not None and country is not None:
+            try:
+                hits = await asyncio.wait_for(self.tmdb.upcoming(country), RESOLVE_BUDGET)
+            except (TimeoutError, TmdbError):
+                hits, tmdb_failed = [], True
+            known = await self.films.known_tmdb_ids([h.tmdb_id for h in hits])
+            end = (now + UPCOMING_AHEAD).date()
+            for hit in hits:
+                if hit.tmdb_id in known or hit.release_date is None:
+                    continue
+                if now.date() <= hit.release_date <= end:
+                    value = f"{TMDB_VALUE}{hit.tmdb_id}"
+                    found.append(Upcoming(hit.title, value, None, hit.release_date, None, True))
+
+        def when(item: Upcoming) -> date:
+            return item.out_at.date() if item.out_at else item.day or date.max
+
+        found.sort(key=lambda item: (when(item), item.title.casefold()))
+        return found[:MAX_UPCOMING], tmdb_failed
 
 
 def _tmdb_value(text: str) -> int | None:

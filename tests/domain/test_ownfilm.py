@@ -68,6 +68,8 @@ def test_ids_are_per_server_slugs():
         ({"runtime": "long"}, "can't read the runtime"),
         ({"runtime": "0"}, "1 to 2000"),
         ({"synopsis": "x" * 1001}, "at most 1000"),
+        ({"title": "[Free](http://x)"}, "can't contain `\\(`|can't contain `\\[`"),
+        ({"title": "@everyone night"}, "can't contain `@`"),
     ],
 )
 def test_bad_fields_are_refused_with_the_reason(fields, message):

@@ -38,7 +38,7 @@ async def test_the_registered_command_tree(e2e: Harness) -> None:
 
     film = commands["film"]
     subs = by_name(film["options"])
-    assert list(subs) == ["info", "search", "cast", "release", "ask"]
+    assert list(subs) == ["info", "search", "cast", "release", "ask", "add", "remove", "upcoming"]
     share = (BOOLEAN, False, False)  # every lookup: private unless shared
     assert {k: shape(v) for k, v in by_name(subs["info"]["options"]).items()} == {
         "title": (STRING, True, True),
@@ -66,6 +66,16 @@ async def test_the_registered_command_tree(e2e: Harness) -> None:
         "share": share,
     }
     assert (ask["question"]["min_length"], ask["question"]["max_length"]) == (2, 300)
+    assert [(o["name"], shape(o)) for o in subs["add"]["options"]] == [
+        ("tmdb", (STRING, False, True))
+    ]
+    assert [(o["name"], shape(o)) for o in subs["remove"]["options"]] == [
+        ("film", (STRING, True, True))
+    ]
+    assert {k: shape(v) for k, v in by_name(subs["upcoming"]["options"]).items()} == {
+        "country": (STRING, False, True),
+        "share": share,
+    }
 
     timezone = by_name(commands["timezone"]["options"])
     assert {"set", "show", "clear"} <= set(timezone)

@@ -112,6 +112,7 @@ def tmdb_movie(tmdb_id: int, title: str, *dates: tuple[str, int, str]) -> dict[s
     release dates."""
     movie = copy.deepcopy(FakeTmdb().movie(496243))
     movie.update(id=tmdb_id, title=title, original_title=title, imdb_id=None)
+    movie["release_date"] = min((day for _, _, day in dates), default="")
     movie["translations"] = {"translations": []}
     movie["alternative_titles"] = {"titles": []}
     by_country: dict[str, list[dict[str, Any]]] = {}
