@@ -267,12 +267,16 @@ class FilmStore:
         return {int(r[0]) for r in rows}
 
     async def stale_in_use(self, before: datetime, limit: int) -> list[tuple[str, int]]:
-        """(film id, TMDB id) of films a party or a premiere uses whose TMDB record was fetched
-        before ``before``, the stalest first."""
+        """(film id, TMDB id) of the films to fetch from TMDB again: those a party or a premiere
+        uses whose record was fetched before ``before`` (the stalest first), and curated films
+        naming a TMDB id whose record was never fetched."""
         rows = await self._db.fetchall(
-            "SELECT id, tmdb_id FROM films WHERE tmdb_doc IS NOT NULL AND fetched_at < ? AND "
-            "(id IN (SELECT film_id FROM parties WHERE status = 'active') OR "
-            " id IN (SELECT film_id FROM premieres)) ORDER BY fetched_at LIMIT ?",
+            "SELECT id, tmdb_id FROM films WHERE tmdb_id IS NOT NULL AND ("
+            " (origin = 'file' AND tmdb_doc IS NULL) OR"
+            " (tmdb_doc IS NOT NULL AND fetched_at < ? AND"
+            "  (id IN (SELECT film_id FROM parties WHERE status = 'active') OR"
+            "   id IN (SELECT film_id FROM premieres))))"
+            " ORDER BY fetched_at IS NOT NULL, fetched_at LIMIT ?",
             (before.astimezone(UTC).isoformat(timespec="seconds"), limit),
         )
         return [(r[0], int(r[1])) for r in rows]

@@ -171,3 +171,25 @@ async def test_films_coming_out_in_a_country_soonest_first(db, films_dir):
     assert await store.coming_out("GB", start, end, None) == ["lost-in-starlight"]
     later = datetime(2025, 6, 1, tzinfo=UTC)
     assert await store.coming_out("KR", later, end, None) == ["tmdb-5"]
+
+
+async def test_films_to_fetch_again_are_curated_ones_never_fetched_and_stale_ones_in_use(
+    db, films_dir
+):
+    text = SEED.read_text(encoding="utf-8").replace(
+        'id = "lost-in-starlight"', 'id = "lost-in-starlight"\ntmdb_id = 1234'
+    )
+    (films_dir / SEED.name).write_text(text, encoding="utf-8")
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    later = FETCHED.replace(year=2027)
+    assert await store.stale_in_use(later, 10) == [("lost-in-starlight", 1234)]
+    await store.put_tmdb(tmdb_film(1234, "Lost in Starlight"), FETCHED)
+    await store.put_tmdb(tmdb_film(77, "Nobody Uses Me"), FETCHED)
+    assert await store.stale_in_use(later, 10) == []  # fetched; and not in use by anything
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO premieres (guild_id, film_id, first_channel_id) VALUES (1, 'tmdb-77', 2)"
+        )
+    assert await store.stale_in_use(later, 10) == [("tmdb-77", 77)]
+    assert await store.stale_in_use(FETCHED, 10) == []  # not stale yet
