@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from bot.domain.zones import zone_from_key
 from bot.scheduler import Scheduler
 from fakecord import FakeDiscord, build_demo_world, run_repl, running_bot, stdin_lines
 from fakecord.clock import ShiftedClock
+from faketmdb import FakeTmdb
 
 if TYPE_CHECKING:
     from bot.app import WatchpartyBot
@@ -24,6 +26,7 @@ BANNER = """watchparty-bot sandbox: a local fake Discord, no account needed.
 Server "Movie Night", channel #general, you are {user}. Mina has Manage Server: `as Mina` to try
 /config. Type `help` for commands, `quit` to leave.
 Try: /film info lost in starlight · /timezone set Seoul · /film ask who voices Jay?
+{tmdb}
 Time moves too: `time 2025-05-29 12:00`, `/premiere follow film: lost in starlight dm: True`,
 then `wait 20h` to see the premiere ping arrive.
 """
@@ -80,7 +83,10 @@ async def run_sandbox(settings: Settings) -> int:
         logging.getLogger().setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="watchparty-sandbox-") as tmp:
         clock = ShiftedClock(datetime.now(UTC))
-        async with FakeDiscord(token="sandbox-token", clock=clock.now) as fake:
+        async with contextlib.AsyncExitStack() as stack:
+            fake = await stack.enter_async_context(
+                FakeDiscord(token="sandbox-token", clock=clock.now)
+            )
             world = build_demo_world(fake)
             sandbox_settings = replace(
                 settings,
@@ -88,10 +94,20 @@ async def run_sandbox(settings: Settings) -> int:
                 database=Path(tmp) / "sandbox.sqlite3",
                 dev_guild_id=None,
             )
+            tmdb_line = "TMDB: yours (TMDB_TOKEN is set)."
+            if not settings.tmdb_token:  # a loopback TMDB with a few films, so any-film works
+                tmdb = await stack.enter_async_context(FakeTmdb())
+                sandbox_settings = replace(
+                    sandbox_settings, tmdb_token=tmdb.token, tmdb_api_url=tmdb.base_url
+                )
+                tmdb_line = (
+                    "TMDB: a local fake with a few films: try /film info parasite or "
+                    "/watchparty create film: dune."
+                )
             bot = await create_bot(sandbox_settings, clock=clock)
             async with running_bot(fake, bot):
                 you = fake.world.users[world.default_user_id]
-                print(BANNER.format(user=you.display_name), flush=True)
+                print(BANNER.format(user=you.display_name, tmdb=tmdb_line), flush=True)
                 await run_repl(
                     fake,
                     guild_id=world.guild_id,

@@ -244,13 +244,13 @@ class FakeTmdb:
         page = _page(request.query.get("page", "1"))
         if page is None:
             return _error(22)
-        query = request.query.get("query", "").strip().casefold()
+        query = _words(request.query.get("query", ""))
         year = request.query.get("year") or request.query.get("primary_release_year")
         found = [
             m
             for m in self._movies.values()
             if query
-            and any(query in t.casefold() for t in _titles(m))
+            and any(query in _words(t) for t in _titles(m))
             and (not year or str(m.get("release_date") or "").startswith(year))
             and not (m.get("adult") and request.query.get("include_adult") != "true")
         ]
@@ -321,6 +321,12 @@ def _result(movie: dict[str, Any]) -> dict[str, Any]:
     result = {k: movie.get(k) for k in SEARCH_FIELDS}
     result["genre_ids"] = [g["id"] for g in movie.get("genres") or [] if "id" in g]
     return result
+
+
+def _words(text: str) -> str:
+    """Text as a search compares it: lower case, punctuation dropped, one space between words
+    ("Dune: Part Two" and "dune part two" match, as on TMDB)."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
 
 
 def _titles(movie: dict[str, Any]) -> list[str]:

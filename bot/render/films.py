@@ -132,9 +132,11 @@ def info(film: Film, viewer_zone: str | None, country: str | None = None) -> dis
         embed.description = clip(
             f"{first.text} {cite(film, first.sources)}", INFO_DESCRIPTION_LIMIT
         )
-    others = [
-        t.text for t in film.titles if t.text != film.title and t.kind not in ("misspelling",)
-    ]
+    others = list(
+        dict.fromkeys(
+            t.text for t in film.titles if t.text != film.title and t.kind not in ("misspelling",)
+        )
+    )
     if others:
         embed.add_field(
             name="Also known as", value=clip(" · ".join(others), INFO_SHORT_FIELD), inline=False
