@@ -161,7 +161,6 @@ class WatchpartyBot(commands.Bot):
         if self._film_watch is None:  # films changed by another process (`films import`)
             self._film_watch = asyncio.create_task(self.films.watch(), name="film-watch")
         if self.tmdb is not None and self._film_refresh is None:
-            await self.check_tmdb()
             self._film_refresh = asyncio.create_task(self.refresh_films(), name="film-refresh")
 
     async def check_tmdb(self) -> None:
@@ -176,7 +175,9 @@ class WatchpartyBot(commands.Bot):
 
     async def refresh_films(self) -> None:
         """Fetch stale TMDB films in use again, every REFRESH_EVERY seconds (the store's
-        listeners re-plan what depends on them). Errors are logged; the loop goes on."""
+        listeners re-plan what depends on them). Errors are logged; the loop goes on. First,
+        the token is checked (in the background: a slow TMDB never delays start-up)."""
+        await self.check_tmdb()
         while True:
             try:
                 await self.catalog.refresh_stale()

@@ -167,3 +167,18 @@ async def test_a_refresh_that_brings_a_date_pings_the_follower_who_had_none(tmp_
         e2e.clock.set(london_midnight - timedelta(seconds=0.6))
         [ping] = await next_posts(e2e, e2e.server.general)
         assert mentioned(e2e, ping) == {e2e.server["Chiara"]}
+
+
+async def test_a_bad_tmdb_token_is_one_log_line_and_a_clear_reply(tmp_path, caplog):
+    async with FakeTmdb() as tmdb:
+        settings = {"tmdb_token": "wrong-token-abc123", "tmdb_api_url": tmdb.base_url}
+        async with harness(tmp_path, settings=settings) as e2e:
+            reply = await e2e.run("Ada", "film info", {"title": "Parasite"})
+            assert reply.ephemeral
+            assert "TMDB refused the bot's token" in reply.content
+            for _ in range(50):
+                if "TMDB refused TMDB_TOKEN" in caplog.text:
+                    break
+                await asyncio.sleep(0.05)
+    assert caplog.text.count("TMDB refused TMDB_TOKEN") == 1
+    assert "wrong-token-abc123" not in caplog.text
