@@ -252,7 +252,9 @@ def _bot_main() -> None:
     # KeyboardInterrupt, and the parent waits for a report that never comes.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run_bot(sys.argv[1], sys.argv[2], Path(sys.argv[3]), tuple(sys.argv[4:6])))
+        asyncio.run(
+            _run_bot(sys.argv[1], sys.argv[2], Path(sys.argv[3]), (sys.argv[4], sys.argv[5]))
+        )
 
 
 # --- this process: the fake, playing a member ----------------------------------------------------
