@@ -1,35 +1,42 @@
 """Several film indexes searched as one. Pure.
 
 The store's big index is built (or loaded) once at start-up; films added or changed while the
-bot runs go into a small index of their own, rebuilt on each change, and a server's own films
-into one per server. :class:`LayeredIndex` answers as if they were one index: the first layer
-without the films ``hidden`` from it (changed or removed since it was built), then the others.
+bot runs go into small indexes of their own (one per batch of changes, merged as they pile up),
+and a server's own films into one per server. :class:`LayeredIndex` answers as if they were one
+index: a film found in several layers counts only in the layer ``latest`` names for it (its
+current version; -1: removed); a film ``latest`` doesn't name counts wherever it is found.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.domain.search import FilmIndex, SearchHit
 
+REMOVED = -1
+
 
 class LayeredIndex:
-    """The FilmIndex questions the bot asks, over ``layers`` (the first minus ``hidden``)."""
+    """The FilmIndex questions the bot asks, over ``layers`` (see the module docstring)."""
 
-    def __init__(self, layers: Sequence[FilmIndex], hidden: frozenset[str] = frozenset()) -> None:
+    def __init__(self, layers: Sequence[FilmIndex], latest: Mapping[str, int] = {}) -> None:  # noqa: B006 - read only
         self.layers = tuple(layers)
-        self.hidden = hidden
+        self.latest = latest
 
     def _visible(self, position: int, film_id: str | None) -> bool:
-        return film_id is not None and not (position == 0 and film_id in self.hidden)
+        return film_id is not None and self.latest.get(film_id, position) == position
 
     def _each(self) -> Iterable[tuple[int, FilmIndex]]:
         return enumerate(self.layers)
 
     def __len__(self) -> int:
-        base, *rest = self.layers
-        gone = sum(1 for film_id in self.hidden if base.has_film(film_id))
-        return len(base) - gone + sum(len(layer) for layer in rest)
+        stale = sum(
+            1
+            for film_id, where in self.latest.items()
+            for i, ix in self._each()
+            if i != where and ix.has_film(film_id)
+        )
+        return sum(len(layer) for layer in self.layers) - stale
 
     def has_film(self, film_id: str) -> bool:
         return any(self._visible(i, film_id) and ix.has_film(film_id) for i, ix in self._each())
@@ -43,11 +50,11 @@ class LayeredIndex:
 
     def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
         """(label, film_id) over every layer, best first, one per film."""
-        extra = len(self.hidden)
+        extra = self._extra()
         scored = [
             (score, label, film_id)
             for i, ix in self._each()
-            for score, label, film_id in ix.complete_scored(text, limit + (extra if i == 0 else 0))
+            for score, label, film_id in ix.complete_scored(text, limit + extra)
             if self._visible(i, film_id)
         ]
         scored.sort(key=lambda m: (-m[0], m[1].casefold()))
@@ -59,11 +66,11 @@ class LayeredIndex:
         return [(label, film_id) for film_id, label in seen.items()]
 
     def search(self, text: str, limit: int = 10) -> list[SearchHit]:
-        extra = len(self.hidden)
+        extra = self._extra()
         hits = [
             hit
             for i, ix in self._each()
-            for hit in ix.search(text, limit + (extra if i == 0 else 0))
+            for hit in ix.search(text, limit + extra)
             if self._visible(i, hit.film_id)
         ]
         hits.sort(key=lambda h: (-h.score, h.film_id))
@@ -71,6 +78,11 @@ class LayeredIndex:
         for hit in hits:
             best.setdefault(hit.film_id, hit)
         return list(best.values())[:limit]
+
+    def _extra(self) -> int:
+        """How many more matches to ask each layer for, so the hidden ones can't crowd out
+        ``limit`` visible ones (bounded: a layer's matches for one text are few)."""
+        return min(len(self.latest), 50)
 
     def best(self, text: str) -> str | None:
         found = self.best_match(text)

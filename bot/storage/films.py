@@ -327,8 +327,15 @@ async def record_changes(conn: Any, film_ids: Iterable[str], now: str) -> None:
         await conn.executemany(
             "INSERT INTO film_changes (film_id, at) VALUES (?, ?)", [(i, now) for i in ids]
         )
+        # Changes the saved film index doesn't include are kept: the next start-up indexes them.
+        async with conn.execute("SELECT fingerprint FROM film_index LIMIT 1") as cur:
+            row = await cur.fetchone()
+        included = (row[0] if row else "").rpartition(":")[2]
         cutoff = (datetime.fromisoformat(now) - CHANGES_KEPT).isoformat(timespec="seconds")
-        await conn.execute("DELETE FROM film_changes WHERE at < ?", (cutoff,))
+        await conn.execute(
+            "DELETE FROM film_changes WHERE at < ? AND seq <= ?",
+            (cutoff, int(included) if included.isdigit() else 0),
+        )
 
 
 async def _results(jobs: list[_Job], workers: int | None) -> AsyncIterator[list[_Result]]:

@@ -25,7 +25,7 @@ from typing import Any
 from bot.domain import filmcodec, search
 from bot.domain.filmmerge import merge
 from bot.domain.films import Film, FilmIndex, FilmIndexBuilder, SearchHit
-from bot.domain.layered import LayeredIndex
+from bot.domain.layered import REMOVED, LayeredIndex
 from bot.errors import DataError, FilmNotFound
 from bot.storage.db import Database
 from bot.storage.films import parse_film_bytes, record_changes, release_rows, write_releases
@@ -62,8 +62,11 @@ class FilmStore:
         self._db = db
         self._base = index
         self._seen_seq = seen_seq
-        self._changed: dict[str, _Entry | None] = {}  # global films changed since start-up
-        self._overlay = FilmIndex()
+        # Films every server sees that changed since the base index was built: small indexes
+        # ("tiers", each with the films it holds current), merged as they pile up, and the
+        # layer that holds each such film's current version (REMOVED: none).
+        self._tiers: list[tuple[FilmIndex, dict[str, _Entry]]] = []
+        self._latest: dict[str, int] = {}
         self._own: dict[int, dict[str, _Entry]] = {}  # guild -> its own films
         self._own_index: dict[int, FilmIndex] = {}
         self._guild_of: dict[str, int] = {}
@@ -83,26 +86,24 @@ class FilmStore:
     async def open(cls, db: Database, cache_size: int = 1024) -> FilmStore:
         """The store over the films table (sync the files first): its saved index when the
         table hasn't changed since it was saved, else one built and saved."""
-        # The change number first: a change made while the index loads is then applied again
-        # by the next refresh (harmless) rather than missed.
-        row = await db.fetchone("SELECT coalesce(max(seq), 0) FROM film_changes")
-        seen = int(row[0]) if row else 0
-        index = await _load_index(db)
+        index, seen = await _load_index(db)
         own = await db.fetchall(
             "SELECT id, label, names, guild_id FROM films WHERE guild_id IS NOT NULL"
         )
-        return cls(db, index, seen_seq=seen, own=[tuple(r) for r in own], cache_size=cache_size)
+        store = cls(db, index, seen_seq=seen, own=[tuple(r) for r in own], cache_size=cache_size)
+        await store.refresh(notify=False)  # the films changed since the saved index was built
+        return store
 
     # ------------------------------------------------------------------ names
     def index_for(self, guild_id: int | None = None) -> LayeredIndex:
         """Every film a member in this server (None: anywhere, e.g. in DMs) may find."""
         view = self._views.get(guild_id)
         if view is None:
-            layers = [self._base, self._overlay]
+            layers = [self._base, *(tier for tier, _ in self._tiers)]
             own = self._own_index.get(guild_id) if guild_id is not None else None
             if own is not None:
                 layers.append(own)
-            view = self._views[guild_id] = LayeredIndex(layers, frozenset(self._changed))
+            view = self._views[guild_id] = LayeredIndex(layers, self._latest)
         return view
 
     @property
@@ -308,9 +309,9 @@ class FilmStore:
         return [r[0] for r in rows]
 
     # ------------------------------------------------------------------ changes
-    async def refresh(self) -> list[str]:
+    async def refresh(self, *, notify: bool = True) -> list[str]:
         """Pick up the films changed since the last look (by any process), tell the
-        ``on_change`` listeners, and return their ids."""
+        ``on_change`` listeners (unless ``notify`` is off), and return their ids."""
         async with self._refreshing:
             rows = await self._db.fetchall(
                 "SELECT seq, film_id FROM film_changes WHERE seq > ? ORDER BY seq",
@@ -329,6 +330,8 @@ class FilmStore:
                 ):
                     current[film_id] = (label, names, guild_id)
             guilds: set[int] = set()
+            fresh: dict[str, _Entry] = {}  # global films' current versions, for a new tier
+            gone: list[str] = []
             for film_id in ids:
                 self._cache.pop(film_id, None)
                 old_guild = self._guild_of.pop(film_id, None)
@@ -339,12 +342,12 @@ class FilmStore:
                 if now is not None and now[2] is not None:
                     self._own.setdefault(now[2], {})[film_id] = (now[0], now[1])
                     self._guild_of[film_id] = now[2]
-                    guilds.add(now[2])
-                    self._changed.pop(film_id, None)
+                    guilds.add(now[2])  # (a server's film never has a global version)
+                elif now is not None:
+                    fresh[film_id] = (now[0], now[1])
                 else:
-                    self._changed[film_id] = (now[0], now[1]) if now is not None else None
-            changed = {k: v for k, v in self._changed.items() if v is not None}
-            self._overlay = await _build(changed)
+                    gone.append(film_id)
+            await self._add_tier(fresh, gone)
             for guild_id in guilds:
                 films = self._own.get(guild_id)
                 if films:
@@ -354,6 +357,8 @@ class FilmStore:
                     self._own_index.pop(guild_id, None)
             self._views.clear()
             self._seen_seq = int(rows[-1][0])
+        if not notify:
+            return ids
         for film_id in ids:
             for listener in self.on_change:
                 try:
@@ -361,6 +366,30 @@ class FilmStore:
                 except Exception:
                     log.exception("A change of film %s could not be handled", film_id)
         return ids
+
+    async def _add_tier(self, fresh: dict[str, _Entry], gone: list[str]) -> None:
+        """Index ``fresh`` films as a new tier (their old versions hidden), hide ``gone`` ones,
+        then merge the newest tiers while the newer is at least half the size of the one
+        before (so a film is re-indexed about log2(changes) times, not once per change). The
+        new tiers and ``latest`` are swapped in at once: a lookup never sees half of them."""
+        tiers = [(index, dict(films)) for index, films in self._tiers]
+        latest = dict(self._latest)
+        for film_id in [*fresh, *gone]:
+            where = latest.get(film_id)
+            if where is not None and where > 0:
+                tiers[where - 1][1].pop(film_id, None)
+        for film_id in gone:
+            latest[film_id] = REMOVED
+        if fresh:
+            tiers.append((await _build(fresh), dict(fresh)))
+            while len(tiers) > 1 and 2 * len(tiers[-1][1]) >= len(tiers[-2][1]):
+                newer = tiers.pop()[1]
+                films = {**tiers.pop()[1], **newer}
+                tiers.append((await _build(films), films))
+            for position, (_, films) in enumerate(tiers, 1):
+                for film_id in films:
+                    latest[film_id] = position
+        self._tiers, self._latest = tiers, latest
 
     async def watch(self, interval: float = WATCH_SECONDS) -> None:
         """Refresh every ``interval`` seconds, for ever (run it as a task; cancel to stop). A
@@ -424,19 +453,38 @@ def _decode(origin: str, doc: str | None, tmdb_doc: str | None, path: str, label
         ) from None
 
 
-async def _load_index(db: Database) -> FilmIndex:
-    """The saved index if it was built from the films table as it is now, else a new one (saved
-    in place of the old). A saved index that can't be read is rebuilt, with a warning."""
-    fingerprint = await _fingerprint(db)
-    sql = "SELECT data FROM film_index WHERE fingerprint = ? ORDER BY part"
-    parts = [row[0] for row in await db.fetchall(sql, (fingerprint,))]
-    if parts:
-        try:
-            return await asyncio.to_thread(FilmIndex.loads, _drain(parts))
-        except ValueError as problem:
-            log.warning("Rebuilding the film index: the saved one can't be read (%s)", problem)
+#: More films changed since the saved index was built than this: build a new one at start-up
+#: rather than index the changes beside it.
+REBUILD_AFTER = 5_000
+
+
+async def _load_index(db: Database) -> tuple[FilmIndex, int]:
+    """(the saved index, the last change it includes) when it was saved by this code and at most
+    REBUILD_AFTER films changed since (the caller indexes those beside it); else a new index of
+    the films table, saved in place of the old. A saved index that can't be read is rebuilt,
+    with a warning."""
+    row = await db.fetchone("SELECT fingerprint FROM film_index LIMIT 1")
+    saved = row[0] if row else ""
+    code, _, seq_text = saved.partition(":")
+    if code == _SEARCH_CODE and seq_text.isdigit():
+        seq = int(seq_text)
+        behind = await db.fetchone(
+            "SELECT count(DISTINCT film_id) FROM film_changes WHERE seq > ?", (seq,)
+        )
+        if behind is not None and behind[0] <= REBUILD_AFTER:
+            sql = "SELECT data FROM film_index WHERE fingerprint = ? ORDER BY part"
+            parts = [r[0] for r in await db.fetchall(sql, (saved,))]
+            try:
+                return await asyncio.to_thread(FilmIndex.loads, _drain(parts)), seq
+            except ValueError as problem:
+                log.warning("Rebuilding the film index: the saved one can't be read (%s)", problem)
+    # The change number first: a change made while the index is built is then indexed again
+    # beside it (harmless) rather than missed.
+    latest = await db.fetchone("SELECT coalesce(max(seq), 0) FROM film_changes")
+    seq = int(latest[0]) if latest else 0
     index = await _build_index(db)
     dumped = index.dumps()
+    fingerprint = f"{_SEARCH_CODE}:{seq}"
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM film_index")
         number = 0
@@ -446,7 +494,7 @@ async def _load_index(db: Database) -> FilmIndex:
                 (fingerprint, number, part),
             )
             number += 1
-    return index
+    return index, seq
 
 
 def _drain(parts: list[bytes]) -> Iterator[bytes]:
@@ -456,24 +504,12 @@ def _drain(parts: list[bytes]) -> Iterator[bytes]:
         yield parts.pop()
 
 
+#: Which code a saved index was built by: the search module's source (any change to it, e.g. to
+#: normalize, invalidates a saved index) and Python's version (marshal's format).
 _SEARCH_CODE = hashlib.blake2b(
-    Path(search.__file__).read_bytes() + f"{sys.version_info[:2]} {sys.byteorder}".encode()
-).digest()
-
-
-async def _fingerprint(db: Database) -> str:
-    """Which films table an index was built from, and by which code: every row's id, content
-    hash and load time (a forced re-load re-derives the names), the source of the search module
-    (any change to it, e.g. to normalize, invalidates a saved index) and Python's version
-    (marshal's format)."""
-    row = await db.fetchone(
-        "SELECT group_concat(id || ' ' || content_hash || ' ' || loaded_at, '\n') "
-        "FROM (SELECT id, content_hash, loaded_at FROM films ORDER BY id)"
-    )
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(_SEARCH_CODE)
-    digest.update((row[0] or "").encode() if row else b"")
-    return digest.hexdigest()
+    Path(search.__file__).read_bytes() + f"{sys.version_info[:2]} {sys.byteorder}".encode(),
+    digest_size=16,
+).hexdigest()
 
 
 async def _build_index(db: Database) -> FilmIndex:

@@ -339,10 +339,18 @@ async def test_the_index_is_saved_and_reused_until_the_films_change(db, films_di
     (films_dir / "silent-harbor.toml").write_text(small_film("silent-harbor", "The Loud Harbor"))
     touch_later(films_dir / "silent-harbor.toml")
     await sync_films(db, films_dir)
-    changed = await FilmStore.open(db)  # a new fingerprint: rebuilt, and saved in place
+    with monkeypatch.context() as m:  # a few changes: indexed beside the saved index
+        m.setattr(filmstore_module, "_build_index", no_build)
+        changed = await FilmStore.open(db)
     assert changed.best("the loud harbor") == "silent-harbor"
     assert changed.best("the silent harbor") is None
+    monkeypatch.setattr(filmstore_module, "REBUILD_AFTER", 0)  # many changes: built anew
+    rebuilt = await FilmStore.open(db)
+    assert rebuilt.best("the loud harbor") == "silent-harbor"
     assert len(await db.fetchall("SELECT DISTINCT fingerprint FROM film_index")) == 1
+    with monkeypatch.context() as m:  # and that one is saved: the next start reuses it
+        m.setattr(filmstore_module, "_build_index", no_build)
+        assert (await FilmStore.open(db)).best("the loud harbor") == "silent-harbor"
 
 
 async def test_an_unreadable_saved_index_is_rebuilt(db, films_dir, caplog):

@@ -193,3 +193,25 @@ async def test_films_to_fetch_again_are_curated_ones_never_fetched_and_stale_one
         )
     assert await store.stale_in_use(later, 10) == [("tmdb-77", 77)]
     assert await store.stale_in_use(FETCHED, 10) == []  # not stale yet
+
+
+async def test_many_changes_while_running_stay_found_each_in_its_latest_version(db, films_dir):
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    for n in range(1, 41):
+        await store.put_tmdb(tmdb_film(n, f"Numbered Film {n:02d}"), FETCHED)
+    for n in range(1, 41, 3):  # some change again: their new title replaces the old
+        await store.put_tmdb(tmdb_film(n, f"Renamed Picture {n:02d}"), FETCHED)
+    assert len(store._tiers) <= 7  # merged as they piled up (about log2 of 40 tiers)
+    assert len(store) == 41
+    for n in range(1, 41):
+        renamed = n % 3 == 1
+        title = f"Renamed Picture {n:02d}" if renamed else f"Numbered Film {n:02d}"
+        assert store.best(title) == f"tmdb-{n}", title
+        if renamed:  # its old title is gone (a typo match may find a neighbour instead)
+            assert store.best(f"Numbered Film {n:02d}") != f"tmdb-{n}"
+    assert len(store.complete("numbered film", limit=50)) == 40 - 14
+    assert len(store.complete("renamed picture", limit=50)) == 14
+    restarted = await FilmStore.open(db)
+    assert restarted.best("Renamed Picture 04") == "tmdb-4"
+    assert len(restarted) == 41
