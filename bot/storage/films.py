@@ -268,6 +268,7 @@ async def _sync(
             await _remerge(conn, report.updated)
         changed = [*report.added, *report.updated, *report.removed]
         await record_changes(conn, changed, now)
+        await prune_changes(conn, now)
     report.seconds = _time.perf_counter() - started
     return report
 
@@ -327,15 +328,20 @@ async def record_changes(conn: Any, film_ids: Iterable[str], now: str) -> None:
         await conn.executemany(
             "INSERT INTO film_changes (film_id, at) VALUES (?, ?)", [(i, now) for i in ids]
         )
-        # Changes the saved film index doesn't include are kept: the next start-up indexes them.
-        async with conn.execute("SELECT fingerprint FROM film_index LIMIT 1") as cur:
-            row = await cur.fetchone()
-        included = (row[0] if row else "").rpartition(":")[2]
-        cutoff = (datetime.fromisoformat(now) - CHANGES_KEPT).isoformat(timespec="seconds")
-        await conn.execute(
-            "DELETE FROM film_changes WHERE at < ? AND seq <= ?",
-            (cutoff, int(included) if included.isdigit() else 0),
-        )
+
+
+async def prune_changes(conn: Any, now: str) -> None:
+    """Forget changes older than CHANGES_KEPT (run by each sync, not by every write: it scans
+    the table)."""
+    # Changes the saved film index doesn't include are kept: the next start-up indexes them.
+    async with conn.execute("SELECT fingerprint FROM film_index LIMIT 1") as cur:
+        row = await cur.fetchone()
+    included = (row[0] if row else "").rpartition(":")[2]
+    cutoff = (datetime.fromisoformat(now) - CHANGES_KEPT).isoformat(timespec="seconds")
+    await conn.execute(
+        "DELETE FROM film_changes WHERE at < ? AND seq <= ?",
+        (cutoff, int(included) if included.isdigit() else 0),
+    )
 
 
 async def _results(jobs: list[_Job], workers: int | None) -> AsyncIterator[list[_Result]]:

@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS = 2.0
 #: Fewer changed films than this are indexed in the event loop, more in a thread.
 INLINE_INDEX = 200
+#: Tiers of changed films are merged at once while the merge holds at most this many films;
+#: past MAX_TIERS, the watch loop merges them all (see FilmStore.compact).
+INLINE_MERGE = 64
+MAX_TIERS = 8
 
 _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -368,38 +372,76 @@ class FilmStore:
         return ids
 
     async def _add_tier(self, fresh: dict[str, _Entry], gone: list[str]) -> None:
-        """Index ``fresh`` films as a new tier (their old versions hidden), hide ``gone`` ones,
-        then merge the newest tiers while the newer is at least half the size of the one
-        before (so a film is re-indexed about log2(changes) times, not once per change). The
-        new tiers and ``latest`` are swapped in at once: a lookup never sees half of them."""
-        tiers = [(index, dict(films)) for index, films in self._tiers]
+        """Index ``fresh`` films as a new tier (their old versions hidden) and hide ``gone``
+        ones; merge the newest tiers while the newer is at least half the older's size and the
+        merge is small (bigger merges wait for :meth:`compact`, off the path of the change).
+        Tiers are copied on write and swapped in at once with ``latest``: a lookup never sees
+        half of a change, and :meth:`compact` can tell whether the tiers it merged were touched."""
+        tiers = list(self._tiers)
         latest = dict(self._latest)
         for film_id in [*fresh, *gone]:
             where = latest.get(film_id)
             if where is not None and where > 0:
-                tiers[where - 1][1].pop(film_id, None)
+                index, films = tiers[where - 1]
+                if films is self._tiers[where - 1][1]:
+                    tiers[where - 1] = (index, films := dict(films))
+                films.pop(film_id, None)
         for film_id in gone:
             latest[film_id] = REMOVED
         if fresh:
             tiers.append((await _build(fresh), dict(fresh)))
-            while len(tiers) > 1 and 2 * len(tiers[-1][1]) >= len(tiers[-2][1]):
+            while (
+                len(tiers) > 1
+                and 2 * len(tiers[-1][1]) >= len(tiers[-2][1])
+                and len(tiers[-1][1]) + len(tiers[-2][1]) <= INLINE_MERGE
+            ):
                 newer = tiers.pop()[1]
                 films = {**tiers.pop()[1], **newer}
                 tiers.append((await _build(films), films))
-            for position, (_, films) in enumerate(tiers, 1):
-                for film_id in films:
-                    latest[film_id] = position
+            _place(tiers, latest)
         self._tiers, self._latest = tiers, latest
 
+    async def compact(self) -> bool:
+        """Merge every tier but the newest into one, when there are more than MAX_TIERS (built
+        in a thread, outside the lock; given up when a change touched those tiers meanwhile).
+        Whether it merged."""
+        merging = self._tiers[:-1]
+        if len(self._tiers) <= MAX_TIERS:
+            return False
+        films: dict[str, _Entry] = {}
+        for _, part in merging:
+            films.update(part)
+        index = await _build(films)
+        async with self._refreshing:
+            current = self._tiers[: len(merging)]
+            if len(current) != len(merging) or any(
+                a[1] is not b[1] for a, b in zip(current, merging, strict=True)
+            ):
+                return False
+            tiers = [(index, films), *self._tiers[len(merging) :]]
+            latest = dict(self._latest)
+            _place(tiers, latest)
+            self._tiers, self._latest = tiers, latest
+            self._views.clear()
+        return True
+
     async def watch(self, interval: float = WATCH_SECONDS) -> None:
-        """Refresh every ``interval`` seconds, for ever (run it as a task; cancel to stop). A
-        failed refresh is logged and tried again at the next tick."""
+        """Refresh (and compact) every ``interval`` seconds, for ever (run it as a task; cancel
+        to stop). A failure is logged and tried again at the next tick."""
         while True:
             await asyncio.sleep(interval)
             try:
                 await self.refresh()
+                await self.compact()
             except Exception:
                 log.exception("Could not look for changed films; trying again shortly")
+
+
+def _place(tiers: list[tuple[FilmIndex, dict[str, _Entry]]], latest: dict[str, int]) -> None:
+    """Point ``latest`` at the tier holding each of their films (tier n is layer n + 1)."""
+    for position, (_, films) in enumerate(tiers, 1):
+        for film_id in films:
+            latest[film_id] = position
 
 
 _PUT_TMDB = """

@@ -215,3 +215,26 @@ async def test_many_changes_while_running_stay_found_each_in_its_latest_version(
     restarted = await FilmStore.open(db)
     assert restarted.best("Renamed Picture 04") == "tmdb-4"
     assert len(restarted) == 41
+
+
+async def test_tiers_past_the_inline_size_are_compacted_off_the_path_of_a_change(
+    db, films_dir, monkeypatch
+):
+    from bot.storage import filmstore as module
+
+    monkeypatch.setattr(module, "INLINE_MERGE", 2)
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    for n in range(1, 21):
+        await store.put_tmdb(tmdb_film(n, f"Stacked Film {n:02d}"), FETCHED)
+    piled = len(store._tiers)
+    assert piled > module.MAX_TIERS
+    assert await store.compact()
+    assert len(store._tiers) == 2  # everything but the newest tier, merged
+    assert not await store.compact()
+    for n in range(1, 21):
+        assert store.best(f"Stacked Film {n:02d}") == f"tmdb-{n}"
+    await store.put_tmdb(tmdb_film(3, "Moved Film"), FETCHED)
+    assert store.best("Moved Film") == "tmdb-3"
+    assert store.best("Stacked Film 03") != "tmdb-3"
+    assert len(store) == 21
