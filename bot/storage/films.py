@@ -264,9 +264,10 @@ async def _sync(
             if rows:
                 await conn.executemany(_UPSERT, rows)
                 await write_releases(conn, dates)
-        if report.updated:
-            await _remerge(conn, report.updated)
-        changed = [*report.added, *report.updated, *report.removed]
+        aliased = await _tie_tmdb_copies(conn, [*report.added, *report.updated], report.removed)
+        if report.added or report.updated:
+            await _remerge(conn, [*report.added, *report.updated])
+        changed = [*report.added, *report.updated, *report.removed, *aliased]
         await record_changes(conn, changed, now)
         await prune_changes(conn, now)
     report.seconds = _time.perf_counter() - started
@@ -282,6 +283,46 @@ ON CONFLICT (id) DO UPDATE SET
     loaded_at = excluded.loaded_at, doc = excluded.doc, tmdb_id = excluded.tmdb_id,
     origin = 'file', guild_id = NULL
 """
+
+
+async def _tie_tmdb_copies(conn: Any, loaded: list[str], removed: list[str]) -> list[str]:
+    """A TMDB film a curated file now names by its tmdb_id stands for the curated film from now
+    on (alias_of; TMDB's record moves to the curated row when it has none); one whose curated
+    film was removed stands for itself again. The ids of the TMDB films changed."""
+    changed: list[str] = []
+    for start in range(0, len(loaded), 500):
+        part = loaded[start : start + 500]
+        marks = ",".join("?" * len(part))
+        sql = (
+            "SELECT f.id, t.id, t.tmdb_doc, t.fetched_at FROM films f JOIN films t "
+            "ON t.tmdb_id = f.tmdb_id AND t.origin = 'tmdb' AND t.alias_of IS NULL "
+            f"WHERE f.id IN ({marks})"
+        )
+        async with conn.execute(sql, part) as cur:
+            pairs = list(await cur.fetchall())
+        for curated, copy, tmdb_doc, fetched_at in pairs:
+            await conn.execute(
+                "UPDATE films SET tmdb_doc = ?, fetched_at = ? WHERE id = ? AND tmdb_doc IS NULL",
+                (tmdb_doc, fetched_at, curated),
+            )
+            await conn.execute(
+                "UPDATE films SET alias_of = ?, names = '[]' WHERE id = ?", (curated, copy)
+            )
+            changed.append(copy)
+    for start in range(0, len(removed), 500):
+        part = removed[start : start + 500]
+        marks = ",".join("?" * len(part))
+        async with conn.execute(
+            f"SELECT id, tmdb_doc FROM films WHERE alias_of IN ({marks})", part
+        ) as cur:
+            orphans = list(await cur.fetchall())
+        for copy, tmdb_doc in orphans:
+            names = _to_json(filmcodec.from_json(tmdb_doc).index_rows())
+            await conn.execute(
+                "UPDATE films SET alias_of = NULL, names = ? WHERE id = ?", (names, copy)
+            )
+            changed.append(copy)
+    return changed
 
 
 async def _remerge(conn: Any, film_ids: list[str]) -> None:

@@ -139,8 +139,13 @@ class FilmStore:
         if film is not None:
             self._cache.move_to_end(film_id)
             return film
+        # A TMDB copy of a curated film reads as the curated film (see films._tie_tmdb_copies).
         row = await self._db.fetchone(
-            "SELECT origin, doc, tmdb_doc, path, label FROM films WHERE id = ?", (film_id,)
+            "SELECT coalesce(c.origin, f.origin), coalesce(c.doc, f.doc), "
+            "coalesce(c.tmdb_doc, f.tmdb_doc), coalesce(c.path, f.path), "
+            "coalesce(c.label, f.label) FROM films f LEFT JOIN films c ON c.id = f.alias_of "
+            "WHERE f.id = ?",
+            (film_id,),
         )
         if row is None:
             raise FilmNotFound(
@@ -329,13 +334,17 @@ class FilmStore:
                 part = ids[start : start + 500]
                 marks = ",".join("?" * len(part))
                 for film_id, label, names, guild_id in await self._db.fetchall(
-                    f"SELECT id, label, names, guild_id FROM films WHERE id IN ({marks})",
+                    "SELECT id, label, names, guild_id FROM films "
+                    f"WHERE id IN ({marks}) AND alias_of IS NULL",
                     tuple(part),
                 ):
                     current[film_id] = (label, names, guild_id)
             guilds: set[int] = set()
             fresh: dict[str, _Entry] = {}  # global films' current versions, for a new tier
             gone: list[str] = []
+            stale = set(ids)  # and copies cached under another id (a TMDB copy's)
+            for cached_id in [k for k, f in self._cache.items() if f.id in stale]:
+                del self._cache[cached_id]
             for film_id in ids:
                 self._cache.pop(film_id, None)
                 old_guild = self._guild_of.pop(film_id, None)
@@ -558,7 +567,9 @@ async def _build_index(db: Database) -> FilmIndex:
     """Stream the films table into a FilmIndexBuilder (in a thread, chunk by chunk, so the
     event loop keeps running and a million names never sit in memory as rows at once)."""
     builder = FilmIndexBuilder()
-    sql = "SELECT id, label, names FROM films WHERE guild_id IS NULL ORDER BY id"
+    sql = (
+        "SELECT id, label, names FROM films WHERE guild_id IS NULL AND alias_of IS NULL ORDER BY id"
+    )
     async with db.conn.execute(sql) as cursor:
         while rows := await cursor.fetchmany(5_000):
             await asyncio.to_thread(_add_rows, builder, rows)

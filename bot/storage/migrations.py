@@ -173,4 +173,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE parties ADD COLUMN film_title TEXT;
     """,
+    # 10: a film imported from TMDB that a curated file later named by its tmdb_id stands for
+    # that curated film (alias_of): parties and follows that chose it keep working, and search
+    # finds the film once
+    """
+    ALTER TABLE films ADD COLUMN alias_of TEXT;
+    """,
 ]

@@ -238,3 +238,26 @@ async def test_tiers_past_the_inline_size_are_compacted_off_the_path_of_a_change
     assert store.best("Moved Film") == "tmdb-3"
     assert store.best("Stacked Film 03") != "tmdb-3"
     assert len(store) == 21
+
+
+async def test_a_curated_file_naming_an_imported_tmdb_film_takes_its_place(db, films_dir):
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    await store.put_tmdb(tmdb_film(496243, "Parasite", minutes=132), FETCHED)
+    curated = small_film("parasite", "Parasite", minutes=131).replace(
+        'id = "parasite"', 'id = "parasite"\ntmdb_id = 496243'
+    )
+    (films_dir / "parasite.toml").write_text(curated, encoding="utf-8")
+    await sync_films(db, films_dir)
+    await store.refresh()
+    assert [f for _, f in store.complete("parasite")] == ["parasite"]  # found once
+    film = await store.get("tmdb-496243")  # a party that chose TMDB's copy reads the curated one
+    assert film.id == "parasite"
+    assert [r.minutes for r in film.runtime] == [131, 132]  # curated first, TMDB's beside it
+    restarted = await FilmStore.open(db)
+    assert [f for _, f in restarted.complete("parasite")] == ["parasite"]
+    (films_dir / "parasite.toml").unlink()  # the curated film goes: TMDB's copy is back
+    await sync_films(db, films_dir)
+    await store.refresh()
+    assert [f for _, f in store.complete("parasite")] == ["tmdb-496243"]
+    assert (await store.get("tmdb-496243")).runtime[0].minutes == 132
