@@ -330,6 +330,10 @@ async def _tmdb_imports(store: FilmStore, count: int) -> dict[str, Any]:
             missed += 1
         mapping.append((mapped - start) * 1000)
         imports.append((stored - start) * 1000)
+        if len(imports) % 20 == 0:
+            # The running bot merges the tiers of changed films in its watch loop (every 2 s),
+            # off the path of an import: do that here too, untimed.
+            await store.compact()
     del store.refresh
     tenth = max(1, count // 10)
     return {

@@ -43,22 +43,40 @@ def from_json(text: str | bytes) -> Film:
     return film
 
 
+_REQUIRED = object()  # a field without a default: always written
+_PLAIN = (str, int, float, bool, type(None))
+
+
+@cache
+def _shape(kind: type) -> tuple[tuple[str, Any], ...]:
+    """(name, default or _REQUIRED) of each field of a model dataclass."""
+    shape = []
+    for f in dataclasses.fields(kind):
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = _REQUIRED
+        shape.append((f.name, default))
+    return tuple(shape)
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {}
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
-            if f.default is not dataclasses.MISSING and item == f.default:
-                continue
-            if f.default_factory is not dataclasses.MISSING and item == f.default_factory():
-                continue
-            out[f.name] = _plain(item)
-        return out
-    if isinstance(value, tuple):
+    # Dispatch on the exact class: this runs for every title, claim and name of every film.
+    kind = value.__class__
+    if kind in _PLAIN:
+        return value
+    if kind is tuple:
         return [_plain(v) for v in value]
-    if isinstance(value, date | time):
+    if kind is date or kind is time:
         return value.isoformat()
-    return value
+    out = {}
+    for name, default in _shape(kind):
+        item = getattr(value, name)
+        if default is _REQUIRED or item != default:
+            out[name] = _plain(item)
+    return out
 
 
 Reader = Callable[[Any], Any]

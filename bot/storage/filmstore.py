@@ -38,7 +38,7 @@ WATCH_SECONDS = 2.0
 INLINE_INDEX = 200
 #: Tiers of changed films are merged at once while the merge holds at most this many films;
 #: past MAX_TIERS, the watch loop merges them all (see FilmStore.compact).
-INLINE_MERGE = 64
+INLINE_MERGE = 16
 MAX_TIERS = 8
 
 _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
