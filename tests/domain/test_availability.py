@@ -187,6 +187,18 @@ def test_no_names_where_it_streams_and_where_the_platform_has_it():
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "start"),
+    [
+        ("is Parasite on Hulu?", "Yes — **Parasite** is on Hulu in US"),
+        ("is parasite on wavve?", "No — in US, **Parasite** streams on Hulu"),
+    ],
+)
+def test_a_platform_asked_after_the_title_is_answered(question, start):
+    a = ask(PARASITE, question, country="US")
+    assert a.known and a.text.startswith(start)
+
+
 def test_disney_plus_is_one_platform_however_it_is_spelled():
     f = film(offers=(offer("KR", "Disney Plus", "stream"),))
     assert ask(f, "is it on Disney+?", country="KR").text.startswith(
