@@ -19,11 +19,6 @@ from bot.domain.usertext import plain
 from bot.errors import UnknownZone
 
 _MAX_COUNTRIES = 8  # countries listed where a film is offered elsewhere
-# Platform labels that only say what kind of release it is ("Cinemas"), not where.
-_GENERIC_PLATFORMS = frozenset(
-    "cinemas cinema theatrical theaters theatres limited limitedrelease premiere digital "
-    "physical tv streaming".split()
-)
 _OFFER_WORDS = {"stream": "", "free": " (free)", "ads": " (with ads)"}
 # Where a release is when its platform only names its kind ("Digital").
 _UNNAMED = {
@@ -82,7 +77,7 @@ def _regions(release: Release) -> str:
 
 
 def _named(release: Release) -> bool:
-    return platform_key(release.platform) not in _GENERIC_PLATFORMS
+    return releases.platform_name(release) is not None
 
 
 def _what(film: Film, release: Release) -> str:

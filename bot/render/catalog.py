@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain import clock_text, countries, releases
+from bot.domain import clock_text, countries
 from bot.domain.films import Film
 from bot.domain.releases import Upcoming
 from bot.domain.usertext import plain
-from bot.render import clip, timestamp
-
-_KIND_WORDS = {releases.CINEMA: "in cinemas", releases.STREAMING: "streaming"}
+from bot.render import CHOICE_WORDS, clip, timestamp
 
 
 def added_from_tmdb(film: Film) -> str:
@@ -53,7 +51,7 @@ def upcoming(items: list[Upcoming], country: str | None, tmdb_failed: bool) -> s
 
 
 def _line(item: Upcoming) -> str:
-    what = f" {_KIND_WORDS[item.kind]}" if item.kind in _KIND_WORDS else ""
+    what = f" {CHOICE_WORDS[item.kind]}" if item.kind in CHOICE_WORDS else ""
     if item.out_at is not None:
         when = f"{timestamp(item.out_at, 'D')} ({timestamp(item.out_at, 'R')})"
     else:

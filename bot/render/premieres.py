@@ -17,24 +17,21 @@ from bot.domain.films import Film, Release
 from bot.domain.pings import ZoneGroup
 from bot.domain.releases import Applicable
 from bot.render import (
+    CHOICE_WORDS,
     MESSAGE_LIMIT,
     clip,
     clock_label,
     country_words,
-    platform_name,
     release_label,
     sent_late,
     timestamp,
 )
 
-#: How `/premiere follow release:` choices read.
-CHOICE_WORDS = {pick.CINEMA: "in cinemas", pick.STREAMING: "streaming"}
-
 
 def _platform(film: Film) -> str:
     """ " on Netflix" when every release is on one named platform (not "Cinemas")."""
     platforms = {r.platform for r in film.releases}
-    if len(platforms) != 1 or platform_name(film.releases[0]) is None:
+    if len(platforms) != 1 or pick.platform_name(film.releases[0]) is None:
         return ""
     return f" on {platforms.pop()}"
 
