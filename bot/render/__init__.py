@@ -13,6 +13,7 @@ import discord
 from bot.domain import clock_text, countries, releases, zones
 from bot.domain.films import CINEMA_KINDS, Release
 from bot.domain.pings import ZoneGroup
+from bot.domain.usertext import plain
 from bot.storage.settings import GuildSettings
 
 MESSAGE_LIMIT = 2000
@@ -45,12 +46,12 @@ def release_label(release: Release) -> str:
         word = _KIND_WORDS.get(release.kind, "on TV")
     platform = releases.platform_name(release)
     if platform is not None:
-        word += f" on {platform}"
+        word += f" on {plain(platform)}"
     if release.worldwide:
         where = "worldwide"
     else:
         where = ", ".join(countries.in_country(r) for r in release.regions)
-    rated = f" (rated {release.certification})" if release.certification else ""
+    rated = f" (rated {plain(release.certification)})" if release.certification else ""
     return f"{word} {where}{rated}"
 
 

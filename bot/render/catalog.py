@@ -13,14 +13,14 @@ from bot.render import CHOICE_WORDS, clip, timestamp
 
 def added_from_tmdb(film: Film) -> str:
     return (
-        f"Added **{film.title}** from TMDB: everyone can find it now, in `/film` and "
+        f"Added **{film.shown_title}** from TMDB: everyone can find it now, in `/film` and "
         "`/watchparty create`."
     )
 
 
 def added_own(film: Film, notes: list[str]) -> str:
     text = (
-        f"Added **{film.title}** for this server only. Schedule it with `/watchparty create`, "
+        f"Added **{film.shown_title}** for this server only. Schedule it with `/watchparty create`, "
         "or remove it with `/film remove`."
     )
     return "\n".join([text, *notes])
@@ -57,4 +57,4 @@ def _line(item: Upcoming) -> str:
     else:
         when = clock_text.format_day(item.day or date.min, year=True)
     source = " · TMDB" if item.from_tmdb else ""
-    return f"**{item.title}**{what}: {when}{source}"
+    return f"**{plain(item.title)}**{what}: {when}{source}"

@@ -231,3 +231,29 @@ def test_places_without_a_release_share_one_earliest_elsewhere():
 def test_a_place_it_cannot_read_is_said_and_the_callers_country_used():
     a = ask(PARASITE, "where can I watch it in Narnia?", country="KR")
     assert a.text.startswith("(I couldn't read 'Narnia' as a place.)\nIn KR, **Parasite** streams")
+
+
+# --- catalogue text in a shared answer ---------------------------------------------------------
+
+FORGED = Film(
+    id="tmdb-1",
+    path="tmdb:1",
+    sources=(TMDB, JUSTWATCH),
+    titles=(Name("M*A*S*H", "english", ("tmdb",)),),
+    releases=(release("digital", "KR", date(2025, 6, 5), "[y](http://evil.example)"),),
+    offers=(offer("US", "@everyone", "stream"),),
+)
+
+
+def test_when_is_it_out_shows_the_title_and_platform_as_text():
+    text = ask(FORGED, "when is it out?", country="KR").text
+    assert text.startswith("**M\\*A\\*S\\*H** is released on \\[y](http://evil.example) in KR")
+
+
+def test_where_to_watch_shows_providers_and_platforms_as_text():
+    assert ask(FORGED, "where can I watch it?", country="US").text.startswith(
+        "In US, **M\\*A\\*S\\*H** streams on @\u200beveryone."
+    )
+    assert ask(FORGED, "where can I watch it?", country="KR").text.startswith(
+        "In KR, **M\\*A\\*S\\*H** streams on \\[y](http://evil.example) (KR, from"
+    )
