@@ -68,9 +68,9 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
             guild_id=interaction.guild_id, user_id=interaction.user.id, film=film
         )
         text = (
-            f"You no longer follow **{film.title}**: no ping for you."
+            f"You no longer follow **{film.shown_title}**: no ping for you."
             if done
-            else f"You weren't following **{film.title}** here."
+            else f"You weren't following **{film.shown_title}** here."
         )
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -97,7 +97,7 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
             set_by=interaction.user.id,
         )
         await interaction.response.send_message(
-            f"**{film.title}** premiere pings will go to {channel.mention}.", ephemeral=True
+            f"**{film.shown_title}** premiere pings will go to {channel.mention}.", ephemeral=True
         )
 
     @app_commands.command(
@@ -116,9 +116,9 @@ class PremiereCog(commands.GroupCog, group_name="premiere"):
             guild_id=interaction.guild_id, film=film, lead=delta, channel_id=interaction.channel_id
         )
         text = (
-            f"No heads-up before **{film.title}** comes out."
+            f"No heads-up before **{film.shown_title}** comes out."
             if delta is None
-            else f"Followers get a heads-up {format_duration(delta)} before **{film.title}** "
+            else f"Followers get a heads-up {format_duration(delta)} before **{film.shown_title}** "
             "comes out (unless that falls in their quiet hours)."
         )
         await interaction.response.send_message(text, ephemeral=True)

@@ -67,7 +67,7 @@ def answer(
     """
     q = questions.read(question, film)
     if q.unrecorded:
-        return unknown(f"{possessive(film.title)} {q.unrecorded}")
+        return unknown(f"{possessive(film.shown_title)} {q.unrecorded}")
     jobs = [t for t in ("directors", "writers") if t in q.topics]
     person = q.people[0] if q.people and not q.characters else None
     if person is not None and (
@@ -112,15 +112,15 @@ def _credits(film: Film, topic: str) -> Answer:
     claims: tuple[CreditClaim, ...] = getattr(film, topic)
     verb = "directed" if topic == "directors" else "wrote"
     if not claims:
-        return unknown(f"who {verb} {film.title}")
+        return unknown(f"who {verb} {film.shown_title}")
     versions = {frozenset(c.people) for c in claims}
     if len(versions) == 1:
         keys = [k for c in claims for k in c.sources]
         past = "directed" if topic == "directors" else "written"
         return sourced(
-            film, f"**{film.title}** was {past} by {_names(film, claims[0].people)}.", keys
+            film, f"**{film.shown_title}** was {past} by {_names(film, claims[0].people)}.", keys
         )
-    lines = [f"The sources disagree about who {verb} **{film.title}**:"]
+    lines = [f"The sources disagree about who {verb} **{film.shown_title}**:"]
     for claim in claims:
         alone = " alone" if len(claim.people) == 1 else ""
         note = f" ({claim.note.rstrip('.')})" if claim.note else ""
@@ -153,7 +153,7 @@ def _cast(film: Film, q: Question, *, describe: bool) -> Answer:
             )
             if q.people and q.people[0].thing.key not in {c.person for c in credits}:
                 text += f". The store has no facts about {q.people[0].thing.name} in that role"
-            lines.append(f"{text} in **{film.title}**.")
+            lines.append(f"{text} in **{film.shown_title}**.")
             keys += [k for c in credits for k in c.sources]
         return sourced(film, "\n".join(lines), keys)
     if q.people:
@@ -164,7 +164,7 @@ def _cast(film: Film, q: Question, *, describe: bool) -> Answer:
             role = film.character(c.character).name if c.character else "an uncredited part"
             parts.append(f"{person.name} {_ROLE_DOES[c.role]} {role}")
         keys = [k for c in credits for k in c.sources]
-        return sourced(film, f"{'; '.join(parts)} in **{film.title}**.", keys)
+        return sourced(film, f"{'; '.join(parts)} in **{film.shown_title}**.", keys)
     named = _NAME_AFTER_VERB.search(q.text)
     asked = named.group(1).strip() if named else ""
     if asked and normalize(asked) not in {
@@ -177,16 +177,16 @@ def _cast(film: Film, q: Question, *, describe: bool) -> Answer:
         "in this film",
         "in this movie",
     }:
-        return unknown(f"a character or person called '{plain(asked[:60])}' in {film.title}")
+        return unknown(f"a character or person called '{plain(asked[:60])}' in {film.shown_title}")
     if not film.cast:
-        return unknown(f"the cast of {film.title}")
+        return unknown(f"the cast of {film.shown_title}")
     parts = []
     for c in film.cast:
         role = f" as {film.character(c.character).name}" if c.character else ""
         parts.append(f"{film.person(c.person).name}{role}")
     kind = "Voice cast" if all(c.role == "voice" for c in film.cast) else "Cast"
     keys = [k for c in film.cast for k in c.sources]
-    return sourced(film, f"{kind} of **{film.title}**: {'; '.join(parts)}.", keys)
+    return sourced(film, f"{kind} of **{film.shown_title}**: {'; '.join(parts)}.", keys)
 
 
 def _shown(mention: Mention) -> str:
@@ -211,7 +211,7 @@ def _person(film: Film, mention: Mention, jobs: Sequence[str]) -> Answer:
         if not theirs:
             if topic in jobs:
                 lines.append(
-                    f"The store has no facts about {person.name} {doing} **{film.title}**."
+                    f"The store has no facts about {person.name} {doing} **{film.shown_title}**."
                 )
             continue
         several = len({frozenset(c.people) for c in claims}) > 1
@@ -234,7 +234,7 @@ def _person(film: Film, mention: Mention, jobs: Sequence[str]) -> Answer:
             "\n".join(
                 lines
                 or [
-                    f"I don't know that — the store has no facts about what {person.name} did in {film.title}."
+                    f"I don't know that — the store has no facts about what {person.name} did in {film.shown_title}."
                 ]
             ),
             (),
@@ -242,16 +242,16 @@ def _person(film: Film, mention: Mention, jobs: Sequence[str]) -> Answer:
         )
     head = [line for line in lines if not line.startswith("•")]
     bullets = [line for line in lines if line.startswith("•")]
-    text = "\n".join([*head, f"{_shown(mention)} in **{film.title}**:", *bullets])
+    text = "\n".join([*head, f"{_shown(mention)} in **{film.shown_title}**:", *bullets])
     return Answer(text, film.sources_of(keys), True)
 
 
 def _setting(film: Film) -> Answer:
     if not film.setting:
-        return unknown(f"where or when {film.title} is set")
+        return unknown(f"where or when {film.shown_title} is set")
     places = [s for s in film.setting if s.aspect == "place"]
     times = [s for s in film.setting if s.aspect == "time"]
-    text = f"**{film.title}** is set"
+    text = f"**{film.shown_title}** is set"
     if places:
         text += " in " + " / ".join(s.value for s in places)
     if times:
@@ -261,16 +261,16 @@ def _setting(film: Film) -> Answer:
 
 def _runtime(film: Film) -> Answer:
     if not film.runtime:
-        return unknown(f"how long {film.title} is")
+        return unknown(f"how long {film.shown_title} is")
     values = {c.minutes for c in film.runtime}
     if len(values) == 1:
         minutes = film.runtime[0].minutes
         return sourced(
             film,
-            f"**{film.title}** runs {runtime_text(minutes)} ({minutes} minutes).",
+            f"**{film.shown_title}** runs {runtime_text(minutes)} ({minutes} minutes).",
             [k for c in film.runtime for k in c.sources],
         )
-    lines = [f"The sources disagree about how long **{film.title}** is:"]
+    lines = [f"The sources disagree about how long **{film.shown_title}** is:"]
     lines += [f"• {runtime_text(c.minutes)} — per {cite(film, c.sources)}" for c in film.runtime]
     return Answer(
         "\n".join(lines), film.sources_of(k for c in film.runtime for k in c.sources), True
@@ -279,18 +279,20 @@ def _runtime(film: Film) -> Answer:
 
 def _genres(film: Film) -> Answer:
     if not film.genres:
-        return unknown(f"the genres of {film.title}")
+        return unknown(f"the genres of {film.shown_title}")
     names = ", ".join(dict.fromkeys(g.name for g in film.genres))
-    return sourced(film, f"**{film.title}**: {names}.", [k for g in film.genres for k in g.sources])
+    return sourced(
+        film, f"**{film.shown_title}**: {names}.", [k for g in film.genres for k in g.sources]
+    )
 
 
 def _synopsis(film: Film) -> Answer:
     if not film.synopsis:
-        return unknown(f"what {film.title} is about")
+        return unknown(f"what {film.shown_title} is about")
     if len(film.synopsis) == 1:
         claim = film.synopsis[0]
-        return sourced(film, f"**{film.title}**: {claim.text}", claim.sources)
-    lines = [f"**{film.title}**:"]
+        return sourced(film, f"**{film.shown_title}**: {claim.text}", claim.sources)
+    lines = [f"**{film.shown_title}**:"]
     lines += [f"• {c.text} — per {cite(film, c.sources)}" for c in film.synopsis[:2]]
     keys = [k for c in film.synopsis[:2] for k in c.sources]
     return Answer("\n".join(lines), film.sources_of(keys), True)
@@ -312,16 +314,16 @@ def _titles(film: Film) -> Answer:
             "misspelling": "sometimes misspelled",
         }[name.kind]
         lang = f" ({name.lang})" if name.lang and name.kind == "original" else ""
-        lines.append(f"{what}{lang}: {name.text}")
+        lines.append(f"{what}{lang}: {plain(name.text)}")
         keys += name.sources
     if not lines:
-        return unknown(f"other titles of {film.title}")
-    return sourced(film, f"**{film.title}** — {'; '.join(lines)}.", keys)
+        return unknown(f"other titles of {film.shown_title}")
+    return sourced(film, f"**{film.shown_title}** — {'; '.join(lines)}.", keys)
 
 
 def _quotes(film: Film) -> Answer:
     if not film.quotes:
-        return unknown(f"quotes about {film.title}")
+        return unknown(f"quotes about {film.shown_title}")
     lines = [
         f"• {q.by}: “{q.text}”"
         + (f" ({q.context.rstrip('.')})" if q.context else "")
@@ -334,7 +336,7 @@ def _quotes(film: Film) -> Answer:
 
 def _facts(film: Film) -> Answer:
     if not film.facts:
-        return unknown(f"notable facts about {film.title}")
+        return unknown(f"notable facts about {film.shown_title}")
     lines = [f"• {f.text} — per {cite(film, f.sources)}" for f in film.facts]
     keys = [k for f in film.facts for k in f.sources]
     return Answer("\n".join(lines), film.sources_of(keys), True)

@@ -19,11 +19,6 @@ from bot.domain.usertext import plain
 from bot.errors import UnknownZone
 
 _MAX_COUNTRIES = 8  # countries listed where a film is offered elsewhere
-# Platform labels that only say what kind of release it is ("Cinemas"), not where.
-_GENERIC_PLATFORMS = frozenset(
-    "cinemas cinema theatrical theaters theatres limited limitedrelease premiere digital "
-    "physical tv streaming".split()
-)
 _OFFER_WORDS = {"stream": "", "free": " (free)", "ads": " (with ads)"}
 # Where a release is when its platform only names its kind ("Digital").
 _UNNAMED = {
@@ -82,27 +77,28 @@ def _regions(release: Release) -> str:
 
 
 def _named(release: Release) -> bool:
-    return platform_key(release.platform) not in _GENERIC_PLATFORMS
+    return releases.platform_name(release) is not None
 
 
 def _what(film: Film, release: Release) -> str:
     """ "**Parasite** opens in cinemas in KR", "**Lost in Starlight** is released on Netflix
     worldwide"."""
     where = "worldwide" if release.worldwide else f"in {', '.join(release.regions)}"
-    title = f"**{film.title}**"
+    title = f"**{film.shown_title}**"
     named = _named(release)
+    platform = plain(release.platform)
     if release.kind in CINEMA_KINDS:
-        extra = [release.platform] if named else []
+        extra = [platform] if named else []
         extra += ["limited release"] if release.kind == "limited" else []
         detail = f" ({', '.join(extra)})" if extra else ""
         return f"{title} opens in cinemas{detail} {where}"
     if release.kind == "premiere":
-        return f"{title} premieres{f' at {release.platform}' if named else ''} {where}"
+        return f"{title} premieres{f' at {platform}' if named else ''} {where}"
     if release.kind == "physical":
-        return f"{title} is out on disc{f' ({release.platform})' if named else ''} {where}"
+        return f"{title} is out on disc{f' ({platform})' if named else ''} {where}"
     if release.kind == "tv":
-        return f"{title} airs on {release.platform if named else 'TV'} {where}"
-    return f"{title} is released {f'on {release.platform}' if named else 'to stream'} {where}"
+        return f"{title} airs on {platform if named else 'TV'} {where}"
+    return f"{title} is released {f'on {platform}' if named else 'to stream'} {where}"
 
 
 # --- "when is it out?" --------------------------------------------------------------------------
@@ -114,7 +110,7 @@ def release_answer(
     """When the film is out in each place the question names, else for the caller: the
     releases that apply there, in that place's zone."""
     if not film.releases:
-        return unknown(f"when {film.title} is out")
+        return unknown(f"when {film.shown_title} is out")
     named = places(question.text, film)
     lines = _place_notes(named)
     shown: list[Release] = []
@@ -129,7 +125,7 @@ def release_answer(
         releases = applicable(film, target_country)
         if not releases:
             place = f"{plain(typed[:40])} ({target_country})" if typed else target_country
-            lines.append(f"The store has no release of **{film.title}** for {place} yet.")
+            lines.append(f"The store has no release of **{film.shown_title}** for {place} yet.")
             first = _earliest(film.releases)
             if first is not None and first not in shown:  # said once for every such place
                 lines.append(f"The earliest elsewhere: {_elsewhere_line(film, first, tz, where)}")
@@ -198,7 +194,7 @@ def platform_answer(film: Film, question: Question, country: str | None) -> Answ
     """Where to watch the film in the places the question names, else in the caller's country
     (watch offers first, else the releases' platforms); or whether it is on the platform asked."""
     if not film.releases and not film.offers:
-        return unknown(f"where to watch {film.title}")
+        return unknown(f"where to watch {film.shown_title}")
     named = places(question.text, film)
     # Which zone a place is doesn't matter here, only its country: no "(Korea → Asia/Seoul)".
     notes = [f"(I couldn't read '{plain(u[:40])}' as a place.)" for u in named.unread]
@@ -222,12 +218,12 @@ def _offers_in(film: Film, country: str | None) -> list[Offer]:
 def _offer_clause(offers: Sequence[Offer]) -> str:
     """ "streams on Netflix, Wavve (with ads); rent it on Apple TV; buy it on Google Play"."""
     by_kind = {kind: [o for o in offers if o.kind == kind] for kind in OFFER_KINDS}
-    watch = [f"{o.provider}{_OFFER_WORDS[k]}" for k in _OFFER_WORDS for o in by_kind[k]]
+    watch = [f"{plain(o.provider)}{_OFFER_WORDS[k]}" for k in _OFFER_WORDS for o in by_kind[k]]
     parts = [f"streams on {', '.join(dict.fromkeys(watch))}"] if watch else []
     for kind in ("rent", "buy"):
         if by_kind[kind]:
             parts.append(
-                f"{kind} it on {', '.join(dict.fromkeys(o.provider for o in by_kind[kind]))}"
+                f"{kind} it on {', '.join(dict.fromkeys(plain(o.provider) for o in by_kind[kind]))}"
             )
     return "; ".join(parts)
 
@@ -237,7 +233,7 @@ def _platforms_clause(releases: Sequence[Release]) -> str:
     on Netflix (…)"."""
     items = []
     for r in releases:
-        where = f"on {r.platform}" if _named(r) else _UNNAMED.get(r.kind, "out")
+        where = f"on {plain(r.platform)}" if _named(r) else _UNNAMED.get(r.kind, "out")
         items.append(f"{where} ({_regions(r)}, from {clock_text.long_date(r.date)})")
     if all(r.kind in STREAMING_KINDS and _named(r) for r in releases):
         return "streams " + "; ".join(items)
@@ -258,7 +254,7 @@ def _watchable(film: Film, country: str | None) -> _Part | None:
 
 def _where(film: Film, country: str | None) -> _Part:
     """ "In KR, **Parasite** streams on …", or where it is offered when the country has nothing."""
-    title = f"**{film.title}**"
+    title = f"**{film.shown_title}**"
     if country is None:
         if film.offers:
             return _offered_in(film, f"{title} is offered in")
@@ -306,14 +302,14 @@ def _is_on(film: Film, asked: str, country: str | None) -> _Part:
     """ "Yes — …" when the store has the film on that platform (in that country), "No — <where
     it is>" when it knows where it is instead."""
     key = platform_key(asked)
-    title = f"**{film.title}**"
+    title = f"**{film.shown_title}**"
     there = f" in {country}" if country else ""
     offers = [o for o in _offers_in(film, country) if _matches(key, o.provider)]
     if offers:
         provider = offers[0].provider
         kinds = ", ".join(_HOW[o.kind] for o in offers if o.provider == provider)
         keys = [k for o in offers for k in o.sources]
-        return f"Yes — {title} is on {provider}{there} ({kinds}).", keys
+        return f"Yes — {title} is on {plain(provider)}{there} ({kinds}).", keys
     on = [
         r
         for r in film.releases
@@ -322,9 +318,12 @@ def _is_on(film: Film, asked: str, country: str | None) -> _Part:
     if on:
         r = on[0]
         date = clock_text.long_date(r.date)
-        return f"Yes — {title} is on {r.platform} ({_regions(r)}, from {date}).", list(r.sources)
+        return (
+            f"Yes — {title} is on {plain(r.platform)} ({_regions(r)}, from {date}).",
+            list(r.sources),
+        )
     shown = plain(asked[:40])
-    missing = f"The store has no facts about {film.title} on {shown}{there}."
+    missing = f"The store has no facts about {film.shown_title} on {shown}{there}."
     if country is None:
         where, keys = _where(film, None)
         return f"No — {where} {missing}", keys
@@ -332,7 +331,7 @@ def _is_on(film: Film, asked: str, country: str | None) -> _Part:
     if found is None:
         elsewhere, keys = _elsewhere(film)
         text = (
-            f"The store has no facts about {film.title} on {shown}{there}, nor anywhere to "
+            f"The store has no facts about {film.shown_title} on {shown}{there}, nor anywhere to "
             f"watch it there. {elsewhere}"
         )
         return text, keys

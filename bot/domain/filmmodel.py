@@ -12,6 +12,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.domain import zones
+from bot.domain.usertext import plain
 
 TITLE_KINDS = ("original", "english", "korean", "romanized", "translation", "alias", "misspelling")
 VARIANT_KINDS = ("spelling", "misspelling", "native", "alias")
@@ -218,6 +219,13 @@ class Film:
                 if name.kind == kind:
                     return name.text
         return self.titles[0].text
+
+    @cached_property
+    def shown_title(self) -> str:
+        """The display title for message text: catalogue text (TMDB's is community edited) can't
+        restyle a message, make a link or ping ("M*A*S*H" stays M*A*S*H inside bold). Plain
+        text (autocomplete labels, event names) and search use :attr:`title`."""
+        return plain(self.title)
 
     @cached_property
     def _sources_by_key(self) -> dict[str, Source]:

@@ -1,12 +1,15 @@
 """A film a server adds itself (`/film add`'s form), for films no catalogue has. Pure.
 
 Every fact cites one source: "added by <member> in <server>, <date>". The film's id names its
-server (``g<server id>-<slug of the title>``), so it can never clash with a curated film or a
-TMDB one, and two servers may each add their own "Club Night".
+server and hashes its exact title (``g<server id>-<slug of the title>-<6 hex>``), so it can
+never clash with a curated film or a TMDB one, two servers may each add their own "Club Night",
+and titles that slug alike ("Club Night!" and "Club Night?", or two Hangul titles, which slug
+to nothing) still get ids of their own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from datetime import UTC, date, datetime, time
@@ -27,10 +30,14 @@ _RELEASE = re.compile(
 
 
 def film_id(guild_id: int, title: str) -> str:
-    """The id of a server's own film: ``g<guild>-<slug>``."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    """The id of a server's own film: ``g<guild>-<slug>-<hash>``, the same for the same title
+    (spaces and Unicode normal form aside), different for any other."""
+    exact = unicodedata.normalize("NFC", " ".join(title.split()))
+    folded = unicodedata.normalize("NFKD", exact).encode("ascii", "ignore").decode().lower()
     slug = "-".join(re.findall(r"[a-z0-9]+", folded))[:60].strip("-") or "film"
-    return f"g{guild_id}-{slug}"
+    # The slug only makes the id readable; the hash is what tells titles apart.
+    digest = hashlib.sha256(exact.encode()).hexdigest()[:6]
+    return f"g{guild_id}-{slug}-{digest}"
 
 
 def own_film(

@@ -108,6 +108,10 @@ def read(question: str, film: Film) -> Question:
     if _SET_TO_RELEASE.search(rest):
         topics.discard("setting")
         topics.add("release")
+    # "is Parasite on Disney+?" names the film where "is it on …" has its "it": a platform
+    # named after the film's title asks where it is, as much as "is it on" does.
+    if titles and "platform" not in topics and platform_asked(text, film):
+        topics.add("platform")
     unrecorded = next((topic for pattern, topic in _UNRECORDED_RES if pattern.search(rest)), None)
     return Question(
         text,

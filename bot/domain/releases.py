@@ -12,12 +12,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
-from bot.domain.films import CINEMA_KINDS, STREAMING_KINDS, Film, Release
+from bot.domain.films import CINEMA_KINDS, STREAMING_KINDS, Film, Release, compact
 
 #: What a member may follow (`/premiere follow release:`); None means whichever comes first.
 CINEMA, STREAMING = "cinema", "streaming"
 CHOICES = (CINEMA, STREAMING)
 _KINDS = {CINEMA: CINEMA_KINDS, STREAMING: STREAMING_KINDS}
+#: Platform labels that only say what kind of release it is (TMDB's "Cinemas", "Digital",
+#: "Limited release"; a curated "Streaming"), not where: compacted, as :func:`compact` reads.
+GENERIC_PLATFORMS = frozenset(
+    "cinemas cinema theatrical theaters theatres theater theatre limited limitedrelease "
+    "premiere digital streaming physical tv".split()
+)
+
+
+def platform_name(release: Release) -> str | None:
+    """The platform a release names ("Netflix"), None when it only names its kind ("Cinemas",
+    "Streaming"): the one rule for every answer, card and ping."""
+    return None if compact(release.platform) in GENERIC_PLATFORMS else release.platform
 
 
 @dataclass(frozen=True)

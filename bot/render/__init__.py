@@ -10,9 +10,10 @@ from datetime import UTC, datetime, time
 
 import discord
 
-from bot.domain import clock_text, countries, zones
+from bot.domain import clock_text, countries, releases, zones
 from bot.domain.films import CINEMA_KINDS, Release
 from bot.domain.pings import ZoneGroup
+from bot.domain.usertext import plain
 from bot.storage.settings import GuildSettings
 
 MESSAGE_LIMIT = 2000
@@ -31,18 +32,9 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# Platforms that only name the kind of release (TMDB's, for a country's dates): not worth
-# repeating after "in cinemas".
-_GENERIC_PLATFORMS = frozenset(
-    {"cinemas", "cinema", "theatrical", "limited release", "limited", "digital", "premiere"}
-    | {"physical", "tv"}
-)
 _KIND_WORDS = {"digital": "streaming", "premiere": "at its premiere", "physical": "on disc"}
-
-
-def platform_name(release: Release) -> str | None:
-    """The platform a release names ("Netflix"), None when it only names its kind ("Cinemas")."""
-    return None if release.platform.casefold() in _GENERIC_PLATFORMS else release.platform
+#: How a member's choice of release reads (`/premiere follow release:`, `/film upcoming`).
+CHOICE_WORDS = {releases.CINEMA: "in cinemas", releases.STREAMING: "streaming"}
 
 
 def release_label(release: Release) -> str:
@@ -52,14 +44,14 @@ def release_label(release: Release) -> str:
         word = "in cinemas" if release.kind == "theatrical" else "in some cinemas"
     else:
         word = _KIND_WORDS.get(release.kind, "on TV")
-    platform = platform_name(release)
+    platform = releases.platform_name(release)
     if platform is not None:
-        word += f" on {platform}"
+        word += f" on {plain(platform)}"
     if release.worldwide:
         where = "worldwide"
     else:
         where = ", ".join(countries.in_country(r) for r in release.regions)
-    rated = f" (rated {release.certification})" if release.certification else ""
+    rated = f" (rated {plain(release.certification)})" if release.certification else ""
     return f"{word} {where}{rated}"
 
 

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain import clock_text, countries, releases
+from bot.domain import clock_text, countries
 from bot.domain.films import Film
 from bot.domain.releases import Upcoming
 from bot.domain.usertext import plain
-from bot.render import clip, timestamp
-
-_KIND_WORDS = {releases.CINEMA: "in cinemas", releases.STREAMING: "streaming"}
+from bot.render import CHOICE_WORDS, clip, timestamp
 
 
 def added_from_tmdb(film: Film) -> str:
     return (
-        f"Added **{film.title}** from TMDB: everyone can find it now, in `/film` and "
+        f"Added **{film.shown_title}** from TMDB: everyone can find it now, in `/film` and "
         "`/watchparty create`."
     )
 
 
 def added_own(film: Film, notes: list[str]) -> str:
     text = (
-        f"Added **{film.title}** for this server only. Schedule it with `/watchparty create`, "
+        f"Added **{film.shown_title}** for this server only. Schedule it with `/watchparty create`, "
         "or remove it with `/film remove`."
     )
     return "\n".join([text, *notes])
@@ -53,10 +51,10 @@ def upcoming(items: list[Upcoming], country: str | None, tmdb_failed: bool) -> s
 
 
 def _line(item: Upcoming) -> str:
-    what = f" {_KIND_WORDS[item.kind]}" if item.kind in _KIND_WORDS else ""
+    what = f" {CHOICE_WORDS[item.kind]}" if item.kind in CHOICE_WORDS else ""
     if item.out_at is not None:
         when = f"{timestamp(item.out_at, 'D')} ({timestamp(item.out_at, 'R')})"
     else:
         when = clock_text.format_day(item.day or date.min, year=True)
     source = " · TMDB" if item.from_tmdb else ""
-    return f"**{item.title}**{what}: {when}{source}"
+    return f"**{plain(item.title)}**{what}: {when}{source}"

@@ -55,10 +55,10 @@ def name_in_films(named: tuple[str, list[str]], label: Callable[[str], str], sho
     """ "Jay is in **A** and **B**." for a person or character several films have (the first
     ``shown`` films; "and other films" when there are more)."""
     name, film_ids = named
-    titles = [f"**{label(f)}**" for f in film_ids[:shown]]
+    titles = [f"**{plain(label(f))}**" for f in film_ids[:shown]]
     if len(film_ids) > shown:
         titles.append("other films")
-    return f"{clip(name, 100)} is in {listing(titles)}."
+    return f"{plain(clip(name, 100))} is in {listing(titles)}."
 
 
 def credits(film: Film, claims) -> str:
@@ -75,9 +75,9 @@ def credits(film: Film, claims) -> str:
 def release_line(release: Release, viewer_zone: str | None, label: str = "For you") -> str:
     """'Netflix, worldwide: <t:…:F>' and on a second line, when a zone is known,
     'For you: 4:00 PM Friday, 30 May 2025 (Asia/Seoul)'."""
-    where = f"{release.platform}, {', '.join(release.regions)}"
+    where = f"{plain(release.platform)}, {', '.join(release.regions)}"
     if release.certification:
-        where += f" (rated {release.certification})"
+        where += f" (rated {plain(release.certification)})"
     tz = zones.zone_from_key(viewer_zone) if viewer_zone else None
     instant = release.instant(tz)
     if release.model == "global":
@@ -126,7 +126,7 @@ def viewer_releases(
 def info(film: Film, viewer_zone: str | None, country: str | None = None) -> discord.Embed:
     """The /film info card, within Discord's embed limits: the releases that apply in the
     viewer's ``country`` (their zone's, else worldwide ones), in their zone."""
-    embed = discord.Embed(title=clip(film.title, 256), colour=COLOUR)
+    embed = discord.Embed(title=clip(film.shown_title, 256), colour=COLOUR)
     if film.synopsis:
         first = film.synopsis[0]
         embed.description = clip(
@@ -139,7 +139,9 @@ def info(film: Film, viewer_zone: str | None, country: str | None = None) -> dis
     )
     if others:
         embed.add_field(
-            name="Also known as", value=clip(" · ".join(others), INFO_SHORT_FIELD), inline=False
+            name="Also known as",
+            value=clip(" · ".join(plain(t) for t in others), INFO_SHORT_FIELD),
+            inline=False,
         )
     if film.releases:
         tz = zones.zone_from_key(viewer_zone) if viewer_zone else None
@@ -199,7 +201,7 @@ def where_to_watch(film: Film, country: str | None) -> str:
         return ""
     lines = []
     for kind in OFFER_KINDS:
-        names = list(dict.fromkeys(o.provider for o in offers if o.kind == kind))
+        names = list(dict.fromkeys(plain(o.provider) for o in offers if o.kind == kind))
         if names:
             lines.append(f"{_OFFER_WORDS[kind]}: {', '.join(names)}")
     credit = cite(film, offers[0].sources)
@@ -245,7 +247,7 @@ def source_list(film: Film, keys: Collection[str] | None = None) -> str:
 
 def cast(film: Film) -> discord.Embed:
     """The /film cast card: who plays or voices whom, and the sources those lines cite."""
-    embed = discord.Embed(title=clip(f"Cast of {film.title}", 256), colour=COLOUR)
+    embed = discord.Embed(title=clip(f"Cast of {film.shown_title}", 256), colour=COLOUR)
     embed.description, shown = cast_lines(film, budget=EMBED_DESCRIPTION_LIMIT)
     cited = {key for credit in shown for key in credit.sources}
     if cited:
@@ -269,7 +271,7 @@ def release_table(
     ``zone_given``), then a table of local release times for a list of zones, each read with
     its own country's release."""
     label = "Local time" if zone_given else "For you"
-    embed = discord.Embed(title=clip(f"When {film.title} comes out", 256), colour=COLOUR)
+    embed = discord.Embed(title=clip(f"When {film.shown_title} comes out", 256), colour=COLOUR)
     if not film.releases:
         embed.description = "The store doesn't know when this film comes out."
         return embed
@@ -323,8 +325,8 @@ def search_results(query: str, hits: list[SearchHit], titles: dict[str, str]) ->
         return f"Nothing in the store matches “{typed}”. Try fewer words or another spelling."
     lines = [f"Films matching “{typed}”:"]
     for hit in hits:
-        via = "" if hit.kind == "title" else f" (matched {hit.kind}: {hit.matched_name})"
-        lines.append(f"• **{titles[hit.film_id]}**{via}")
+        via = "" if hit.kind == "title" else f" (matched {hit.kind}: {plain(hit.matched_name)})"
+        lines.append(f"• **{plain(titles[hit.film_id])}**{via}")
     return clip("\n".join(lines), 2000)
 
 

@@ -16,38 +16,36 @@ from bot.domain import releases as pick
 from bot.domain.films import Film, Release
 from bot.domain.pings import ZoneGroup
 from bot.domain.releases import Applicable
+from bot.domain.usertext import plain
 from bot.render import (
+    CHOICE_WORDS,
     MESSAGE_LIMIT,
     clip,
     clock_label,
     country_words,
-    platform_name,
     release_label,
     sent_late,
     timestamp,
 )
 
-#: How `/premiere follow release:` choices read.
-CHOICE_WORDS = {pick.CINEMA: "in cinemas", pick.STREAMING: "streaming"}
-
 
 def _platform(film: Film) -> str:
     """ " on Netflix" when every release is on one named platform (not "Cinemas")."""
     platforms = {r.platform for r in film.releases}
-    if len(platforms) != 1 or platform_name(film.releases[0]) is None:
+    if len(platforms) != 1 or pick.platform_name(film.releases[0]) is None:
         return ""
-    return f" on {platforms.pop()}"
+    return f" on {plain(platforms.pop())}"
 
 
 def header(film: Film, kind: str, lines: Sequence[ZoneGroup], late: bool) -> str:
     platform = _platform(film)
     if kind == rules.HEADS_UP:
         out = min(line.at for line in lines)
-        text = f"⏳ **{film.title}** comes out {timestamp(out, 'R')}{platform}. Heads-up:"
+        text = f"⏳ **{film.shown_title}** comes out {timestamp(out, 'R')}{platform}. Heads-up:"
     elif lines and all(line.delayed for line in lines):
-        text = f"🍿 **{film.title}** is out{platform}, and your quiet hours are over:"
+        text = f"🍿 **{film.shown_title}** is out{platform}, and your quiet hours are over:"
     else:
-        text = f"🍿 **{film.title}** is out now{platform}!"
+        text = f"🍿 **{film.shown_title}** is out now{platform}!"
     return sent_late(text, late)
 
 
@@ -57,11 +55,13 @@ def dm(film: Film, kind: str, lines: Sequence[ZoneGroup], late: bool) -> str:
     body = clock_label(line, out_since=False)
     platform = _platform(film)
     if kind == rules.HEADS_UP:
-        text = f"⏳ **{film.title}** comes out {timestamp(line.at, 'R')}{platform}: {body}."
+        text = f"⏳ **{film.shown_title}** comes out {timestamp(line.at, 'R')}{platform}: {body}."
     elif line.delayed:
-        text = f"🍿 **{film.title}** is out{platform} since {body}; your quiet hours are over."
+        text = (
+            f"🍿 **{film.shown_title}** is out{platform} since {body}; your quiet hours are over."
+        )
     else:
-        text = f"🍿 **{film.title}** is out now{platform}: {body}."
+        text = f"🍿 **{film.shown_title}** is out now{platform}: {body}."
     return sent_late(text, late)
 
 
@@ -78,7 +78,7 @@ def _when_local(instant: datetime, zone_key: str | None) -> str:
 def already_out(film: Film, out_at: datetime, zone_key: str | None) -> str:
     mine = f", {_when_local(out_at, zone_key)}" if zone_key else ""
     return (
-        f"**{film.title}** already came out {timestamp(out_at, 'R')} ({timestamp(out_at)}{mine}), "
+        f"**{film.shown_title}** already came out {timestamp(out_at, 'R')} ({timestamp(out_at)}{mine}), "
         "so there's no premiere to ping. Watch it together instead: plan a watch party with "
         "`/watchparty create`."
     )
@@ -88,10 +88,10 @@ def _no_date(film: Film, choice: str | None, applies: Applicable, where: str) ->
     """A follow kept for a member whose country has no date (for what they follow) yet."""
     kept = f"You're following it all the same: I'll ping you {where} once it has a date."
     if not film.releases:
-        return f"I don't know when **{film.title}** comes out yet. {kept}"
+        return f"I don't know when **{film.shown_title}** comes out yet. {kept}"
     place = country_words(applies.country)
     what = f"{CHOICE_WORDS[choice]} " if choice else ""
-    text = f"I don't know a release date for **{film.title}** {what}{place} yet. {kept}"
+    text = f"I don't know a release date for **{film.shown_title}** {what}{place} yet. {kept}"
     other = applies.ordered[0] if applies.ordered else applies.elsewhere
     if other is not None:
         out = applies.out_at(other)
@@ -129,7 +129,7 @@ def followed(
         where = "by DM" if dm else (f"in <#{channel_id}>" if channel_id else "here")
         return _no_date(film, choice, applies, where)
     if ping is None or line is None:
-        return f"You're following **{film.title}**, but there's no ping left to send."
+        return f"You're following **{film.shown_title}**, but there's no ping left to send."
     where = "by DM" if dm else f"in <#{ping.channel_id}>"
     out = line.at
     if line.zone_key is None:
@@ -141,7 +141,7 @@ def followed(
         )
     else:
         when = f"{_when_local(out, line.zone_key)}, {timestamp(out, 'R')}"
-    text = f"You're following **{film.title}**{_what(release)}. It's out for you at {when}."
+    text = f"You're following **{film.shown_title}**{_what(release)}. It's out for you at {when}."
     if line.delayed:
         text += (
             f"\nThat's during your quiet hours, so I'll ping you {where} when they end: "
@@ -166,7 +166,7 @@ def followed(
 class Listed:
     """One film a server follows, for ``/premiere list``."""
 
-    title: str
+    title: str  # as stored: escaped when shown
     followers: int
     channel_id: int
     next_ping: datetime | None
@@ -203,7 +203,7 @@ def server_list(items: Sequence[Listed]) -> str:
         )
         extra = f" · heads-up {item.heads_up} before" if item.heads_up else ""
         extra += _yours(item.yours) if item.yours else ""
-        lines.append(f"• **{item.title}**: {count} · in <#{item.channel_id}> · {nxt}{extra}")
+        lines.append(f"• **{plain(item.title)}**: {count} · in <#{item.channel_id}> · {nxt}{extra}")
     text = "\n".join(lines)
     return text if len(text) <= MESSAGE_LIMIT else clip(text, MESSAGE_LIMIT)
 
@@ -211,7 +211,7 @@ def server_list(items: Sequence[Listed]) -> str:
 def failure(title: str, channel_id: int, reason: str) -> str:
     """For the server's managers: a premiere ping that can never be sent there, and the fix."""
     return (
-        f"⚠️ I couldn't post the **{title}** premiere ping in <#{channel_id}> "
+        f"⚠️ I couldn't post the **{plain(title)}** premiere ping in <#{channel_id}> "
         f"({clip(reason, 200)}). Someone with **Manage Server** can pick another channel with "
         "`/premiere channel`, or give me **View Channel** and **Send Messages** there."
         "\n-# I'll say this once, until that film's ping channel is changed."

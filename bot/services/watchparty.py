@@ -108,13 +108,13 @@ class WatchParties:
             if release is None:
                 where = "" if not film.releases else " where this party's zone is"
                 raise BadOption(
-                    f"I don't know when {film.title} comes out{where}, so `premiere` can't be "
+                    f"I don't know when {film.shown_title} comes out{where}, so `premiere` can't be "
                     "used. Pick a time, like `fri 8pm`."
                 )
             start = release.instant(tz)
             if start <= now:
                 raise TimeInPast(
-                    f"{film.title} came out {render.timestamp(start, 'R')} ({render.timestamp(start)}), "
+                    f"{film.shown_title} came out {render.timestamp(start, 'R')} ({render.timestamp(start)}), "
                     "so `premiere` is in the past. Pick a time, like `fri 8pm`."
                 )
             if start - now > MAX_AHEAD:

@@ -296,3 +296,17 @@ def test_a_question_it_cannot_place(film):
 def test_the_question_is_quoted_back_as_typed_never_as_markup(film, question, quoted):
     """Words of the question an answer repeats can't post a masked link, a heading or a ping."""
     assert quoted in ask(film, question).text
+
+
+def test_a_catalogue_title_is_shown_as_text_in_every_answer(film):
+    """A vandalised TMDB title can't break the bold or post a masked link in a shared answer."""
+    forged = dataclasses.replace(
+        film,
+        titles=(
+            dataclasses.replace(film.titles[0], text="M*A*S*H", kind="english"),
+            dataclasses.replace(film.titles[0], text="[x](http://evil.example)", kind="alias"),
+        ),
+    )
+    assert ask(forged, "who directed it?").text.startswith("**M\\*A\\*S\\*H** was directed by")
+    assert "also known as: \\[x](http://evil.example)" in ask(forged, "other titles?").text
+    assert "M\\*A\\*S\\*H's music" in ask(forged, "who composed the music?").text

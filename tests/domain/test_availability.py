@@ -187,6 +187,18 @@ def test_no_names_where_it_streams_and_where_the_platform_has_it():
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "start"),
+    [
+        ("is Parasite on Hulu?", "Yes — **Parasite** is on Hulu in US"),
+        ("is parasite on wavve?", "No — in US, **Parasite** streams on Hulu"),
+    ],
+)
+def test_a_platform_asked_after_the_title_is_answered(question, start):
+    a = ask(PARASITE, question, country="US")
+    assert a.known and a.text.startswith(start)
+
+
 def test_disney_plus_is_one_platform_however_it_is_spelled():
     f = film(offers=(offer("KR", "Disney Plus", "stream"),))
     assert ask(f, "is it on Disney+?", country="KR").text.startswith(
@@ -219,3 +231,29 @@ def test_places_without_a_release_share_one_earliest_elsewhere():
 def test_a_place_it_cannot_read_is_said_and_the_callers_country_used():
     a = ask(PARASITE, "where can I watch it in Narnia?", country="KR")
     assert a.text.startswith("(I couldn't read 'Narnia' as a place.)\nIn KR, **Parasite** streams")
+
+
+# --- catalogue text in a shared answer ---------------------------------------------------------
+
+FORGED = Film(
+    id="tmdb-1",
+    path="tmdb:1",
+    sources=(TMDB, JUSTWATCH),
+    titles=(Name("M*A*S*H", "english", ("tmdb",)),),
+    releases=(release("digital", "KR", date(2025, 6, 5), "[y](http://evil.example)"),),
+    offers=(offer("US", "@everyone", "stream"),),
+)
+
+
+def test_when_is_it_out_shows_the_title_and_platform_as_text():
+    text = ask(FORGED, "when is it out?", country="KR").text
+    assert text.startswith("**M\\*A\\*S\\*H** is released on \\[y](http://evil.example) in KR")
+
+
+def test_where_to_watch_shows_providers_and_platforms_as_text():
+    assert ask(FORGED, "where can I watch it?", country="US").text.startswith(
+        "In US, **M\\*A\\*S\\*H** streams on @\u200beveryone."
+    )
+    assert ask(FORGED, "where can I watch it?", country="KR").text.startswith(
+        "In KR, **M\\*A\\*S\\*H** streams on \\[y](http://evil.example) (KR, from"
+    )

@@ -1,5 +1,6 @@
 """A server's own film from /film add's form (bot.domain.ownfilm)."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -24,7 +25,7 @@ def make(**fields):
 
 def test_every_fact_cites_who_added_it_where_and_when():
     film, notes = make(release="2026-12-24 20:00", runtime="1h 36m", synopsis="Our short.")
-    assert film.id == "g7-club-night"
+    assert film.id == film_id(7, "Club Night")
     (source,) = film.sources
     assert source.cite() == "added by Ada in Movie Night (2026-12-24)".replace(
         "2026-12-24", "2026-12-01"
@@ -50,9 +51,22 @@ def test_a_zone_in_the_text_wins_and_an_offset_is_kept_as_an_instant():
     assert film.releases[0].instant() == datetime(2026, 12, 24, 11, 0, tzinfo=UTC)
 
 
-def test_ids_are_per_server_slugs():
-    assert film_id(3, "Émile & the Café!") == "g3-emile-the-cafe"
-    assert film_id(3, "이 별에 필요한") == "g3-film"
+def test_an_id_names_the_server_and_reads_as_the_title():
+    assert re.fullmatch(r"g3-emile-the-cafe-[0-9a-f]{6}", film_id(3, "Émile & the Café!"))
+    assert re.fullmatch(r"g3-film-[0-9a-f]{6}", film_id(3, "이 별에 필요한"))
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("우리들의 밤", "별의 노래"), ("Club Night!", "Club Night?"), ("Club Night", "club night")],
+)
+def test_titles_that_slug_alike_get_ids_of_their_own(one: str, other: str):
+    assert film_id(1, one) != film_id(1, other)
+
+
+def test_the_same_title_gets_the_same_id_whatever_its_spacing():
+    assert film_id(1, "  우리들의   밤 ") == film_id(1, "우리들의 밤")
+    assert film_id(1, "우리들의 밤") != film_id(2, "우리들의 밤")
 
 
 @pytest.mark.parametrize(

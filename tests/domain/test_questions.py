@@ -107,6 +107,17 @@ def test_the_platform_asked(film, question, platform):
     assert platform_asked(question, film) == platform
 
 
+@pytest.mark.parametrize(
+    "question", ["is Lost in Starlight on Disney+?", "is lost in starlight on wavve?"]
+)
+def test_a_platform_after_the_films_title_asks_where_it_is(film, question):
+    assert "platform" in read(question, film).topics
+
+
+def test_a_platform_without_the_film_named_is_no_platform_question(film):
+    assert "platform" not in read("is Jay on screen for long?", film).topics
+
+
 # --- the film a question names --------------------------------------------------------------
 
 

@@ -3,8 +3,10 @@
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.domain.films import Film, Name, Release
-from bot.domain.releases import CINEMA, STREAMING, for_country
+from bot.domain.releases import CINEMA, STREAMING, for_country, platform_name
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -99,3 +101,19 @@ def test_choice_of_names_which_release_it_is():
     assert applies.choice_of(KR_CINEMA) == CINEMA
     assert applies.choice_of(netflix()) == STREAMING
     assert applies.choice_of(US_WIDE) is None
+
+
+@pytest.mark.parametrize(
+    ("platform", "named"),
+    [
+        ("Netflix", "Netflix"),
+        ("Cinemas", None),
+        ("Limited release", None),
+        ("Streaming", None),
+        ("Theaters", None),
+        ("TV", None),
+    ],
+)
+def test_a_platform_that_only_names_the_kind_of_release_is_no_platform(platform, named):
+    given = Release(platform, ("KR",), "local_midnight", date(2025, 6, 5), None, None, ())
+    assert platform_name(given) == named

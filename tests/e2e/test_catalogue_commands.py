@@ -41,14 +41,20 @@ async def test_a_server_adds_its_own_film_and_only_it_sees_it(e2e: Harness):
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert "45m" in fields["Runtime"]
     assert "added by sandbox-owner in Movie Night" in fields["Sources"]
-    # Another server doesn't see it.
+    # A member of another server is not offered it, and its id is refused there.
     other = e2e.fake.add_guild("Elsewhere")
-    e2e.fake.add_channel(other, "general")
-    assert not [
-        c
-        for c in (await e2e.complete("Ada", "film info", "title", "our club")).choices
-        if c["name"] != "Our Club Short"
-    ]
+    lobby = e2e.fake.add_channel(other, "general")
+    stranger = e2e.fake.add_member(other, "Stranger")
+    offered = await e2e.fake.autocomplete(
+        other, lobby, stranger, "film info", focused="title", value="our club"
+    )
+    assert "Our Club Short" not in [c["name"] for c in (await offered.response()).choices]
+    asked = await e2e.fake.slash(
+        other, lobby, stranger, "film info", {"title": found.choices[0]["value"]}
+    )
+    refused = await asked.response()
+    assert refused.ephemeral and not refused.embeds
+    assert "Our Club Short" not in refused.content
 
 
 async def test_adding_needs_manage_server_and_a_server(e2e: Harness):

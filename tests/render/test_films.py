@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
-from bot.domain.films import Film, SearchHit, parse_film
-from bot.render.films import cast, listing, name_in_films, search_results
+from bot.domain.films import Film, Name, Offer, Release, SearchHit, Source, parse_film
+from bot.render.films import cast, info, listing, name_in_films, search_results
 
 
 def film_with_cast(*cited: str) -> Film:
@@ -67,3 +68,43 @@ def test_search_results_quote_the_query_as_typed_never_as_markup(found: bool) ->
     hits = [SearchHit("f", "Film", "title", 1.0)] if found else []
     text = search_results("# [x](https://evil.example) @everyone", hits, {"f": "Film"})
     assert "“\\# \\[x](https://evil.example) @\u200beveryone”" in text
+
+
+def forged_film() -> Film:
+    """A TMDB film someone vandalised: markup in its title, a release note and a provider."""
+    return Film(
+        "tmdb-1",
+        "tmdb:1",
+        (Source("tmdb", "TMDB"),),
+        (Name("M*A*S*H", "english", ("tmdb",)), Name("[x](http://evil.example)", "alias", ())),
+        releases=(
+            Release(
+                "[y](http://evil.example)",
+                ("KR",),
+                "local_midnight",
+                date(2025, 6, 5),
+                None,
+                None,
+                ("tmdb",),
+            ),
+        ),
+        offers=(Offer("KR", "**Flix**", "stream", ("tmdb",)),),
+    )
+
+
+def test_a_film_card_shows_catalogue_text_as_text():
+    embed = info(forged_film(), "Asia/Seoul", "KR")
+    fields = {f.name: f.value for f in embed.fields}
+    assert embed.title == "M\\*A\\*S\\*H"
+    assert fields["Also known as"] == "\\[x](http://evil.example)"
+    assert fields["Release"].startswith("\\[y](http://evil.example), KR: ")
+    assert fields["Where to watch"].startswith("Stream: \\*\\*Flix\\*\\* (in KR")
+
+
+def test_search_results_and_names_in_films_show_titles_as_text():
+    hits = [SearchHit("f", "[x](http://evil.example)", "alias", 1.0)]
+    text = search_results("mash", hits, {"f": "M*A*S*H"})
+    assert "• **M\\*A\\*S\\*H** (matched alias: \\[x](http://evil.example))" in text
+    assert name_in_films(("Jay", ["f"]), {"f": "M*A*S*H"}.__getitem__) == (
+        "Jay is in **M\\*A\\*S\\*H**."
+    )

@@ -81,3 +81,43 @@ def test_a_platform_that_only_names_the_kind_is_not_said():
     line = ZoneGroup("Asia/Seoul", OUT, (1,))
     assert view.header(film, PREMIERE, [line], late=False) == "🍿 **Parasite** is out now!"
     assert view.header(FILM, PREMIERE, [line], late=False).endswith("is out now on Netflix!")
+
+
+#: A TMDB title someone vandalised, on a platform from a TMDB release note.
+FORGED = Film(
+    "tmdb-1",
+    "tmdb:1",
+    (),
+    (Name("M*A*S*H [x](http://evil.example)", "english", ()),),
+    releases=(
+        Release(
+            "@everyone [y](http://evil.example)",
+            ("KR",),
+            "local_midnight",
+            date(2025, 6, 5),
+            None,
+            None,
+            (),
+        ),
+    ),
+)
+SHOWN = "**M\\*A\\*S\\*H \\[x](http://evil.example)**"
+
+
+def test_a_catalogue_title_and_platform_read_as_text_in_a_channel_ping():
+    line = [ZoneGroup("Asia/Seoul", OUT, (1,))]
+    for kind in (PREMIERE, HEADS_UP):
+        text = view.header(FORGED, kind, line, late=False)
+        assert SHOWN in text
+        assert "on @\u200beveryone \\[y](http://evil.example)" in text
+
+
+def test_a_catalogue_title_reads_as_text_in_a_dm():
+    text = view.dm(FORGED, PREMIERE, [ZoneGroup("Asia/Seoul", OUT, (1,))], late=False)
+    assert text.startswith(f"🍿 {SHOWN} is out now on @\u200beveryone \\[y]")
+
+
+def test_a_listed_premiere_and_a_failure_notice_show_the_title_as_text():
+    listed = view.Listed(FORGED.title, 2, 42, None, None)
+    assert SHOWN in view.server_list([listed])
+    assert SHOWN in view.failure(FORGED.title, 42, "Forbidden")

@@ -28,6 +28,8 @@ def release(kind: str, platform: str, *regions: str, rated: str | None = None) -
         (release("digital", "Netflix", "KR"), "streaming on Netflix in South Korea"),
         (release("physical", "Physical", "DE"), "on disc in Germany"),
         (release("tv", "TV", "FR"), "on TV in France"),
+        (release("digital", "Streaming", "KR"), "streaming in South Korea"),
+        (release("theatrical", "Theaters", "US"), "in cinemas in the United States"),
     ],
 )
 def test_a_country_release(given: Release, reads: str) -> None:
