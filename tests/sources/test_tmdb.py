@@ -197,9 +197,7 @@ async def test_autocomplete_searches_start_again_once_the_earlier_ones_are_back(
     assert fake_tmdb.count(SEARCH) == 3
 
 
-async def test_a_keystroke_joins_its_search_in_flight_past_the_cap(
-    tmdb: Tmdb, fake_tmdb: FakeTmdb
-):
+async def test_a_keystroke_joins_its_search_in_flight_past_the_cap(tmdb: Tmdb, fake_tmdb: FakeTmdb):
     fake_tmdb.delay = 0.3
     for text in ("typing", "dune"):
         await tmdb.search_soon(text, 0)
