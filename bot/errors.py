@@ -73,6 +73,11 @@ class TmdbUnavailable(TmdbError):
         super().__init__(message)
 
 
+class TmdbBadDocument(TmdbUnavailable):
+    """TMDB's document for one movie can't be read (wrong shape, no title): asking again soon
+    won't help, so the background refresh puts that film aside for a while."""
+
+
 class TmdbBadToken(TmdbError):
     """TMDB answered 401: the configured token is wrong, revoked or not a read access token."""
 

@@ -11,14 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import WatchpartyBot
-from bot.domain import answers, countries, ownfilm, questions, zones
-from bot.domain.films import Film
-from bot.domain.usertext import plain
-from bot.errors import BadOption, FilmNotFound
+from bot.domain import answers, countries, ownfilm, zones
 from bot.render import catalog as catalog_view
 from bot.render import clip
 from bot.render import films as view
-from bot.services.catalog import TMDB_OFF_HINT
 from cogs.options import FilmArg, FilmOption, Suggestions, Zone, in_server, ours
 from cogs.premiere import follow_and_tell
 
@@ -129,36 +125,11 @@ class FilmCog(commands.GroupCog, group_name="film"):
         title: str | None = None,
         share: bool = False,
     ) -> None:
-        film = await self._film_for_question(question, title, interaction.guild_id)
+        film = await self.bot.catalog.film_for_question(question, title, interaction.guild_id)
         zone = await self.viewer_zone(interaction, share)
         country = await self.viewer_country(interaction, zone, share)
         reply = answers.answer(question, film, caller_zone_key=zone, country=country)
         await interaction.response.send_message(clip(reply.text, 2000), ephemeral=not share)
-
-    async def _film_for_question(
-        self, question: str, title: str | None, guild_id: int | None
-    ) -> Film:
-        if title:
-            return await self.bot.catalog.resolve(title, guild_id)
-        index = self.bot.films.index_for(guild_id)
-        film_id = questions.find_film_in_question(question, index)
-        if film_id is not None:
-            return await self.bot.films.get(film_id)
-        named = questions.name_in_question(question, index)
-        asked = questions.title_in_question(question)
-        if named is None and asked is not None:
-            found = await self.bot.catalog.find(asked, guild_id)  # TMDB, when it is configured
-            if found is not None:
-                return found
-            raise FilmNotFound(
-                f"I don't know a film called '{plain(asked)}'. Try `/film search`, "
-                "or pick one in the `title` option."
-            )
-        films = f" {view.name_in_films(named, index.label)}" if named else ""
-        raise BadOption(
-            f"Which film do you mean?{films} "
-            "Name it in the question or pick one in the `title` option."
-        )
 
     # ------------------------------------------------------------------ the catalogue
     @app_commands.command(
@@ -174,9 +145,7 @@ class FilmCog(commands.GroupCog, group_name="film"):
         if tmdb is None:
             await interaction.response.send_modal(OwnFilmForm())
             return
-        if self.bot.tmdb is None:
-            raise BadOption(TMDB_OFF_HINT + " Leave `tmdb` empty to describe the film yourself.")
-        film = await self.bot.catalog.resolve(tmdb, None)
+        film = await self.bot.catalog.add_from_tmdb(tmdb)
         await interaction.response.send_message(catalog_view.added_from_tmdb(film), ephemeral=True)
 
     @add.autocomplete("tmdb")

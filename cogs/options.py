@@ -52,7 +52,8 @@ class FilmOption(app_commands.Transformer):
 async def find_film(interaction: discord.Interaction, value: str) -> Film | None:
     """The film a member means by ``value`` (an id from autocomplete or a typed title), or None
     when neither the store nor TMDB knows it: the one place that decides whether a typed title is
-    a known film. TMDB not answering is an error, not an unknown film."""
+    a known film. A typed title stays usable while TMDB is down (None); a TMDB film picked from
+    autocomplete that can't be had is an error."""
     return await ours(interaction).client.catalog.find(value, interaction.guild_id)
 
 

@@ -5,34 +5,53 @@ matches at once; TMDB's, labelled "· TMDB", only when the store has few and onl
 budget) and :meth:`Catalog.resolve` for what a member picked or typed (an autocomplete value,
 an id, or a title: the store's match, else TMDB's best, imported). A film imported from TMDB is
 kept in the database like every other, refreshed in the background when stale, and keeps
-working from the stored copy while TMDB is down.
+working from the stored copy while TMDB is down or switched off.
+
+Commands look films up before they can defer, so everything one look-up asks TMDB (a search,
+then a movie) shares one deadline, RESOLVE_BUDGET from its start: the reply always makes
+Discord's 3 s. Only the HTTP is timed; keeping the film (a write whose listeners re-plan
+premieres) always runs to the end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import TypeVar
 
 from bot.clock import Clock
-from bot.domain import ownfilm, releases, search
+from bot.domain import ownfilm, questions, releases, search
 from bot.domain.films import Film
 from bot.domain.releases import Upcoming
-from bot.errors import BadOption, FilmNotFound, TmdbError, TmdbUnavailable
+from bot.domain.usertext import plain
+from bot.errors import (
+    BadOption,
+    FilmNotFound,
+    TmdbBadDocument,
+    TmdbError,
+    TmdbNotFound,
+    TmdbUnavailable,
+)
+from bot.render import films as film_view
 from bot.sources.tmdb import Tmdb
 from bot.sources.tmdb_map import TmdbHit
 from bot.storage.filmstore import FilmStore
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 #: Autocomplete asks TMDB only when the store has fewer matches than this.
 FEW_LOCAL = 5
 #: How long autocomplete waits for TMDB (Discord's deadline is 3 s for the whole answer); a
 #: search not back by then goes on and serves the next keystroke from the cache.
 SUGGEST_BUDGET = 0.6
-#: How long a command waits for TMDB to find and import a film before saying it isn't answering.
-RESOLVE_BUDGET = 2.2
+#: How long one command's look-up may wait for TMDB in all (its search and its fetch), before
+#: saying TMDB isn't answering: what Discord's 3 s leave after the rest of the reply.
+RESOLVE_BUDGET = 2.3
 #: TMDB prefix of autocomplete values: "tmdb:496243".
 TMDB_VALUE = "tmdb:"
 #: Films imported from TMDB are fetched again when older than this (release dates move).
@@ -110,50 +129,110 @@ class Catalog:
         except FilmNotFound as not_here:
             if self.tmdb is None:
                 raise FilmNotFound(f"{not_here} {TMDB_OFF_HINT}") from None
-            hit = await self._best_hit(text)
-            if hit is None:
+            found = await self._tmdb_match(text)
+            if found is None:
                 raise
-            return await self.from_tmdb(hit.tmdb_id)
+            return found
 
     async def find(self, text: str, guild_id: int | None) -> Film | None:
-        """:meth:`resolve`, None when no catalogue has the film (TMDB errors still raise)."""
+        """:meth:`resolve` for a title anyone may type (a watch party's): None when no catalogue
+        has it, or when TMDB can't be asked (logged), so the party takes the title as typed.
+        A TMDB value picked from autocomplete names a TMDB film, so its errors still raise."""
+        if _tmdb_value(text.strip()) is not None:  # picked from autocomplete
+            return await self.resolve(text, guild_id)
         try:
             return await self.resolve(text, guild_id)
-        except TmdbError:
-            raise
+        except TmdbError as problem:
+            log.info("TMDB could not look up a typed title: %s", type(problem).__name__)
+            return None
         except FilmNotFound:
             return None
 
-    async def from_tmdb(self, tmdb_id: int) -> Film:
-        """The film TMDB knows by this id: the stored copy when fresh, else fetched and kept.
-        A stored copy is used when TMDB can't be reached."""
+    async def add_from_tmdb(self, text: str) -> Film:
+        """/film add's film: TMDB's, for an autocomplete value or a typed title (TMDB's best
+        match, never the store's), kept in the store."""
+        if self.tmdb is None:
+            raise BadOption(TMDB_OFF_HINT + " Leave `tmdb` empty to describe the film yourself.")
+        text = text.strip()
+        tmdb_id = _tmdb_value(text)
+        if tmdb_id is not None:
+            return await self.from_tmdb(tmdb_id)
+        found = await self._tmdb_match(text)
+        if found is None:
+            raise FilmNotFound(
+                f"TMDB has no film called '{plain(text[:100])}'. Pick one from the suggestions, "
+                "or leave `tmdb` empty to describe it yourself."
+            )
+        return found
+
+    async def film_for_question(
+        self, question: str, title: str | None, guild_id: int | None
+    ) -> Film:
+        """The film a /film ask question is about: the ``title`` option, else the store's film
+        the question names, else (when it names no person or character) the title it names,
+        from the store or TMDB."""
+        if title:
+            return await self.resolve(title, guild_id)
+        index = self.films.index_for(guild_id)
+        film_id = questions.find_film_in_question(question, index)
+        if film_id is not None:
+            return await self.films.get(film_id)
+        named = questions.name_in_question(question, index)
+        asked = questions.title_in_question(question)
+        if named is None and asked is not None:
+            try:
+                return await self.resolve(asked, guild_id)
+            except TmdbError:
+                raise  # TMDB not answering is not an unknown film
+            except FilmNotFound:
+                hint = f" {TMDB_OFF_HINT}" if self.tmdb is None else ""
+                raise FilmNotFound(
+                    f"I don't know a film called '{plain(asked)}'. Try `/film search`, "
+                    f"or pick one in the `title` option.{hint}"
+                ) from None
+        films = f" {film_view.name_in_films(named, index.label)}" if named else ""
+        raise BadOption(
+            f"Which film do you mean?{films} "
+            "Name it in the question or pick one in the `title` option."
+        )
+
+    async def from_tmdb(self, tmdb_id: int, deadline: float | None = None) -> Film:
+        """The film TMDB knows by this id: the stored copy when fresh, else fetched (by
+        ``deadline``, loop time; RESOLVE_BUDGET from now by default) and kept. The stored copy
+        is used when TMDB is off or can't give a new one."""
         film_id = await self.films.film_for_tmdb(tmdb_id)
+        if self.tmdb is None:  # e.g. a /film upcoming menu made before the token was removed
+            if film_id is None:
+                raise FilmNotFound(f"I don't have that film from TMDB stored. {TMDB_OFF_HINT}")
+            return await self.films.get(film_id)
         if film_id is not None:
             fetched = await self.films.tmdb_fetched(film_id)
             if fetched is not None and self.clock.now() - fetched[1] < STALE_AFTER:
                 return await self.films.get(film_id)
-        try:
-            film_id = await asyncio.wait_for(self._import(tmdb_id), RESOLVE_BUDGET)
-        except (TimeoutError, TmdbUnavailable):
-            if film_id is None:
-                raise TmdbUnavailable() from None
-            log.info("TMDB is not answering; using the stored copy of %s", film_id)
-        return await self.films.get(film_id)
-
-    async def _import(self, tmdb_id: int) -> str:
-        assert self.tmdb is not None
         now = self.clock.now()
-        film = await self.tmdb.film(tmdb_id, now.date())
-        return await self.films.put_tmdb(film, now)
+        try:
+            deadline = _deadline() if deadline is None else deadline
+            film = await _by(deadline, self.tmdb.film(tmdb_id, now.date()))
+        except TmdbError:
+            if film_id is None:
+                raise
+            log.info("TMDB gave no new copy; using the stored copy of %s", film_id)
+            return await self.films.get(film_id)
+        # Not timed: the write and the store's listeners (premiere re-plans) must finish.
+        return await self.films.get(await self.films.put_tmdb(film, now))
 
-    async def _best_hit(self, text: str) -> TmdbHit | None:
+    async def _tmdb_match(self, text: str) -> Film | None:
+        """TMDB's film for a typed title (see :meth:`_best_hit`), kept; the search and the
+        fetch share one deadline."""
+        deadline = _deadline()
+        hit = await self._best_hit(text, deadline)
+        return None if hit is None else await self.from_tmdb(hit.tmdb_id, deadline)
+
+    async def _best_hit(self, text: str, deadline: float) -> TmdbHit | None:
         """TMDB's film for a typed title: one whose title is the text (the most popular first,
         in TMDB's order), else TMDB's first result when the text is a good part of its title."""
         assert self.tmdb is not None
-        try:
-            hits = await asyncio.wait_for(self.tmdb.search(text), RESOLVE_BUDGET)
-        except TimeoutError:
-            raise TmdbUnavailable() from None
+        hits = await _by(deadline, self.tmdb.search(text))
         wanted = search.compact(text)
         for hit in hits:
             if wanted in {search.compact(hit.title), search.compact(hit.original_title or "")}:
@@ -165,7 +244,8 @@ class Catalog:
     # ------------------------------------------------------------------ keeping fresh
     async def refresh_stale(self, now: datetime | None = None) -> list[str]:
         """Fetch again the TMDB films in use (by a party or a premiere) fetched longer ago than
-        STALE_AFTER; the ids of those whose releases changed. TMDB errors end the round quietly."""
+        STALE_AFTER; the ids of those whose releases changed. A film TMDB has no readable
+        record of waits its turn again; TMDB not answering ends the round quietly."""
         if self.tmdb is None:
             return []
         now = now or self.clock.now()
@@ -173,10 +253,16 @@ class Catalog:
         for film_id, tmdb_id in await self.films.stale_in_use(now - STALE_AFTER, REFRESH_BATCH):
             before = (await self.films.get(film_id)).releases
             try:
-                await self._import(tmdb_id)
+                film = await self.tmdb.film(tmdb_id, now.date())
+            except (TmdbNotFound, TmdbBadDocument) as problem:
+                # Asking again at once won't help: without this the same film heads every round.
+                log.info("TMDB has no readable record of %s: %s", film_id, type(problem).__name__)
+                await self.films.fetch_failed(film_id, now)
+                continue
             except TmdbError as problem:
                 log.info("Refreshing films from TMDB stopped for now: %s", type(problem).__name__)
                 break
+            await self.films.put_tmdb(film, now)
             if (await self.films.get(film_id)).releases != before:
                 changed.append(film_id)
         return changed
@@ -251,8 +337,8 @@ class Catalog:
         tmdb_failed = False
         if self.tmdb is not None and country is not None:
             try:
-                hits = await asyncio.wait_for(self.tmdb.upcoming(country), RESOLVE_BUDGET)
-            except (TimeoutError, TmdbError):
+                hits = await _by(_deadline(), self.tmdb.upcoming(country))
+            except TmdbError:
                 hits, tmdb_failed = [], True
             known = await self.films.known_tmdb_ids([h.tmdb_id for h in hits])
             end = (now + UPCOMING_AHEAD).date()
@@ -268,6 +354,20 @@ class Catalog:
 
         found.sort(key=lambda item: (when(item), item.title.casefold()))
         return found[:MAX_UPCOMING], tmdb_failed
+
+
+def _deadline() -> float:
+    """The loop time by which one look-up is done with TMDB."""
+    return asyncio.get_running_loop().time() + RESOLVE_BUDGET
+
+
+async def _by(deadline: float, call: Awaitable[T]) -> T:
+    """A TMDB call cut off at ``deadline`` (loop time): TmdbUnavailable when it is not back."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await call
+    except TimeoutError:
+        raise TmdbUnavailable() from None
 
 
 def _tmdb_value(text: str) -> int | None:

@@ -7,11 +7,14 @@ One :class:`Tmdb` per bot. Its promises, which the commands build on:
   flight share one request; at most ``max_in_flight`` requests run at once for the client.
 - :meth:`Tmdb.search_soon` is for autocomplete: the cached answer at once, else at most
   ``budget`` seconds of waiting; a search that is not back by then keeps going and fills the
-  cache for the next keystroke.
+  cache for the next keystroke. At most ``max_soon`` such searches run at once for the client
+  (a further keystroke gets None at once, asking nothing), so commands always find a slot.
 - A 429 is honoured: a short ``Retry-After`` (<= 2 s, and within the call's time) is waited out
   and the request tried once more; while it runs no call asks TMDB (they wait or fail fast).
 - Failures are :class:`~bot.errors.TmdbError` kinds with a message for members: TmdbBadToken
-  (401), TmdbNotFound (a movie's 404), TmdbUnavailable (anything else). Nothing else escapes.
+  (401, logged once until TMDB accepts the token again), TmdbNotFound (a movie's 404),
+  TmdbBadDocument (a movie's document that can't be read), TmdbUnavailable (anything else).
+  Nothing else escapes.
 
 The token goes only into the ``Authorization`` header; it is never logged or shown in a repr.
 """
@@ -32,7 +35,7 @@ from typing import Any
 import aiohttp
 
 from bot.domain.films import Film
-from bot.errors import TmdbBadToken, TmdbError, TmdbNotFound, TmdbUnavailable
+from bot.errors import TmdbBadDocument, TmdbBadToken, TmdbError, TmdbNotFound, TmdbUnavailable
 from bot.sources.tmdb_map import APPEND, TmdbHit, film_from_tmdb, hit_from_search
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ class Tmdb:
         timeout: float = 4.0,
         search_ttl: float = 600.0,
         max_in_flight: int = 4,
+        max_soon: int = 2,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._token = token
@@ -72,6 +76,9 @@ class Tmdb:
         self._session: aiohttp.ClientSession | None = None
         self._cache: OrderedDict[Hashable, tuple[float, Hits]] = OrderedDict()
         self._pending: dict[Hashable, asyncio.Task[Hits]] = {}
+        self._max_soon = max_soon
+        self._soon: set[asyncio.Task[Hits]] = set()  # autocomplete's searches in flight
+        self._token_refused = False  # logged once; a 200 clears it
         self._blocked_until = -math.inf  # no request before this (self._now()), after a 429
         self._closed = False
 
@@ -125,7 +132,15 @@ class Tmdb:
         hits = self._cached(key)
         if hits is not None:
             return list(hits)
-        task = self._shared(key, lambda: self._search(text, year))
+        task = self._pending.get(key)
+        if task is None:
+            # Every keystroke is a new text: without a cap, members typing fill every slot
+            # and a command's own look-up queues behind searches nobody waits for.
+            if len(self._soon) >= self._max_soon:
+                return None
+            task = self._shared(key, lambda: self._search(text, year))
+            self._soon.add(task)
+            task.add_done_callback(self._soon.discard)
         await asyncio.wait({task}, timeout=max(budget, 0))
         if not task.done():
             return None
@@ -142,7 +157,7 @@ class Tmdb:
         doc = await self._get(f"/movie/{tmdb_id}", params, not_found=missing)
         if doc.__class__ is not dict or doc.get("id") != tmdb_id:
             log.warning("TMDB sent a movie document of the wrong shape for %d", tmdb_id)
-            raise TmdbUnavailable()
+            raise TmdbBadDocument()
         return doc
 
     async def film(self, tmdb_id: int, fetched: date) -> Film:
@@ -152,7 +167,7 @@ class Tmdb:
             return film_from_tmdb(doc, fetched)
         except ValueError:
             log.warning("TMDB's document for movie %d has no title", tmdb_id)
-            raise TmdbUnavailable() from None
+            raise TmdbBadDocument() from None
 
     async def upcoming(self, region: str) -> list[TmdbHit]:
         """Films coming to cinemas in ``region`` (ISO 3166-1, e.g. "KR"): TMDB's first pages."""
@@ -265,6 +280,13 @@ class Tmdb:
         except (TimeoutError, aiohttp.ClientError, OSError) as problem:
             log.warning("TMDB did not answer %s (%s)", path, type(problem).__name__)
             raise TmdbUnavailable() from None
+        if status == 401:
+            if not self._token_refused:  # once, not on every keystroke
+                log.warning("TMDB refused the token (401)")
+            self._token_refused = True
+            raise TmdbBadToken()
+        if status == 200:
+            self._token_refused = False
         return _answer(path, status, body, not_found)
 
     async def _wait_out_block(self, time_left: float) -> None:
@@ -313,9 +335,6 @@ def _answer(path: str, status: int, body: bytes, not_found: TmdbError | None) ->
         except ValueError:  # UnicodeDecodeError included
             log.warning("TMDB's answer to %s is not JSON", path)
             raise TmdbUnavailable() from None
-    if status == 401:
-        log.warning("TMDB refused the token (401)")
-        raise TmdbBadToken()
     if status == 404 and not_found is not None:
         raise not_found
     log.warning("TMDB answered %d to %s", status, path)

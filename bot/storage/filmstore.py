@@ -279,17 +279,27 @@ class FilmStore:
     async def stale_in_use(self, before: datetime, limit: int) -> list[tuple[str, int]]:
         """(film id, TMDB id) of the films to fetch from TMDB again: those a party or a premiere
         uses whose record was fetched before ``before`` (the stalest first), and curated films
-        naming a TMDB id whose record was never fetched."""
+        naming a TMDB id whose record was never fetched (nor tried since ``before``)."""
+        cutoff = before.astimezone(UTC).isoformat(timespec="seconds")
         rows = await self._db.fetchall(
             "SELECT id, tmdb_id FROM films WHERE tmdb_id IS NOT NULL AND ("
-            " (origin = 'file' AND tmdb_doc IS NULL) OR"
+            " (origin = 'file' AND tmdb_doc IS NULL AND (fetched_at IS NULL OR fetched_at < ?)) OR"
             " (tmdb_doc IS NOT NULL AND fetched_at < ? AND"
             "  (id IN (SELECT film_id FROM parties WHERE status = 'active') OR"
             "   id IN (SELECT film_id FROM premieres))))"
             " ORDER BY fetched_at IS NOT NULL, fetched_at LIMIT ?",
-            (before.astimezone(UTC).isoformat(timespec="seconds"), limit),
+            (cutoff, cutoff, limit),
         )
         return [(r[0], int(r[1])) for r in rows]
+
+    async def fetch_failed(self, film_id: str, when: datetime) -> None:
+        """Note a fetch from TMDB that can't succeed soon (a 404, an unreadable document), so
+        the film waits its turn like a fresh one instead of heading every refresh."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE films SET fetched_at = ? WHERE id = ?",
+                (when.astimezone(UTC).isoformat(timespec="seconds"), film_id),
+            )
 
     async def in_use(self, film_id: str) -> int:
         """How many active parties and followed premieres use this film."""

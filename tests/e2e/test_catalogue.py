@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from faketmdb import FakeTmdb
 from tests.e2e.conftest import Harness, harness
 from tests.e2e.film_helpers import films_dir, minimal_film
@@ -105,6 +107,42 @@ async def test_without_tmdb_an_unknown_film_says_how_to_turn_it_on(e2e):
     assert reply.ephemeral
     assert "I don't know a film called 'Parasite'" in reply.content
     assert "TMDB_TOKEN" in reply.content
+
+
+async def test_a_tmdb_value_while_tmdb_is_off_says_how_to_turn_it_on(e2e):
+    # e.g. from a /film upcoming menu posted before the token was removed
+    reply = await e2e.run("Ada", "film info", {"title": "tmdb:496243"})
+    assert reply.ephemeral
+    assert "TMDB_TOKEN" in reply.content
+
+
+async def test_a_slow_tmdb_still_gets_a_reply_within_discords_three_seconds(tmp_path):
+    async with with_tmdb(tmp_path) as (e2e, tmdb):
+        tmdb.delay = 1.6  # the search and the fetch each in time alone, not both
+        reply = await e2e.run("Ada", "film info", {"title": "Dune: Part Two"})
+        assert reply.ephemeral
+        assert "TMDB is not answering" in reply.content
+
+
+@pytest.mark.parametrize("fault", ["down", "bad token"])
+async def test_a_party_for_a_plain_title_is_made_while_tmdb_fails(tmp_path, fault: str):
+    token = {"tmdb_token": "wrong-token"} if fault == "bad token" else {}
+    async with with_tmdb(tmp_path, **token) as (e2e, tmdb):
+        if fault == "down":
+            tmdb.fail(100, status=503)
+        made = await create(e2e, film="Our Club Film", when="tomorrow 21:00 KST")
+        assert "Our Club Film" in made.card.embeds[0]["title"]
+        assert tmdb.count("/3/search/movie") == 1  # TMDB was asked, and its failure let go
+
+
+async def test_a_tmdb_film_picked_for_a_party_while_tmdb_is_down_is_refused(tmp_path):
+    async with with_tmdb(tmp_path) as (e2e, tmdb):
+        tmdb.fail(100, status=503)
+        options = {"film": "tmdb:693134", "when": "tomorrow 21:00 KST"}
+        reply = await e2e.run("Ada", "watchparty create", options)
+        assert reply.ephemeral
+        assert "TMDB is not answering" in reply.content
+        assert e2e.fake.scheduled_events(e2e.server.guild) == []
 
 
 def tmdb_movie(tmdb_id: int, title: str, *dates: tuple[str, int, str]) -> dict[str, Any]:

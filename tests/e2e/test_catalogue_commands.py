@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import Harness
 from tests.e2e.party_helpers import create
 from tests.e2e.test_catalogue import tmdb_movie, with_tmdb
@@ -105,6 +107,27 @@ async def test_add_from_tmdb_and_the_info_card_credits_tmdb_and_justwatch(tmp_pa
         fields = {f["name"]: f["value"] for f in embed["fields"]}
         assert "Stream: Watcha" in fields["Where to watch"]
         assert "JustWatch" in fields["Where to watch"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("Lost in Starlight", "Lost in Starlight"),  # a film the store has, TMDB doesn't
+        ("[x](https://evil.example)", r"\[x](https://evil.example)"),
+    ],
+)
+async def test_add_from_tmdb_by_a_title_tmdb_lacks_says_so(tmp_path: Path, typed: str, shown: str):
+    async with with_tmdb(tmp_path) as (e2e, tmdb):
+        reply = await e2e.run(e2e.server.owner, "film add", {"tmdb": typed})
+        assert reply.ephemeral
+        assert f"TMDB has no film called '{shown}'" in reply.content
+        assert tmdb.count("/3/search/movie") == 1
+
+
+async def test_add_from_tmdb_by_a_typed_title_takes_tmdbs_best_match(tmp_path: Path):
+    async with with_tmdb(tmp_path) as (e2e, _):
+        reply = await e2e.run(e2e.server.owner, "film add", {"tmdb": "dune part two"})
+        assert "Added **Dune: Part Two** from TMDB" in reply.content
 
 
 async def test_upcoming_lists_stored_and_tmdb_films_and_follows_from_the_menu(tmp_path: Path):

@@ -607,6 +607,11 @@ async def test_ask_about_a_film_the_store_lacks_names_it(
     assert text.startswith(f"I don't know a film called '{shown}'. Try `/film search`"), text
 
 
+async def test_ask_about_a_film_the_store_lacks_says_how_to_turn_on_tmdb(e2e: Harness) -> None:
+    text = await ask(e2e, "who directed Parasite?", title=None)
+    assert "TMDB_TOKEN" in text
+
+
 def per_country_film() -> str:
     """A film as TMDB gives it: in Korean cinemas on 4 June, to stream in the US from 1 July."""
     rows = []

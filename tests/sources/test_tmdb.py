@@ -9,7 +9,13 @@ from datetime import date
 
 import pytest
 
-from bot.errors import FilmNotFound, TmdbBadToken, TmdbNotFound, TmdbUnavailable
+from bot.errors import (
+    FilmNotFound,
+    TmdbBadDocument,
+    TmdbBadToken,
+    TmdbNotFound,
+    TmdbUnavailable,
+)
 from bot.sources.tmdb import Tmdb
 from bot.sources.tmdb_map import APPEND, film_from_tmdb
 from faketmdb import FakeTmdb
@@ -169,6 +175,37 @@ async def test_search_soon_returns_the_answer_within_its_budget(tmdb: Tmdb):
     assert hits is not None and [h.title for h in hits] == ["Dune: Part Two"]
 
 
+async def test_autocomplete_leaves_all_but_two_slots_to_commands(tmdb: Tmdb, fake_tmdb: FakeTmdb):
+    fake_tmdb.delay = 0.3
+    for n in range(6):  # members typing: every keystroke a new text
+        assert await tmdb.search_soon(f"typing {n}", 0) is None
+    assert [h.title for h in await tmdb.search("dune")] == ["Dune: Part Two"]
+    await background_settled()
+    assert fake_tmdb.count(SEARCH) == 3  # two keystrokes' searches and the command's
+    assert fake_tmdb.peak_in_flight == 3
+
+
+async def test_autocomplete_searches_start_again_once_the_earlier_ones_are_back(
+    tmdb: Tmdb, fake_tmdb: FakeTmdb
+):
+    fake_tmdb.delay = 0.2
+    for n in range(3):
+        await tmdb.search_soon(f"typing {n}", 0)
+    await background_settled()
+    hits = await tmdb.search_soon("dune", 2.0)
+    assert hits is not None and [h.title for h in hits] == ["Dune: Part Two"]
+    assert fake_tmdb.count(SEARCH) == 3
+
+
+async def test_a_keystroke_joins_its_search_in_flight_past_the_cap(tmdb: Tmdb, fake_tmdb: FakeTmdb):
+    fake_tmdb.delay = 0.3
+    for text in ("typing", "dune"):
+        await tmdb.search_soon(text, 0)
+    hits = await tmdb.search_soon("Dune", 2.0)  # the same search, not a new one
+    assert hits is not None and [h.title for h in hits] == ["Dune: Part Two"]
+    assert fake_tmdb.count(SEARCH) == 2
+
+
 async def test_a_failed_background_search_is_not_cached_and_logs_no_stray_task(
     tmdb: Tmdb, fake_tmdb: FakeTmdb, caplog: pytest.LogCaptureFixture
 ):
@@ -229,6 +266,20 @@ async def test_a_token_tmdb_refuses_is_a_bad_token(fake_tmdb: FakeTmdb):
             await tmdb.search("dune")
     finally:
         await tmdb.close()
+
+
+async def test_a_refused_token_is_logged_once_and_refused_every_time(
+    fake_tmdb: FakeTmdb, caplog: pytest.LogCaptureFixture
+):
+    tmdb = Tmdb("not-the-token", fake_tmdb.base_url)
+    try:
+        for text in ("du", "dun", "dune"):  # keystrokes
+            with pytest.raises(TmdbBadToken):
+                await tmdb.search(text)
+    finally:
+        await tmdb.close()
+    assert fake_tmdb.count(SEARCH) == 3
+    assert caplog.text.count("TMDB refused the token") == 1
 
 
 async def test_an_unknown_movie_is_not_found(tmdb: Tmdb):
@@ -317,12 +368,14 @@ async def test_a_garbled_list_is_unavailable(tmdb: Tmdb, fake_tmdb: FakeTmdb, bo
         await tmdb.search("dune")
 
 
-@pytest.mark.parametrize("body", ['{"id": "496243"}', '{"title": "No id"}', "null"])
-async def test_a_movie_document_of_the_wrong_shape_is_unavailable(
+@pytest.mark.parametrize(
+    "body", ['{"id": "496243"}', '{"title": "No id"}', "null", '{"id": 496243, "title": ""}']
+)
+async def test_a_movie_document_of_the_wrong_shape_is_a_bad_document(
     tmdb: Tmdb, fake_tmdb: FakeTmdb, body: str
 ):
     fake_tmdb.garble(1, body=body)
-    with pytest.raises(TmdbUnavailable):
+    with pytest.raises(TmdbBadDocument):
         await tmdb.film(PARASITE, date(2025, 1, 1))
 
 

@@ -195,6 +195,21 @@ async def test_films_to_fetch_again_are_curated_ones_never_fetched_and_stale_one
     assert await store.stale_in_use(FETCHED, 10) == []  # not stale yet
 
 
+async def test_a_failed_fetch_puts_a_never_fetched_curated_film_aside_until_it_is_stale(
+    db, films_dir
+):
+    text = SEED.read_text(encoding="utf-8").replace(
+        'id = "lost-in-starlight"', 'id = "lost-in-starlight"\ntmdb_id = 1234'
+    )
+    (films_dir / SEED.name).write_text(text, encoding="utf-8")
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    await store.fetch_failed("lost-in-starlight", FETCHED)
+    assert await store.stale_in_use(FETCHED, 10) == []
+    later = FETCHED.replace(year=2027)
+    assert await store.stale_in_use(later, 10) == [("lost-in-starlight", 1234)]
+
+
 async def test_many_changes_while_running_stay_found_each_in_its_latest_version(db, films_dir):
     await sync_films(db, films_dir)
     store = await FilmStore.open(db)
