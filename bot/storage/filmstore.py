@@ -281,12 +281,16 @@ class FilmStore:
         uses whose record was fetched before ``before`` (the stalest first), and curated films
         naming a TMDB id whose record was never fetched (nor tried since ``before``)."""
         cutoff = before.astimezone(UTC).isoformat(timespec="seconds")
+        # In use: by its own id, or by the id of a TMDB copy that stands for it (alias_of).
         rows = await self._db.fetchall(
-            "SELECT id, tmdb_id FROM films WHERE tmdb_id IS NOT NULL AND ("
+            "WITH used AS (SELECT film_id AS id FROM parties WHERE status = 'active'"
+            " UNION SELECT film_id FROM premieres),"
+            " used_all AS (SELECT id FROM used UNION"
+            " SELECT f.alias_of FROM films f JOIN used u ON u.id = f.id"
+            " WHERE f.alias_of IS NOT NULL)"
+            " SELECT id, tmdb_id FROM films WHERE tmdb_id IS NOT NULL AND alias_of IS NULL AND ("
             " (origin = 'file' AND tmdb_doc IS NULL AND (fetched_at IS NULL OR fetched_at < ?)) OR"
-            " (tmdb_doc IS NOT NULL AND fetched_at < ? AND"
-            "  (id IN (SELECT film_id FROM parties WHERE status = 'active') OR"
-            "   id IN (SELECT film_id FROM premieres))))"
+            " (tmdb_doc IS NOT NULL AND fetched_at < ? AND id IN (SELECT id FROM used_all)))"
             " ORDER BY fetched_at IS NOT NULL, fetched_at LIMIT ?",
             (cutoff, cutoff, limit),
         )

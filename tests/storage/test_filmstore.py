@@ -276,3 +276,21 @@ async def test_a_curated_file_naming_an_imported_tmdb_film_takes_its_place(db, f
     await store.refresh()
     assert [f for _, f in store.complete("parasite")] == ["tmdb-496243"]
     assert (await store.get("tmdb-496243")).runtime[0].minutes == 132
+
+
+async def test_a_curated_film_in_use_through_its_tmdb_copy_is_refreshed_once(db, films_dir):
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    await store.put_tmdb(tmdb_film(496243, "Parasite"), FETCHED)
+    async with db.transaction() as conn:  # a premiere chose TMDB's copy
+        await conn.execute(
+            "INSERT INTO premieres (guild_id, film_id, first_channel_id) "
+            "VALUES (1, 'tmdb-496243', 2)"
+        )
+    curated = small_film("parasite", "Parasite").replace(
+        'id = "parasite"', 'id = "parasite"\ntmdb_id = 496243'
+    )
+    (films_dir / "parasite.toml").write_text(curated, encoding="utf-8")
+    await sync_films(db, films_dir)
+    later = FETCHED.replace(year=2027)
+    assert await store.stale_in_use(later, 10) == [("parasite", 496243)]  # not the copy too
