@@ -191,6 +191,7 @@ class WatchpartyBot(commands.Bot):
                 task.cancel()
         self._film_watch = self._film_refresh = None
         await self.scheduler.stop()
+        await self.catalog.close()
         if self.tmdb is not None:
             await self.tmdb.close()
         await super().close()

@@ -82,6 +82,14 @@ class Catalog:
         self.films = films
         self.tmdb = tmdb
         self.clock = clock
+        self._refreshing: dict[int, asyncio.Task[None]] = {}  # TMDB id -> its refresh on read
+
+    async def close(self) -> None:
+        """Stop refreshes still running in the background."""
+        tasks = list(self._refreshing.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # ------------------------------------------------------------------ finding
     async def suggest(self, text: str, guild_id: int | None, limit: int = 25) -> list[Suggestion]:
@@ -125,7 +133,7 @@ class Catalog:
         if tmdb_id is not None:
             return await self.from_tmdb(tmdb_id)
         try:
-            return await self.films.resolve(text, guild_id)
+            film = await self.films.resolve(text, guild_id)
         except FilmNotFound as not_here:
             if self.tmdb is None:
                 raise FilmNotFound(f"{not_here} {TMDB_OFF_HINT}") from None
@@ -133,6 +141,29 @@ class Catalog:
             if found is None:
                 raise
             return found
+        await self._refresh_if_stale(film)
+        return film
+
+    async def _refresh_if_stale(self, film: Film) -> None:
+        """A stored TMDB film read after STALE_AFTER is fetched again in the background (this
+        answer uses the stored copy; the next one the fresh record)."""
+        if self.tmdb is None or film.tmdb_id is None or film.tmdb_id in self._refreshing:
+            return
+        fetched = await self.films.tmdb_fetched(film.id)
+        if fetched is None or self.clock.now() - fetched[1] < STALE_AFTER:
+            return
+        tmdb_id = film.tmdb_id
+        task = asyncio.create_task(self._refresh_one(tmdb_id), name=f"tmdb-refresh-{tmdb_id}")
+        self._refreshing[tmdb_id] = task
+        task.add_done_callback(lambda _: self._refreshing.pop(tmdb_id, None))
+
+    async def _refresh_one(self, tmdb_id: int) -> None:
+        try:
+            await self.from_tmdb(tmdb_id)  # stale, so fetched again (stored copy on failure)
+        except TmdbError as problem:
+            log.info("Refreshing TMDB film %d on read failed: %s", tmdb_id, type(problem).__name__)
+        except Exception:
+            log.exception("Refreshing TMDB film %d on read failed", tmdb_id)
 
     async def find(self, text: str, guild_id: int | None) -> Film | None:
         """:meth:`resolve` for a title anyone may type (a watch party's): None when no catalogue
@@ -340,14 +371,19 @@ class Catalog:
                 hits = await _by(_deadline(), self.tmdb.upcoming(country))
             except TmdbError:
                 hits, tmdb_failed = [], True
-            known = await self.films.known_tmdb_ids([h.tmdb_id for h in hits])
+            listed = {item.value for item in found}
             end = (now + UPCOMING_AHEAD).date()
             for hit in hits:
-                if hit.tmdb_id in known or hit.release_date is None:
+                if hit.release_date is None or not now.date() <= hit.release_date <= end:
                     continue
-                if now.date() <= hit.release_date <= end:
-                    value = f"{TMDB_VALUE}{hit.tmdb_id}"
-                    found.append(Upcoming(hit.title, value, None, hit.release_date, None, True))
+                stored = await self.films.film_for_tmdb(hit.tmdb_id)
+                if stored in listed:
+                    continue  # the store's dates for it are in the list already
+                # TMDB's list is newer than a stored copy that no longer dates it here.
+                value = stored or f"{TMDB_VALUE}{hit.tmdb_id}"
+                found.append(
+                    Upcoming(hit.title, value, None, hit.release_date, None, stored is None)
+                )
 
         def when(item: Upcoming) -> date:
             return item.out_at.date() if item.out_at else item.day or date.max

@@ -220,3 +220,23 @@ async def test_a_bad_tmdb_token_is_one_log_line_and_a_clear_reply(tmp_path, capl
                 await asyncio.sleep(0.05)
     assert caplog.text.count("TMDB refused TMDB_TOKEN") == 1
     assert "wrong-token-abc123" not in caplog.text
+
+
+async def test_a_stale_tmdb_film_read_again_is_refreshed_in_the_background(tmp_path):
+    async with with_tmdb(tmp_path) as (e2e, tmdb):
+        movie = tmdb_movie(900020, "Slowly Changing", ("KR", 3, "2025-06-01"))
+        tmdb.add(movie)
+        await e2e.run("Ada", "film info", {"title": "tmdb:900020"})
+        tmdb.add({**movie, "runtime": 101})
+        first = await e2e.run("Ada", "film info", {"title": "tmdb-900020"})  # still fresh
+        assert "2h 13m" in str(first.embeds[0])
+        fetches = tmdb.count("/3/movie/900020")
+        e2e.clock.set(e2e.clock.now() + timedelta(days=2))
+        stale = await e2e.run("Ada", "film info", {"title": "tmdb-900020"})
+        assert "2h 13m" in str(stale.embeds[0])  # answered from the stored copy at once
+        for _ in range(50):
+            if tmdb.count("/3/movie/900020") > fetches and not e2e.bot.catalog._refreshing:
+                break
+            await asyncio.sleep(0.05)
+        fresh = await e2e.run("Ada", "film info", {"title": "tmdb-900020"})
+        assert "1h 41m" in str(fresh.embeds[0])

@@ -155,3 +155,20 @@ async def test_upcoming_lists_stored_and_tmdb_films_and_follows_from_the_menu(tm
         )
         told = await picked.response()
         assert told.ephemeral and "You're following **Seoul Next Week**" in told.content
+
+
+async def test_upcoming_trusts_tmdbs_list_over_an_older_stored_date(tmp_path: Path):
+    async with with_tmdb(tmp_path) as (e2e, tmdb):
+        tmdb.today = date(2025, 5, 20)
+        tmdb.add(tmdb_movie(900030, "Moved Up", ("KR", 3, "2025-08-01")))
+        await e2e.run("Ada", "film info", {"title": "tmdb:900030"})  # stored with August
+        tmdb.add(tmdb_movie(900030, "Moved Up", ("KR", 3, "2025-06-05")))  # TMDB moved it
+        await set_zones(e2e, Bruno="Asia/Seoul")
+        reply = await e2e.run("Bruno", "film upcoming")
+        line = next(x for x in reply.content.splitlines() if "Moved Up" in x)
+        assert "Thursday 5 June 2025" in line and "TMDB" not in line  # the stored film, dated anew
+        assert reply.message is not None
+        picked = await e2e.fake.click(
+            reply.message, "film:upcoming:follow", e2e.member("Bruno"), values=["tmdb-900030"]
+        )
+        assert "You're following **Moved Up**" in (await picked.response()).content
