@@ -211,11 +211,11 @@ def platform_answer(film: Film, question: Question, country: str | None) -> Answ
 _Part = tuple[str, list[str]]  # a line and the source keys behind it
 
 
-def _offers_in(film: Film, country: str | None) -> list[Offer]:
+def offers_in(film: Film, country: str | None) -> list[Offer]:
     return [o for o in film.offers if country is None or o.country.upper() == country.upper()]
 
 
-def _offer_clause(offers: Sequence[Offer]) -> str:
+def offer_clause(offers: Sequence[Offer]) -> str:
     """ "streams on Netflix, Wavve (with ads); rent it on Apple TV; buy it on Google Play"."""
     by_kind = {kind: [o for o in offers if o.kind == kind] for kind in OFFER_KINDS}
     watch = [f"{plain(o.provider)}{_OFFER_WORDS[k]}" for k in _OFFER_WORDS for o in by_kind[k]]
@@ -243,9 +243,9 @@ def _platforms_clause(releases: Sequence[Release]) -> str:
 def _watchable(film: Film, country: str | None) -> _Part | None:
     """How to watch the film in a country: its offers there, else the platforms of the releases
     that apply (without a country: of every release); None when the store knows neither."""
-    offers = _offers_in(film, country) if country else []
+    offers = offers_in(film, country) if country else []
     if offers:
-        return _offer_clause(offers), [k for o in offers for k in o.sources]
+        return offer_clause(offers), [k for o in offers for k in o.sources]
     releases = applicable(film, country) if country else list(film.releases)
     if releases:
         return _platforms_clause(releases), [k for r in releases for k in r.sources]
@@ -280,7 +280,7 @@ def _elsewhere(film: Film) -> _Part:
 def _offered_in(film: Film, lead: str) -> _Part:
     """ "<lead> KR (streams on Netflix), US (rent it on Apple TV) and 3 more countries."""
     countries = sorted({o.country.upper() for o in film.offers})[:_MAX_COUNTRIES]
-    items = [f"{c} ({_offer_clause(_offers_in(film, c))})" for c in countries]
+    items = [f"{c} ({offer_clause(offers_in(film, c))})" for c in countries]
     more = len({o.country.upper() for o in film.offers}) - len(countries)
     if more:
         items.append(f"{more} more countries")
@@ -304,7 +304,7 @@ def _is_on(film: Film, asked: str, country: str | None) -> _Part:
     key = platform_key(asked)
     title = f"**{film.shown_title}**"
     there = f" in {country}" if country else ""
-    offers = [o for o in _offers_in(film, country) if _matches(key, o.provider)]
+    offers = [o for o in offers_in(film, country) if _matches(key, o.provider)]
     if offers:
         provider = offers[0].provider
         kinds = ", ".join(_HOW[o.kind] for o in offers if o.provider == provider)

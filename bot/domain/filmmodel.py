@@ -5,6 +5,8 @@ Pure: no discord, no SQL, no file access. Import these through :mod:`bot.domain.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
@@ -259,6 +261,17 @@ class Film:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def slug(text: str) -> str:
+    """ "Mr. Min's Friend" -> "mr-mins-friend": lower-case ASCII words joined by "-" (accents
+    folded, apostrophes dropped); "" when nothing ASCII is left (Hangul)."""
+    text = text.replace("'", "").replace("\u2019", "")
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return "-".join(_WORDS.findall(folded))
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def runtime_text(minutes: int) -> str:

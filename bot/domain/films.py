@@ -31,6 +31,7 @@ from bot.domain.filmmodel import (
     Source,
     TextClaim,
     runtime_text,
+    slug,
 )
 from bot.domain.search import (
     FilmIndex,
@@ -73,4 +74,5 @@ __all__ = [
     "normalize",
     "parse_film",
     "runtime_text",
+    "slug",
 ]

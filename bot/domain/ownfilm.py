@@ -15,7 +15,7 @@ import unicodedata
 from datetime import UTC, date, datetime, time
 
 from bot.domain import zones
-from bot.domain.filmmodel import Film, Name, Release, RuntimeClaim, Source, TextClaim
+from bot.domain.filmmodel import Film, Name, Release, RuntimeClaim, Source, TextClaim, slug
 from bot.domain.usertext import plain
 from bot.errors import BadOption
 
@@ -33,11 +33,10 @@ def film_id(guild_id: int, title: str) -> str:
     """The id of a server's own film: ``g<guild>-<slug>-<hash>``, the same for the same title
     (spaces and Unicode normal form aside), different for any other."""
     exact = unicodedata.normalize("NFC", " ".join(title.split()))
-    folded = unicodedata.normalize("NFKD", exact).encode("ascii", "ignore").decode().lower()
-    slug = "-".join(re.findall(r"[a-z0-9]+", folded))[:60].strip("-") or "film"
+    readable = slug(exact)[:60].strip("-") or "film"
     # The slug only makes the id readable; the hash is what tells titles apart.
     digest = hashlib.sha256(exact.encode()).hexdigest()[:6]
-    return f"g{guild_id}-{slug}-{digest}"
+    return f"g{guild_id}-{readable}-{digest}"
 
 
 def own_film(

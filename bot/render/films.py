@@ -7,10 +7,9 @@ from datetime import datetime
 
 import discord
 
-from bot.domain import clock_text, zones
+from bot.domain import availability, clock_text, zones
 from bot.domain.films import (
     CINEMA_KINDS,
-    OFFER_KINDS,
     STREAMING_KINDS,
     CastCredit,
     Film,
@@ -182,30 +181,19 @@ def info(film: Film, viewer_zone: str | None, country: str | None = None) -> dis
 
 #: TMDB's terms: every product using its API says so, wherever TMDB's data is shown.
 TMDB_NOTICE = "This product uses the TMDB API but is not endorsed or certified by TMDB."
-_OFFER_WORDS = {
-    "stream": "Stream",
-    "free": "Free",
-    "ads": "Free with ads",
-    "rent": "Rent",
-    "buy": "Buy",
-}
 
 
 def where_to_watch(film: Film, country: str | None) -> str:
-    """The providers offering the film in ``country``, by kind, crediting JustWatch (whose data
-    TMDB passes on); empty when there are none there (or no country)."""
+    """The providers offering the film in ``country`` (streaming first, then rent and buy),
+    crediting JustWatch (whose data TMDB passes on); empty when there are none there."""
     if country is None:
         return ""
-    offers = [o for o in film.offers if o.country.upper() == country.upper()]
+    offers = availability.offers_in(film, country)
     if not offers:
         return ""
-    lines = []
-    for kind in OFFER_KINDS:
-        names = list(dict.fromkeys(plain(o.provider) for o in offers if o.kind == kind))
-        if names:
-            lines.append(f"{_OFFER_WORDS[kind]}: {', '.join(names)}")
+    text = availability.offer_clause(offers)
     credit = cite(film, offers[0].sources)
-    return f"{' · '.join(lines)} (in {country.upper()}, data by JustWatch {credit})"
+    return f"{text[:1].upper()}{text[1:]} (in {country.upper()}, data by JustWatch {credit})"
 
 
 def cast_lines(

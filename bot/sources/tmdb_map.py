@@ -27,8 +27,6 @@ Choices worth knowing:
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -48,6 +46,7 @@ from bot.domain.films import (
     RuntimeClaim,
     Source,
     TextClaim,
+    slug,
 )
 
 TMDB = "tmdb"
@@ -70,7 +69,6 @@ _NOTE_IS_PLATFORM = frozenset({"digital", "tv"})
 _PLATFORM_NOTE_MAX = 40  # a longer note is a sentence, not a service's name
 # TMDB's watch-provider lists -> OFFER_KINDS, in that order.
 _OFFER_LISTS = dict(zip(("flatrate", "free", "ads", "rent", "buy"), OFFER_KINDS, strict=True))
-_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _LABEL_MAX = 100  # Discord's limit for an autocomplete choice's name
 _SRC = (TMDB,)
 
@@ -283,13 +281,6 @@ def _titles(movie: dict[str, Any]) -> tuple[Name, ...]:
     return tuple(names.values())
 
 
-def _slug(text: str) -> str:
-    """ "Mr. Min's Friend" -> "mr-mins-friend"; "" when nothing ASCII is left (Hangul)."""
-    text = text.replace("'", "").replace("\u2019", "")
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")
-
-
 class _Credits:
     """People, characters, directors, writers and the top of the cast from ``credits``."""
 
@@ -345,7 +336,7 @@ class _Credits:
             return None, role
         known = self.characters.get(text)
         if known is None:
-            key = _slug(text)
+            key = slug(text)
             if not key or key in self._keys:
                 key = f"tmdb-c{len(self.characters) + 1}"
             while key in self._keys:  # only when a name slugs to "tmdb-c<n>" itself

@@ -105,7 +105,7 @@ async def test_add_from_tmdb_and_the_info_card_credits_tmdb_and_justwatch(tmp_pa
             in (embed["footer"]["text"])
         )
         fields = {f["name"]: f["value"] for f in embed["fields"]}
-        assert "Stream: Watcha" in fields["Where to watch"]
+        assert "Streams on Watcha" in fields["Where to watch"]
         assert "JustWatch" in fields["Where to watch"]
 
 

@@ -98,7 +98,7 @@ def test_a_film_card_shows_catalogue_text_as_text():
     assert embed.title == "M\\*A\\*S\\*H"
     assert fields["Also known as"] == "\\[x](http://evil.example)"
     assert fields["Release"].startswith("\\[y](http://evil.example), KR: ")
-    assert fields["Where to watch"].startswith("Stream: \\*\\*Flix\\*\\* (in KR")
+    assert fields["Where to watch"].startswith("Streams on \\*\\*Flix\\*\\* (in KR")
 
 
 def test_search_results_and_names_in_films_show_titles_as_text():
