@@ -105,7 +105,7 @@ def _cast_of(film: Film, thing: Person | Character) -> list[CastCredit]:
 
 
 def _names(film: Film, keys: Sequence[str]) -> str:
-    return names_list([film.person(k).name for k in keys])
+    return names_list([plain(film.person(k).name) for k in keys])
 
 
 def _credits(film: Film, topic: str) -> Answer:
@@ -291,9 +291,9 @@ def _synopsis(film: Film) -> Answer:
         return unknown(f"what {film.shown_title} is about")
     if len(film.synopsis) == 1:
         claim = film.synopsis[0]
-        return sourced(film, f"**{film.shown_title}**: {claim.text}", claim.sources)
+        return sourced(film, f"**{film.shown_title}**: {plain(claim.text)}", claim.sources)
     lines = [f"**{film.shown_title}**:"]
-    lines += [f"• {c.text} — per {cite(film, c.sources)}" for c in film.synopsis[:2]]
+    lines += [f"• {plain(c.text)} — per {cite(film, c.sources)}" for c in film.synopsis[:2]]
     keys = [k for c in film.synopsis[:2] for k in c.sources]
     return Answer("\n".join(lines), film.sources_of(keys), True)
 

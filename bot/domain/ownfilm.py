@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, time
 
 from bot.domain import zones
 from bot.domain.filmmodel import Film, Name, Release, RuntimeClaim, Source, TextClaim, slug
-from bot.domain.usertext import plain
 from bot.errors import BadOption
 
 MAX_TITLE = 100
@@ -62,8 +61,8 @@ def own_film(
             f"A title can't contain {' '.join(f'`{m}`' for m in marks)}: in messages they "
             "would format text, make links or ping people."
         )
-    # Names and the synopsis are shown in messages as typed: never as markup, never a ping.
-    source = Source(SOURCE_KEY, f"added by {plain(member)} in {plain(server)}", date=today)
+    # Kept as typed: every catalogue text is escaped where it is shown (render, answers).
+    source = Source(SOURCE_KEY, f"added by {member} in {server}", date=today)
     cites = (SOURCE_KEY,)
     notes: list[str] = []
     releases = (_release(release.strip(), zone_key, cites, notes),) if release.strip() else ()
@@ -71,7 +70,6 @@ def own_film(
     text = synopsis.strip()
     if len(text) > MAX_SYNOPSIS:
         raise BadOption(f"A synopsis can have at most {MAX_SYNOPSIS} characters.")
-    text = plain(text)
     film = Film(
         id=film_id(guild_id, title),
         path=f"server:{guild_id}",

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.films import Film, Source
+from bot.domain.usertext import plain
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def possessive(title: str) -> str:
 
 def cite(film: Film, keys: Iterable[str]) -> str:
     """The sources behind keys, in order, as one line of citations."""
-    return "; ".join(s.cite() for s in film.sources_of(keys))
+    return "; ".join(plain(s.cite()) for s in film.sources_of(keys))
 
 
 def sourced(film: Film, text: str, keys: Iterable[str]) -> Answer:

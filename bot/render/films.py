@@ -47,7 +47,7 @@ def listing(names: list[str]) -> str:
 
 
 def people(film: Film, keys: Iterable[str]) -> str:
-    return listing([film.person(k).name for k in keys])
+    return listing([plain(film.person(k).name) for k in keys])
 
 
 def name_in_films(named: tuple[str, list[str]], label: Callable[[str], str], shown: int = 5) -> str:
@@ -129,7 +129,7 @@ def info(film: Film, viewer_zone: str | None, country: str | None = None) -> dis
     if film.synopsis:
         first = film.synopsis[0]
         embed.description = clip(
-            f"{first.text} {cite(film, first.sources)}", INFO_DESCRIPTION_LIMIT
+            f"{plain(first.text)} {cite(film, first.sources)}", INFO_DESCRIPTION_LIMIT
         )
     others = list(
         dict.fromkeys(
@@ -173,7 +173,7 @@ def info(film: Film, viewer_zone: str | None, country: str | None = None) -> dis
         lines, _ = cast_lines(film, limit=8, budget=EMBED_FIELD_LIMIT)
         embed.add_field(name="Cast", value=lines, inline=False)
     if film.genres:
-        genres = ", ".join(g.name for g in film.genres)
+        genres = ", ".join(plain(g.name) for g in film.genres)
         embed.add_field(name="Genres", value=clip(genres, INFO_SHORT_FIELD), inline=True)
     embed.add_field(name="Sources", value=clip(source_list(film), EMBED_FIELD_LIMIT), inline=False)
     return fit(embed)
@@ -205,9 +205,9 @@ def cast_lines(
     shown: list[CastCredit] = []
     used = 0
     for credit in film.cast[:limit]:
-        person = film.person(credit.person).name
+        person = plain(film.person(credit.person).name)
         role = f" ({credit.role})" if credit.role != "actor" else ""
-        who = f" as {film.character(credit.character).name}" if credit.character else ""
+        who = f" as {plain(film.character(credit.character).name)}" if credit.character else ""
         line = f"**{person}**{who}{role} {cite(film, credit.sources)}"
         if used + len(line) + 1 > budget - 24:  # room for the "…and N more" line
             if lines:
@@ -228,7 +228,7 @@ def source_list(film: Film, keys: Collection[str] | None = None) -> str:
     for n, source in enumerate(film.sources, 1):
         if keys is not None and source.key not in keys:
             continue
-        text = source.cite()
+        text = plain(source.cite())
         lines.append(f"[{n}] [{text}]({source.url})" if source.url else f"[{n}] {text}")
     return "\n".join(lines)
 

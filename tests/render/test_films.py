@@ -108,3 +108,25 @@ def test_search_results_and_names_in_films_show_titles_as_text():
     assert name_in_films(("Jay", ["f"]), {"f": "M*A*S*H"}.__getitem__) == (
         "Jay is in **M\\*A\\*S\\*H**."
     )
+
+
+def test_a_film_cards_synopsis_people_and_sources_show_as_text():
+    from dataclasses import replace
+
+    from bot.domain.films import CastCredit, Character, CreditClaim, Person, TextClaim
+
+    film = replace(
+        forged_film(),
+        sources=(Source("tmdb", "TMDB [z](http://evil.example)"),),
+        synopsis=(TextClaim("A heist. [Free tickets](http://evil.example) @everyone", ("tmdb",)),),
+        people=(Person("p1", "**Bold** Name", ("tmdb",)),),
+        characters=(Character("c1", "[Hero](http://evil.example)", ("tmdb",)),),
+        directors=(CreditClaim(("p1",), ("tmdb",)),),
+        cast=(CastCredit("p1", "c1", "actor", ("tmdb",)),),
+    )
+    embed = info(film, "Asia/Seoul", "KR")
+    fields = {f.name: f.value for f in embed.fields}
+    assert "\\[Free tickets](http" in embed.description and "@\u200beveryone" in embed.description
+    assert fields["Director"].startswith("\\*\\*Bold\\*\\* Name")
+    assert "as \\[Hero](http" in fields["Cast"]
+    assert "\\[z](http" in fields["Sources"]
