@@ -142,17 +142,21 @@ def _cast(film: Film, q: Question, *, describe: bool) -> Answer:
         lines, keys = [], []
         if describe and character.descriptions:
             lines += [
-                f"{shown}: {d.text} (per {cite(film, d.sources)})" for d in character.descriptions
+                f"{shown}: {plain(d.text)} (per {cite(film, d.sources)})"
+                for d in character.descriptions
             ]
             keys += [k for d in character.descriptions for k in d.sources]
         if not credits and not lines:
-            return unknown(f"who voices or plays {character.name}")
+            return unknown(f"who voices or plays {plain(character.name)}")
         if credits:
             text = "; ".join(
-                f"{shown} is {_ROLE_VERB[c.role]} {film.person(c.person).name}" for c in credits
+                f"{shown} is {_ROLE_VERB[c.role]} {plain(film.person(c.person).name)}"
+                for c in credits
             )
             if q.people and q.people[0].thing.key not in {c.person for c in credits}:
-                text += f". The store has no facts about {q.people[0].thing.name} in that role"
+                text += (
+                    f". The store has no facts about {plain(q.people[0].thing.name)} in that role"
+                )
             lines.append(f"{text} in **{film.shown_title}**.")
             keys += [k for c in credits for k in c.sources]
         return sourced(film, "\n".join(lines), keys)
@@ -161,8 +165,8 @@ def _cast(film: Film, q: Question, *, describe: bool) -> Answer:
         parts = []
         credits = _cast_of(film, person)
         for c in credits:
-            role = film.character(c.character).name if c.character else "an uncredited part"
-            parts.append(f"{person.name} {_ROLE_DOES[c.role]} {role}")
+            role = plain(film.character(c.character).name) if c.character else "an uncredited part"
+            parts.append(f"{plain(person.name)} {_ROLE_DOES[c.role]} {role}")
         keys = [k for c in credits for k in c.sources]
         return sourced(film, f"{'; '.join(parts)} in **{film.shown_title}**.", keys)
     named = _NAME_AFTER_VERB.search(q.text)
@@ -182,8 +186,8 @@ def _cast(film: Film, q: Question, *, describe: bool) -> Answer:
         return unknown(f"the cast of {film.shown_title}")
     parts = []
     for c in film.cast:
-        role = f" as {film.character(c.character).name}" if c.character else ""
-        parts.append(f"{film.person(c.person).name}{role}")
+        role = f" as {plain(film.character(c.character).name)}" if c.character else ""
+        parts.append(f"{plain(film.person(c.person).name)}{role}")
     kind = "Voice cast" if all(c.role == "voice" for c in film.cast) else "Cast"
     keys = [k for c in film.cast for k in c.sources]
     return sourced(film, f"{kind} of **{film.shown_title}**: {'; '.join(parts)}.", keys)
@@ -211,7 +215,7 @@ def _person(film: Film, mention: Mention, jobs: Sequence[str]) -> Answer:
         if not theirs:
             if topic in jobs:
                 lines.append(
-                    f"The store has no facts about {person.name} {doing} **{film.shown_title}**."
+                    f"The store has no facts about {plain(person.name)} {doing} **{film.shown_title}**."
                 )
             continue
         several = len({frozenset(c.people) for c in claims}) > 1
@@ -226,7 +230,11 @@ def _person(film: Film, mention: Mention, jobs: Sequence[str]) -> Answer:
             lines.append(f"• {text} — per {cite(film, claim.sources)}")
             keys += claim.sources
     for credit in _cast_of(film, person):
-        role = film.character(credit.character).name if credit.character else "an uncredited part"
+        role = (
+            plain(film.character(credit.character).name)
+            if credit.character
+            else "an uncredited part"
+        )
         lines.append(f"• {_ROLE_DOES[credit.role]} {role} — per {cite(film, credit.sources)}")
         keys += credit.sources
     if not keys:
@@ -234,7 +242,7 @@ def _person(film: Film, mention: Mention, jobs: Sequence[str]) -> Answer:
             "\n".join(
                 lines
                 or [
-                    f"I don't know that — the store has no facts about what {person.name} did in {film.shown_title}."
+                    f"I don't know that — the store has no facts about what {plain(person.name)} did in {film.shown_title}."
                 ]
             ),
             (),
@@ -325,7 +333,7 @@ def _quotes(film: Film) -> Answer:
     if not film.quotes:
         return unknown(f"quotes about {film.shown_title}")
     lines = [
-        f"• {q.by}: “{q.text}”"
+        f"• {plain(q.by)}: “{plain(q.text)}”"
         + (f" ({q.context.rstrip('.')})" if q.context else "")
         + f" — per {cite(film, q.sources)}"
         for q in film.quotes
@@ -337,7 +345,7 @@ def _quotes(film: Film) -> Answer:
 def _facts(film: Film) -> Answer:
     if not film.facts:
         return unknown(f"notable facts about {film.shown_title}")
-    lines = [f"• {f.text} — per {cite(film, f.sources)}" for f in film.facts]
+    lines = [f"• {plain(f.text)} — per {cite(film, f.sources)}" for f in film.facts]
     keys = [k for f in film.facts for k in f.sources]
     return Answer("\n".join(lines), film.sources_of(keys), True)
 

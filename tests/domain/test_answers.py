@@ -310,3 +310,38 @@ def test_a_catalogue_title_is_shown_as_text_in_every_answer(film):
     assert ask(forged, "who directed it?").text.startswith("**M\\*A\\*S\\*H** was directed by")
     assert "also known as: \\[x](http://evil.example)" in ask(forged, "other titles?").text
     assert "M\\*A\\*S\\*H's music" in ask(forged, "who composed the music?").text
+
+
+def test_catalogue_names_and_texts_in_answers_show_as_text():
+    from bot.domain.films import (
+        CastCredit,
+        Character,
+        CreditClaim,
+        Film,
+        Name,
+        Person,
+        Source,
+        TextClaim,
+    )
+
+    cites = ("tmdb",)
+    film = Film(
+        "tmdb-9",
+        "tmdb:9",
+        (Source("tmdb", "TMDB"),),
+        (Name("Forged", "english", cites),),
+        synopsis=(TextClaim("See [this](http://evil.example)", cites),),
+        people=(Person("p1", "[Boss](http://evil.example)", cites),),
+        characters=(Character("c1", "**Hero**", cites),),
+        directors=(CreditClaim(("p1",), cites),),
+        cast=(CastCredit("p1", "c1", "actor", cites),),
+    )
+    asked = {
+        "who directed forged?": "\\[Boss](http",
+        "what is forged about?": "\\[this](http",
+        "who plays Hero in forged?": "\\[Boss](http",
+    }
+    for question, escaped in asked.items():
+        text = answer(question, film, caller_zone_key=None).text
+        assert escaped in text, (question, text)
+        assert "](http://evil.example)" not in text.replace(escaped, "")
