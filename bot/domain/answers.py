@@ -198,8 +198,8 @@ def _shown(mention: Mention) -> str:
     spelled 한지원)"."""
     name = mention.thing.name
     if compact(mention.spelled) == compact(name):
-        return name
-    return f"{name} (also spelled {mention.spelled})"
+        return plain(name)
+    return f"{plain(name)} (also spelled {plain(mention.spelled)})"
 
 
 def _person(film: Film, mention: Mention, jobs: Sequence[str]) -> Answer:

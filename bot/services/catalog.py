@@ -31,6 +31,7 @@ from bot.errors import (
     BadOption,
     FilmNotFound,
     TmdbBadDocument,
+    TmdbBadToken,
     TmdbError,
     TmdbNotFound,
     TmdbUnavailable,
@@ -59,6 +60,8 @@ STALE_AFTER = timedelta(days=1)
 #: How often the background refresh looks for stale films, and how many it fetches a round.
 REFRESH_EVERY = 3600.0
 REFRESH_BATCH = 50
+#: The refresh round ends after this many films in a row TMDB did not answer for.
+GIVE_UP_AFTER = 3
 #: /film upcoming looks this far ahead, and lists at most this many films.
 UPCOMING_AHEAD = timedelta(weeks=6)
 MAX_UPCOMING = 15
@@ -276,26 +279,45 @@ class Catalog:
     async def refresh_stale(self, now: datetime | None = None) -> list[str]:
         """Fetch again the TMDB films in use (by a party or a premiere) fetched longer ago than
         STALE_AFTER; the ids of those whose releases changed. A film TMDB has no readable
-        record of waits its turn again; TMDB not answering ends the round quietly."""
+        record of, or doesn't answer for while it answers for others, waits a day; TMDB not
+        answering GIVE_UP_AFTER times in a row ends the round quietly (tried again next round)."""
         if self.tmdb is None:
             return []
         now = now or self.clock.now()
         changed = []
+        unanswered: list[str] = []  # films TMDB did not answer for
+        in_a_row = 0  # after a few unanswered in a row, TMDB is down, not these films
+        answered = False  # TMDB answered for some film this round
         for film_id, tmdb_id in await self.films.stale_in_use(now - STALE_AFTER, REFRESH_BATCH):
-            before = (await self.films.get(film_id)).releases
             try:
+                before = (await self.films.get(film_id)).releases
                 film = await self.tmdb.film(tmdb_id, now.date())
+                await self.films.put_tmdb(film, now)
+                answered, in_a_row = True, 0
+                if (await self.films.get(film_id)).releases != before:
+                    changed.append(film_id)
+            except TmdbBadToken:
+                log.info("Refreshing films from TMDB stopped: the token is refused")
+                break
             except (TmdbNotFound, TmdbBadDocument) as problem:
                 # Asking again at once won't help: without this the same film heads every round.
                 log.info("TMDB has no readable record of %s: %s", film_id, type(problem).__name__)
                 await self.films.fetch_failed(film_id, now)
-                continue
+                answered = True
             except TmdbError as problem:
-                log.info("Refreshing films from TMDB stopped for now: %s", type(problem).__name__)
-                break
-            await self.films.put_tmdb(film, now)
-            if (await self.films.get(film_id)).releases != before:
-                changed.append(film_id)
+                unanswered.append(film_id)
+                in_a_row += 1
+                if in_a_row >= GIVE_UP_AFTER:
+                    log.info(
+                        "Refreshing films from TMDB stopped for now: %s", type(problem).__name__
+                    )
+                    break
+            except Exception:
+                log.exception("Refreshing film %s from TMDB failed", film_id)
+                await self.films.fetch_failed(film_id, now)
+        if answered:  # TMDB works, so those failures were the films': they wait a day
+            for film_id in unanswered:
+                await self.films.fetch_failed(film_id, now)
         return changed
 
     # ------------------------------------------------------------------ a server's own films

@@ -308,6 +308,8 @@ async def _tie_tmdb_copies(conn: Any, loaded: list[str], removed: list[str]) -> 
             await conn.execute(
                 "UPDATE films SET alias_of = ?, names = '[]' WHERE id = ?", (curated, copy)
             )
+            await conn.execute("DELETE FROM film_releases WHERE film_id = ?", (copy,))
+            await _move_uses(conn, copy, curated)
             changed.append(copy)
     for start in range(0, len(removed), 500):
         part = removed[start : start + 500]
@@ -317,12 +319,36 @@ async def _tie_tmdb_copies(conn: Any, loaded: list[str], removed: list[str]) -> 
         ) as cur:
             orphans = list(await cur.fetchall())
         for copy, tmdb_doc in orphans:
-            names = _to_json(filmcodec.from_json(tmdb_doc).index_rows())
+            film = filmcodec.from_json(tmdb_doc)
+            async with conn.execute("SELECT alias_of FROM films WHERE id = ?", (copy,)) as cur:
+                (curated,) = await cur.fetchone()
             await conn.execute(
-                "UPDATE films SET alias_of = NULL, names = ? WHERE id = ?", (names, copy)
+                "UPDATE films SET alias_of = NULL, names = ? WHERE id = ?",
+                (_to_json(film.index_rows()), copy),
             )
+            await write_releases(conn, {copy: release_rows(film)})
+            await _move_uses(conn, curated, copy)
             changed.append(copy)
     return changed
+
+
+async def _move_uses(conn: Any, old: str, new: str) -> None:
+    """Parties and premieres of film ``old`` now use film ``new``. A server with a premiere of
+    each keeps ``new``'s, with ``old``'s followers added; moved premieres are planned again."""
+    await conn.execute("UPDATE parties SET film_id = ? WHERE film_id = ?", (new, old))
+    await conn.execute(
+        "INSERT OR IGNORE INTO follows (premiere_id, user_id, dm, created_at, release) "
+        "SELECT n.id, f.user_id, f.dm, f.created_at, f.release FROM premieres o "
+        "JOIN follows f ON f.premiere_id = o.id "
+        "JOIN premieres n ON n.guild_id = o.guild_id AND n.film_id = ? WHERE o.film_id = ?",
+        (new, old),
+    )
+    await conn.execute("UPDATE premieres SET planned_rev = NULL WHERE film_id = ?", (new,))
+    await conn.execute(
+        "UPDATE OR IGNORE premieres SET film_id = ?, planned_rev = NULL WHERE film_id = ?",
+        (new, old),
+    )
+    await conn.execute("DELETE FROM premieres WHERE film_id = ?", (old,))  # merged above
 
 
 async def _remerge(conn: Any, film_ids: list[str]) -> None:

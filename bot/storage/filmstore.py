@@ -325,7 +325,7 @@ class FilmStore:
             "SELECT r.film_id, min(r.day) AS first FROM film_releases r "
             "JOIN films f ON f.id = r.film_id "
             "WHERE r.day BETWEEN ? AND ? AND r.region IN (?, 'WORLDWIDE') "
-            "AND (f.guild_id IS NULL OR f.guild_id = ?) "
+            "AND (f.guild_id IS NULL OR f.guild_id = ?) AND f.alias_of IS NULL "
             "GROUP BY r.film_id ORDER BY first, r.film_id LIMIT 50",
             (start.date().isoformat(), end.date().isoformat(), (country or "").upper(), guild_id),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -332,16 +333,16 @@ def test_catalogue_names_and_texts_in_answers_show_as_text():
         (Name("Forged", "english", cites),),
         synopsis=(TextClaim("See [this](http://evil.example)", cites),),
         people=(Person("p1", "[Boss](http://evil.example)", cites),),
-        characters=(Character("c1", "**Hero**", cites),),
+        characters=(Character("c1", "[Hero](http://evil.example)", cites),),
         directors=(CreditClaim(("p1",), cites),),
         cast=(CastCredit("p1", "c1", "actor", cites),),
     )
     asked = {
         "who directed forged?": "\\[Boss](http",
         "what is forged about?": "\\[this](http",
-        "who plays Hero in forged?": "\\[Boss](http",
+        "who plays [Hero](http://evil.example) in forged?": "\\[Hero](http",
     }
     for question, escaped in asked.items():
         text = answer(question, film, caller_zone_key=None).text
         assert escaped in text, (question, text)
-        assert "](http://evil.example)" not in text.replace(escaped, "")
+        assert not re.search(r"(?<!\\)\[[^\]]*\]\(http", text)  # no masked link left

@@ -78,8 +78,18 @@ async def test_refresh_stops_for_now_when_tmdb_is_not_answering(
     catalog = Catalog(await FilmStore.open(db), tmdb, ShiftedClock(NOW))
     fake_tmdb.fail(10, status=503)
     assert await catalog.refresh_stale(NOW) == []
-    assert len(fake_tmdb.requests) == 1
+    assert len(fake_tmdb.requests) == catalog_module.GIVE_UP_AFTER
     assert len(await catalog.films.stale_in_use(NOW - STALE_AFTER, 10)) == 3  # tried next round
+
+
+async def test_a_film_tmdb_fails_for_alone_waits_and_the_round_goes_on(
+    db: Database, tmdb: Tmdb, fake_tmdb: FakeTmdb
+) -> None:
+    catalog = Catalog(await FilmStore.open(db), tmdb, ShiftedClock(NOW))
+    fake_tmdb.fail(1, status=503)  # only the first film's answer fails
+    await catalog.refresh_stale(NOW)
+    assert len(fake_tmdb.requests) == 3  # the round went on past it
+    assert await catalog.films.stale_in_use(NOW - STALE_AFTER, 10) == []  # and it waits a day
 
 
 async def test_a_stored_tmdb_film_is_found_by_its_tmdb_value_while_tmdb_is_off(

@@ -294,3 +294,57 @@ async def test_a_curated_film_in_use_through_its_tmdb_copy_is_refreshed_once(db,
     await sync_films(db, films_dir)
     later = FETCHED.replace(year=2027)
     assert await store.stale_in_use(later, 10) == [("parasite", 496243)]  # not the copy too
+
+
+async def test_parties_and_follows_of_a_tmdb_copy_move_to_the_curated_film_and_back(db, films_dir):
+    from bot.domain.films import Release
+
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    kr = Release(
+        "Cinemas",
+        ("KR",),
+        "local_midnight",
+        date(2025, 6, 2),
+        None,
+        None,
+        ("tmdb",),
+        kind="theatrical",
+    )
+    await store.put_tmdb(replace(tmdb_film(496243, "Parasite"), releases=(kr,)), FETCHED)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO parties (id, guild_id, channel_id, host_id, film_id, starts_at, zone, "
+            "created_at) VALUES (1, 1, 2, 3, 'tmdb-496243', '2025-06-01T12:00:00+00:00', 'UTC', "
+            "'2025-05-20T12:00:00+00:00')"
+        )
+        for premiere, guild, film in (
+            (1, 1, "tmdb-496243"),
+            (2, 2, "tmdb-496243"),
+            (3, 2, "parasite"),
+        ):
+            await conn.execute(
+                "INSERT INTO premieres (id, guild_id, film_id, first_channel_id) VALUES (?, ?, ?, 9)",
+                (premiere, guild, film),
+            )
+        await conn.execute(
+            "INSERT INTO follows (premiere_id, user_id, created_at) VALUES (1, 5, 'x'), (2, 6, 'x'), (3, 7, 'x')"
+        )
+    curated = small_film("parasite", "Parasite").replace(
+        'id = "parasite"', 'id = "parasite"\ntmdb_id = 496243'
+    )
+    (films_dir / "parasite.toml").write_text(curated, encoding="utf-8")
+    await sync_films(db, films_dir)
+    rows = await db.fetchall("SELECT id, guild_id, film_id FROM premieres ORDER BY id")
+    assert [tuple(r) for r in rows] == [(1, 1, "parasite"), (3, 2, "parasite")]  # 2 merged into 3
+    follows = await db.fetchall("SELECT premiere_id, user_id FROM follows ORDER BY user_id")
+    assert [tuple(r) for r in follows] == [(1, 5), (3, 6), (3, 7)]
+    assert (await db.fetchone("SELECT film_id FROM parties WHERE id = 1"))[0] == "parasite"
+    start, end = datetime(2025, 5, 20, tzinfo=UTC), datetime(2025, 6, 30, tzinfo=UTC)
+    assert await store.coming_out("KR", start, end, None) == ["lost-in-starlight", "parasite"]
+    (films_dir / "parasite.toml").unlink()
+    await sync_films(db, films_dir)
+    assert (await db.fetchone("SELECT film_id FROM parties WHERE id = 1"))[0] == "tmdb-496243"
+    rows = await db.fetchall("SELECT film_id FROM premieres ORDER BY id")
+    assert [r[0] for r in rows] == ["tmdb-496243", "tmdb-496243"]
+    assert "tmdb-496243" in await store.coming_out("KR", start, end, None)
