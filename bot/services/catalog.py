@@ -162,7 +162,7 @@ class Catalog:
 
     async def _refresh_one(self, tmdb_id: int) -> None:
         try:
-            await self.from_tmdb(tmdb_id)  # stale, so fetched again (stored copy on failure)
+            await self._fetch(tmdb_id)
         except TmdbError as problem:
             log.info("Refreshing TMDB film %d on read failed: %s", tmdb_id, type(problem).__name__)
         except Exception:
@@ -231,28 +231,27 @@ class Catalog:
         )
 
     async def from_tmdb(self, tmdb_id: int, deadline: float | None = None) -> Film:
-        """The film TMDB knows by this id: the stored copy when fresh, else fetched (by
-        ``deadline``, loop time; RESOLVE_BUDGET from now by default) and kept. The stored copy
-        is used when TMDB is off or can't give a new one."""
+        """The film TMDB knows by this id: the stored copy when there is one (a stale one is
+        fetched again in the background, so a reply never waits for TMDB and the store's
+        listeners), else fetched by ``deadline`` (loop time; RESOLVE_BUDGET from now by
+        default) and kept."""
         film_id = await self.films.film_for_tmdb(tmdb_id)
-        if self.tmdb is None:  # e.g. a /film upcoming menu made before the token was removed
-            if film_id is None:
-                raise FilmNotFound(f"I don't have that film from TMDB stored. {TMDB_OFF_HINT}")
-            return await self.films.get(film_id)
         if film_id is not None:
-            fetched = await self.films.tmdb_fetched(film_id)
-            if fetched is not None and self.clock.now() - fetched[1] < STALE_AFTER:
-                return await self.films.get(film_id)
+            film = await self.films.get(film_id)
+            await self._refresh_if_stale(film)
+            return film
+        if self.tmdb is None:  # e.g. a /film upcoming menu made before the token was removed
+            raise FilmNotFound(f"I don't have that film from TMDB stored. {TMDB_OFF_HINT}")
+        return await self._fetch(tmdb_id, deadline)
+
+    async def _fetch(self, tmdb_id: int, deadline: float | None = None) -> Film:
+        """Fetch a film from TMDB (timed) and keep it (not timed: the write and the store's
+        listeners, e.g. premiere re-plans, must finish)."""
+        assert self.tmdb is not None
         now = self.clock.now()
-        try:
-            deadline = _deadline() if deadline is None else deadline
-            film = await _by(deadline, self.tmdb.film(tmdb_id, now.date()))
-        except TmdbError:
-            if film_id is None:
-                raise
-            log.info("TMDB gave no new copy; using the stored copy of %s", film_id)
-            return await self.films.get(film_id)
-        # Not timed: the write and the store's listeners (premiere re-plans) must finish.
+        film = await _by(
+            _deadline() if deadline is None else deadline, self.tmdb.film(tmdb_id, now.date())
+        )
         return await self.films.get(await self.films.put_tmdb(film, now))
 
     async def _tmdb_match(self, text: str) -> Film | None:

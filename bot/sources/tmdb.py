@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import time
+from asyncio import FIRST_COMPLETED
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import date
@@ -51,6 +52,11 @@ CACHE_SIZE = 1024  # cached lists (searches, upcoming); the oldest go first
 UPCOMING_PAGES = 2
 
 Hits = tuple[TmdbHit, ...]
+
+
+#: After TMDB refuses the token, calls fail at once for this long instead of asking again (a
+#: revoked token would otherwise cost a refused request per keystroke); check() still asks.
+REFUSED_PAUSE = 300.0
 
 
 class Tmdb:
@@ -78,7 +84,9 @@ class Tmdb:
         self._pending: dict[Hashable, asyncio.Task[Hits]] = {}
         self._max_soon = max_soon
         self._soon: set[asyncio.Task[Hits]] = set()  # autocomplete's searches in flight
+        self._waiting: dict[str, int] = {}  # texts waiting for one of those slots: how many
         self._token_refused = False  # logged once; a 200 clears it
+        self._refused_until = -math.inf  # no request before this (self._now()) after a 401
         self._blocked_until = -math.inf  # no request before this (self._now()), after a 429
         self._closed = False
 
@@ -132,16 +140,36 @@ class Tmdb:
         hits = self._cached(key)
         if hits is not None:
             return list(hits)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(budget, 0)
         task = self._pending.get(key)
-        if task is None:
-            # Every keystroke is a new text: without a cap, members typing fill every slot
-            # and a command's own look-up queues behind searches nobody waits for.
-            if len(self._soon) >= self._max_soon:
-                return None
-            task = self._shared(key, lambda: self._search(text, year))
-            self._soon.add(task)
-            task.add_done_callback(self._soon.discard)
-        await asyncio.wait({task}, timeout=max(budget, 0))
+        self._waiting[text] = self._waiting.get(text, 0) + 1
+        try:
+            while task is None:
+                # Every keystroke is a new text: without a cap, members typing fill every slot
+                # and a command's own look-up queues behind searches nobody waits for. Past
+                # the cap a keystroke waits (within its budget) for a slot, unless a longer
+                # text typed after it waits too: nobody will see the shorter one's answer.
+                if any(t != text and t.startswith(text) for t in self._waiting):
+                    return None
+                if len(self._soon) < self._max_soon:
+                    task = self._shared(key, lambda: self._search(text, year))
+                    self._soon.add(task)
+                    task.add_done_callback(self._soon.discard)
+                    break
+                left = deadline - loop.time()
+                if left <= 0:
+                    return None
+                await asyncio.wait(set(self._soon), timeout=left, return_when=FIRST_COMPLETED)
+                hits = self._cached(key)
+                if hits is not None:
+                    return list(hits)
+                task = self._pending.get(key)
+        finally:
+            self._waiting[text] -= 1
+            if not self._waiting[text]:
+                del self._waiting[text]
+        await asyncio.wait({task}, timeout=max(deadline - loop.time(), 0))
         if not task.done():
             return None
         if task.cancelled():  # the client closed meanwhile
@@ -259,6 +287,8 @@ class Tmdb:
         """The parsed JSON of TMDB's 200 answer to GET ``path``, within the call's time."""
         if self._closed:
             raise TmdbUnavailable()
+        if self._now() < self._refused_until and path != "/authentication":
+            raise TmdbBadToken()  # refused a moment ago: asking again would be refused too
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout if deadline is None else deadline
         try:
@@ -284,9 +314,11 @@ class Tmdb:
             if not self._token_refused:  # once, not on every keystroke
                 log.warning("TMDB refused the token (401)")
             self._token_refused = True
+            self._refused_until = self._now() + REFUSED_PAUSE
             raise TmdbBadToken()
         if status == 200:
             self._token_refused = False
+            self._refused_until = -math.inf
         return _answer(path, status, body, not_found)
 
     async def _wait_out_block(self, time_left: float) -> None:

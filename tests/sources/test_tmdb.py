@@ -16,7 +16,7 @@ from bot.errors import (
     TmdbNotFound,
     TmdbUnavailable,
 )
-from bot.sources.tmdb import Tmdb
+from bot.sources.tmdb import REFUSED_PAUSE, Tmdb
 from bot.sources.tmdb_map import APPEND, film_from_tmdb
 from faketmdb import FakeTmdb
 
@@ -271,14 +271,19 @@ async def test_a_token_tmdb_refuses_is_a_bad_token(fake_tmdb: FakeTmdb):
 async def test_a_refused_token_is_logged_once_and_refused_every_time(
     fake_tmdb: FakeTmdb, caplog: pytest.LogCaptureFixture
 ):
-    tmdb = Tmdb("not-the-token", fake_tmdb.base_url)
+    clock = [1000.0]
+    tmdb = Tmdb("not-the-token", fake_tmdb.base_url, now=lambda: clock[0])
     try:
         for text in ("du", "dun", "dune"):  # keystrokes
             with pytest.raises(TmdbBadToken):
                 await tmdb.search(text)
+        assert fake_tmdb.count(SEARCH) == 1  # refused at once after that, without asking
+        clock[0] += REFUSED_PAUSE  # a while later TMDB is asked again (a fixed token works)
+        with pytest.raises(TmdbBadToken):
+            await tmdb.search("dune part")
+        assert fake_tmdb.count(SEARCH) == 2
     finally:
         await tmdb.close()
-    assert fake_tmdb.count(SEARCH) == 3
     assert caplog.text.count("TMDB refused the token") == 1
 
 
@@ -405,6 +410,10 @@ async def test_the_token_is_never_logged_or_shown(
         for call in (tmdb.check(), tmdb.search("dune")):
             with pytest.raises(TmdbBadToken):
                 await call
+    finally:
+        await tmdb.close()
+    tmdb = Tmdb(token, fake_tmdb.base_url)
+    try:
         fake_tmdb.fail(1)
         with pytest.raises(TmdbUnavailable):
             await tmdb.movie(PARASITE)
@@ -412,3 +421,19 @@ async def test_the_token_is_never_logged_or_shown(
         await tmdb.close()
     assert caplog.records and token not in caplog.text
     assert token not in repr(tmdb)
+
+
+async def test_past_the_cap_the_last_keystroke_waits_for_a_slot_and_shorter_ones_give_way(
+    tmdb: Tmdb, fake_tmdb: FakeTmdb
+):
+    fake_tmdb.delay = 0.2
+    for n in range(2):  # two slow searches fill autocomplete's slots
+        assert await tmdb.search_soon(f"typing {n}", 0) is None
+    shorter = asyncio.create_task(tmdb.search_soon("dun", 1.5))
+    await asyncio.sleep(0.01)
+    longer = asyncio.create_task(tmdb.search_soon("dune", 1.5))
+    hits = await longer  # waited for a slot, within its budget
+    assert hits is not None and [h.title for h in hits] == ["Dune: Part Two"]
+    assert await shorter is None  # a longer keystroke came after it: nobody needs its answer
+    await background_settled()
+    assert fake_tmdb.count(SEARCH) == 3
