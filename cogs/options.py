@@ -49,11 +49,11 @@ class FilmOption(app_commands.Transformer):
         return [app_commands.Choice(name=s.label[:100], value=s.value[:100]) for s in found]
 
 
-async def find_film(interaction: discord.Interaction, value: str) -> Film | None:
-    """The film a member means by ``value`` (an id from autocomplete or a typed title), or None
-    when neither the store nor TMDB knows it: the one place that decides whether a typed title is
-    a known film. A typed title stays usable while TMDB is down (None); a TMDB film picked from
-    autocomplete that can't be had is an error."""
+async def find_film(interaction: discord.Interaction, value: str) -> tuple[Film | None, bool]:
+    """(The film a member means by ``value`` (an id from autocomplete or a typed title), or None
+    when neither the store nor TMDB knows it; whether TMDB could not be asked): the one place
+    that decides whether a typed title is a known film. A typed title stays usable while TMDB is
+    down; a TMDB film picked from autocomplete that can't be had is an error."""
     return await ours(interaction).client.catalog.find(value, interaction.guild_id)
 
 
@@ -63,7 +63,8 @@ class FilmOrTitle(app_commands.Transformer):
     autocomplete = FilmOption.autocomplete  # the same suggestions as for a known film
 
     async def transform(self, interaction: discord.Interaction, value: str) -> Film | str:
-        return await find_film(interaction, value) or parties.check_title(value)
+        film, unchecked = await find_film(interaction, value)
+        return film or parties.TypedTitle(parties.check_title(value), unchecked)
 
 
 Zone = app_commands.Transform[zones.ZoneMatch, ZoneOption]

@@ -247,7 +247,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             ) from error
         extra = await self._sync_event(interaction, result.party, result.title)
         await interaction.followup.send(
-            view.interpretation(result.party, result.notes)
+            view.interpretation(result.party, _with_unchecked(result.notes, film))
             + f"\nAnnounced in {target.mention}: {message.jump_url}"
             + extra,
             ephemeral=True,
@@ -316,7 +316,9 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         if result.party.event_id or when is not None:
             extra = await self._sync_event(interaction, result.party, result.title)
         await interaction.followup.send(
-            view.interpretation(result.party, result.notes, verb="Updated") + moved + extra,
+            view.interpretation(result.party, _with_unchecked(result.notes, film), verb="Updated")
+            + moved
+            + extra,
             ephemeral=True,
         )
 
@@ -363,6 +365,12 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         await interaction.response.send_message(
             view.notify_set(where.value == "dm"), ephemeral=True
         )
+
+
+def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
+    """The service's notes, and a word when a typed title was taken because TMDB was down."""
+    unchecked = isinstance(film, rules.TypedTitle) and film.unchecked
+    return (*notes, rules.UNCHECKED_NOTE) if unchecked else notes
 
 
 async def setup(bot: WatchpartyBot) -> None:

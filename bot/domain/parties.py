@@ -63,6 +63,25 @@ def check_note(note: str | None) -> str:
     return note
 
 
+class TypedTitle(str):
+    """A title as typed, for a film no catalogue knows. ``unchecked``: TMDB could not be asked,
+    so it may know the film after all (the host is told, and can link it with an edit)."""
+
+    unchecked: bool
+
+    def __new__(cls, text: str, unchecked: bool = False) -> TypedTitle:
+        title = super().__new__(cls, text)
+        title.unchecked = unchecked
+        return title
+
+
+#: Told to a host whose typed title was taken as typed because TMDB could not be asked.
+UNCHECKED_NOTE = (
+    "TMDB isn't answering, so I used the title as typed. Once it is back, "
+    "`/watchparty edit film:` can link the film."
+)
+
+
 def check_title(text: str) -> str:
     """A film title no catalogue knows, as it will be shown: trimmed, one line, not too long."""
     title = " ".join(text.split())

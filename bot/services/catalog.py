@@ -168,19 +168,20 @@ class Catalog:
         except Exception:
             log.exception("Refreshing TMDB film %d on read failed", tmdb_id)
 
-    async def find(self, text: str, guild_id: int | None) -> Film | None:
-        """:meth:`resolve` for a title anyone may type (a watch party's): None when no catalogue
-        has it, or when TMDB can't be asked (logged), so the party takes the title as typed.
-        A TMDB value picked from autocomplete names a TMDB film, so its errors still raise."""
+    async def find(self, text: str, guild_id: int | None) -> tuple[Film | None, bool]:
+        """:meth:`resolve` for a title anyone may type (a watch party's): (the film, or None
+        when no catalogue has it; whether TMDB could not be asked, logged), so the party takes
+        the title as typed. A TMDB value picked from autocomplete names a TMDB film, so its
+        errors still raise."""
         if _tmdb_value(text.strip()) is not None:  # picked from autocomplete
-            return await self.resolve(text, guild_id)
+            return await self.resolve(text, guild_id), False
         try:
-            return await self.resolve(text, guild_id)
+            return await self.resolve(text, guild_id), False
         except TmdbError as problem:
             log.info("TMDB could not look up a typed title: %s", type(problem).__name__)
-            return None
+            return None, True
         except FilmNotFound:
-            return None
+            return None, False
 
     async def add_from_tmdb(self, text: str) -> Film:
         """/film add's film: TMDB's, for an autocomplete value or a typed title (TMDB's best

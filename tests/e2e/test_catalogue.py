@@ -132,6 +132,7 @@ async def test_a_party_for_a_plain_title_is_made_while_tmdb_fails(tmp_path, faul
             tmdb.fail(100, status=503)
         made = await create(e2e, film="Our Club Film", when="tomorrow 21:00 KST")
         assert "Our Club Film" in made.card.embeds[0]["title"]
+        assert "TMDB isn't answering, so I used the title as typed" in made.reply.content
         if fault == "down":
             assert tmdb.count("/3/search/movie") == 1  # TMDB was asked, and its failure let go
         # (a refused token is known from the start-up check: refused without asking again)
