@@ -8,9 +8,10 @@ kept in the database like every other, refreshed in the background when stale, a
 working from the stored copy while TMDB is down or switched off.
 
 Commands look films up before they can defer, so everything one look-up asks TMDB (a search,
-then a movie) shares one deadline, RESOLVE_BUDGET from its start: the reply always makes
-Discord's 3 s. Only the HTTP is timed; keeping the film (a write whose listeners re-plan
-premieres) always runs to the end.
+then a movie) shares one deadline, RESOLVE_BUDGET from its start, inside Discord's 3 s. Only
+the HTTP is timed; keeping a newly imported film (a write whose listeners re-plan premieres)
+always runs to the end, and a stored film is answered from its copy (a stale one is fetched
+again in the background), so no reply waits for a re-plan.
 """
 
 from __future__ import annotations

@@ -311,23 +311,27 @@ async def _tie_tmdb_copies(conn: Any, loaded: list[str], removed: list[str]) -> 
             await conn.execute("DELETE FROM film_releases WHERE film_id = ?", (copy,))
             await _move_uses(conn, copy, curated)
             changed.append(copy)
-    for start in range(0, len(removed), 500):
-        part = removed[start : start + 500]
+    # Copies whose curated film is gone, or no longer names their TMDB id, stand for themselves.
+    ends = removed + loaded
+    for start in range(0, len(ends), 500):
+        part = ends[start : start + 500]
         marks = ",".join("?" * len(part))
         async with conn.execute(
-            f"SELECT id, tmdb_doc FROM films WHERE alias_of IN ({marks})", part
+            "SELECT t.id, t.tmdb_doc, t.alias_of, c.id IS NULL FROM films t "
+            "LEFT JOIN films c ON c.id = t.alias_of "
+            f"WHERE t.alias_of IN ({marks}) AND (c.id IS NULL OR c.tmdb_id IS NOT t.tmdb_id)",
+            part,
         ) as cur:
             orphans = list(await cur.fetchall())
-        for copy, tmdb_doc in orphans:
+        for copy, tmdb_doc, curated, curated_gone in orphans:
             film = filmcodec.from_json(tmdb_doc)
-            async with conn.execute("SELECT alias_of FROM films WHERE id = ?", (copy,)) as cur:
-                (curated,) = await cur.fetchone()
             await conn.execute(
                 "UPDATE films SET alias_of = NULL, names = ? WHERE id = ?",
                 (_to_json(film.index_rows()), copy),
             )
             await write_releases(conn, {copy: release_rows(film)})
-            await _move_uses(conn, curated, copy)
+            if curated_gone:  # what used the curated film uses the copy again, not nothing
+                await _move_uses(conn, curated, copy)
             changed.append(copy)
     return changed
 

@@ -3,6 +3,7 @@ server's own films."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -348,3 +349,23 @@ async def test_parties_and_follows_of_a_tmdb_copy_move_to_the_curated_film_and_b
     rows = await db.fetchall("SELECT film_id FROM premieres ORDER BY id")
     assert [r[0] for r in rows] == ["tmdb-496243", "tmdb-496243"]
     assert "tmdb-496243" in await store.coming_out("KR", start, end, None)
+
+
+async def test_a_curated_film_naming_another_tmdb_id_lets_go_of_the_old_copy(db, films_dir):
+    await sync_films(db, films_dir)
+    store = await FilmStore.open(db)
+    await store.put_tmdb(tmdb_film(496243, "Parasite"), FETCHED)
+    text = small_film("parasite", "Parasite").replace(
+        'id = "parasite"', 'id = "parasite"\ntmdb_id = 496243'
+    )
+    (films_dir / "parasite.toml").write_text(text, encoding="utf-8")
+    await sync_films(db, films_dir)
+    await store.refresh()
+    assert (await store.get("tmdb-496243")).id == "parasite"
+    (films_dir / "parasite.toml").write_text(text.replace("496243", "1"), encoding="utf-8")
+    touch = (films_dir / "parasite.toml").stat()
+    os.utime(films_dir / "parasite.toml", ns=(touch.st_atime_ns, touch.st_mtime_ns + 5_000_000_000))
+    await sync_films(db, films_dir)
+    await store.refresh()
+    assert (await store.get("tmdb-496243")).id == "tmdb-496243"  # TMDB's own film again
+    assert sorted(f for _, f in store.complete("parasite")) == ["parasite", "tmdb-496243"]
