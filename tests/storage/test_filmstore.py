@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.films import CreditClaim, Film, Name, Person, RuntimeClaim, Source
+from bot.domain.films import CreditClaim, Film, Name, Person, Release, RuntimeClaim, Source
 from bot.errors import FilmNotFound
 from bot.storage.db import open_database
 from bot.storage.films import import_film_file, sync_films
@@ -19,6 +19,10 @@ from bot.storage.filmstore import FilmStore
 from tests.storage.test_films_store import SEED, small_film
 
 FETCHED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+#: A release as TMDB gives them: in Korean cinemas from 2 June 2025.
+KR_CINEMAS = Release(
+    "Cinemas", ("KR",), "local_midnight", date(2025, 6, 2), None, None, ("tmdb",), kind="theatrical"
+)
 
 
 def tmdb_film(tmdb_id: int, title: str, *, minutes: int = 132, director: str = "Bong Joon Ho"):
@@ -150,20 +154,9 @@ async def test_a_servers_own_film_is_found_only_in_that_server(db, films_dir, tm
 
 
 async def test_films_coming_out_in_a_country_soonest_first(db, films_dir):
-    from bot.domain.films import Release
-
     await sync_films(db, films_dir)  # Lost in Starlight: Netflix worldwide, 30 May 2025
     store = await FilmStore.open(db)
-    kr = Release(
-        "Cinemas",
-        ("KR",),
-        "local_midnight",
-        date(2025, 6, 2),
-        None,
-        None,
-        ("tmdb",),
-        kind="theatrical",
-    )
+    kr = KR_CINEMAS
     us = replace(kr, regions=("US",), date=date(2025, 5, 25))
     await store.put_tmdb(replace(tmdb_film(5, "Five"), releases=(kr, us)), FETCHED)
     start, end = datetime(2025, 5, 20, tzinfo=UTC), datetime(2025, 6, 10, tzinfo=UTC)
@@ -298,20 +291,9 @@ async def test_a_curated_film_in_use_through_its_tmdb_copy_is_refreshed_once(db,
 
 
 async def test_parties_and_follows_of_a_tmdb_copy_move_to_the_curated_film_and_back(db, films_dir):
-    from bot.domain.films import Release
-
     await sync_films(db, films_dir)
     store = await FilmStore.open(db)
-    kr = Release(
-        "Cinemas",
-        ("KR",),
-        "local_midnight",
-        date(2025, 6, 2),
-        None,
-        None,
-        ("tmdb",),
-        kind="theatrical",
-    )
+    kr = KR_CINEMAS
     await store.put_tmdb(replace(tmdb_film(496243, "Parasite"), releases=(kr,)), FETCHED)
     async with db.transaction() as conn:
         await conn.execute(
