@@ -101,34 +101,25 @@ class Catalog:
         local = [
             Suggestion(label, value) for label, value in self.films.complete(text, limit, guild_id)
         ]
-        if self.tmdb is None or len(local) >= FEW_LOCAL or len(search.compact(text)) < 2:
+        if len(local) >= FEW_LOCAL:
             return local
-        try:
-            hits = await self.tmdb.search_soon(text, SUGGEST_BUDGET)
-        except TmdbError:
-            return local  # autocomplete stays quiet; the command says what is wrong
-        if not hits:
-            return local
+        hits = await self._hits_soon(text)
         known = await self.films.known_tmdb_ids([h.tmdb_id for h in hits])
-        extra = [
-            Suggestion(f"{hit.label[:90]} · TMDB", f"{TMDB_VALUE}{hit.tmdb_id}")
-            for hit in hits
-            if hit.tmdb_id not in known
-        ]
-        return (local + extra)[:limit]
+        return (local + [_suggestion(h) for h in hits if h.tmdb_id not in known])[:limit]
 
     async def suggest_tmdb(self, text: str, limit: int = 25) -> list[Suggestion]:
         """TMDB's films only (for /film add), within the autocomplete budget."""
+        return [_suggestion(h) for h in (await self._hits_soon(text))[:limit]]
+
+    async def _hits_soon(self, text: str) -> list[TmdbHit]:
+        """TMDB's search results within the autocomplete budget; none when TMDB is off, slow or
+        failing (autocomplete stays quiet: the command then says what is wrong)."""
         if self.tmdb is None or len(search.compact(text)) < 2:
             return []
         try:
-            hits = await self.tmdb.search_soon(text, SUGGEST_BUDGET)
+            return await self.tmdb.search_soon(text, SUGGEST_BUDGET) or []
         except TmdbError:
             return []
-        return [
-            Suggestion(f"{hit.label[:90]} · TMDB", f"{TMDB_VALUE}{hit.tmdb_id}")
-            for hit in (hits or [])[:limit]
-        ]
 
     async def resolve(self, text: str, guild_id: int | None) -> Film:
         """The film a member means: an autocomplete value, an id, or a typed title."""
@@ -427,6 +418,10 @@ async def _by(deadline: float, call: Awaitable[T]) -> T:
             return await call
     except TimeoutError:
         raise TmdbUnavailable() from None
+
+
+def _suggestion(hit: TmdbHit) -> Suggestion:
+    return Suggestion(f"{hit.label[:90]} · TMDB", f"{TMDB_VALUE}{hit.tmdb_id}")
 
 
 def _tmdb_value(text: str) -> int | None:

@@ -13,7 +13,6 @@ import pytest
 from bot.errors import DataError, FilmNotFound
 from bot.storage import films as store_module
 from bot.storage import filmstore as filmstore_module
-from bot.storage.db import open_database
 from bot.storage.films import (
     import_film_file,
     read_toml,
@@ -57,13 +56,6 @@ sources = ["cat"]
 people = ["ana-moreno"]
 sources = ["cat"]
 '''
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await open_database(tmp_path / "db.sqlite3")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

@@ -40,13 +40,6 @@ def tmdb_film(tmdb_id: int, title: str, *, minutes: int = 132, director: str = "
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await open_database(tmp_path / "db.sqlite3")
-    yield database
-    await database.close()
-
-
-@pytest.fixture
 def films_dir(tmp_path) -> Path:
     directory = tmp_path / "films"
     directory.mkdir()
