@@ -14,7 +14,7 @@ import discord
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import DataError
-from bot.storage.db import SchemaTooNew
+from bot.storage.db import DatabaseRefused, SchemaTooNew
 
 log = logging.getLogger("bot")
 
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_sandbox(settings))
         return asyncio.run(run_bot(settings))
-    except SchemaTooNew as problem:
+    except (SchemaTooNew, DatabaseRefused) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ import gc
 import logging
 import secrets
 import socket
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -23,7 +24,7 @@ from bot.services.premieres import Premieres
 from bot.services.settings import Preferences
 from bot.services.watchparty import WatchParties
 from bot.sources.tmdb import Tmdb
-from bot.storage.db import Database, open_database
+from bot.storage.db import Database, DatabaseUnreachable, open_database
 from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
 
@@ -252,6 +253,21 @@ async def login_when_reachable(bot: WatchpartyBot, token: str, first_wait: float
         wait = min(wait * 2, max(MAX_RETRY_WAIT, first_wait))
 
 
+async def open_database_when_reachable(target: str | Path, first_wait: float) -> Database:
+    """Open the database; while PostgreSQL can't be reached, log one line per failed attempt
+    and try again, each wait twice the last, up to a minute."""
+    wait = first_wait
+    while True:
+        try:
+            return await open_database(target)
+        except DatabaseUnreachable as error:
+            log.warning(
+                "Can't reach PostgreSQL at %s. Trying again in %g s (Ctrl-C to stop).", error, wait
+            )
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, max(MAX_RETRY_WAIT, first_wait))
+
+
 def unreachable(error: BaseException) -> str:
     """Why Discord can't be reached, in one sentence for whoever runs the bot."""
     if isinstance(error, aiohttp.ClientConnectorError):
@@ -270,7 +286,7 @@ async def create_bot(settings: Settings, clock: Clock | None = None) -> Watchpar
     """Open the database, load the film files, build the store and the bot (which owns the db)."""
     if not settings.tmdb_token:
         log.info("TMDB is off (no TMDB_TOKEN): films come from the store only")
-    db = await open_database(settings.database)
+    db = await open_database_when_reachable(settings.database, settings.connect_retry)
     try:
         report = await sync_films(db, settings.films_dir)
         for bad in report.errors:

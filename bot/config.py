@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.storage.db import describe, is_postgres_url
+
 DEFAULT_DATABASE = Path("var") / "watchparty.sqlite3"
 DEFAULT_FILMS_DIR = Path(__file__).resolve().parent.parent / "data" / "films"
 DEFAULT_TMDB_API_URL = "https://api.themoviedb.org/3"
@@ -22,7 +24,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     token: str
-    database: Path = DEFAULT_DATABASE
+    database: Path | str = DEFAULT_DATABASE  # an SQLite file, or a postgresql:// URL
     films_dir: Path = DEFAULT_FILMS_DIR
     dev_guild_id: int | None = None
     log_level: str = "INFO"
@@ -34,7 +36,7 @@ class Settings:
     def __repr__(self) -> str:  # never show a token, even in a traceback or debug log
         tmdb_token = "<hidden>" if self.tmdb_token else None
         return (
-            f"Settings(token=<hidden>, database={self.database!s}, films_dir={self.films_dir!s}, "
+            f"Settings(token=<hidden>, database={describe(self.database)}, films_dir={self.films_dir!s}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level}, "
             f"late_grace={self.late_grace}, connect_retry={self.connect_retry}, "
             f"tmdb_token={tmdb_token}, tmdb_api_url={self.tmdb_api_url})"
@@ -111,9 +113,16 @@ def load_settings(
     if not tmdb_url.startswith(("http://", "https://")):
         raise ConfigError(f"TMDB_API_URL must start with http:// or https://, not {tmdb_url!r}.")
 
+    url = get("DATABASE_URL")
+    if url is not None and not is_postgres_url(url):
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL (postgresql://user:password@host/name); "
+            "leave it unset for the SQLite file (DATABASE_PATH)."
+        )
+
     return Settings(
         token=token or "",
-        database=Path(get("DATABASE_PATH") or DEFAULT_DATABASE),
+        database=url or Path(get("DATABASE_PATH") or DEFAULT_DATABASE),
         films_dir=Path(get("FILMS_DIR") or DEFAULT_FILMS_DIR),
         dev_guild_id=int(guild) if guild else None,
         log_level=level,

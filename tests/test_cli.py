@@ -32,6 +32,7 @@ TOKEN = "cli-token-Zm9vYmFy.secret"
 BOT_VARIABLES = (
     "DISCORD_TOKEN",
     "DATABASE_PATH",
+    "DATABASE_URL",
     "FILMS_DIR",
     "DEV_GUILD_ID",
     "LOG_LEVEL",

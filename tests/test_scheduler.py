@@ -10,6 +10,7 @@ from bot.scheduler import FailureHandler, Outgoing, PermanentFailure, Scheduler
 from bot.storage import outbox
 from bot.storage.db import Database, open_database
 from fakecord.clock import ShiftedClock
+from tests.databases import fresh_database
 from tests.storage.outbox_helpers import outbox_counts
 
 T0 = datetime(2025, 5, 30, 6, 59, 59, tzinfo=UTC)
@@ -29,7 +30,7 @@ class Recorder:
 
 @pytest.fixture
 async def db(tmp_path):
-    database = await open_database(tmp_path / "db.sqlite3")
+    database = await open_database(fresh_database(tmp_path, "db.sqlite3"))
     yield database
     await database.close()
 

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
 
-import aiosqlite
-
 from bot import render
 from bot.clock import Clock
 from bot.domain import premieres as rules
@@ -30,7 +28,7 @@ from bot.scheduler import Outgoing, Scheduler
 from bot.services.settings import Preferences
 from bot.storage import premieres as store
 from bot.storage import settings
-from bot.storage.db import Database
+from bot.storage.db import Database, Queries
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
 from bot.storage.settings import GuildSettings
@@ -95,7 +93,7 @@ class Premieres:
     # ------------------------------------------------------------------ the plan
     async def replan(
         self,
-        conn: aiosqlite.Connection,
+        conn: Queries,
         premiere_id: int,
         *,
         stale: bool = False,
@@ -160,9 +158,7 @@ class Premieres:
             self.scheduler.poke()
         return count
 
-    async def _replan_stale(
-        self, conn: aiosqlite.Connection, revisions: list[tuple[int, str, str]]
-    ) -> int:
+    async def _replan_stale(self, conn: Queries, revisions: list[tuple[int, str, str]]) -> int:
         """Re-plan (as stale) those of ``(premiere, film, rev)`` whose film's releases are no
         longer ``rev``; the others are left as they are. Returns how many were re-planned."""
         current: dict[str, str | None] = {}
@@ -178,11 +174,11 @@ class Premieres:
                 count += 1
         return count
 
-    async def replan_user(self, conn: aiosqlite.Connection, user_id: int) -> None:
+    async def replan_user(self, conn: Queries, user_id: int) -> None:
         for premiere_id in await store.premiere_ids_of_user(conn, user_id):
             await self.replan(conn, premiere_id)
 
-    async def replan_guild(self, conn: aiosqlite.Connection, guild_id: int) -> None:
+    async def replan_guild(self, conn: Queries, guild_id: int) -> None:
         for premiere_id in await store.premiere_ids_of_guild(conn, guild_id):
             await self.replan(conn, premiere_id)
 
@@ -323,7 +319,7 @@ class Premieres:
     async def summary(self, guild_id: int, user_id: int | None = None) -> list[view.Listed]:
         """Each film this server follows: followers, where the pings go, the next ping, and
         (for ``user_id``, when they follow it) which release they follow and when it's out."""
-        rows = await store.guild_summary(self.db.conn, guild_id)
+        rows = await store.guild_summary(self.db, guild_id)
         guild = await self.preferences.guild(guild_id)
         items = []
         for premiere, count, next_due in rows:
@@ -342,7 +338,7 @@ class Premieres:
         self, premiere_id: int, user_id: int, film: Film, default_zone: str | None
     ) -> view.Yours | None:
         """What one member follows of a premiere, or None if they don't."""
-        found = await store.followers(self.db.conn, premiere_id, user_id)
+        found = await store.followers(self.db, premiere_id, user_id)
         if not found:
             return None
         f = found[0]
@@ -357,11 +353,11 @@ class Premieres:
         """The ping for one channel (or one DM) at one instant, from the planned lines, minus
         members who stopped following since it was planned."""
         channel_id, user_id, lines = rules.from_data(delivery.data)
-        premiere = await store.get_by_id(self.db.conn, delivery.ref_id)
+        premiere = await store.get_by_id(self.db, delivery.ref_id)
         if premiere is None:
             return []
         planned_ids = [uid for line in lines for uid in line.user_ids]
-        following = await store.still_following(self.db.conn, premiere.id, planned_ids)
+        following = await store.still_following(self.db, premiere.id, planned_ids)
         lines = without(lines, set(planned_ids) - following)
         if not lines:
             return []
@@ -386,7 +382,7 @@ class Premieres:
         with nobody to tell, nothing is claimed, so a later failure can still be reported. A DM
         follower's closed DMs are theirs, not the server's: nobody is told."""
         channel_id, _, _ = rules.from_data(delivery.data)
-        premiere = await store.get_by_id(self.db.conn, delivery.ref_id)
+        premiere = await store.get_by_id(self.db, delivery.ref_id)
         if channel_id is None or premiere is None:
             return []
         announce = await self.preferences.announce_channel_id(premiere.guild_id)

@@ -1,12 +1,29 @@
-"""The SQLite connection: WAL, foreign keys, numbered migrations, one writer at a time."""
+"""The database: one small interface over SQLite (embedded, the default) and PostgreSQL.
+
+Repositories write SQL once, in the dialect both engines share (``?`` placeholders,
+``ON CONFLICT``, ``RETURNING``, no engine-specific functions), and run it through the same five
+methods on either engine: :meth:`Queries.execute` (returns the row count), ``executemany``,
+``fetchall``, ``fetchone`` and ``fetchval``. Writes go through :meth:`Database.transaction`.
+
+- SQLite (aiosqlite): one connection, WAL, foreign keys; writes serialised by a lock in the
+  process (SQLite has one writer anyway), ``BEGIN IMMEDIATE`` so a writer never deadlocks.
+- PostgreSQL (asyncpg): a connection pool; ``?`` becomes ``$1, $2, …`` once per statement text
+  (cached); the migrations' types are widened (``INTEGER`` → ``BIGINT``: Discord ids need 64
+  bits; ``INTEGER PRIMARY KEY`` → an identity column; ``BLOB`` → ``BYTEA``). Migrations run under
+  an advisory lock, so processes starting together migrate once.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import aiosqlite
 
@@ -14,20 +31,118 @@ from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
+#: A result row: ``row["column"]`` and ``row[0]`` work on both engines, as does ``dict(row)``.
+Row = Any
+Params = Sequence[Any]
+
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+
 
 class SchemaTooNew(Exception):
     """The database was written by a newer version of the bot."""
 
 
-class Database:
-    """One aiosqlite connection; writes go through :meth:`transaction`, serialised by a lock."""
+class DatabaseUnreachable(Exception):
+    """PostgreSQL could not be reached (refused, timed out, name not found, starting up)."""
 
+
+class DatabaseRefused(Exception):
+    """PostgreSQL answered but won't let us in: a wrong user or password, no such database."""
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def describe(target: str | Path) -> str:
+    """The database for a log line: a file path, or a URL's host, port and name (never the
+    user name or password)."""
+    if not is_postgres_url(target):
+        return str(target)
+    parts = urlsplit(str(target))
+    host = parts.hostname or "localhost"
+    return f"postgresql://{host}:{parts.port or 5432}{parts.path}"
+
+
+class Queries:
+    """The five statements every repository uses; a transaction's connection and the
+    database itself (autocommit reads) both have them."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        raise NotImplementedError
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return row[0] if row is not None else None
+
+
+class Database(Queries):
+    """An open, migrated database. ``engine`` is ``"sqlite"`` or ``"postgresql"``."""
+
+    engine: str = ""
+    target: str | Path = ""
+
+    def transaction(self) -> Any:
+        """``async with db.transaction() as conn``: commit at the end, roll back on error."""
+        raise NotImplementedError
+
+    def stream(self, sql: str, params: Params = (), size: int = 5_000) -> AsyncIterator[list[Row]]:
+        """The rows of a large query in lists of up to ``size``, without holding all at once."""
+        raise NotImplementedError
+
+    async def schema_version(self) -> int:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
+# --- SQLite -----------------------------------------------------------------------------------
+
+
+class _SqliteQueries(Queries):
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cur = await self.conn.execute(sql, tuple(params))
+        count = cur.rowcount
+        await cur.close()
+        return count
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self.conn.executemany(sql, [tuple(r) for r in rows])
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+
+class SqliteDatabase(_SqliteQueries, Database):
+    """One aiosqlite connection; writes go through :meth:`transaction`, serialised by a lock."""
+
+    engine = SQLITE
+
+    def __init__(self, conn: aiosqlite.Connection, target: str | Path = "") -> None:
+        super().__init__(conn)
+        self.target = target
         self._write_lock = asyncio.Lock()
+        self._tx = _SqliteQueries(conn)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Queries]:
         """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
         async with self._write_lock:
             try:
@@ -35,31 +150,36 @@ class Database:
                 # back, or the connection is left in a transaction nobody owns. (The rollback
                 # is queued behind the BEGIN on aiosqlite's thread, and is a no-op without one.)
                 await self.conn.execute("BEGIN IMMEDIATE")
-                yield self.conn
+                yield self._tx
             except BaseException:
                 await self.conn.rollback()
                 raise
             else:
                 await self.conn.commit()
 
-    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.transaction() as conn:
+            return await conn.execute(sql, params)
 
-    async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def stream(
+        self, sql: str, params: Params = (), size: int = 5_000
+    ) -> AsyncIterator[list[Row]]:
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            while rows := await cursor.fetchmany(size):
+                yield list(rows)
 
     async def schema_version(self) -> int:
-        row = await self.fetchone("PRAGMA user_version")
-        return int(row[0]) if row else 0
+        return int(await self.fetchval("PRAGMA user_version") or 0)
 
     async def close(self) -> None:
         await self.conn.close()
 
 
-async def open_database(path: Path | str) -> Database:
-    """Open (creating folders if needed) and migrate; refuse a schema newer than this code."""
+async def _open_sqlite(path: Path | str) -> SqliteDatabase:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = await aiosqlite.connect(str(path), isolation_level=None)
@@ -69,28 +189,180 @@ async def open_database(path: Path | str) -> Database:
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=5000")
-        db = Database(conn)
-        await migrate(db)
+        db = SqliteDatabase(conn, path)
+        current = await db.schema_version()
+        for version, script in _pending(current, path):
+            log.info("Migrating database to schema version %d", version)
+            async with db.transaction() as tx:
+                for statement in _statements(script):
+                    await tx.execute(statement)
+                await tx.execute(f"PRAGMA user_version = {version}")
     except BaseException:
         await conn.close()
         raise
     return db
 
 
-async def migrate(db: Database) -> None:
-    current = await db.schema_version()
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=2048)
+def to_postgres(sql: str) -> str:
+    """``?`` placeholders (outside quoted text) as PostgreSQL's ``$1, $2, …``."""
+    out: list[str] = []
+    number = 0
+    quoted = False
+    for char in sql:
+        if char == "'":
+            quoted = not quoted
+        elif char == "?" and not quoted:
+            number += 1
+            out.append(f"${number}")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+_DDL = [
+    (
+        re.compile(r"\bINTEGER PRIMARY KEY( AUTOINCREMENT)?\b"),
+        "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    ),
+    (re.compile(r"\bINTEGER\b"), "BIGINT"),
+    (re.compile(r"\bBLOB\b"), "BYTEA"),
+]
+
+
+def postgres_ddl(script: str) -> str:
+    """A migration written for SQLite, with the column types PostgreSQL needs."""
+    for pattern, replacement in _DDL:
+        script = pattern.sub(replacement, script)
+    return script
+
+
+def _count(status: str) -> int:
+    """The row count in a command tag ("UPDATE 3", "INSERT 0 1")."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class _PgQueries(Queries):
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return _count(await self.conn.execute(to_postgres(sql), *params))
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        rows = [tuple(r) for r in rows]
+        if rows:
+            await self.conn.executemany(to_postgres(sql), rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self.conn.fetch(to_postgres(sql), *params))
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        return await self.conn.fetchval(to_postgres(sql), *params)
+
+
+class PostgresDatabase(Database):
+    """An asyncpg pool; every statement and transaction takes a connection from it."""
+
+    engine = POSTGRESQL
+
+    def __init__(self, pool: Any, target: str) -> None:
+        self.pool = pool
+        self.target = target
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Queries]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield _PgQueries(conn)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return _count(await self.pool.execute(to_postgres(sql), *params))
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self.pool.fetch(to_postgres(sql), *params))
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        return await self.pool.fetchval(to_postgres(sql), *params)
+
+    async def stream(
+        self, sql: str, params: Params = (), size: int = 5_000
+    ) -> AsyncIterator[list[Row]]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            cursor = await conn.cursor(to_postgres(sql), *params)
+            while rows := await cursor.fetch(size):
+                yield list(rows)
+
+    async def schema_version(self) -> int:
+        return int(await self.fetchval("SELECT max(version) FROM schema_version") or 0)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+#: Any number: the advisory lock that lets one process at a time migrate.
+_MIGRATION_LOCK = 7_361_042
+
+
+async def _open_postgres(url: str, pool_size: int) -> PostgresDatabase:
+    import asyncpg
+
+    try:
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size)
+    except (TimeoutError, OSError, asyncpg.CannotConnectNowError) as error:
+        raise DatabaseUnreachable(f"{describe(url)}: {error or type(error).__name__}") from error
+    except (
+        asyncpg.InvalidAuthorizationSpecificationError,
+        asyncpg.InvalidCatalogNameError,
+    ) as error:
+        raise DatabaseRefused(
+            f"PostgreSQL at {describe(url)} refused the connection: {error}. Check DATABASE_URL."
+        ) from error
+    db = PostgresDatabase(pool, url)
+    try:
+        async with db.transaction() as tx:
+            await tx.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+            await tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+            current = int(await tx.fetchval("SELECT max(version) FROM schema_version") or 0)
+            for version, script in _pending(current, url):
+                log.info("Migrating database to schema version %d", version)
+                for statement in _statements(postgres_ddl(script)):
+                    await tx.execute(statement)
+                await tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    except BaseException:
+        await pool.close()
+        raise
+    return db
+
+
+# --- both ---------------------------------------------------------------------------------------
+
+
+async def open_database(target: str | Path, *, pool_size: int = 10) -> Database:
+    """Open and migrate: a ``postgresql://`` URL, else an SQLite file (folders created as
+    needed). A schema newer than this code is refused; an unreachable PostgreSQL raises
+    :class:`DatabaseUnreachable`."""
+    if is_postgres_url(target):
+        return await _open_postgres(str(target), pool_size)
+    return await _open_sqlite(target)
+
+
+def _pending(current: int, target: str | Path) -> list[tuple[int, str]]:
     latest = len(MIGRATIONS)
     if current > latest:
+        setting = "DATABASE_URL" if is_postgres_url(target) else "DATABASE_PATH"
         raise SchemaTooNew(
             f"The database is at schema version {current}, but this version of the bot only "
-            f"knows up to {latest}. Upgrade the bot or point DATABASE_PATH at another file."
+            f"knows up to {latest}. Upgrade the bot or point {setting} at another database."
         )
-    for version in range(current + 1, latest + 1):
-        log.info("Migrating database to schema version %d", version)
-        async with db.transaction() as conn:
-            for statement in _statements(MIGRATIONS[version - 1]):
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version = {version}")
+    return [(v, MIGRATIONS[v - 1]) for v in range(current + 1, latest + 1)]
 
 
 def _statements(script: str) -> list[str]:

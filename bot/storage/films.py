@@ -298,8 +298,7 @@ async def _tie_tmdb_copies(conn: Any, loaded: list[str], removed: list[str]) -> 
             "ON t.tmdb_id = f.tmdb_id AND t.origin = 'tmdb' AND t.alias_of IS NULL "
             f"WHERE f.id IN ({marks})"
         )
-        async with conn.execute(sql, part) as cur:
-            pairs = list(await cur.fetchall())
+        pairs = list(await conn.fetchall(sql, part))
         for curated, copy, tmdb_doc, fetched_at in pairs:
             await conn.execute(
                 "UPDATE films SET tmdb_doc = ?, fetched_at = ? WHERE id = ? AND tmdb_doc IS NULL",
@@ -316,13 +315,15 @@ async def _tie_tmdb_copies(conn: Any, loaded: list[str], removed: list[str]) -> 
     for start in range(0, len(ends), 500):
         part = ends[start : start + 500]
         marks = ",".join("?" * len(part))
-        async with conn.execute(
-            "SELECT t.id, t.tmdb_doc, t.alias_of, c.id IS NULL FROM films t "
-            "LEFT JOIN films c ON c.id = t.alias_of "
-            f"WHERE t.alias_of IN ({marks}) AND (c.id IS NULL OR c.tmdb_id IS NOT t.tmdb_id)",
-            part,
-        ) as cur:
-            orphans = list(await cur.fetchall())
+        orphans = list(
+            await conn.fetchall(
+                "SELECT t.id, t.tmdb_doc, t.alias_of, c.id IS NULL FROM films t "
+                "LEFT JOIN films c ON c.id = t.alias_of "
+                f"WHERE t.alias_of IN ({marks}) "
+                "AND (c.id IS NULL OR c.tmdb_id IS NULL OR c.tmdb_id <> t.tmdb_id)",
+                part,
+            )
+        )
         for copy, tmdb_doc, curated, curated_gone in orphans:
             film = filmcodec.from_json(tmdb_doc)
             await conn.execute(
@@ -341,16 +342,18 @@ async def _move_uses(conn: Any, old: str, new: str) -> None:
     each keeps ``new``'s, with ``old``'s followers added; moved premieres are planned again."""
     await conn.execute("UPDATE parties SET film_id = ? WHERE film_id = ?", (new, old))
     await conn.execute(
-        "INSERT OR IGNORE INTO follows (premiere_id, user_id, dm, created_at, release) "
+        "INSERT INTO follows (premiere_id, user_id, dm, created_at, release) "
         "SELECT n.id, f.user_id, f.dm, f.created_at, f.release FROM premieres o "
         "JOIN follows f ON f.premiere_id = o.id "
-        "JOIN premieres n ON n.guild_id = o.guild_id AND n.film_id = ? WHERE o.film_id = ?",
+        "JOIN premieres n ON n.guild_id = o.guild_id AND n.film_id = ? WHERE o.film_id = ? "
+        "ON CONFLICT DO NOTHING",
         (new, old),
     )
     await conn.execute("UPDATE premieres SET planned_rev = NULL WHERE film_id = ?", (new,))
     await conn.execute(
-        "UPDATE OR IGNORE premieres SET film_id = ?, planned_rev = NULL WHERE film_id = ?",
-        (new, old),
+        "UPDATE premieres SET film_id = ?, planned_rev = NULL WHERE film_id = ? "
+        "AND guild_id NOT IN (SELECT guild_id FROM premieres WHERE film_id = ?)",
+        (new, old, new),
     )
     await conn.execute("DELETE FROM premieres WHERE film_id = ?", (old,))  # merged above
 
@@ -361,8 +364,7 @@ async def _remerge(conn: Any, film_ids: list[str]) -> None:
         part = film_ids[start : start + 500]
         marks = ",".join("?" * len(part))
         sql = f"SELECT id, doc, path, tmdb_doc FROM films WHERE tmdb_doc IS NOT NULL AND id IN ({marks})"
-        async with conn.execute(sql, part) as cur:
-            rows = list(await cur.fetchall())
+        rows = list(await conn.fetchall(sql, part))
         for film_id, doc, path, tmdb_doc in rows:
             film = merge(parse_film_bytes(doc.encode(), path), filmcodec.from_json(tmdb_doc))
             names = _to_json(film.index_rows())
@@ -405,8 +407,7 @@ async def prune_changes(conn: Any, now: str) -> None:
     """Forget changes older than CHANGES_KEPT (run by each sync, not by every write: it scans
     the table)."""
     # Changes the saved film index doesn't include are kept: the next start-up indexes them.
-    async with conn.execute("SELECT fingerprint FROM film_index LIMIT 1") as cur:
-        row = await cur.fetchone()
+    row = await conn.fetchone("SELECT fingerprint FROM film_index LIMIT 1")
     included = (row[0] if row else "").rpartition(":")[2]
     cutoff = (datetime.fromisoformat(now) - CHANGES_KEPT).isoformat(timespec="seconds")
     await conn.execute(

@@ -185,11 +185,10 @@ class FilmStore:
         doc = filmcodec.to_json(film)
         fetched = fetched_at.astimezone(UTC).isoformat(timespec="seconds")
         async with self._db.transaction() as conn:
-            async with conn.execute(
+            curated = await conn.fetchone(
                 "SELECT id, doc, path FROM films WHERE tmdb_id = ? AND origin = 'file' LIMIT 1",
                 (film.tmdb_id,),
-            ) as cur:
-                curated = await cur.fetchone()
+            )
             if curated is not None:
                 film_id = curated[0]
                 merged = merge(parse_film_bytes(curated[1].encode(), curated[2]), film)
@@ -217,9 +216,8 @@ class FilmStore:
         now = _now()
         doc = filmcodec.to_json(film)
         async with self._db.transaction() as conn:
-            async with conn.execute("SELECT 1 FROM films WHERE id = ?", (film.id,)) as cur:
-                if await cur.fetchone() is not None:
-                    raise FileExistsError(film.id)
+            if await conn.fetchone("SELECT 1 FROM films WHERE id = ?", (film.id,)) is not None:
+                raise FileExistsError(film.id)
             await conn.execute(
                 "INSERT INTO films (id, path, label, content_hash, size, mtime_ns, names, "
                 "loaded_at, origin, guild_id, doc, added_by) "
@@ -234,10 +232,9 @@ class FilmStore:
     async def remove_own(self, guild_id: int, film_id: str) -> bool:
         """Forget a server's own film; False if that server has no such film."""
         async with self._db.transaction() as conn:
-            cur = await conn.execute(
+            if not await conn.execute(
                 "DELETE FROM films WHERE id = ? AND guild_id = ?", (film_id, guild_id)
-            )
-            if not cur.rowcount:
+            ):
                 return False
             await record_changes(conn, [film_id], _now())
         await self.refresh()
@@ -584,9 +581,8 @@ async def _build_index(db: Database) -> FilmIndex:
     sql = (
         "SELECT id, label, names FROM films WHERE guild_id IS NULL AND alias_of IS NULL ORDER BY id"
     )
-    async with db.conn.execute(sql) as cursor:
-        while rows := await cursor.fetchmany(5_000):
-            await asyncio.to_thread(_add_rows, builder, rows)
+    async for rows in db.stream(sql):
+        await asyncio.to_thread(_add_rows, builder, rows)
     return await asyncio.to_thread(builder.build)
 
 

@@ -12,9 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import aiosqlite
-
-from bot.storage.db import Database
+from bot.storage.db import Database, Queries, Row
 
 PENDING, SENDING, SENT, LATE, MISSED, FAILED, CANCELLED = (
     "pending",
@@ -52,18 +50,20 @@ class Delivery:
 
 
 async def add(
-    conn: aiosqlite.Connection, kind: str, ref_id: int, due_at: datetime, data: dict | None = None
+    conn: Queries, kind: str, ref_id: int, due_at: datetime, data: dict | None = None
 ) -> int:
     """Queue a delivery; call inside the service's transaction."""
     due = to_text(due_at)
-    cur = await conn.execute(
-        "INSERT INTO outbox (kind, ref_id, due_at, next_at, data) VALUES (?, ?, ?, ?, ?)",
-        (kind, ref_id, due, due, json.dumps(data or {}, separators=(",", ":"))),
+    return int(
+        await conn.fetchval(
+            "INSERT INTO outbox (kind, ref_id, due_at, next_at, data) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING id",
+            (kind, ref_id, due, due, json.dumps(data or {}, separators=(",", ":"))),
+        )
     )
-    return int(cur.lastrowid or 0)
 
 
-async def add_many(conn: aiosqlite.Connection, rows: list[tuple[str, int, datetime, dict]]) -> None:
+async def add_many(conn: Queries, rows: list[tuple[str, int, datetime, dict]]) -> None:
     await conn.executemany(
         "INSERT INTO outbox (kind, ref_id, due_at, next_at, data) VALUES (?, ?, ?, ?, ?)",
         [
@@ -73,18 +73,17 @@ async def add_many(conn: aiosqlite.Connection, rows: list[tuple[str, int, dateti
     )
 
 
-async def cancel_pending(conn: aiosqlite.Connection, kinds: tuple[str, ...], ref_id: int) -> int:
+async def cancel_pending(conn: Queries, kinds: tuple[str, ...], ref_id: int) -> int:
     """Cancel the pending deliveries of these kinds for one party/plan; returns how many."""
     marks = ",".join("?" * len(kinds))
-    cur = await conn.execute(
+    return await conn.execute(
         f"UPDATE outbox SET state = '{CANCELLED}' "
         f"WHERE state = '{PENDING}' AND ref_id = ? AND kind IN ({marks})",
         (ref_id, *kinds),
     )
-    return cur.rowcount
 
 
-def _row(row: aiosqlite.Row) -> Delivery:
+def _row(row: Row) -> Delivery:
     return Delivery(
         id=row["id"],
         kind=row["kind"],
@@ -100,19 +99,18 @@ class OutboxRepo:
         self.db = db
 
     async def next_due(self) -> datetime | None:
-        row = await self.db.fetchone(f"SELECT MIN(next_at) FROM outbox WHERE state = '{PENDING}'")
-        return from_text(row[0]) if row and row[0] else None
+        first = await self.db.fetchval(f"SELECT MIN(next_at) FROM outbox WHERE state = '{PENDING}'")
+        return from_text(first) if first else None
 
     async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
         """Atomically move up to ``limit`` due rows to 'sending' and return them, soonest first."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            rows = await conn.fetchall(
                 f"UPDATE outbox SET state = '{SENDING}', attempts = attempts + 1 WHERE id IN ("
                 f"  SELECT id FROM outbox WHERE state = '{PENDING}' AND next_at <= ? "
                 f"  ORDER BY next_at LIMIT ?) RETURNING *",
                 (to_text(now), limit),
             )
-            rows = await cur.fetchall()
         return sorted((_row(r) for r in rows), key=lambda d: (d.due_at, d.id))
 
     async def finish(
@@ -134,7 +132,6 @@ class OutboxRepo:
     async def release_inflight(self) -> int:
         """After a crash, rows left 'sending' go back to 'pending' (their nonce stops duplicates)."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            return await conn.execute(
                 f"UPDATE outbox SET state = '{PENDING}' WHERE state = '{SENDING}'"
             )
-            return cur.rowcount

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.parties import PARTY_KINDS, Party, Planned
 from bot.storage import outbox
-from bot.storage.db import Database
+from bot.storage.db import Database, Queries, Row
 from bot.storage.outbox import from_text, to_text
 
 
-def _party(row: aiosqlite.Row) -> Party:
+def _party(row: Row) -> Party:
     return Party(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -36,7 +34,7 @@ def _reminders_text(reminders: tuple[timedelta, ...]) -> str:
     return ",".join(str(int(r.total_seconds())) for r in reminders)
 
 
-async def _queue(conn: aiosqlite.Connection, party_id: int, planned: list[Planned]) -> None:
+async def _queue(conn: Queries, party_id: int, planned: list[Planned]) -> None:
     await outbox.add_many(conn, [(p.kind, party_id, p.due, p.data) for p in planned])
 
 
@@ -50,7 +48,7 @@ class PartyRepo:
 
     async def active_counts(self, guild_id: int, host_id: int, now: datetime) -> tuple[int, int]:
         row = await self.db.fetchone(
-            "SELECT COUNT(*) AS guild, COALESCE(SUM(host_id = ?), 0) AS host FROM parties "
+            "SELECT COUNT(*) AS guild, COALESCE(SUM(CASE WHEN host_id = ? THEN 1 ELSE 0 END), 0) AS host FROM parties "
             "WHERE guild_id = ? AND status = 'active' AND starts_at > ?",
             (host_id, guild_id, to_text(now)),
         )
@@ -79,10 +77,10 @@ class PartyRepo:
     async def create(self, party: Party, planned: list[Planned], now: datetime) -> Party:
         """Insert the party, the host's 'going' answer and its deliveries in one transaction."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            party_id = await conn.fetchval(
                 "INSERT INTO parties (guild_id, channel_id, voice_channel_id, host_id, film_id, "
                 "film_title, starts_at, ends_at, zone, note, reminders, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     party.guild_id,
                     party.channel_id,
@@ -98,7 +96,6 @@ class PartyRepo:
                     to_text(now),
                 ),
             )
-            party_id = int(cur.lastrowid or 0)
             await conn.execute(
                 "INSERT INTO rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, 'going', ?)",
                 (party_id, party.host_id, to_text(now)),
@@ -113,7 +110,8 @@ class PartyRepo:
         async with self.db.transaction() as conn:
             await conn.execute(
                 # A new channel gets a fresh chance to report a problem to the host.
-                "UPDATE parties SET problem_reported = problem_reported * (channel_id = ?), "
+                "UPDATE parties SET problem_reported = "
+                "CASE WHEN channel_id = ? THEN problem_reported ELSE 0 END, "
                 "channel_id = ?, voice_channel_id = ?, film_id = ?, film_title = ?, starts_at = ?, "
                 "ends_at = ?, zone = ?, note = ?, reminders = ? WHERE id = ?",
                 (
@@ -171,8 +169,8 @@ class PartyRepo:
     async def mark_problem_reported(self, party_id: int) -> bool:
         """True the first time only: a broken channel is reported to the host once."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE parties SET problem_reported = 1 WHERE id = ? AND problem_reported = 0",
                 (party_id,),
             )
-            return cur.rowcount > 0
+            return changed > 0

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-import aiosqlite
-
 from bot.domain.premieres import PREMIERE_KINDS, Follower, Planned, to_data
 from bot.storage import outbox
+from bot.storage.db import Queries, Row
 from bot.storage.outbox import from_text, to_text
 
 
@@ -23,7 +22,7 @@ class Premiere:
     channel_set_by: int | None = None  # who last chose the channel with /premiere channel
 
 
-def _premiere(row: aiosqlite.Row) -> Premiere:
+def _premiere(row: Row) -> Premiere:
     return Premiere(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -35,25 +34,22 @@ def _premiere(row: aiosqlite.Row) -> Premiere:
     )
 
 
-async def get(conn: aiosqlite.Connection, guild_id: int, film_id: str) -> Premiere | None:
-    async with conn.execute(
+async def get(conn: Queries, guild_id: int, film_id: str) -> Premiere | None:
+    row = await conn.fetchone(
         "SELECT * FROM premieres WHERE guild_id = ? AND film_id = ?", (guild_id, film_id)
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return _premiere(row) if row else None
 
 
-async def get_by_id(conn: aiosqlite.Connection, premiere_id: int) -> Premiere | None:
-    async with conn.execute("SELECT * FROM premieres WHERE id = ?", (premiere_id,)) as cur:
-        row = await cur.fetchone()
+async def get_by_id(conn: Queries, premiere_id: int) -> Premiere | None:
+    row = await conn.fetchone("SELECT * FROM premieres WHERE id = ?", (premiere_id,))
     return _premiere(row) if row else None
 
 
-async def ensure(
-    conn: aiosqlite.Connection, guild_id: int, film_id: str, first_channel_id: int
-) -> Premiere:
+async def ensure(conn: Queries, guild_id: int, film_id: str, first_channel_id: int) -> Premiere:
     await conn.execute(
-        "INSERT OR IGNORE INTO premieres (guild_id, film_id, first_channel_id) VALUES (?, ?, ?)",
+        "INSERT INTO premieres (guild_id, film_id, first_channel_id) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
         (guild_id, film_id, first_channel_id),
     )
     found = await get(conn, guild_id, film_id)
@@ -61,9 +57,7 @@ async def ensure(
     return found
 
 
-async def set_channel(
-    conn: aiosqlite.Connection, premiere_id: int, channel_id: int, set_by: int | None
-) -> None:
+async def set_channel(conn: Queries, premiere_id: int, channel_id: int, set_by: int | None) -> None:
     """Choose the ping channel; a failure there will be reported afresh."""
     await conn.execute(
         "UPDATE premieres SET channel_id = ?, channel_set_by = ?, problem_channel_id = NULL "
@@ -72,21 +66,18 @@ async def set_channel(
     )
 
 
-async def claim_problem_report(
-    conn: aiosqlite.Connection, premiere_id: int, channel_id: int
-) -> bool:
+async def claim_problem_report(conn: Queries, premiere_id: int, channel_id: int) -> bool:
     """True the first time only that pings in ``channel_id`` fail for good, until the
     premiere's channel is chosen again: managers are told once."""
-    cur = await conn.execute(
-        "UPDATE premieres SET problem_channel_id = ? WHERE id = ? AND problem_channel_id IS NOT ?",
+    changed = await conn.execute(
+        "UPDATE premieres SET problem_channel_id = ? WHERE id = ? "
+        "AND (problem_channel_id IS NULL OR problem_channel_id <> ?)",
         (channel_id, premiere_id, channel_id),
     )
-    return cur.rowcount > 0
+    return changed > 0
 
 
-async def set_heads_up(
-    conn: aiosqlite.Connection, premiere_id: int, lead: timedelta | None
-) -> None:
+async def set_heads_up(conn: Queries, premiere_id: int, lead: timedelta | None) -> None:
     seconds = int(lead.total_seconds()) if lead else None
     await conn.execute(
         "UPDATE premieres SET heads_up_seconds = ? WHERE id = ?", (seconds, premiere_id)
@@ -94,7 +85,7 @@ async def set_heads_up(
 
 
 async def follow(
-    conn: aiosqlite.Connection,
+    conn: Queries,
     premiere_id: int,
     user_id: int,
     dm: bool,
@@ -111,20 +102,18 @@ async def follow(
     )
 
 
-async def unfollow(conn: aiosqlite.Connection, premiere_id: int, user_id: int) -> bool:
-    cur = await conn.execute(
+async def unfollow(conn: Queries, premiere_id: int, user_id: int) -> bool:
+    gone = await conn.execute(
         "DELETE FROM follows WHERE premiere_id = ? AND user_id = ?", (premiere_id, user_id)
     )
-    return cur.rowcount > 0
+    return gone > 0
 
 
 def _time(text: str | None) -> time | None:
     return time.fromisoformat(text) if text else None
 
 
-async def followers(
-    conn: aiosqlite.Connection, premiere_id: int, user_id: int | None = None
-) -> list[Follower]:
+async def followers(conn: Queries, premiere_id: int, user_id: int | None = None) -> list[Follower]:
     """Followers (or just ``user_id``) with their current zone, country, quiet hours and their
     choices of DM and release."""
     sql = (
@@ -135,8 +124,7 @@ async def followers(
     params: tuple = (premiere_id,)
     if user_id is not None:
         sql, params = sql + " AND f.user_id = ?", (premiere_id, user_id)
-    async with conn.execute(sql, params) as cur:
-        rows = await cur.fetchall()
+    rows = await conn.fetchall(sql, params)
     result = []
     for r in rows:
         start, end = _time(r["quiet_start"]), _time(r["quiet_end"])
@@ -147,33 +135,39 @@ async def followers(
     return result
 
 
-async def premiere_ids_of_user(conn: aiosqlite.Connection, user_id: int) -> list[int]:
-    async with conn.execute("SELECT premiere_id FROM follows WHERE user_id = ?", (user_id,)) as cur:
-        return [r[0] for r in await cur.fetchall()]
+async def premiere_ids_of_user(conn: Queries, user_id: int) -> list[int]:
+    return [
+        r[0]
+        for r in await conn.fetchall(
+            "SELECT premiere_id FROM follows WHERE user_id = ?", (user_id,)
+        )
+    ]
 
 
-async def premiere_ids_of_film(conn: aiosqlite.Connection, film_id: str) -> list[int]:
-    async with conn.execute("SELECT id FROM premieres WHERE film_id = ?", (film_id,)) as cur:
-        return [r[0] for r in await cur.fetchall()]
+async def premiere_ids_of_film(conn: Queries, film_id: str) -> list[int]:
+    return [
+        r[0] for r in await conn.fetchall("SELECT id FROM premieres WHERE film_id = ?", (film_id,))
+    ]
 
 
-async def premiere_ids_of_guild(conn: aiosqlite.Connection, guild_id: int) -> list[int]:
-    async with conn.execute("SELECT id FROM premieres WHERE guild_id = ?", (guild_id,)) as cur:
-        return [r[0] for r in await cur.fetchall()]
+async def premiere_ids_of_guild(conn: Queries, guild_id: int) -> list[int]:
+    return [
+        r[0]
+        for r in await conn.fetchall("SELECT id FROM premieres WHERE guild_id = ?", (guild_id,))
+    ]
 
 
 async def guild_summary(
-    conn: aiosqlite.Connection, guild_id: int
+    conn: Queries, guild_id: int
 ) -> list[tuple[Premiere, int, datetime | None]]:
     """Each film a server follows: (premiere, follower count, next pending ping)."""
-    async with conn.execute(
+    rows = await conn.fetchall(
         "SELECT p.*, (SELECT COUNT(*) FROM follows f WHERE f.premiere_id = p.id) AS n, "
         "(SELECT MIN(due_at) FROM outbox o WHERE o.ref_id = p.id AND o.kind IN (?, ?) "
         " AND o.state = 'pending') AS next_due "
         "FROM premieres p WHERE p.guild_id = ? ORDER BY p.film_id",
         (*PREMIERE_KINDS, guild_id),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         (_premiere(r), r["n"], from_text(r["next_due"]) if r["next_due"] else None)
         for r in rows
@@ -181,23 +175,23 @@ async def guild_summary(
     ]
 
 
-async def still_following(
-    conn: aiosqlite.Connection, premiere_id: int, user_ids: list[int]
-) -> set[int]:
+async def still_following(conn: Queries, premiere_id: int, user_ids: list[int]) -> set[int]:
     """Which of these members follow the premiere right now."""
     found: set[int] = set()
     for start in range(0, len(user_ids), 500):  # stay under SQLite's variable limit
         chunk = user_ids[start : start + 500]
-        async with conn.execute(
-            f"SELECT user_id FROM follows WHERE premiere_id = ? "
-            f"AND user_id IN ({','.join('?' * len(chunk))})",
-            (premiere_id, *chunk),
-        ) as cur:
-            found.update(r[0] for r in await cur.fetchall())
+        found.update(
+            r[0]
+            for r in await conn.fetchall(
+                f"SELECT user_id FROM follows WHERE premiere_id = ? "
+                f"AND user_id IN ({','.join('?' * len(chunk))})",
+                (premiere_id, *chunk),
+            )
+        )
     return found
 
 
-async def forget_guild(conn: aiosqlite.Connection, guild_id: int) -> int:
+async def forget_guild(conn: Queries, guild_id: int) -> int:
     """Drop a server's premieres, follows and pending pings (the bot left it)."""
     ids = await premiere_ids_of_guild(conn, guild_id)
     for premiere_id in ids:
@@ -206,17 +200,18 @@ async def forget_guild(conn: aiosqlite.Connection, guild_id: int) -> int:
     return len(ids)
 
 
-async def clear_channel(conn: aiosqlite.Connection, channel_id: int) -> list[int]:
+async def clear_channel(conn: Queries, channel_id: int) -> list[int]:
     """Forget a deleted channel chosen with /premiere channel; the premieres it affected."""
-    async with conn.execute(
-        "UPDATE premieres SET channel_id = NULL WHERE channel_id = ? RETURNING id", (channel_id,)
-    ) as cur:
-        return [r[0] for r in await cur.fetchall()]
+    return [
+        r[0]
+        for r in await conn.fetchall(
+            "UPDATE premieres SET channel_id = NULL WHERE channel_id = ? RETURNING id",
+            (channel_id,),
+        )
+    ]
 
 
-async def _cancel_ahead(
-    conn: aiosqlite.Connection, premiere_id: int, after: datetime | None
-) -> None:
+async def _cancel_ahead(conn: Queries, premiere_id: int, after: datetime | None) -> None:
     """Cancel pending pings due after ``after`` (all of them with None).
 
     Pings already due are left to the scheduler: they may be queued behind a fan-out or waiting
@@ -235,7 +230,7 @@ async def _cancel_ahead(
 
 
 async def replace_plan(
-    conn: aiosqlite.Connection,
+    conn: Queries,
     premiere_id: int,
     planned: list[Planned],
     now: datetime | None,
@@ -251,7 +246,7 @@ async def replace_plan(
 
 
 async def planned_revisions(
-    conn: aiosqlite.Connection, film_id: str | None = None
+    conn: Queries, film_id: str | None = None
 ) -> list[tuple[int, str, str]]:
     """(premiere, film, releases fingerprint) each premiere (of ``film_id``, when given) was
     last planned from. A premiere planned before the fingerprint was kept on its row
@@ -266,13 +261,10 @@ async def planned_revisions(
     params: tuple = PREMIERE_KINDS
     if film_id is not None:
         sql, params = sql + " WHERE p.film_id = ?", (*PREMIERE_KINDS, film_id)
-    async with conn.execute(sql, params) as cur:
-        return [(r[0], r[1], r[2]) for r in await cur.fetchall() if r[2] is not None]
+    return [(r[0], r[1], r[2]) for r in await conn.fetchall(sql, params) if r[2] is not None]
 
 
-async def set_quiet(
-    conn: aiosqlite.Connection, user_id: int, window: tuple[time, time] | None
-) -> None:
+async def set_quiet(conn: Queries, user_id: int, window: tuple[time, time] | None) -> None:
     start, end = (
         (window[0].isoformat("minutes"), window[1].isoformat("minutes")) if window else (None, None)
     )

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from bot.storage.db import Database
+from bot.storage.db import Database, Queries
 
 
 @dataclass(frozen=True)
@@ -18,7 +16,7 @@ class GuildSettings:
 
 
 async def write_user_zone(
-    conn: aiosqlite.Connection, user_id: int, zone: str, guild_id: int | None, now: datetime
+    conn: Queries, user_id: int, zone: str, guild_id: int | None, now: datetime
 ) -> None:
     """Store a member's zone (personal, used in every server) and note the server they set it in."""
     await conn.execute(
@@ -28,15 +26,14 @@ async def write_user_zone(
     )
     if guild_id is not None:
         await conn.execute(
-            "INSERT OR IGNORE INTO guild_members (guild_id, user_id) VALUES (?, ?)",
+            "INSERT INTO guild_members (guild_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (guild_id, user_id),
         )
 
 
-async def delete_user_zone(conn: aiosqlite.Connection, user_id: int) -> bool:
+async def delete_user_zone(conn: Queries, user_id: int) -> bool:
     """Forget a member's zone everywhere; True if there was one."""
-    cur = await conn.execute("DELETE FROM user_zones WHERE user_id = ?", (user_id,))
-    return cur.rowcount > 0
+    return await conn.execute("DELETE FROM user_zones WHERE user_id = ?", (user_id,)) > 0
 
 
 async def get_user_zone(db: Database, user_id: int) -> str | None:
@@ -50,10 +47,9 @@ async def get_user_country(db: Database, user_id: int) -> str | None:
     return row["country"] if row else None
 
 
-async def write_user_country(conn: aiosqlite.Connection, user_id: int, country: str | None) -> bool:
+async def write_user_country(conn: Queries, user_id: int, country: str | None) -> bool:
     """Choose (or with None, forget) a member's country; True if that changed anything."""
-    async with conn.execute("SELECT country FROM user_prefs WHERE user_id = ?", (user_id,)) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetchone("SELECT country FROM user_prefs WHERE user_id = ?", (user_id,))
     if (row["country"] if row else None) == country:
         return False
     await conn.execute(
@@ -85,14 +81,16 @@ async def get_guild_settings(db: Database, guild_id: int) -> GuildSettings:
 
 
 async def write_guild_settings(
-    conn: aiosqlite.Connection,
+    conn: Queries,
     guild_id: int,
     *,
     zone: str | None = None,
     announce_channel_id: int | None = None,
 ) -> None:
     """Set the given fields (None leaves a field as it is)."""
-    await conn.execute("INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,))
+    await conn.execute(
+        "INSERT INTO guild_settings (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,)
+    )
     if zone is not None:
         await conn.execute(
             "UPDATE guild_settings SET zone = ? WHERE guild_id = ?", (zone, guild_id)
@@ -144,11 +142,11 @@ async def claim_events_notice(db: Database, guild_id: int) -> bool:
     """True the first time only: 'no Manage Events' is said once per server."""
     async with db.transaction() as conn:
         await conn.execute(
-            "INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,)
+            "INSERT INTO guild_settings (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,)
         )
-        cur = await conn.execute(
+        changed = await conn.execute(
             "UPDATE guild_settings SET events_notice_shown = 1 "
             "WHERE guild_id = ? AND events_notice_shown = 0",
             (guild_id,),
         )
-        return cur.rowcount > 0
+        return changed > 0

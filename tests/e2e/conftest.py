@@ -32,6 +32,7 @@ from fakecord import FakeDiscord, InteractionHandle, Reply, StoredMessage, runni
 from fakecord.clock import ShiftedClock
 from fakecord.permissions import Perm
 from fakecord.state import ChannelType
+from tests.databases import fresh_database
 
 TOKEN = "e2e-token-0123456789"
 #: Tuesday 20 May 2025, 12:00 UTC: ten days before Lost in Starlight comes out (30 May 07:00 UTC).
@@ -77,11 +78,15 @@ def build_server(fake: FakeDiscord, *, bot_permissions: int | None = None) -> Se
     return Server(guild, general, voice, announcements, members, host, owner)
 
 
+def database_env(tmp_path: Path, name: str = "db.sqlite3") -> dict[str, str]:
+    """The environment that points a bot (in this process or a child) at the test's database."""
+    target = fresh_database(tmp_path, name)
+    return {"DATABASE_URL" if isinstance(target, str) else "DATABASE_PATH": str(target)}
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings for a test bot: the fake's token, a database in ``tmp_path``."""
-    base = load_settings(
-        {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "db.sqlite3")}, env_file=None
-    )
+    base = load_settings({"DISCORD_TOKEN": TOKEN, **database_env(tmp_path)}, env_file=None)
     return dataclasses.replace(base, **overrides)
 
 

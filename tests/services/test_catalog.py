@@ -17,6 +17,7 @@ from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
 from fakecord.clock import ShiftedClock
 from faketmdb import FakeTmdb
+from tests.databases import fresh_database
 from tests.e2e.film_helpers import films_dir, minimal_film
 
 NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
@@ -34,7 +35,7 @@ def curated(film_id: str, title: str, tmdb_id: int) -> tuple[str, str]:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "db.sqlite3")
+    database = await open_database(fresh_database(tmp_path, "db.sqlite3"))
     folder = films_dir(
         tmp_path,
         curated("gone-film", "Gone Film", GONE),

@@ -20,6 +20,7 @@ from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery, from_text
 from fakecord.clock import ShiftedClock
+from tests.databases import fresh_database
 from tests.e2e.film_helpers import country_release, films_dir, minimal_film
 from tests.services.queries import reads_of, statements
 
@@ -31,7 +32,7 @@ REASON = "NotFound: 404 Unknown Channel"
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "db.sqlite3")
+    database = await open_database(fresh_database(tmp_path, "db.sqlite3"))
     try:
         assert not (await sync_films(database, DEFAULT_FILMS_DIR)).errors
         yield database
@@ -134,7 +135,7 @@ GB_MIDNIGHT = datetime(2025, 5, 29, 23, 0, tzinfo=UTC)  # 00:00 BST on the 30th
 async def changing(tmp_path: Path) -> AsyncIterator[tuple[Database, Path]]:
     """A database whose one film can be rewritten; its store reads the file on every get."""
     folder = films_dir(tmp_path, (FILM, KR_ONLY), seed=False)
-    database = await open_database(tmp_path / "changing.sqlite3")
+    database = await open_database(fresh_database(tmp_path, "changing.sqlite3"))
     try:
         assert not (await sync_films(database, folder)).errors
         yield database, folder

@@ -13,6 +13,7 @@ from bot.domain import zones
 from bot.services.settings import MAX_TABLE_ZONES, MemberZone, Preferences
 from bot.storage import settings as store
 from bot.storage.db import Database, open_database
+from tests.databases import fresh_database
 from tests.services.queries import reads_of, statements
 
 NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
@@ -22,7 +23,7 @@ ADA, BRUNO = 1, 2
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "db.sqlite3")
+    database = await open_database(fresh_database(tmp_path, "db.sqlite3"))
     try:
         yield database
     finally:

@@ -20,6 +20,7 @@ from bot.storage.db import open_database
 from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
 from fakecord.clock import ShiftedClock
+from tests.databases import fresh_database
 
 NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
 START = datetime(2025, 5, 23, 20, 30, tzinfo=UTC)  # "2025-05-23 20:30" in UTC
@@ -30,7 +31,7 @@ GUILD, HOST, CHANNEL = 10, 1, 100
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[WatchParties]:
-    db = await open_database(tmp_path / "db.sqlite3")
+    db = await open_database(fresh_database(tmp_path, "db.sqlite3"))
     try:
         assert not (await sync_films(db, DEFAULT_FILMS_DIR)).errors
         clock = ShiftedClock(NOW)

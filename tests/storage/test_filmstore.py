@@ -16,6 +16,7 @@ from bot.errors import FilmNotFound
 from bot.storage.db import open_database
 from bot.storage.films import import_film_file, sync_films
 from bot.storage.filmstore import FilmStore
+from tests.databases import fresh_database
 from tests.storage.test_films_store import SEED, small_film
 
 FETCHED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -52,7 +53,7 @@ async def test_a_film_imported_by_another_process_is_found_after_a_refresh(db, f
     running = await FilmStore.open(db)
     assert running.best("silent harbor") is None
     # `python -m bot films import` runs in its own process, with its own connection.
-    other = await open_database(tmp_path / "db.sqlite3")
+    other = await open_database(fresh_database(tmp_path, "db.sqlite3"))
     src = tmp_path / "silent-harbor.toml"
     src.write_text(small_film("silent-harbor", "The Silent Harbor"))
     await import_film_file(other, src, films_dir)

@@ -13,6 +13,7 @@ from bot.domain import parties as rules
 from bot.domain.parties import Party
 from bot.storage.db import Database, open_database
 from bot.storage.parties import PartyRepo
+from tests.databases import fresh_database
 
 NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
 START = NOW + timedelta(days=3)
@@ -20,7 +21,7 @@ START = NOW + timedelta(days=3)
 
 @pytest.fixture
 async def repo(tmp_path: Path) -> AsyncIterator[PartyRepo]:
-    db: Database = await open_database(tmp_path / "db.sqlite3")
+    db: Database = await open_database(fresh_database(tmp_path, "db.sqlite3"))
     try:
         yield PartyRepo(db)
     finally:

@@ -1,0 +1,75 @@
+"""Which engine the tests run on, and a fresh database for each test.
+
+Without ``WATCHPARTY_TEST_POSTGRES`` the tests use SQLite files in each test's temporary folder.
+With it set to a PostgreSQL URL (``postgresql://user@host:port/name``), every test database is a
+schema of its own in that database (created here, dropped when the test session ends), so tests
+running in parallel never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+POSTGRES_URL = os.environ.get("WATCHPARTY_TEST_POSTGRES", "").strip() or None
+ENGINE = "postgresql" if POSTGRES_URL else "sqlite"
+
+#: For tests of what only one engine has (SQLite's files and PRAGMAs, its trace hook).
+sqlite_only = pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite only")
+postgres_only = pytest.mark.skipif(ENGINE != "postgresql", reason="PostgreSQL only")
+
+_created: set[str] = set()
+_lock = threading.Lock()
+
+
+def fresh_database(tmp_path: Path, name: str = "db.sqlite3") -> Path | str:
+    """The database called ``name`` for this test: the same target for the same name (a test
+    reopening "its" database finds its rows), empty the first time."""
+    if POSTGRES_URL is None:
+        return tmp_path / name
+    schema = "t_" + hashlib.blake2b(str(tmp_path / name).encode(), digest_size=12).hexdigest()
+    with _lock:
+        if schema not in _created:
+            _in_thread(_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+            _created.add(schema)
+    joiner = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{joiner}search_path={schema}"
+
+
+def drop_created() -> None:
+    """Drop the schemas this test process created."""
+    if POSTGRES_URL and _created:
+        _in_thread(_sql("; ".join(f"DROP SCHEMA IF EXISTS {s} CASCADE" for s in _created)))
+        _created.clear()
+
+
+async def _sql(script: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await conn.execute(script)
+    finally:
+        await conn.close()
+
+
+def _in_thread(work: object) -> None:
+    """Run a coroutine to the end on its own loop (the caller may be inside a running loop)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(work)  # type: ignore[arg-type]
+        except BaseException as error:  # re-raised in the caller
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
