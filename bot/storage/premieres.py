@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -253,15 +254,21 @@ async def planned_revisions(
     reads it from its pending pings; one with neither is left out."""
     marks = ",".join("?" * len(PREMIERE_KINDS))
     sql = (
-        "SELECT p.id, p.film_id, COALESCE(p.planned_rev, "
-        " (SELECT COALESCE(json_extract(o.data, '$.rev'), '') FROM outbox o "
+        "SELECT p.id, p.film_id, p.planned_rev, CASE WHEN p.planned_rev IS NULL THEN "
+        " (SELECT o.data FROM outbox o "
         f"  WHERE o.ref_id = p.id AND o.state = '{outbox.PENDING}' AND o.kind IN ({marks}) "
-        "  LIMIT 1)) AS rev FROM premieres p"
+        "  LIMIT 1) END AS pending FROM premieres p"
     )
     params: tuple = PREMIERE_KINDS
     if film_id is not None:
         sql, params = sql + " WHERE p.film_id = ?", (*PREMIERE_KINDS, film_id)
-    return [(r[0], r[1], r[2]) for r in await conn.fetchall(sql, params) if r[2] is not None]
+    found = []
+    for premiere, film, rev, pending in await conn.fetchall(sql, params):
+        if rev is None and pending is not None:
+            rev = json.loads(pending).get("rev") or ""
+        if rev is not None:
+            found.append((premiere, film, rev))
+    return found
 
 
 async def set_quiet(conn: Queries, user_id: int, window: tuple[time, time] | None) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from faketmdb import FakeTmdb
-from tests.e2e.conftest import Harness, harness
+from tests.e2e.conftest import Harness, database_env, harness
 from tests.e2e.film_helpers import films_dir, minimal_film
 from tests.e2e.party_helpers import create
 from tests.e2e.test_premiere import follow, mentioned, next_posts, set_zones
@@ -29,7 +29,7 @@ async def test_a_film_imported_while_the_bot_runs_is_found_within_seconds(tmp_pa
         ]
         incoming = tmp_path / "incoming.toml"
         incoming.write_text(minimal_film("harbour-lights", "Harbour Lights"), encoding="utf-8")
-        env = {"FILMS_DIR": str(folder), "DATABASE_PATH": str(e2e.settings.database)}
+        env = {"FILMS_DIR": str(folder), **database_env(tmp_path)}
         result = await asyncio.to_thread(run_cli, tmp_path, "films", "import", str(incoming), **env)
         assert result.code == 0, result.err
         for _ in range(50):  # the bot looks every 2 s

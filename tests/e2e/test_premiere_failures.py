@@ -21,6 +21,7 @@ from bot.storage.films import parse_film_bytes
 from bot.storage.migrations import MIGRATIONS
 from fakecord import StoredMessage
 from fakecord.permissions import Perm
+from tests.databases import sqlite_only
 from tests.e2e.conftest import Harness, harness
 
 STARLIGHT = "lost-in-starlight"
@@ -214,6 +215,7 @@ def previous_version_database(path: Path, *, guild: int, channel: int, member: i
     conn.close()
 
 
+@sqlite_only  # a file as the previous version, which knew only SQLite, left it
 async def test_a_premiere_ping_queued_by_the_previous_version_is_still_delivered(
     tmp_path: Path,
 ) -> None:

@@ -1,4 +1,4 @@
-"""Counting the SQL a service runs, through SQLite's own trace hook (no mocks)."""
+"""Counting the SQL a service runs, through SQLite's own trace hook (no mocks): SQLite only."""
 
 from __future__ import annotations
 

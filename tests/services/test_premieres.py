@@ -20,7 +20,7 @@ from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery, from_text
 from fakecord.clock import ShiftedClock
-from tests.databases import fresh_database
+from tests.databases import fresh_database, sqlite_only
 from tests.e2e.film_helpers import country_release, films_dir, minimal_film
 from tests.services.queries import reads_of, statements
 
@@ -71,6 +71,7 @@ def told(notices: list[Outgoing]) -> list[tuple[int | None, int | None]]:
     return [(n.channel_id, n.user_id) for n in notices]
 
 
+@sqlite_only
 async def test_following_reads_the_servers_settings_once(db: Database) -> None:
     premieres = await service(db)
     async with statements(db) as seen:

@@ -13,7 +13,7 @@ from bot.domain import zones
 from bot.services.settings import MAX_TABLE_ZONES, MemberZone, Preferences
 from bot.storage import settings as store
 from bot.storage.db import Database, open_database
-from tests.databases import fresh_database
+from tests.databases import fresh_database, sqlite_only
 from tests.services.queries import reads_of, statements
 
 NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
@@ -48,6 +48,7 @@ async def test_a_members_own_zone_comes_first(db: Database) -> None:
     assert zone.key == "Asia/Seoul" and not zone.from_server
 
 
+@sqlite_only
 async def test_a_member_with_a_zone_costs_one_query(db: Database) -> None:
     await register(db, ADA, "Asia/Seoul")
     await set_server_zone(db, "Europe/London")

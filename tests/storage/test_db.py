@@ -5,8 +5,10 @@ import pytest
 from bot.storage.db import SchemaTooNew, open_database
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.parties import PartyRepo
+from tests.databases import fresh_database, sqlite_only
 
 
+@sqlite_only
 async def test_fresh_database_is_migrated_to_latest(tmp_path):
     db = await open_database(tmp_path / "sub" / "db.sqlite3")
     try:
@@ -19,6 +21,7 @@ async def test_fresh_database_is_migrated_to_latest(tmp_path):
         await db.close()
 
 
+@sqlite_only
 async def test_older_database_is_migrated(tmp_path):
     path = tmp_path / "db.sqlite3"
     conn = sqlite3.connect(path)
@@ -36,6 +39,7 @@ async def test_older_database_is_migrated(tmp_path):
         await db.close()
 
 
+@sqlite_only
 async def test_newer_database_is_refused_with_clear_error(tmp_path):
     path = tmp_path / "db.sqlite3"
     conn = sqlite3.connect(path)
@@ -47,7 +51,7 @@ async def test_newer_database_is_refused_with_clear_error(tmp_path):
 
 
 async def test_failed_transaction_rolls_back(tmp_path):
-    db = await open_database(tmp_path / "db.sqlite3")
+    db = await open_database(fresh_database(tmp_path))
     try:
         with pytest.raises(RuntimeError):
             async with db.transaction() as conn:
@@ -58,6 +62,7 @@ async def test_failed_transaction_rolls_back(tmp_path):
         await db.close()
 
 
+@sqlite_only
 async def test_a_database_of_the_previous_release_keeps_its_follows(tmp_path):
     """From version 6 (before films were stored in the database) to now: existing follows read
     as "whichever comes first", in the zone's country."""
@@ -84,6 +89,7 @@ async def test_a_database_of_the_previous_release_keeps_its_follows(tmp_path):
         await db.close()
 
 
+@sqlite_only
 async def test_parties_from_before_typed_titles_read_as_known_films(tmp_path):
     # found by content, not number: migrations from parallel work are ordered at merge time
     before = next(i for i, script in enumerate(MIGRATIONS) if "film_title" in script)

@@ -6,8 +6,10 @@ import asyncio
 import threading
 
 from bot.storage.db import open_database
+from tests.databases import sqlite_only
 
 
+@sqlite_only
 async def test_cancel_while_begin_is_in_flight_leaves_no_open_transaction(tmp_path) -> None:
     db = await open_database(tmp_path / "db.sqlite3")
     loop = asyncio.get_running_loop()
