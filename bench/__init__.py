@@ -2,7 +2,42 @@
 
 from __future__ import annotations
 
-from bot.storage.db import Database
+import asyncio
+import os
+import threading
+from pathlib import Path
+
+from bot.storage.db import Database, is_postgres_url
+
+#: Set by ``python -m bench`` for a PostgreSQL run: the server to make each database on.
+POSTGRES = os.environ.get("BENCH_DATABASE_SERVER", "").strip() or None
+ENGINE = "postgresql" if POSTGRES else "sqlite"
+
+_made: dict[str, str] = {}
+
+
+def database(path: Path) -> Path | str:
+    """The database a benchmark calls ``path``: that SQLite file, or on a PostgreSQL run a
+    fresh database of its own (the same one each time the same path is named)."""
+    if POSTGRES is None:
+        return path
+    key = str(path)
+    if key not in _made:
+        from bench.pg import fresh_database
+
+        result: list[str] = []
+        thread = threading.Thread(
+            target=lambda: result.append(asyncio.run(fresh_database(POSTGRES, path.stem)))
+        )
+        thread.start()
+        thread.join()
+        _made[key] = result[0]
+    return _made[key]
+
+
+def env_for(target: Path | str) -> dict[str, str]:
+    """The bot's environment for a database: an SQLite file or a PostgreSQL URL."""
+    return {"DATABASE_URL" if is_postgres_url(str(target)) else "DATABASE_PATH": str(target)}
 
 
 async def outbox_counts(db: Database) -> dict[str, int]:

@@ -5,11 +5,17 @@ bench/RESULTS.md.
     python -m bench --quick    # small sizes: a smoke run, not a measurement
     python -m bench films      # only the named benchmarks
     python -m bench --note "two test suites ran beside it"   # kept with the results
+    python -m bench --engine sqlite       # one engine (default: both, side by side)
+
+On PostgreSQL each benchmark gets a database of its own on a throw-away server (bench/pg.py;
+``BENCH_POSTGRES=postgresql://…`` names an existing server instead). ``shards`` runs on
+PostgreSQL only: several processes need a shared database.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -67,8 +73,22 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def run_one(module: str, kwargs: dict) -> dict:
+#: Benchmarks that need PostgreSQL (several processes sharing one database).
+POSTGRES_ONLY = {"shards"}
+ENGINES = ("sqlite", "postgresql")
+
+
+def key(name: str, engine: str) -> str:
+    """Where a result is kept: ``films`` on SQLite, ``films@postgresql`` on PostgreSQL."""
+    return name if engine == "sqlite" else f"{name}@{engine}"
+
+
+def run_one(module: str, kwargs: dict, server: str | None = None) -> dict:
     load_before = _load()
+    env = dict(os.environ)
+    env.pop("BENCH_DATABASE_SERVER", None)
+    if server is not None:
+        env["BENCH_DATABASE_SERVER"] = server
     code = (
         "import json, sys, importlib\n"
         f"result = importlib.import_module({module!r}).run(**json.loads(sys.argv[1]))\n"
@@ -81,6 +101,7 @@ def run_one(module: str, kwargs: dict) -> dict:
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     elapsed = time.perf_counter() - started
     for line in reversed(proc.stdout.splitlines()):
@@ -126,21 +147,22 @@ def write_results(results: dict[str, dict], quick: bool, note: str = "") -> Path
         "",
     ]
     for name in BENCHES:
-        if name not in merged:
+        runs = {e: dict(merged[key(name, e)]) for e in ENGINES if key(name, e) in merged}
+        if not runs:
             continue
-        result = dict(merged[name])
+        lines += [f"## {name}", "", f"Target: {BENCHES[name][3]}", ""]
+        for engine, result in runs.items():
+            lines.append(f"Run ({engine}): {result.pop('run')}")
+            if "note" in result:
+                lines.append(f"Note ({engine}): {result.pop('note')}")
+            lines.append("")
+        engines = list(runs)
+        metrics = list(dict.fromkeys(m for result in runs.values() for m in result))
+        lines += ["| metric | " + " | ".join(engines) + " |", "| --- |" + " --- |" * len(engines)]
         lines += [
-            f"## {name}",
-            "",
-            f"Target: {BENCHES[name][3]}",
-            "",
-            f"Run: {result.pop('run')}",
-            "",
+            f"| {m} | " + " | ".join(fmt(runs[e].get(m, "")) for e in engines) + " |"
+            for m in metrics
         ]
-        if "note" in result:
-            lines += [f"Note: {result.pop('note')}", ""]
-        lines += ["| metric | value |", "| --- | --- |"]
-        lines += [f"| {key} | {fmt(value)} |" for key, value in result.items()]
         lines.append("")
     path = HERE / ("RESULTS.quick.md" if quick else "RESULTS.md")
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -156,18 +178,32 @@ def main() -> None:
     parser.add_argument(
         "--note", default="", help="kept with the results, e.g. the machine's noise"
     )
+    parser.add_argument("--engine", choices=[*ENGINES, "both"], default="both")
     args = parser.parse_args()
     unknown = [n for n in args.names if n not in BENCHES]
     if unknown:
         parser.error(
             f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHES)}"
         )
+    engines = ENGINES if args.engine == "both" else (args.engine,)
+    names = args.names or list(BENCHES)
     results = {}
-    for name in args.names or list(BENCHES):
-        module, full, quick, _ = BENCHES[name]
-        print(f"running {name} …", flush=True)
-        results[name] = run_one(module, quick if args.quick else full)
-        print(f"  {fmt(results[name])}", flush=True)
+    with contextlib.ExitStack() as stack:
+        server = None
+        if "postgresql" in engines:
+            from bench.pg import server as postgres_server
+
+            server = stack.enter_context(postgres_server())
+        for name in names:
+            module, full, quick, _ = BENCHES[name]
+            for engine in engines:
+                if engine == "sqlite" and name in POSTGRES_ONLY:
+                    continue
+                print(f"running {name} on {engine} …", flush=True)
+                on = server if engine == "postgresql" else None
+                found = run_one(module, quick if args.quick else full, on)
+                results[key(name, engine)] = found
+                print(f"  {fmt(found)}", flush=True)
     print(f"wrote {write_results(results, args.quick, args.note)}")
 
 

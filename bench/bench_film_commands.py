@@ -84,6 +84,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import database, env_for
 from bot.app import create_bot
 from bot.config import load_settings
 from bot.domain.search import compact
@@ -107,7 +108,7 @@ SEARCH = "/3/search/movie"
 def _settings(workdir: Path, tmdb: tuple[str, str] | None = None):
     env = {
         "DISCORD_TOKEN": TOKEN,
-        "DATABASE_PATH": str(workdir / "bench.sqlite3"),
+        **env_for(database(workdir / "bench.sqlite3")),
         "FILMS_DIR": str(workdir / "films"),
         "LOG_LEVEL": "WARNING",
     }

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
+from bench import database
 from bot.domain.zones import suggest_zones
 from bot.sources.tmdb_map import film_from_tmdb
 from bot.storage.db import open_database
@@ -367,7 +368,7 @@ async def _run(count: int, query_count: int, imports: int, workdir: Path) -> dic
         "cores": os.cpu_count(),
         "generate_s": time.perf_counter() - started,
     }
-    db = await open_database(workdir / "bench.sqlite3")
+    db = await open_database(database(workdir / "bench.sqlite3"))
     try:
         report = await sync_films(db, films_dir)
         assert not report.errors and len(report.added) == count, report.summary()

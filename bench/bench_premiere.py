@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import outbox_counts
+from bench import database, env_for, outbox_counts
 from bot.app import create_bot
 from bot.config import DEFAULT_FILMS_DIR, load_settings
 from bot.ratelimit import DEFAULT_RATE
@@ -102,7 +102,7 @@ def build_world(fake: FakeDiscord, servers: int, followers: int) -> list[Server]
     return world
 
 
-async def seed(db_path: Path, films_dir: Path, world: list[Server], now: datetime) -> float:
+async def seed(db_path: Path | str, films_dir: Path, world: list[Server], now: datetime) -> float:
     """Follows and zones in bulk; the plan through the real service. Returns seconds taken."""
     started = time.perf_counter()
     db = await open_database(db_path)
@@ -209,12 +209,11 @@ async def run_in_process(
     clock = ShiftedClock(OUT - timedelta(hours=1))
     async with FakeDiscord(token=TOKEN, rate_limits=RateLimitPolicy(), clock=clock.now) as fake:
         world = build_world(fake, servers, followers)
-        seed_s = await seed(tmp / "db.sqlite3", DEFAULT_FILMS_DIR, world, clock.now())
+        target = database(tmp / "db.sqlite3")
+        seed_s = await seed(target, DEFAULT_FILMS_DIR, world, clock.now())
         tally = Tally({s.channel for s in world})
         fake.messages.listeners.append(tally)
-        settings = load_settings(
-            {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp / "db.sqlite3")}, env_file=None
-        )
+        settings = load_settings({"DISCORD_TOKEN": TOKEN, **env_for(target)}, env_file=None)
         bot = await create_bot(settings, clock)
         async with running_bot(fake, bot, ready_timeout=60):
             if fail_rate:
@@ -258,7 +257,7 @@ def _start_child(fake: FakeDiscord, tmp: Path, offset: float, log: Path) -> subp
             "--token",
             TOKEN,
             "--db",
-            str(tmp / "db.sqlite3"),
+            str(database(tmp / "db.sqlite3")),
             "--films-dir",
             str(DEFAULT_FILMS_DIR),
             "--offset",
@@ -293,7 +292,9 @@ async def run_killed(
     log = tmp / "bot.log"
     async with FakeDiscord(token=TOKEN, rate_limits=RateLimitPolicy()) as fake:
         world = build_world(fake, servers, followers)
-        seed_s = await seed(tmp / "db.sqlite3", DEFAULT_FILMS_DIR, world, OUT - timedelta(hours=1))
+        seed_s = await seed(
+            database(tmp / "db.sqlite3"), DEFAULT_FILMS_DIR, world, OUT - timedelta(hours=1)
+        )
         tally = Tally({s.channel for s in world})
         fake.messages.listeners.append(tally)
         # The bot's clock reaches the instant ``lead`` seconds from now: time to start and connect.
@@ -321,7 +322,7 @@ async def run_killed(
             if r.matches("POST", "/channels/{channel_id}/messages") and r.status == 200
         ]
         result["deduplicated_resends"] = len(resent) - len(tally.posts)
-    db = await open_database(tmp / "db.sqlite3")
+    db = await open_database(database(tmp / "db.sqlite3"))
     try:
         outbox = await outbox_counts(db)
     finally:

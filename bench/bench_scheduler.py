@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import outbox_counts
+from bench import database, env_for, outbox_counts
 from bot.app import create_bot
 from bot.config import load_settings
 from bot.scheduler import Outgoing
@@ -43,8 +43,8 @@ KIND = "bench"
 TOKEN = "bench-token-0123456789"
 
 
-def _settings(db_path: Path):
-    return load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(db_path)}, env_file=None)
+def _settings(target: Path | str):
+    return load_settings({"DISCORD_TOKEN": TOKEN, **env_for(target)}, env_file=None)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -61,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 async def _seed_lateness(
-    db_path: Path, count: int, first: datetime, spread: float, channel_ids: list[int]
+    db_path: Path | str, count: int, first: datetime, spread: float, channel_ids: list[int]
 ) -> dict[str, float]:
     """Queue ``count`` bench deliveries evenly over ``spread`` seconds; nonce -> due (epoch s)."""
     db = await open_database(db_path)
@@ -91,7 +91,7 @@ async def _bot_child(api_base: str, gateway: str, db_path: str) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     discord.http.Route.BASE = api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
-    bot = await create_bot(_settings(Path(db_path)))
+    bot = await create_bot(_settings(db_path))
     # "No rate limiting": lift the bot's own global throttle (48/s, see bot.ratelimit) to
     # measure the scheduler, not Discord's limits. Re-initialised in place because the HTTP
     # trace holds this very object.
@@ -121,7 +121,7 @@ async def lateness(count: int = 10_000, spread: float = 60.0, channels: int = 10
     """
     lead = 8.0  # the child starts, connects and arms its timer before the first row is due
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "db.sqlite3"
+        db_path = database(Path(tmp) / "db.sqlite3")
         async with FakeDiscord(token=TOKEN, interaction_timeout=None) as fake:
             guild = fake.add_guild("Bench")
             channel_ids = [fake.add_channel(guild, f"pings-{n}") for n in range(channels)]
@@ -198,7 +198,7 @@ async def lateness(count: int = 10_000, spread: float = 60.0, channels: int = 10
 # ------------------------------------------------------------------------------ (b) start-up
 
 
-async def _seed(db_path: Path, pending: int) -> None:
+async def _seed(db_path: Path | str, pending: int) -> None:
     """A database with ``pending`` future deliveries (start pings of parties that don't exist)."""
     db = await open_database(db_path)
     try:
@@ -233,7 +233,7 @@ async def _startup_child(db_path: str) -> None:
     """In a fresh process: create_bot + scheduler.start until armed; print timings as JSON."""
     logging.disable(logging.INFO)
     imported = time.time()
-    bot = await create_bot(_settings(Path(db_path)))
+    bot = await create_bot(_settings(db_path))
     created = time.time()
     await bot.scheduler.start()
     while bot.scheduler.armed_for is None:  # noqa: ASYNC110 - polling a property
@@ -263,7 +263,7 @@ async def _startup_child(db_path: str) -> None:
 def startup(pending: int = 100_000) -> dict[str, Any]:
     """Time a fresh process from its start to "ready to fire" over ``pending`` waiting rows."""
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "db.sqlite3"
+        db_path = database(Path(tmp) / "db.sqlite3")
         asyncio.run(_seed(db_path, pending))
         env = {
             **os.environ,

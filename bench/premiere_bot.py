@@ -21,6 +21,7 @@ import discord.gateway
 import discord.http
 import yarl
 
+from bench import env_for
 from bot.app import create_bot
 from bot.config import load_settings
 from fakecord.clock import ShiftedClock
@@ -38,7 +39,7 @@ async def serve(args: argparse.Namespace) -> None:
     settings = load_settings(
         {
             "DISCORD_TOKEN": args.token,
-            "DATABASE_PATH": args.db,
+            **env_for(args.db),
             "FILMS_DIR": args.films_dir,
             "LOG_LEVEL": "WARNING",
         },
