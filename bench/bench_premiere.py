@@ -240,7 +240,11 @@ async def run_in_process(
 # --- a crash in the middle: the bot in a child process ------------------------------------------
 
 
-def _start_child(fake: FakeDiscord, tmp: Path, offset: float, log: Path) -> subprocess.Popen:
+def start_child(
+    fake: FakeDiscord, target: Path | str, offset: float, log: Path, *extra: str
+) -> subprocess.Popen:
+    """The bot in a child process (bench/premiere_bot.py) on database ``target``; ``extra``:
+    more arguments (its shards)."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
@@ -257,11 +261,12 @@ def _start_child(fake: FakeDiscord, tmp: Path, offset: float, log: Path) -> subp
             "--token",
             TOKEN,
             "--db",
-            str(database(tmp / "db.sqlite3")),
+            str(target),
             "--films-dir",
             str(DEFAULT_FILMS_DIR),
             "--offset",
             repr(offset),
+            *extra,
         ],
         cwd=ROOT,
         env=env,
@@ -271,7 +276,7 @@ def _start_child(fake: FakeDiscord, tmp: Path, offset: float, log: Path) -> subp
 
 
 @contextlib.contextmanager
-def _reaped(children: list[subprocess.Popen]) -> Iterator[None]:
+def reaped(children: list[subprocess.Popen]) -> Iterator[None]:
     try:
         yield
     finally:
@@ -292,17 +297,16 @@ async def run_killed(
     log = tmp / "bot.log"
     async with FakeDiscord(token=TOKEN, rate_limits=RateLimitPolicy()) as fake:
         world = build_world(fake, servers, followers)
-        seed_s = await seed(
-            database(tmp / "db.sqlite3"), DEFAULT_FILMS_DIR, world, OUT - timedelta(hours=1)
-        )
+        target = database(tmp / "db.sqlite3")
+        seed_s = await seed(target, DEFAULT_FILMS_DIR, world, OUT - timedelta(hours=1))
         tally = Tally({s.channel for s in world})
         fake.messages.listeners.append(tally)
         # The bot's clock reaches the instant ``lead`` seconds from now: time to start and connect.
         real_instant = time.time() + lead
         offset = (OUT - datetime.fromtimestamp(real_instant, UTC)).total_seconds()
         children: list[subprocess.Popen] = []
-        with _reaped(children):
-            children.append(_start_child(fake, tmp, offset, log))
+        with reaped(children):
+            children.append(start_child(fake, target, offset, log))
             await fake.wait_until(lambda: fake.gateway.connected, timeout=lead)
             ready_before_instant = real_instant - time.time()
             await fake.wait_until(lambda: len(tally.posts) >= kill_at * servers, timeout=60 + lead)
@@ -310,7 +314,7 @@ async def run_killed(
             children[0].wait()
             killed_at = time.time() - real_instant
             delivered_before_kill = len(tally.posts)
-            children.append(_start_child(fake, tmp, offset, log))
+            children.append(start_child(fake, target, offset, log))
             expected = servers * followers
             await wait_for(tally, expected, timeout=30 + 3 * servers / DISCORD_GLOBAL_RATE)
             await asyncio.sleep(2.0)  # anything arriving now would be a duplicate
@@ -322,7 +326,7 @@ async def run_killed(
             if r.matches("POST", "/channels/{channel_id}/messages") and r.status == 200
         ]
         result["deduplicated_resends"] = len(resent) - len(tally.posts)
-    db = await open_database(database(tmp / "db.sqlite3"))
+    db = await open_database(target)
     try:
         outbox = await outbox_counts(db)
     finally:

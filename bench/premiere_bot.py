@@ -5,7 +5,11 @@ the same database, as a crash and a restart would. The bot's clock is the real c
 ``--offset`` seconds, so both runs agree on "now".
 
     python -m bench.premiere_bot --api-base http://127.0.0.1:PORT/api/v10 \\
-        --gateway ws://127.0.0.1:PORT/ --token T --db DB --films-dir DIR --offset SECONDS
+        --gateway ws://127.0.0.1:PORT/ --token T --db DB --films-dir DIR --offset SECONDS \\
+        [--shard-count 4 --shard-ids 1]
+
+``--db`` is an SQLite file or a PostgreSQL URL; the sharded benchmark starts one process per
+shard.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ async def serve(args: argparse.Namespace) -> None:
         {
             "DISCORD_TOKEN": args.token,
             **env_for(args.db),
+            **(
+                {"SHARD_COUNT": args.shard_count, "SHARD_IDS": args.shard_ids}
+                if args.shard_ids
+                else {}
+            ),
             "FILMS_DIR": args.films_dir,
             "LOG_LEVEL": "WARNING",
         },
@@ -71,6 +80,8 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--films-dir", required=True)
     parser.add_argument("--offset", type=float, required=True)
+    parser.add_argument("--shard-count", default="", help="SHARD_COUNT for this process")
+    parser.add_argument("--shard-ids", default="", help="SHARD_IDS for this process, e.g. 0-1")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     asyncio.run(serve(args))
