@@ -30,6 +30,7 @@ from .payloads import (
 )
 from .permissions import Perm
 from .records import RequestRecord
+from .shards import recommended_shards
 from .state import MESSAGEABLE, ChannelType, FileRecord, Guild, iso
 
 if TYPE_CHECKING:
@@ -279,15 +280,13 @@ class RestApi:
         return {"url": self.fake.gateway_url.rstrip("/")}
 
     async def get_gateway_bot(self, req: ApiRequest) -> Any:
+        fake = self.fake
         return {
-            "url": self.fake.gateway_url.rstrip("/"),
-            "shards": 1,
-            "session_start_limit": {
-                "total": 1000,
-                "remaining": 999,
-                "reset_after": 14_400_000,
-                "max_concurrency": 1,
-            },
+            "url": fake.gateway_url.rstrip("/"),
+            "shards": recommended_shards(
+                len(self.world.guilds), fake.shard_policy.guilds_per_recommended_shard
+            ),
+            "session_start_limit": fake.gateway.gate.session_start_limit(),
         }
 
     async def open_dm(self, req: ApiRequest) -> Any:
