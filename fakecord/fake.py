@@ -393,6 +393,11 @@ class FakeDiscord(BotDriver):
         """Every IDENTIFY the gateway got, from any process: shard, bucket, time, outcome."""
         return self.gateway.gate.identifies
 
+    @property
+    def global_429s(self) -> int:
+        """Global 429s the enforced rate limits answered (``rate_limits=``; injected ones not)."""
+        return self.rate_limiter.global_limited if self.rate_limiter is not None else 0
+
     def _reset_token(self) -> None:
         # What Discord does when the daily session starts run out: the old token stops working.
         self.token = f"reset-{secrets.token_hex(16)}"

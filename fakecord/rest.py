@@ -7,6 +7,7 @@ including unknown routes, ends up in ``FakeDiscord.requests`` with the status it
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -135,7 +136,7 @@ class RestApi:
                     )
                     exempt = template.startswith(("/interactions/", "/webhooks/"))
                     answer, extra = fake.rate_limiter.take(
-                        method, template, major, global_exempt=exempt
+                        method, template, major, global_exempt=exempt, caller=_caller(request)
                     )
                 if answer is not None:
                     record.fault = answer.label
@@ -543,6 +544,15 @@ class RestApi:
 
 
 _BAD_JSON = object()
+
+
+def _caller(request: web.Request) -> str:
+    """Whose limits a request counts against: its bot token (hashed), else its address."""
+    auth = request.headers.get("Authorization")
+    if auth:
+        # The key stays in memory only; hashing keeps tokens out of reprs and debuggers.
+        return "token:" + hashlib.sha256(auth.encode()).hexdigest()[:16]
+    return f"ip:{request.remote}"
 
 
 def _loads(text: str) -> Any:

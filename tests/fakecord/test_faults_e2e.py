@@ -207,6 +207,7 @@ async def test_enforced_global_limit_answers_global_429s(ids: Ids) -> None:
         assert sum(len(fake.channel_posts(c)) for c in channels) == 5
         limited = [r for r in fake.requests if r.status == 429]
         assert limited and all(r.fault == "rate limited" for r in limited)
+        assert fake.global_429s == len(limited)
 
 
 async def test_restarted_bot_gets_a_fresh_session() -> None:

@@ -212,3 +212,15 @@ async def test_running_out_of_session_starts_resets_the_token() -> None:
                 assert resp.status == 401  # the old token is dead
             await first.close()
         assert fake.token_resets == 1 and fake.token != TOKEN
+
+
+async def test_the_global_limit_is_per_bot_token() -> None:
+    policy = RateLimitPolicy(global_per_second=1, buckets=[], default=BucketRule(100, 10.0))
+    async with FakeDiscord(token=TOKEN, rate_limits=policy) as fake:
+        async with aiohttp.ClientSession(base_url=fake.url) as http:
+            statuses = []
+            for headers in (AUTH, AUTH, {}):
+                async with http.get("/api/v10/gateway", headers=headers) as resp:
+                    statuses.append(resp.status)
+        assert statuses == [200, 429, 200]  # no token: the address's own budget
+        assert fake.global_429s == 1

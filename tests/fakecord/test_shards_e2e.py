@@ -14,7 +14,8 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from fakecord import FakeDiscord, InteractionError, ShardPolicy, running_bot
+from fakecord import FakeDiscord, InteractionError, RateLimitPolicy, ShardPolicy, running_bot
+from fakecord.faults import BucketRule
 from tests.fakecord.conftest import TOKEN
 
 #: What the test bots wait before a repeated IDENTIFY (discord.py waits Discord's 5 s).
@@ -170,3 +171,20 @@ async def test_too_many_guilds_on_one_shard_closes_with_4011() -> None:
             async with running_bot(fake, ShardBot([0], 1)):
                 pass
         assert info.value.code == 4011
+
+
+async def test_two_clients_of_one_token_share_the_global_rate_limit() -> None:
+    # Each client alone stays within 3 requests a second; together they go over.
+    policy = RateLimitPolicy(global_per_second=3, buckets=[], default=BucketRule(100, 1.0))
+    async with FakeDiscord(token=TOKEN, shards=TWO_BUCKETS, rate_limits=policy) as fake:
+        world = two_shard_world(fake)
+        async with running_shards(fake, [[0], [1]], 2) as bots:
+            await asyncio.sleep(1.0)  # a fresh global window after login
+            sends = [
+                bot.get_channel(channel).send(f"hi {n}")  # type: ignore[union-attr]
+                for bot, channel in zip(bots, world.channels, strict=True)
+                for n in range(3)
+            ]
+            await asyncio.gather(*sends)
+        assert fake.global_429s > 0
+        assert [len(fake.channel_posts(c)) for c in world.channels] == [3, 3]
