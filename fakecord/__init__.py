@@ -15,6 +15,7 @@ from .permissions import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE, Perm
 from .records import GatewayFrame, RequestRecord
 from .repl import run_repl, stdin_lines
 from .screen import ViewerZone
+from .shards import IdentifyRecord, ShardPolicy
 from .state import ChannelType, FileRecord, StoredMessage
 from .text import format_timestamp, render_content, render_event, render_message, render_reply
 
@@ -29,6 +30,7 @@ __all__ = [
     "FaultRule",
     "FileRecord",
     "GatewayFrame",
+    "IdentifyRecord",
     "InteractionError",
     "InteractionHandle",
     "Perm",
@@ -36,6 +38,7 @@ __all__ = [
     "RateLimitPolicy",
     "Reply",
     "RequestRecord",
+    "ShardPolicy",
     "StoredMessage",
     "ViewerZone",
     "build_demo_world",

@@ -183,8 +183,13 @@ class BotDriver:
         command: CommandPath | None = None,
         component_message: StoredMessage | None = None,
     ) -> InteractionHandle:
+        guild_id = int(payload["guild_id"]) if payload.get("guild_id") else None
         if not self.gateway.sessions:
             raise InteractionError("no bot is connected to the fake gateway")
+        if not any(s.wants("INTERACTION_CREATE", guild_id) for s in self.gateway.sessions.values()):
+            # Discord would show "This interaction failed"; saying why helps a sharded test.
+            where = f"the shard of guild {guild_id}" if guild_id is not None else "shard 0 (DMs)"
+            raise InteractionError(f"no bot session runs {where}")
         token = payload["token"]
         iid = payload["id"]
 
@@ -202,9 +207,5 @@ class BotDriver:
         )
         self.interactions[handle.id] = handle
         self._interactions_by_token[handle.token] = handle
-        self.gateway.dispatch(
-            "INTERACTION_CREATE",
-            payload,
-            int(payload["guild_id"]) if payload.get("guild_id") else None,
-        )
+        self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id)
         return handle

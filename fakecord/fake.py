@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ from .payloads import channel_payload, guild_create_payload, member_payload, rol
 from .permissions import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE, Perm
 from .records import GatewayFrame, RequestRecord
 from .rest import API_PREFIX, RestApi
+from .shards import IdentifyGate, IdentifyRecord, ShardPolicy
 from .state import ChannelType, StoredMessage, World
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ class FakeDiscord(BotDriver):
     None disables the check. ``clock``: "now" for validating scheduled-event times (pass the
     bot's fake clock when tests move time). ``gateway_compression``: honour ``zlib-stream``.
     ``heartbeat_ack_delay``: seconds before a heartbeat is acknowledged (a round trip).
+    ``shards``: a :class:`ShardPolicy` (max_concurrency, the IDENTIFY interval, session starts,
+    guilds per shard); Discord's values by default, enforced always.
     """
 
     def __init__(
@@ -66,8 +70,12 @@ class FakeDiscord(BotDriver):
         allow_privileged_intents: bool = False,
         clock: Callable[[], datetime] | None = None,
         nonce_ttl: float = 300.0,
+        shards: ShardPolicy | None = None,
     ) -> None:
         self.token = token
+        #: How often the fake reset the token because the daily session starts ran out.
+        self.token_resets = 0
+        self.shard_policy = shards or ShardPolicy()
         self.world = World(bot_name=bot_name, application_id=application_id)
         self.messages = MessageStore(self.world, lambda: self.url)
         self.messages.listeners.append(self._on_message)
@@ -79,6 +87,8 @@ class FakeDiscord(BotDriver):
             heartbeat_ack_delay=heartbeat_ack_delay,
             compression=gateway_compression,
             allow_privileged=allow_privileged_intents,
+            gate=IdentifyGate(self.shard_policy),
+            reset_token=self._reset_token,
         )
         self.gateway.changed = self._bump
         self.faults = FaultInjector(seed)
@@ -197,10 +207,17 @@ class FakeDiscord(BotDriver):
         *,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
         everyone_permissions: int = DEFAULT_EVERYONE,
+        shard: tuple[int, int] | None = None,
     ) -> int:
-        """A guild the bot is in; its managed role gets ``bot_permissions``. Returns the id."""
+        """A guild the bot is in; its managed role gets ``bot_permissions``. Returns the id.
+
+        ``shard=(shard_id, shard_count)``: a guild whose events go to that shard.
+        """
         guild = self.world.add_guild(
-            name, bot_permissions=bot_permissions, everyone_permissions=everyone_permissions
+            name,
+            bot_permissions=bot_permissions,
+            everyone_permissions=everyone_permissions,
+            shard=shard,
         )
         self.world.emit("GUILD_CREATE", guild_create_payload(self.world, guild), guild.id)
         return guild.id
@@ -370,6 +387,21 @@ class FakeDiscord(BotDriver):
     @property
     def sessions(self) -> list[Session]:
         return list(self.gateway.sessions.values())
+
+    @property
+    def identifies(self) -> list[IdentifyRecord]:
+        """Every IDENTIFY the gateway got, from any process: shard, bucket, time, outcome."""
+        return self.gateway.gate.identifies
+
+    @property
+    def global_429s(self) -> int:
+        """Global 429s the enforced rate limits answered (``rate_limits=``; injected ones not)."""
+        return self.rate_limiter.global_limited if self.rate_limiter is not None else 0
+
+    def _reset_token(self) -> None:
+        # What Discord does when the daily session starts run out: the old token stops working.
+        self.token = f"reset-{secrets.token_hex(16)}"
+        self.token_resets += 1
 
     # ================================================================= waiting
     def _bump(self) -> None:

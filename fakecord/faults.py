@@ -195,31 +195,38 @@ class _Window:
 
 
 class RateLimiter:
-    """Fixed-window counters per (bucket, major parameter) and one global window."""
+    """Fixed-window counters per caller: one global window and one per (bucket, major parameter).
+
+    The caller is the bot token (as on Discord, the global limit is per bot, summed over every
+    connection and process using the token), or the client's address for requests without one.
+    """
 
     def __init__(self, policy: RateLimitPolicy) -> None:
         self.policy = policy
         self._windows: dict[str, _Window] = {}
-        self._global: _Window | None = None
+        self._global: dict[str, _Window] = {}
+        #: Every 429 the limits answered, and those of them from the global limit.
         self.limited = 0
+        self.global_limited = 0
 
     def take(
-        self, method: str, template: str, major: str, *, global_exempt: bool
+        self, method: str, template: str, major: str, *, global_exempt: bool, caller: str = ""
     ) -> tuple[FaultAnswer | None, dict[str, str]]:
-        """Count one request; a 429 answer when over a limit, else the headers for success."""
+        """Count one request of ``caller``; a 429 answer when over a limit, else success headers."""
         now = time.monotonic()
         policy = self.policy
         if policy.global_per_second and not global_exempt:
-            g = self._global
+            g = self._global.get(caller)
             if g is None or now - g.started >= 1.0:
-                g = self._global = _Window(policy.global_per_second, 1.0, now)
+                g = self._global[caller] = _Window(policy.global_per_second, 1.0, now)
             if g.used >= g.limit:
                 self.limited += 1
+                self.global_limited += 1
                 return rate_limited_answer(max(0.001, g.started + 1.0 - now), is_global=True), {}
             g.used += 1
         rule = next((b for b in policy.buckets if b.matches(method, template)), policy.default)
         bucket = hashlib.md5(f"{rule.method} {rule.route or template}".encode()).hexdigest()[:16]
-        key = f"{bucket}:{major}"
+        key = f"{caller}:{bucket}:{major}"
         w = self._windows.get(key)
         if w is None or now - w.started >= w.per:
             w = self._windows[key] = _Window(rule.limit, rule.per, now)

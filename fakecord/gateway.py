@@ -25,6 +25,7 @@ from aiohttp import WSMsgType, web
 
 from .payloads import guild_create_payload, self_user_payload
 from .records import GatewayFrame
+from .shards import INVALID_SHARD, SHARDING_REQUIRED, IdentifyGate, parse_shard
 
 if TYPE_CHECKING:
     from .state import World
@@ -79,7 +80,10 @@ class Session:
     resumes: int = 0
 
     def wants(self, event: str, guild_id: int | None) -> bool:
-        if guild_id is not None and (guild_id >> 22) % self.shard[1] != self.shard[0]:
+        if guild_id is None:
+            if self.shard[0] != 0:
+                return False  # events without a guild (DMs) go to shard 0 only
+        elif (guild_id >> 22) % self.shard[1] != self.shard[0]:
             return False
         if event in _MESSAGE_EVENTS:
             return bool(self.intents & (GUILD_MESSAGES if guild_id else DIRECT_MESSAGES))
@@ -144,6 +148,8 @@ class GatewayServer:
         heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY,
         compression: bool = True,
         allow_privileged: bool = False,
+        gate: IdentifyGate | None = None,
+        reset_token: Callable[[], None] = lambda: None,
     ) -> None:
         self.world = world
         self._token = token
@@ -152,6 +158,9 @@ class GatewayServer:
         self.heartbeat_ack_delay = heartbeat_ack_delay
         self.compression = compression
         self.allow_privileged = allow_privileged
+        #: Discord's IDENTIFY rules (shards, buckets, session starts) and the record of each.
+        self.gate = gate if gate is not None else IdentifyGate()
+        self._reset_token = reset_token
         self.sessions: dict[str, Session] = {}
         self.connections: set[Connection] = set()
         self.frames: list[GatewayFrame] = []
@@ -321,16 +330,29 @@ class GatewayServer:
         if intents & PRIVILEGED and not self.allow_privileged:
             await conn.close(4014, "Disallowed intent(s).")
             return
-        shard = tuple(data.get("shard") or (0, 1))
+        shard = parse_shard(data.get("shard"))
+        outcome = self.gate.decide(shard, self._guilds_on)
+        if outcome == "invalid shard":
+            await conn.close(INVALID_SHARD, "Invalid shard.")
+            return
+        if outcome == "sharding required":
+            await conn.close(SHARDING_REQUIRED, "Sharding required.")
+            return
+        if outcome == "rate limited":
+            # Discord's answer to an IDENTIFY over max_concurrency: op 9, not resumable.
+            conn.send_json({"op": 9, "d": False})
+            return
+        if outcome == "session starts exhausted":
+            await self._token_reset()
+            return
+        assert shard is not None  # decide() accepted it
         # A new IDENTIFY for a shard replaces its disconnected sessions (a restarted bot);
         # otherwise they would buffer events forever. discord.py closes with 4000 on shutdown,
         # so the 1000/1001 rule in handle() rarely applies to it.
         for old in list(self.sessions.values()):
-            if old.connection is None and old.shard == (int(shard[0]), int(shard[1])):
+            if old.connection is None and old.shard == shard:
                 del self.sessions[old.session_id]
-        session = Session(
-            session_id=secrets.token_hex(16), intents=intents, shard=(int(shard[0]), int(shard[1]))
-        )
+        session = Session(session_id=secrets.token_hex(16), intents=intents, shard=shard)
         self.sessions[session.session_id] = session
         session.connection = conn
         conn.session = session
@@ -359,6 +381,15 @@ class GatewayServer:
         self._send_dispatch(session, "READY", ready)
         for guild in guilds:
             self._send_dispatch(session, "GUILD_CREATE", guild_create_payload(world, guild))
+
+    def _guilds_on(self, shard_id: int, num_shards: int) -> int:
+        return sum(1 for gid in self.world.guilds if (gid >> 22) % num_shards == shard_id)
+
+    async def _token_reset(self) -> None:
+        """Past the daily session starts Discord ends every session and resets the bot's token."""
+        self._reset_token()
+        await self.drop(4004, "Authentication failed.")
+        self.sessions.clear()
 
     async def _resume(self, conn: Connection, data: dict[str, Any]) -> None:
         session = self.sessions.get(str(data.get("session_id")))

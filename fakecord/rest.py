@@ -7,6 +7,7 @@ including unknown routes, ends up in ``FakeDiscord.requests`` with the status it
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -30,6 +31,7 @@ from .payloads import (
 )
 from .permissions import Perm
 from .records import RequestRecord
+from .shards import recommended_shards
 from .state import MESSAGEABLE, ChannelType, FileRecord, Guild, iso
 
 if TYPE_CHECKING:
@@ -134,7 +136,7 @@ class RestApi:
                     )
                     exempt = template.startswith(("/interactions/", "/webhooks/"))
                     answer, extra = fake.rate_limiter.take(
-                        method, template, major, global_exempt=exempt
+                        method, template, major, global_exempt=exempt, caller=_caller(request)
                     )
                 if answer is not None:
                     record.fault = answer.label
@@ -279,15 +281,13 @@ class RestApi:
         return {"url": self.fake.gateway_url.rstrip("/")}
 
     async def get_gateway_bot(self, req: ApiRequest) -> Any:
+        fake = self.fake
         return {
-            "url": self.fake.gateway_url.rstrip("/"),
-            "shards": 1,
-            "session_start_limit": {
-                "total": 1000,
-                "remaining": 999,
-                "reset_after": 14_400_000,
-                "max_concurrency": 1,
-            },
+            "url": fake.gateway_url.rstrip("/"),
+            "shards": recommended_shards(
+                len(self.world.guilds), fake.shard_policy.guilds_per_recommended_shard
+            ),
+            "session_start_limit": fake.gateway.gate.session_start_limit(),
         }
 
     async def open_dm(self, req: ApiRequest) -> Any:
@@ -544,6 +544,15 @@ class RestApi:
 
 
 _BAD_JSON = object()
+
+
+def _caller(request: web.Request) -> str:
+    """Whose limits a request counts against: its bot token (hashed), else its address."""
+    auth = request.headers.get("Authorization")
+    if auth:
+        # The key stays in memory only; hashing keeps tokens out of reprs and debuggers.
+        return "token:" + hashlib.sha256(auth.encode()).hexdigest()[:16]
+    return f"ip:{request.remote}"
 
 
 def _loads(text: str) -> Any:

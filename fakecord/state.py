@@ -51,6 +51,20 @@ class SnowflakeGenerator:
         self._last_ms = ms
         return ((ms - DISCORD_EPOCH_MS) << 22) | self._prefix | self._counter
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A new id whose guild would be on ``shard_id`` of ``shard_count``.
+
+        The shard is ``(id >> 22) % shard_count``, the milliseconds part: the id is taken up to
+        ``shard_count - 1`` ms ahead (and later ids follow it, so they stay increasing).
+        """
+        ident = self.next()
+        ahead = (shard_id - (ident >> 22)) % shard_count
+        if ahead:
+            self._last_ms += ahead
+            self._counter = 0
+            ident = ((self._last_ms - DISCORD_EPOCH_MS) << 22) | self._prefix
+        return ident
+
 
 def snowflake_time(snowflake: int) -> datetime:
     """When a snowflake was made, as an aware UTC datetime."""
@@ -322,9 +336,14 @@ class World:
         *,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
         everyone_permissions: int = DEFAULT_EVERYONE,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """A guild the bot has joined, with @everyone, the bot's managed role and the bot member."""
-        guild = Guild(id=self.ids.next(), name=name, owner_id=self.owner_id)
+        """A guild the bot has joined, with @everyone, the bot's managed role and the bot member.
+
+        ``shard=(shard_id, shard_count)`` picks an id that routes the guild to that shard.
+        """
+        ident = self.ids.next() if shard is None else self.ids.next_on_shard(*shard)
+        guild = Guild(id=ident, name=name, owner_id=self.owner_id)
         guild.roles[guild.id] = Role(
             id=guild.id, guild_id=guild.id, name="@everyone", permissions=everyone_permissions
         )

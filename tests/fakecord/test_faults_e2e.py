@@ -8,7 +8,7 @@ import time
 import discord
 import pytest
 
-from fakecord import FakeDiscord, RateLimitPolicy, running_bot
+from fakecord import FakeDiscord, RateLimitPolicy, ShardPolicy, running_bot
 from fakecord.faults import BucketRule
 from tests.fakecord.conftest import Ids
 from tests.fakecord.minibot import MiniBot
@@ -116,27 +116,37 @@ async def test_reconnect_opcode_makes_the_bot_resume(
     assert sum(f.op == 2 for f in fake.gateway_frames) == 1
 
 
+#: The fake allows one IDENTIFY per bucket every 5 s, as Discord; this test can't wait that long.
+QUICK_IDENTIFY = ShardPolicy(identify_interval=0.1)
+
+
 class QuickReidentifyBot(MiniBot):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """Skip discord.py's 5 s pause before a repeated IDENTIFY (its documented hook)."""
+        """Wait the fake's short IDENTIFY interval, not discord.py's 5 s (its documented hook)."""
+        if not initial:
+            await asyncio.sleep(QUICK_IDENTIFY.identify_interval)
 
 
-async def test_invalid_session_makes_the_bot_identify_again(fake: FakeDiscord, ids: Ids) -> None:
-    async with running_bot(fake, QuickReidentifyBot()) as bot:
-        await bot.tree.sync()
-        old_session = fake.sessions[0].session_id
-        fake.invalidate_session()
-        await fake.wait_until(
-            lambda: sum(f.op == 2 for f in fake.gateway_frames) == 2 and fake.gateway.connected,
-            5,
-            "the bot did not identify again",
-        )
-        assert [s.session_id for s in fake.sessions] != [old_session]
-        assert not any(f.op == 6 for f in fake.gateway_frames)  # a new session, not a resume
-        reply = await (
-            await fake.slash(ids.guild, ids.general, ids.ada, "party", {"title": "fresh"})
-        ).response()
-        assert reply.content == "Watch party: fresh"
+async def test_invalid_session_makes_the_bot_identify_again() -> None:
+    async with FakeDiscord(token="t5", shards=QUICK_IDENTIFY) as fake:
+        guild = fake.add_guild("Again")
+        general = fake.add_channel(guild, "general")
+        ada = fake.add_member(guild, "Ada")
+        async with running_bot(fake, QuickReidentifyBot()) as bot:
+            await bot.tree.sync()
+            old_session = fake.sessions[0].session_id
+            fake.invalidate_session()
+            await fake.wait_until(
+                lambda: sum(f.op == 2 for f in fake.gateway_frames) == 2 and fake.gateway.connected,
+                5,
+                "the bot did not identify again",
+            )
+            assert [s.session_id for s in fake.sessions] != [old_session]
+            assert not any(f.op == 6 for f in fake.gateway_frames)  # a new session, not a resume
+            reply = await (
+                await fake.slash(guild, general, ada, "party", {"title": "fresh"})
+            ).response()
+            assert reply.content == "Watch party: fresh"
 
 
 async def test_cleared_faults_no_longer_fire(fake: FakeDiscord, ids: Ids, bot: MiniBot) -> None:
@@ -197,18 +207,24 @@ async def test_enforced_global_limit_answers_global_429s(ids: Ids) -> None:
         assert sum(len(fake.channel_posts(c)) for c in channels) == 5
         limited = [r for r in fake.requests if r.status == 429]
         assert limited and all(r.fault == "rate limited" for r in limited)
+        assert fake.global_429s == len(limited)
 
 
-async def test_restarted_bot_gets_a_fresh_session(fake: FakeDiscord, ids: Ids) -> None:
-    async with running_bot(fake, MiniBot()) as first:
-        await first.tree.sync()
-    old_session = fake.sessions[0]
-    # discord.py closes with 4000, so the session stays resumable until a new IDENTIFY.
-    await fake.wait_until(lambda: old_session.connection is None)
-    async with running_bot(fake, MiniBot()) as second:
-        assert [s.session_id for s in fake.sessions] != [old_session.session_id]
-        assert len(fake.sessions) == 1
-        reply = await (
-            await fake.slash(ids.guild, ids.general, ids.ada, "party", {"title": "again"})
-        ).response()
-        assert reply.content == "Watch party: again" and second.is_ready()
+async def test_restarted_bot_gets_a_fresh_session() -> None:
+    async with FakeDiscord(token="t6", shards=QUICK_IDENTIFY) as fake:
+        guild = fake.add_guild("Again")
+        general = fake.add_channel(guild, "general")
+        ada = fake.add_member(guild, "Ada")
+        async with running_bot(fake, MiniBot()) as first:
+            await first.tree.sync()
+        old_session = fake.sessions[0]
+        # discord.py closes with 4000, so the session stays resumable until a new IDENTIFY.
+        await fake.wait_until(lambda: old_session.connection is None)
+        await asyncio.sleep(QUICK_IDENTIFY.identify_interval)  # else op 9, then 5 s of waiting
+        async with running_bot(fake, MiniBot()) as second:
+            assert [s.session_id for s in fake.sessions] != [old_session.session_id]
+            assert len(fake.sessions) == 1
+            reply = await (
+                await fake.slash(guild, general, ada, "party", {"title": "again"})
+            ).response()
+            assert reply.content == "Watch party: again" and second.is_ready()

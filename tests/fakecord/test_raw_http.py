@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from fakecord import FakeDiscord, RateLimitPolicy
+from fakecord import FakeDiscord, RateLimitPolicy, ShardPolicy
 from fakecord.faults import BucketRule
 from tests.fakecord.conftest import TOKEN, Ids
 
@@ -137,3 +137,90 @@ async def test_heartbeat_is_acked_after_a_round_trip(
         assert (await ws.receive_json())["op"] == 11
         assert loop.time() - sent >= fake.gateway.heartbeat_ack_delay - 0.001
     assert fake.gateway.heartbeat_ack_delay == 0.05
+
+
+async def test_gateway_bot_recommends_shards_by_guild_count_and_counts_session_starts() -> None:
+    policy = ShardPolicy(max_concurrency=4, guilds_per_recommended_shard=2)
+    async with FakeDiscord(token=TOKEN, shards=policy) as fake:
+        for n in range(3):
+            fake.add_guild(f"g{n}")
+        async with aiohttp.ClientSession(base_url=fake.url) as http:
+            async with http.get("/api/v10/gateway/bot", headers=AUTH) as resp:
+                before = await resp.json()
+            async with http.ws_connect("/?v=10&encoding=json") as ws:
+                await ws.receive_json()
+                identify = {"token": TOKEN, "intents": 1, "properties": {}, "shard": [0, 2]}
+                await ws.send_json({"op": 2, "d": identify})
+                assert (await ws.receive_json())["t"] == "READY"
+            async with http.get("/api/v10/gateway/bot", headers=AUTH) as resp:
+                after = (await resp.json())["session_start_limit"]
+    assert before["shards"] == 2
+    assert before["session_start_limit"] == {
+        "total": 1000,
+        "remaining": 1000,
+        "reset_after": 0,
+        "max_concurrency": 4,
+    }
+    assert after["remaining"] == 999 and 0 < after["reset_after"] <= 24 * 3600 * 1000
+
+
+@pytest.mark.parametrize("shard", [[0, 0], [-1, 2], [1, 1], [0], "0/1"])
+async def test_invalid_shards_close_with_4010(
+    fake: FakeDiscord, http: aiohttp.ClientSession, shard: object
+) -> None:
+    async with http.ws_connect("/?v=10&encoding=json") as ws:
+        await ws.receive_json()
+        identify = {"token": TOKEN, "intents": 1, "properties": {}, "shard": shard}
+        await ws.send_json({"op": 2, "d": identify})
+        msg = await ws.receive()
+        assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 4010
+
+
+async def test_a_second_identify_in_the_bucket_gets_op_9_not_resumable(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    frames = []
+    for shard in ([0, 2], [1, 2]):  # max_concurrency 1: both in bucket 0
+        ws = await http.ws_connect("/?v=10&encoding=json")
+        await ws.receive_json()
+        identify = {"token": TOKEN, "intents": 1, "properties": {}, "shard": shard}
+        await ws.send_json({"op": 2, "d": identify})
+        frames.append(await ws.receive_json())
+        await ws.close()
+    assert frames[0]["t"] == "READY" and frames[1] == {"op": 9, "d": False}
+    assert [(i.shard, i.bucket, i.outcome) for i in fake.identifies] == [
+        ((0, 2), 0, "ready"),
+        ((1, 2), 0, "rate limited"),
+    ]
+
+
+async def test_running_out_of_session_starts_resets_the_token() -> None:
+    policy = ShardPolicy(identify_interval=0.0, session_start_total=1)
+    async with FakeDiscord(token=TOKEN, shards=policy) as fake:
+        async with aiohttp.ClientSession(base_url=fake.url) as http:
+            first = await http.ws_connect("/?v=10&encoding=json")
+            await first.receive_json()
+            identify = {"op": 2, "d": {"token": TOKEN, "intents": 1, "properties": {}}}
+            await first.send_json(identify)
+            assert (await first.receive_json())["t"] == "READY"
+            async with http.ws_connect("/?v=10&encoding=json") as second:
+                await second.receive_json()
+                await second.send_json(identify)
+                assert (await second.receive()).data == 4004
+                assert (await first.receive()).data == 4004  # every session ends
+            async with http.get("/api/v10/users/@me", headers=AUTH) as resp:
+                assert resp.status == 401  # the old token is dead
+            await first.close()
+        assert fake.token_resets == 1 and fake.token != TOKEN
+
+
+async def test_the_global_limit_is_per_bot_token() -> None:
+    policy = RateLimitPolicy(global_per_second=1, buckets=[], default=BucketRule(100, 10.0))
+    async with FakeDiscord(token=TOKEN, rate_limits=policy) as fake:
+        async with aiohttp.ClientSession(base_url=fake.url) as http:
+            statuses = []
+            for headers in (AUTH, AUTH, {}):
+                async with http.get("/api/v10/gateway", headers=headers) as resp:
+                    statuses.append(resp.status)
+        assert statuses == [200, 429, 200]  # no token: the address's own budget
+        assert fake.global_429s == 1
