@@ -28,7 +28,14 @@ import pytest
 
 from bot.app import WatchpartyBot, create_bot
 from bot.config import Settings, load_settings
-from fakecord import FakeDiscord, InteractionHandle, Reply, StoredMessage, running_bot
+from fakecord import (
+    FakeDiscord,
+    InteractionHandle,
+    Reply,
+    ShardPolicy,
+    StoredMessage,
+    running_bot,
+)
 from fakecord.clock import ShiftedClock
 from fakecord.permissions import Perm
 from fakecord.state import ChannelType
@@ -227,6 +234,8 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     """A fake Discord with ``world`` built in it and (unless ``run=False``) the bot running."""
     clock = ShiftedClock(start)
+    # Restarts re-identify at once; Discord's 5 s per IDENTIFY bucket would only slow them down.
+    fake_options.setdefault("shards", ShardPolicy(identify_interval=0.05))
     async with FakeDiscord(token=TOKEN, clock=clock.now, **fake_options) as fake:
         h = Harness(fake, world(fake), make_settings(tmp_path, **(settings or {})), clock)
         try:
