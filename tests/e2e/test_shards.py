@@ -159,3 +159,13 @@ async def test_processes_starting_together_identify_an_interval_apart(tmp_path: 
             times = identify_times(fake)
     assert len(times) == 3
     assert all(gap >= INTERVAL - SLACK for gap in gaps(times))
+
+
+@postgres_only
+async def test_a_server_owner_on_another_process_is_asked_of_discord(tmp_path: Path) -> None:
+    clock = ShiftedClock(T0)
+    async with FakeDiscord(token=TOKEN, clock=clock.now) as fake:
+        elsewhere = server_on_shard(fake, 0, 2)
+        async with processes(fake, tmp_path, clock, (0,), (1,), count=2) as [_, bot]:
+            assert bot.get_guild(elsewhere.guild) is None
+            assert await bot.owner_of(elsewhere.guild) == elsewhere.owner
