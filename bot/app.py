@@ -27,6 +27,7 @@ from bot.sources.tmdb import Tmdb
 from bot.storage.db import Database, DatabaseUnreachable, open_database
 from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
+from bot.storage.identify import identify_schedule
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,9 @@ async def reply_ephemeral(interaction: discord.Interaction, text: str) -> None:
         log.warning("Could not send an error reply for interaction %s", interaction.id)
 
 
-class WatchpartyBot(commands.Bot):
+class WatchpartyBot(commands.AutoShardedBot):
+    """The bot: runs the shards ``settings`` name (all of them by default) in this process."""
+
     def __init__(
         self,
         *,
@@ -128,7 +131,11 @@ class WatchpartyBot(commands.Bot):
             tree_cls=BotTree,
             # Nothing pings unless a message names exactly whom it may ping.
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,  # None (AUTO): Discord's count, see setup_hook
         )
+        # A documented attribute, read when the shards launch (None: all of them); set here
+        # because the constructor's option can't be None (config checked it against the count).
+        self.shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
         self.limiter = limiter
         self.settings = settings
         self.db = db
@@ -136,6 +143,9 @@ class WatchpartyBot(commands.Bot):
         self.clock = clock
         self._film_watch: asyncio.Task[None] | None = None
         self._film_refresh: asyncio.Task[None] | None = None
+        # Discord's session_start_limit.max_concurrency, read in setup_hook before any IDENTIFY.
+        self.max_concurrency = 1
+        self.identify_schedule = identify_schedule(db)
         self.tmdb = tmdb
         self.catalog = Catalog(films, tmdb, clock)
         # Each service registers how its kinds of delivery are built and whom a failure is told.
@@ -148,21 +158,58 @@ class WatchpartyBot(commands.Bot):
         # A film whose dates moved (a TMDB refresh, an edited file) re-plans its premieres.
         films.on_change.append(self.premieres.film_changed)
 
-    def owner_of(self, guild_id: int) -> int | None:
-        """A server's owner, as GUILD_CREATE told it (no privileged intent needed)."""
+    async def owner_of(self, guild_id: int) -> int | None:
+        """A server's owner, as GUILD_CREATE told it (no privileged intent needed), or asked
+        of Discord when the server is on another process's shard."""
         guild = self.get_guild(guild_id)
-        return guild.owner_id if guild is not None else None
+        if guild is not None:
+            return guild.owner_id
+        try:
+            return (await self.fetch_guild(guild_id, with_counts=False)).owner_id
+        except discord.HTTPException:
+            return None
+
+    @property
+    def runs_shard_zero(self) -> bool:
+        """Whether this process runs shard 0: it syncs the commands and gets the DMs."""
+        return self.shard_ids is None or 0 in self.shard_ids
 
     async def setup_hook(self) -> None:
         for name in EXTENSIONS:
             if name not in self.extensions:  # a login retried after a network error runs this again
                 await self.load_extension(name)
-        await self.sync_commands()
+        await self.read_gateway()
+        # One process syncs: the one with shard 0 (exactly one process runs it, with no lease
+        # to hold or lose); the others' trees are the same code, so they match what it synced.
+        if self.runs_shard_zero:
+            await self.sync_commands()
+        else:
+            log.info("Not syncing commands: the process that runs shard 0 does")
         await self.scheduler.start()
         if self._film_watch is None:  # films changed by another process (`films import`)
             self._film_watch = asyncio.create_task(self.films.watch(), name="film-watch")
         if self.tmdb is not None and self._film_refresh is None:
             self._film_refresh = asyncio.create_task(self.refresh_films(), name="film-refresh")
+
+    async def read_gateway(self) -> None:
+        """Ask Discord (/gateway/bot) for its shard count (for AUTO) and how many shards may
+        IDENTIFY at once (max_concurrency)."""
+        recommended, _, limits = await self.http.get_bot_gateway()
+        self.max_concurrency = max(1, int(limits.get("max_concurrency", 1)))
+        if self.settings.shard_count is None:
+            self.shard_count = recommended
+        log.info(
+            "Running shard(s) %s of %d; %d may identify at once",
+            ", ".join(map(str, self.shard_ids or range(self.shard_count or 1))),
+            self.shard_count,
+            self.max_concurrency,
+        )
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait for this shard's IDENTIFY bucket to be free over all processes (discord.py's
+        own hook only sleeps 5 s, and only within one process)."""
+        bucket = (shard_id or 0) % self.max_concurrency
+        await self.identify_schedule.turn(bucket, self.settings.identify_interval)
 
     async def check_tmdb(self) -> None:
         """One log line when TMDB refuses the token or can't be reached (the bot runs on)."""
@@ -195,6 +242,10 @@ class WatchpartyBot(commands.Bot):
         await self.catalog.close()
         if self.tmdb is not None:
             await self.tmdb.close()
+        if not isinstance(self.loop, asyncio.AbstractEventLoop):
+            # Never logged in nor entered (start-up failed early): the sharded client's close()
+            # needs the queue that initialising it makes.
+            await self.__aenter__()
         await super().close()
         await self.db.close()
 
@@ -231,7 +282,9 @@ class WatchpartyBot(commands.Bot):
             log.info("Synced %d global commands", len(synced))
 
     async def on_ready(self) -> None:
-        log.info("Ready as %s in %d servers", self.user, len(self.guilds))
+        log.info(
+            "Ready as %s in %d servers (on this process's shards)", self.user, len(self.guilds)
+        )
 
 
 async def login_when_reachable(bot: WatchpartyBot, token: str, first_wait: float) -> None:

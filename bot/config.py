@@ -32,6 +32,11 @@ class Settings:
     connect_retry: float = 2.0  # seconds before the first retry when Discord can't be reached
     tmdb_token: str | None = None  # TMDB's API read access token; None: no online catalogue
     tmdb_api_url: str = DEFAULT_TMDB_API_URL
+    shard_count: int | None = None  # None: AUTO, the count Discord recommends (/gateway/bot)
+    shard_ids: tuple[int, ...] | None = None  # the shards this process runs; None: all
+    # Not in the environment: Discord's 5 s between IDENTIFYs of a bucket (tests shorten it
+    # to match the fake's).
+    identify_interval: float = 5.0
 
     def __repr__(self) -> str:  # never show a token, even in a traceback or debug log
         tmdb_token = "<hidden>" if self.tmdb_token else None
@@ -39,7 +44,8 @@ class Settings:
             f"Settings(token=<hidden>, database={describe(self.database)}, films_dir={self.films_dir!s}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level}, "
             f"late_grace={self.late_grace}, connect_retry={self.connect_retry}, "
-            f"tmdb_token={tmdb_token}, tmdb_api_url={self.tmdb_api_url})"
+            f"tmdb_token={tmdb_token}, tmdb_api_url={self.tmdb_api_url}, "
+            f"shard_count={self.shard_count or 'AUTO'}, shard_ids={self.shard_ids})"
         )
 
     __str__ = __repr__
@@ -120,6 +126,8 @@ def load_settings(
             "leave it unset for the SQLite file (DATABASE_PATH)."
         )
 
+    count, ids = shards(get("SHARD_COUNT"), get("SHARD_IDS"), postgres=url is not None)
+
     return Settings(
         token=token or "",
         database=url or Path(get("DATABASE_PATH") or DEFAULT_DATABASE),
@@ -130,4 +138,58 @@ def load_settings(
         connect_retry=retry,
         tmdb_token=get("TMDB_TOKEN"),
         tmdb_api_url=tmdb_url,
+        shard_count=count,
+        shard_ids=ids,
     )
+
+
+def shards(
+    count_text: str | None, ids_text: str | None, *, postgres: bool
+) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT (a number, or AUTO/unset: None) and SHARD_IDS (``0-3``, ``0,2``, ``5``;
+    unset: None, every shard), checked against each other."""
+    count: int | None = None
+    if count_text is not None and count_text.upper() != "AUTO":
+        if not count_text.isdigit() or int(count_text) < 1:
+            raise ConfigError(
+                f"SHARD_COUNT must be a number of shards (1 or more) or AUTO, not {count_text!r}."
+            )
+        count = int(count_text)
+    if ids_text is None:
+        return count, None
+    if count is None:
+        raise ConfigError(
+            "SHARD_IDS needs SHARD_COUNT set to a number: every process must agree on the "
+            "count (AUTO could differ between processes started at different times)."
+        )
+    ids = shard_ids(ids_text, count)
+    if len(ids) < count and not postgres:
+        raise ConfigError(
+            "SHARD_IDS leaves shards to other processes, and several processes need PostgreSQL "
+            "(set DATABASE_URL), or leave SHARD_IDS unset to run every shard here."
+        )
+    return count, ids
+
+
+def shard_ids(text: str, count: int) -> tuple[int, ...]:
+    """``0-3``, ``0,2``, ``5`` or a mix (``0-3,8``): the ids, ascending, each named once and
+    each below ``count``."""
+    ids: list[int] = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        if not low.strip().isdigit() or (dash and not high.strip().isdigit()):
+            raise ConfigError(
+                f"SHARD_IDS must be shard numbers and ranges like 0-3 or 0,2, not {text!r}."
+            )
+        first, last = int(low), int(high) if dash else int(low)
+        if last < first:
+            raise ConfigError(f"SHARD_IDS: the range {part.strip()} runs backwards.")
+        if last >= count:
+            raise ConfigError(
+                f"SHARD_IDS names shard {last}, but with SHARD_COUNT={count} the shards "
+                f"are 0 to {count - 1}."
+            )
+        ids.extend(range(first, last + 1))
+    if len(set(ids)) < len(ids):
+        raise ConfigError(f"SHARD_IDS names a shard more than once: {text!r}.")
+    return tuple(sorted(ids))

@@ -106,3 +106,77 @@ def test_a_bad_tmdb_address_says_what_it_must_start_with():
     assert str(err.value) == (
         "TMDB_API_URL must start with http:// or https://, not 'themoviedb.org'."
     )
+
+
+PG = "postgresql://bot@db/watchparty"
+
+
+def shard_settings(**env: str):
+    return load_settings({"DISCORD_TOKEN": "x", **env}, env_file=None)
+
+
+def test_shards_default_to_auto_all_in_this_process():
+    s = shard_settings()
+    assert (s.shard_count, s.shard_ids) == (None, None)
+
+
+def test_shard_count_auto_in_any_case():
+    assert shard_settings(SHARD_COUNT="auto").shard_count is None
+
+
+def test_shard_count_alone_runs_every_shard_here():
+    s = shard_settings(SHARD_COUNT="4")
+    assert (s.shard_count, s.shard_ids) == (4, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [("0-3", (0, 1, 2, 3)), ("0,2", (0, 2)), ("5", (5,)), (" 6 , 0-1 ", (0, 1, 6))],
+)
+def test_shard_ids_lists_and_ranges(text, ids):
+    assert shard_settings(DATABASE_URL=PG, SHARD_COUNT="8", SHARD_IDS=text).shard_ids == ids
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "two", "1.5"])
+def test_bad_shard_count(count):
+    with pytest.raises(ConfigError, match="SHARD_COUNT must be a number of shards"):
+        shard_settings(SHARD_COUNT=count)
+
+
+@pytest.mark.parametrize("ids", ["a", "0-", "-3", "0,,1", "1-x", "0;1"])
+def test_bad_shard_ids(ids):
+    with pytest.raises(ConfigError, match="SHARD_IDS must be shard numbers and ranges"):
+        shard_settings(DATABASE_URL=PG, SHARD_COUNT="4", SHARD_IDS=ids)
+
+
+def test_shard_ids_outside_the_count():
+    with pytest.raises(
+        ConfigError, match="names shard 4, but with SHARD_COUNT=4 the shards are 0 to 3"
+    ):
+        shard_settings(DATABASE_URL=PG, SHARD_COUNT="4", SHARD_IDS="2-4")
+
+
+def test_shard_range_backwards():
+    with pytest.raises(ConfigError, match="range 3-1 runs backwards"):
+        shard_settings(DATABASE_URL=PG, SHARD_COUNT="4", SHARD_IDS="3-1")
+
+
+def test_shard_named_twice():
+    with pytest.raises(ConfigError, match="more than once"):
+        shard_settings(DATABASE_URL=PG, SHARD_COUNT="4", SHARD_IDS="0-2,1")
+
+
+@pytest.mark.parametrize("count", [None, "AUTO"])
+def test_shard_ids_need_a_numeric_count(count):
+    env = {"SHARD_IDS": "0"} | ({"SHARD_COUNT": count} if count else {})
+    with pytest.raises(ConfigError, match="SHARD_IDS needs SHARD_COUNT set to a number"):
+        shard_settings(DATABASE_URL=PG, **env)
+
+
+def test_some_shards_here_need_postgresql():
+    with pytest.raises(ConfigError, match="need PostgreSQL"):
+        shard_settings(SHARD_COUNT="2", SHARD_IDS="0")
+
+
+def test_every_shard_named_works_on_sqlite():
+    assert shard_settings(SHARD_COUNT="2", SHARD_IDS="0-1").shard_ids == (0, 1)

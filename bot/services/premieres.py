@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
 
@@ -34,6 +34,11 @@ from bot.storage.outbox import Delivery
 from bot.storage.settings import GuildSettings
 
 log = logging.getLogger(__name__)
+
+
+async def nobody(guild_id: int) -> int | None:
+    """No server owner is known (services built without a bot, as in tests)."""
+    return None
 
 
 class AlreadyOut(UserError):
@@ -60,7 +65,7 @@ class Premieres:
         scheduler: Scheduler,
         preferences: Preferences,
         *,
-        owner_of: Callable[[int], int | None] = lambda guild_id: None,
+        owner_of: Callable[[int], Awaitable[int | None]] | None = None,
     ) -> None:
         """``owner_of(guild_id)``: the server owner's id, if known (the last one told when a
         ping can never be sent and nobody else can be)."""
@@ -69,7 +74,7 @@ class Premieres:
         self.clock = clock
         self.scheduler = scheduler
         self.preferences = preferences
-        self.owner_of = owner_of
+        self.owner_of = owner_of or nobody
         self._loading: dict[str, asyncio.Future[Film]] = {}
         for kind in rules.PREMIERE_KINDS:
             scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
@@ -386,7 +391,7 @@ class Premieres:
         if channel_id is None or premiere is None:
             return []
         announce = await self.preferences.announce_channel_id(premiere.guild_id)
-        owner = self.owner_of(premiere.guild_id)
+        owner = await self.owner_of(premiere.guild_id)
         targets: list[tuple[int | None, int | None]] = []  # (channel, DM user)
         if announce is not None and announce != channel_id:
             targets.append((announce, None))

@@ -179,4 +179,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE films ADD COLUMN alias_of TEXT;
     """,
+    # 11: when each IDENTIFY bucket (shard_id % max_concurrency) last identified, in seconds
+    # since the epoch by the database's clock: processes running shards of one bot take turns.
+    # Used on PostgreSQL only (SQLite is one process and keeps the schedule in memory).
+    """
+    CREATE TABLE identify_buckets (
+        bucket INTEGER NOT NULL PRIMARY KEY,
+        identified_at DOUBLE PRECISION NOT NULL
+    );
+    """,
 ]

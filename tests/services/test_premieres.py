@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,15 +40,20 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await database.close()
 
 
-async def service(db: Database, owner_of: Callable[[int], int | None] | None = None) -> Premieres:
+async def service(db: Database, owners: dict[int, int] | None = None) -> Premieres:
+    """The service, told the server owners in ``owners`` (guild id -> owner id)."""
     clock = ShiftedClock(NOW)
+
+    async def owner_of(guild_id: int) -> int | None:
+        return (owners or {}).get(guild_id)
 
     async def never(*_: Any) -> None:  # this scheduler is never started
         raise AssertionError
 
     films = await FilmStore.open(db)
-    extra = {} if owner_of is None else {"owner_of": owner_of}
-    return Premieres(db, films, clock, Scheduler(db, clock, never), Preferences(db), **extra)
+    return Premieres(
+        db, films, clock, Scheduler(db, clock, never), Preferences(db), owner_of=owner_of
+    )
 
 
 async def follow(premieres: Premieres) -> None:
@@ -80,7 +85,7 @@ async def test_following_reads_the_servers_settings_once(db: Database) -> None:
 
 
 async def test_in_the_default_set_up_the_servers_owner_is_told_once(db: Database) -> None:
-    premieres = await service(db, owner_of={GUILD: OWNER}.get)
+    premieres = await service(db, {GUILD: OWNER})
     await follow(premieres)
     delivery = await queued(db)
     [notice] = await premieres.report_failure(delivery, REASON)
@@ -106,7 +111,7 @@ async def test_with_nobody_to_tell_the_report_is_kept_for_later(
 async def test_the_announce_channel_then_who_chose_the_channel_then_the_owner(
     db: Database,
 ) -> None:
-    premieres = await service(db, owner_of={GUILD: OWNER}.get)
+    premieres = await service(db, {GUILD: OWNER})
     await follow(premieres)
     film = await premieres.films.get("lost-in-starlight")
     await premieres.set_guild_settings(GUILD, announce_channel_id=NEWS)
@@ -116,7 +121,7 @@ async def test_the_announce_channel_then_who_chose_the_channel_then_the_owner(
 
 
 async def test_an_owner_who_chose_the_channel_is_told_once(db: Database) -> None:
-    premieres = await service(db, owner_of={GUILD: OWNER}.get)
+    premieres = await service(db, {GUILD: OWNER})
     await follow(premieres)
     film = await premieres.films.get("lost-in-starlight")
     await premieres.set_channel(guild_id=GUILD, film=film, channel_id=CINEMA, set_by=OWNER)
