@@ -13,7 +13,7 @@ from typing import Any
 import discord
 
 from bot.app import WatchpartyBot, create_bot
-from fakecord import FakeDiscord, running_bot
+from fakecord import FakeDiscord, ShardPolicy, running_bot
 from fakecord.clock import ShiftedClock
 from fakecord.state import DISCORD_EPOCH_MS
 from tests.databases import postgres_only
@@ -21,6 +21,8 @@ from tests.e2e.conftest import T0, TOKEN, Server, build_server, make_settings
 
 SEED = "lost in starlight"
 INTERVAL = 0.5  # seconds between a bucket's IDENTIFYs in these tests
+#: The fake enforces the same interval (max_concurrency 1): an IDENTIFY too soon is refused.
+SHARD_RULES = ShardPolicy(identify_interval=INTERVAL - 0.05)
 SLACK = 0.1  # the fake stamps frames as they arrive, a little after each turn was granted
 
 
@@ -103,7 +105,7 @@ async def film_info(fake: FakeDiscord, server: Server) -> Any:
 
 async def test_one_process_runs_every_shard_and_answers_each_server(tmp_path: Path) -> None:
     clock = ShiftedClock(T0)
-    async with FakeDiscord(token=TOKEN, clock=clock.now) as fake:
+    async with FakeDiscord(token=TOKEN, clock=clock.now, shards=SHARD_RULES) as fake:
         servers = [server_on_shard(fake, shard, 2) for shard in (0, 1)]
         async with processes(fake, tmp_path, clock, None, count=2) as [bot]:
             seen = seen_guilds(bot)
@@ -115,11 +117,12 @@ async def test_one_process_runs_every_shard_and_answers_each_server(tmp_path: Pa
 
 async def test_shards_of_one_process_identify_an_interval_apart(tmp_path: Path) -> None:
     clock = ShiftedClock(T0)
-    async with FakeDiscord(token=TOKEN, clock=clock.now) as fake:
+    async with FakeDiscord(token=TOKEN, clock=clock.now, shards=SHARD_RULES) as fake:
         async with processes(fake, tmp_path, clock, None, count=3):
             times = identify_times(fake)
     assert len(times) == 3
     assert all(gap >= INTERVAL - SLACK for gap in gaps(times))
+    assert [r.outcome for r in fake.identifies] == ["ready"] * 3
 
 
 # --- several processes (PostgreSQL) ---------------------------------------------------------
@@ -128,7 +131,7 @@ async def test_shards_of_one_process_identify_an_interval_apart(tmp_path: Path) 
 @postgres_only
 async def test_each_process_answers_the_servers_on_its_shards(tmp_path: Path) -> None:
     clock = ShiftedClock(T0)
-    async with FakeDiscord(token=TOKEN, clock=clock.now) as fake:
+    async with FakeDiscord(token=TOKEN, clock=clock.now, shards=SHARD_RULES) as fake:
         servers = [server_on_shard(fake, shard, 2) for shard in (0, 1)]
         async with processes(fake, tmp_path, clock, (0,), (1,), count=2) as bots:
             seen = [seen_guilds(bot) for bot in bots]
@@ -142,7 +145,7 @@ async def test_each_process_answers_the_servers_on_its_shards(tmp_path: Path) ->
 async def test_only_the_process_with_shard_zero_syncs_commands(tmp_path: Path) -> None:
     clock = ShiftedClock(T0)
     commands = "/applications/{id}/commands"
-    async with FakeDiscord(token=TOKEN, clock=clock.now) as fake:
+    async with FakeDiscord(token=TOKEN, clock=clock.now, shards=SHARD_RULES) as fake:
         async with processes(fake, tmp_path, clock, (1,), count=2):
             assert fake.requests_matching("PUT", commands) == []
             async with processes(fake, tmp_path, clock, (0,), count=2):
@@ -153,18 +156,19 @@ async def test_only_the_process_with_shard_zero_syncs_commands(tmp_path: Path) -
 @postgres_only
 async def test_processes_starting_together_identify_an_interval_apart(tmp_path: Path) -> None:
     clock = ShiftedClock(T0)
-    async with FakeDiscord(token=TOKEN, clock=clock.now) as fake:
+    async with FakeDiscord(token=TOKEN, clock=clock.now, shards=SHARD_RULES) as fake:
         # Discord's max_concurrency is 1 here: every shard is in bucket 0.
         async with processes(fake, tmp_path, clock, (0,), (1,), (2,), count=3):
             times = identify_times(fake)
     assert len(times) == 3
     assert all(gap >= INTERVAL - SLACK for gap in gaps(times))
+    assert [r.outcome for r in fake.identifies] == ["ready"] * 3
 
 
 @postgres_only
 async def test_a_server_owner_on_another_process_is_asked_of_discord(tmp_path: Path) -> None:
     clock = ShiftedClock(T0)
-    async with FakeDiscord(token=TOKEN, clock=clock.now) as fake:
+    async with FakeDiscord(token=TOKEN, clock=clock.now, shards=SHARD_RULES) as fake:
         elsewhere = server_on_shard(fake, 0, 2)
         async with processes(fake, tmp_path, clock, (0,), (1,), count=2) as [_, bot]:
             assert bot.get_guild(elsewhere.guild) is None
