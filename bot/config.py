@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.ratelimit import DISCORD_LIMIT
 from bot.storage.db import describe, is_postgres_url
 
 DEFAULT_DATABASE = Path("var") / "watchparty.sqlite3"
@@ -32,6 +33,7 @@ class Settings:
     connect_retry: float = 2.0  # seconds before the first retry when Discord can't be reached
     tmdb_token: str | None = None  # TMDB's API read access token; None: no online catalogue
     tmdb_api_url: str = DEFAULT_TMDB_API_URL
+    global_rate_limit: int = DISCORD_LIMIT  # Discord's global limit for this bot, requests/s
 
     def __repr__(self) -> str:  # never show a token, even in a traceback or debug log
         tmdb_token = "<hidden>" if self.tmdb_token else None
@@ -39,7 +41,8 @@ class Settings:
             f"Settings(token=<hidden>, database={describe(self.database)}, films_dir={self.films_dir!s}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level}, "
             f"late_grace={self.late_grace}, connect_retry={self.connect_retry}, "
-            f"tmdb_token={tmdb_token}, tmdb_api_url={self.tmdb_api_url})"
+            f"tmdb_token={tmdb_token}, tmdb_api_url={self.tmdb_api_url}, "
+            f"global_rate_limit={self.global_rate_limit})"
         )
 
     __str__ = __repr__
@@ -113,6 +116,13 @@ def load_settings(
     if not tmdb_url.startswith(("http://", "https://")):
         raise ConfigError(f"TMDB_API_URL must start with http:// or https://, not {tmdb_url!r}.")
 
+    limit = get("GLOBAL_RATE_LIMIT")
+    if limit is not None and not (limit.isascii() and limit.isdigit() and int(limit) >= 1):
+        raise ConfigError(
+            f"GLOBAL_RATE_LIMIT must be a whole number of requests per second (Discord's "
+            f"default is {DISCORD_LIMIT}), not {limit!r}."
+        )
+
     url = get("DATABASE_URL")
     if url is not None and not is_postgres_url(url):
         raise ConfigError(
@@ -130,4 +140,5 @@ def load_settings(
         connect_retry=retry,
         tmdb_token=get("TMDB_TOKEN"),
         tmdb_api_url=tmdb_url,
+        global_rate_limit=int(limit) if limit else DISCORD_LIMIT,
     )

@@ -20,6 +20,7 @@ def test_defaults():
     assert s.log_level == "INFO"
     assert s.late_grace == timedelta(minutes=10)
     assert s.connect_retry == 2.0
+    assert s.global_rate_limit == 50  # Discord's global limit for most bots
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path):
@@ -52,6 +53,10 @@ def test_token_never_in_repr():
         ("CONNECT_RETRY_SECONDS", "inf"),
         ("TMDB_API_URL", "api.themoviedb.org/3"),
         ("TMDB_API_URL", "ftp://api.themoviedb.org/3"),
+        ("GLOBAL_RATE_LIMIT", "0"),
+        ("GLOBAL_RATE_LIMIT", "49.5"),
+        ("GLOBAL_RATE_LIMIT", "fast"),
+        ("GLOBAL_RATE_LIMIT", "²"),
     ],
 )
 def test_bad_values_name_the_variable(name, value):
@@ -106,3 +111,8 @@ def test_a_bad_tmdb_address_says_what_it_must_start_with():
     assert str(err.value) == (
         "TMDB_API_URL must start with http:// or https://, not 'themoviedb.org'."
     )
+
+
+def test_a_bot_granted_a_higher_global_limit_can_say_so():
+    s = load_settings({"DISCORD_TOKEN": "x", "GLOBAL_RATE_LIMIT": "1200"}, env_file=None)
+    assert s.global_rate_limit == 1200
