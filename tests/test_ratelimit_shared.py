@@ -97,6 +97,7 @@ async def test_urgent_requests_go_before_queued_bulk_ones(
 ) -> None:
     limiter = SharedLimiter(RateBudget(processes[0]), rate=20, per=0.2)
     order: list[str] = []
+    first_granted = asyncio.Event()
 
     async def take(name: str, *, in_bulk: bool) -> None:
         if in_bulk:
@@ -105,10 +106,10 @@ async def test_urgent_requests_go_before_queued_bulk_ones(
         else:
             await limiter.acquire()
         order.append(name)
+        first_granted.set()
 
     tasks = [asyncio.create_task(take(f"bulk{i}", in_bulk=True)) for i in range(6)]
-    while not order:  # the first bulk request has its slot: the rest queue behind it
-        await asyncio.sleep(0.001)
+    await first_granted.wait()  # the first bulk request has its slot: the rest queue behind it
     tasks.append(asyncio.create_task(take("command", in_bulk=False)))
     await asyncio.gather(*tasks)
     # At most the slot already reserved ahead for the bulk lane goes before the command.
@@ -119,9 +120,11 @@ async def test_urgent_requests_go_before_queued_bulk_ones(
 @postgres_only
 async def test_exempt_routes_never_wait(processes: tuple[Database, Database]) -> None:
     answered: list[str] = []
+    first_arrived = asyncio.Event()
 
     async def handler(request: web.Request) -> web.Response:
         answered.append(request.path)
+        first_arrived.set()
         return web.json_response({})
 
     app = web.Application()
@@ -140,8 +143,7 @@ async def test_exempt_routes_never_wait(processes: tuple[Database, Database]) ->
                     assert response.status == 200
 
             queued = [asyncio.create_task(post("/channels/1/messages")) for _ in range(10)]
-            while limiter.queued < 9:
-                await asyncio.sleep(0.001)
+            await first_arrived.wait()  # the other nine are queued for their slots
             await post("/interactions/1/token/callback")
             assert limiter.queued > 0  # the REST requests are still waiting their turns
             assert answered[-1].endswith("/callback")
