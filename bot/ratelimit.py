@@ -239,6 +239,7 @@ class SharedLimiter(_Lanes):
         self._local_next = float("-inf")  # the fallback schedule's next slot
         self._retry_at: float | None = None  # in fallback: when to try the database again
         self._pump: asyncio.Task[None] | None = None
+        self.given_up = 0  # slots that came too late to use (for benchmarks)
 
     @property
     def shared(self) -> bool:
@@ -278,6 +279,7 @@ class SharedLimiter(_Lanes):
                 if slot.at > loop.time():
                     await asyncio.sleep(slot.at - loop.time())
                 if loop.time() > slot.until:
+                    self.given_up += 1
                     continue  # too late to use safely: give it up
                 waiter = self._next_waiter()
                 if waiter is not None:
@@ -321,13 +323,14 @@ class SharedLimiter(_Lanes):
         return Reserved(at, at + self.interval)
 
     async def close(self) -> None:
-        """Stop: waiters still queued are cancelled."""
+        """Stop: waiters still queued are cancelled, the budget's connection closed."""
         if self._pump is not None:
             self._pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pump
             self._pump = None
         self._cancel_waiters()
+        self.budget.close()
 
 
 Limiter = GlobalLimiter | SharedLimiter

@@ -41,17 +41,20 @@ class Recording(SharedLimiter):
         self.grants.append((slot, asyncio.get_running_loop().time()))
 
     @property
-    def shared_slots(self) -> list[float]:
-        """Seconds, by the database server's clock."""
-        return [s.shared.at_us / 1e6 for s, _ in self.grants if s.shared is not None]
+    def shared_slots(self) -> list[int]:
+        """Microseconds, by the database server's clock."""
+        return [s.shared.at_us for s, _ in self.grants if s.shared is not None]
 
     @property
-    def local_slots(self) -> list[float]:
-        return [s.at for s, _ in self.grants if s.shared is None]
+    def local_slots(self) -> list[int]:
+        """Microseconds, by this process's clock (the fallback schedule)."""
+        return [round(s.at * 1e6) for s, _ in self.grants if s.shared is None]
 
 
-def most_in_a_window(times: list[float], per: float) -> int:
-    return max(sum(1 for t in times if start <= t < start + per - 1e-9) for start in times)
+def most_in_a_window(times_us: list[int], per: float) -> int:
+    """The most grants in any ``per`` seconds (1 µs of slack for the local clock's rounding)."""
+    window = round(per * 1e6) - 1
+    return max(sum(1 for t in times_us if start <= t < start + window) for start in times_us)
 
 
 @pytest.fixture

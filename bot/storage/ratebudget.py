@@ -11,6 +11,7 @@ schedule; the caller only gets back how long to wait, a duration. PostgreSQL onl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.storage.db import Database
 
@@ -18,9 +19,9 @@ _NOW_US = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 
 _RESERVE = f"""
 WITH now AS (SELECT {_NOW_US} AS us)
-UPDATE rate_budget SET next_us = greatest(rate_budget.next_us, now.us) + ?
-FROM now WHERE rate_budget.name = ?
-RETURNING rate_budget.next_us - ? AS slot_us, now.us AS now_us
+UPDATE rate_budget SET next_us = greatest(rate_budget.next_us, now.us) + $1
+FROM now WHERE rate_budget.name = $2
+RETURNING rate_budget.next_us - $1 AS slot_us, now.us AS now_us
 """
 
 
@@ -39,20 +40,39 @@ class Slot:
 
 
 class RateBudget:
-    """The shared schedule called ``name`` (one per bot token) in ``db``."""
+    """The shared schedule called ``name`` (one per bot token) in the PostgreSQL ``db``.
+
+    Reservations go through a connection of their own, not the pool: a send never waits for a
+    connection behind the fan-out's other queries. A connection that failed, or a reservation
+    given up half way, is dropped; the next reservation connects again.
+    """
 
     def __init__(self, db: Database, name: str = "discord") -> None:
         self.db = db
         self.name = name
+        self._conn: Any = None
 
     async def reserve(self, step_us: int) -> Slot:
         """Take the next free slot and move the schedule on by ``step_us``."""
-        row = await self.db.fetchone(_RESERVE, (step_us, self.name, step_us))
-        if row is None:  # the first reservation ever: make the row, then reserve as usual
-            await self.db.execute(
-                "INSERT INTO rate_budget (name, next_us) VALUES (?, 0) ON CONFLICT DO NOTHING",
-                (self.name,),
-            )
-            row = await self.db.fetchone(_RESERVE, (step_us, self.name, step_us))
-            assert row is not None
+        import asyncpg
+
+        try:
+            if self._conn is None:
+                self._conn = await asyncpg.connect(str(self.db.target))
+            row = await self._conn.fetchrow(_RESERVE, step_us, self.name)
+            if row is None:  # the first reservation ever: make the row, then reserve as usual
+                await self._conn.execute(
+                    "INSERT INTO rate_budget (name, next_us) VALUES ($1, 0) ON CONFLICT DO NOTHING",
+                    self.name,
+                )
+                row = await self._conn.fetchrow(_RESERVE, step_us, self.name)
+        except BaseException:  # an error, or cancelled mid-query: start afresh next time
+            self.close()
+            raise
         return Slot(int(row["slot_us"]), int(row["now_us"]))
+
+    def close(self) -> None:
+        """Drop the connection (at once: nothing on it needs finishing)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.terminate()

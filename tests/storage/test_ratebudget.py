@@ -14,14 +14,19 @@ from tests.databases import fresh_database, postgres_only
 async def test_two_processes_take_distinct_slots_a_step_apart(tmp_path: Path) -> None:
     target = fresh_database(tmp_path)
     first, second = await open_database(target), await open_database(target)
+    budgets = [RateBudget(first), RateBudget(second)]
     try:
         step = 5_000  # 5 ms: reservations come faster than that, so the schedule runs ahead
-        slots = await asyncio.gather(
-            *(RateBudget(db).reserve(step) for _ in range(20) for db in (first, second))
-        )
-        times = sorted(slot.at_us for slot in slots)
+
+        async def reserve_many(budget: RateBudget) -> list[int]:
+            return [(await budget.reserve(step)).at_us for _ in range(20)]
+
+        both = await asyncio.gather(*(reserve_many(b) for b in budgets))
+        times = sorted(both[0] + both[1])
         assert all(b - a >= step for a, b in zip(times, times[1:], strict=False))
     finally:
+        for budget in budgets:
+            budget.close()
         await first.close()
         await second.close()
 
@@ -37,6 +42,7 @@ async def test_an_idle_budget_hands_out_the_present_then_queues(tmp_path: Path) 
         later = await budget.reserve(step)
         assert later.at_us == now.at_us + step
         assert 59 < later.wait <= 60
+        budget.close()
     finally:
         await db.close()
 
@@ -46,7 +52,10 @@ async def test_budgets_with_different_names_do_not_share(tmp_path: Path) -> None
     db = await open_database(fresh_database(tmp_path))
     try:
         step = 60_000_000
-        await RateBudget(db, "one").reserve(step)
-        assert (await RateBudget(db, "other").reserve(step)).wait == 0
+        one, other = RateBudget(db, "one"), RateBudget(db, "other")
+        await one.reserve(step)
+        assert (await other.reserve(step)).wait == 0
+        one.close()
+        other.close()
     finally:
         await db.close()
