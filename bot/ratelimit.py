@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import math
 import time
@@ -97,7 +98,7 @@ class _Lanes:
     def _several_waiting(self) -> bool:
         """More than one live waiter (stops counting at two: the lanes may be long)."""
         live = 0
-        for future in (*self._urgent, *self._bulk):
+        for future in itertools.chain(self._urgent, self._bulk):
             live += not future.done()
             if live > 1:
                 return True
