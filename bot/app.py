@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import TmdbBadToken, TmdbError, UserError
-from bot.ratelimit import GlobalLimiter, bulk, throttle_trace
+from bot.ratelimit import bulk, make_limiter, throttle_trace
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.catalog import REFRESH_EVERY, Catalog
 from bot.services.premieres import Premieres
@@ -121,8 +121,9 @@ class WatchpartyBot(commands.AutoShardedBot):
         clock: Clock,
         tmdb: Tmdb | None = None,
     ) -> None:
-        # discord.py only slows down after a global 429: every REST request waits for a slot.
-        limiter = GlobalLimiter()
+        # discord.py only slows down after a global 429: every REST request waits for a slot
+        # (of one budget shared by every process of the bot, on PostgreSQL).
+        limiter = make_limiter(db, settings.global_rate_limit)
         super().__init__(
             http_trace=throttle_trace(limiter),
             command_prefix=commands.when_mentioned,
@@ -247,6 +248,7 @@ class WatchpartyBot(commands.AutoShardedBot):
             # needs the queue that initialising it makes.
             await self.__aenter__()
         await super().close()
+        await self.limiter.close()
         await self.db.close()
 
     async def send_outgoing(self, message: Outgoing, nonce: str) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.ratelimit import DISCORD_LIMIT
 from bot.storage.db import describe, is_postgres_url
 
 DEFAULT_DATABASE = Path("var") / "watchparty.sqlite3"
@@ -37,6 +38,7 @@ class Settings:
     # Not in the environment: Discord's 5 s between IDENTIFYs of a bucket (tests shorten it
     # to match the fake's).
     identify_interval: float = 5.0
+    global_rate_limit: int = DISCORD_LIMIT  # Discord's global limit for this bot, requests/s
 
     def __repr__(self) -> str:  # never show a token, even in a traceback or debug log
         tmdb_token = "<hidden>" if self.tmdb_token else None
@@ -45,7 +47,8 @@ class Settings:
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level}, "
             f"late_grace={self.late_grace}, connect_retry={self.connect_retry}, "
             f"tmdb_token={tmdb_token}, tmdb_api_url={self.tmdb_api_url}, "
-            f"shard_count={self.shard_count or 'AUTO'}, shard_ids={self.shard_ids})"
+            f"shard_count={self.shard_count or 'AUTO'}, shard_ids={self.shard_ids}, "
+            f"global_rate_limit={self.global_rate_limit})"
         )
 
     __str__ = __repr__
@@ -119,6 +122,13 @@ def load_settings(
     if not tmdb_url.startswith(("http://", "https://")):
         raise ConfigError(f"TMDB_API_URL must start with http:// or https://, not {tmdb_url!r}.")
 
+    limit = get("GLOBAL_RATE_LIMIT")
+    if limit is not None and not (limit.isascii() and limit.isdigit() and int(limit) >= 1):
+        raise ConfigError(
+            f"GLOBAL_RATE_LIMIT must be a whole number of requests per second (Discord's "
+            f"default is {DISCORD_LIMIT}), not {limit!r}."
+        )
+
     url = get("DATABASE_URL")
     if url is not None and not is_postgres_url(url):
         raise ConfigError(
@@ -140,6 +150,7 @@ def load_settings(
         tmdb_api_url=tmdb_url,
         shard_count=count,
         shard_ids=ids,
+        global_rate_limit=int(limit) if limit else DISCORD_LIMIT,
     )
 
 

@@ -1,33 +1,61 @@
 """A global request throttle: stay under Discord's 50 requests per second instead of hitting it.
 
 discord.py honours per-route buckets from the response headers, but it only slows down for the
-global limit after a 429 (and Discord bans bots that keep hitting it). :class:`GlobalLimiter`
-allows at most ``rate`` requests in any rolling ``per`` seconds; :func:`throttle_trace` wires it
-into discord.py's HTTP session (``http_trace``), so every REST request waits for a slot, including
-discord.py's own retries after a 5xx. Interaction callbacks and webhooks (followups) are exempt
-from the global limit on Discord, so they never wait.
+global limit after a 429 (and Discord bans bots that keep hitting it). :func:`throttle_trace`
+wires a limiter into discord.py's HTTP session (``http_trace``), so every REST request waits for
+a slot, including discord.py's own retries after a 5xx. Interaction callbacks and webhooks
+(followups) are exempt from the global limit on Discord, so they never wait.
 
-Two lanes: scheduled bulk deliveries (marked with :func:`bulk`) queue behind everything else, so
-a member's command is not stuck behind a premiere's fan-out.
+The limit is per bot token, over all its processes. :func:`make_limiter` picks:
+
+- :class:`GlobalLimiter` on SQLite (one process): an in-process schedule.
+- :class:`SharedLimiter` on PostgreSQL (any number of processes): each send slot is reserved
+  in one row of the database (:mod:`bot.storage.ratebudget`), so the processes together keep
+  to one schedule; if the database can't be reached, a small local rate until it is back.
+
+Both have two lanes: scheduled bulk deliveries (marked with :func:`bulk`) queue behind
+everything else in their process, so a member's command is not stuck behind a premiere's
+fan-out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import aiohttp
 
-#: Discord allows 50 requests per second; a small margin absorbs scheduling jitter between the
-#: moment a slot is taken and the moment the request reaches Discord.
-DEFAULT_RATE = 48
+from bot.storage.db import POSTGRESQL, Database
+from bot.storage.ratebudget import RateBudget, Slot
+
+log = logging.getLogger(__name__)
+
+#: Discord's global limit for most bots (``GLOBAL_RATE_LIMIT`` for bots granted more).
+DISCORD_LIMIT = 50
+#: Kept below the limit: a small margin absorbs jitter between the moment a slot is taken and
+#: the moment the request reaches Discord (uneven latency, a timer that fires a little late).
+MARGIN = 0.04
+#: How many processes the fallback rate assumes share the budget while the database is away.
+FALLBACK_SHARE = 8
 
 _bulk: ContextVar[bool] = ContextVar("ratelimit_bulk", default=False)
+
+
+def paced_rate(limit: int) -> int:
+    """The rate the bot keeps to for Discord's global ``limit`` (requests per second)."""
+    return max(1, math.floor(limit * (1 - MARGIN)))
+
+
+DEFAULT_RATE = paced_rate(DISCORD_LIMIT)  # 48
 
 
 @contextlib.contextmanager
@@ -40,16 +68,55 @@ def bulk() -> Iterator[None]:
         _bulk.reset(token)
 
 
-class GlobalLimiter:
-    """At most ``rate`` grants in any rolling ``per`` seconds, paced evenly; urgent before bulk.
+class _Lanes:
+    """Waiters in two first-come-first-served lanes, urgent before bulk. A cancelled waiter
+    gives its turn back (a slot already granted to it stays used: the request may be sent)."""
+
+    def __init__(self) -> None:
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._bulk: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def queued(self) -> int:
+        return sum(not f.done() for f in (*self._urgent, *self._bulk))
+
+    def _enqueue(self, urgent: bool | None) -> asyncio.Future[None]:
+        if urgent is None:
+            urgent = not _bulk.get()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._bulk).append(future)
+        return future
+
+    def _next_waiter(self, *, peek: bool = False) -> asyncio.Future[None] | None:
+        for lane in (self._urgent, self._bulk):
+            while lane and lane[0].done():  # cancelled while waiting
+                lane.popleft()
+            if lane:
+                return lane[0] if peek else lane.popleft()
+        return None
+
+    def _several_waiting(self) -> bool:
+        """More than one live waiter (stops counting at two: the lanes may be long)."""
+        live = 0
+        for future in itertools.chain(self._urgent, self._bulk):
+            live += not future.done()
+            if live > 1:
+                return True
+        return False
+
+    def _cancel_waiters(self) -> None:
+        for lane in (self._urgent, self._bulk):
+            while lane:
+                lane.popleft().cancel()
+
+
+class GlobalLimiter(_Lanes):
+    """At most ``rate`` grants in any rolling ``per`` seconds, paced evenly, in this process.
 
     Grants are spaced ``per / rate`` apart rather than let out in a burst: requests released
     together reach Discord bunched up by uneven latency, and a burst of 48 that arrives late plus
     the next second's early ones can exceed 50 in one of Discord's windows. After a late timer
     the schedule catches up by less than one step; the rolling window is a hard cap on top.
-
-    Waiters are served first come, first served within a lane. A cancelled waiter gives its turn
-    back (a slot already granted to it stays used: the request may have been sent).
     """
 
     def __init__(
@@ -61,20 +128,15 @@ class GlobalLimiter:
     ) -> None:
         if rate < 1 or per <= 0:
             raise ValueError("rate must be at least 1 and per positive")
+        super().__init__()
         self.rate = rate
         self.per = per
         self.interval = per / rate
         self._clock = clock
         self._granted: deque[float] = deque()  # grant times within the last window
         self._next_at = float("-inf")  # no grant before this moment (pacing)
-        self._urgent: deque[asyncio.Future[None]] = deque()
-        self._bulk: deque[asyncio.Future[None]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self.waited = 0  # how many acquisitions had to wait (for tests and benchmarks)
-
-    @property
-    def queued(self) -> int:
-        return sum(not f.done() for f in (*self._urgent, *self._bulk))
 
     def _wait_time(self, now: float) -> float:
         """Seconds until the next grant is allowed (0: now)."""
@@ -95,15 +157,12 @@ class GlobalLimiter:
 
     async def acquire(self, *, urgent: bool | None = None) -> None:
         """Wait for a slot. ``urgent`` defaults to "not inside :func:`bulk`"."""
-        if urgent is None:
-            urgent = not _bulk.get()
         now = self._clock()
         if not self._urgent and not self._bulk and self._wait_time(now) == 0:
             self._grant(now)
             return
         self.waited += 1
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        (self._urgent if urgent else self._bulk).append(future)
+        future = self._enqueue(urgent)
         self._pump()
         await future
 
@@ -122,13 +181,168 @@ class GlobalLimiter:
         if self._next_waiter(peek=True) is not None:
             self._timer = asyncio.get_running_loop().call_later(self._wait_time(now), self._pump)
 
-    def _next_waiter(self, *, peek: bool = False) -> asyncio.Future[None] | None:
-        for lane in (self._urgent, self._bulk):
-            while lane and lane[0].done():  # cancelled while waiting
-                lane.popleft()
-            if lane:
-                return lane[0] if peek else lane.popleft()
-        return None
+    async def close(self) -> None:
+        """Stop: waiters still queued are cancelled."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._cancel_waiters()
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """A send slot in hand, on this process's event-loop clock: send no sooner than ``at``, and
+    not at all after ``until``. ``shared`` is the database's slot (None: the local fallback's).
+    """
+
+    at: float
+    until: float
+    shared: Slot | None = None
+
+
+class SharedLimiter(_Lanes):
+    """One schedule of send slots for every process of the bot, kept in the database.
+
+    Each process queues its own waiters (urgent before bulk) and reserves a shared slot only
+    for the one at the head: when the slot comes, the head waiter *then* gets it, so an urgent
+    request that arrived meanwhile goes first. While more are waiting, the next slot is
+    reserved as soon as the current one is known, so the database round trip overlaps the wait
+    and the processes together keep the full rate. A slot this process could not use in time
+    (a timer more than a step late) is given up rather than used late, where it could bunch up
+    with the next process's.
+
+    When a reservation fails or takes longer than ``timeout`` (the database is restarting),
+    one line is logged and the process paces itself at ``fallback_rate`` (its share of the
+    budget, assuming up to :data:`FALLBACK_SHARE` processes); every ``retry`` seconds it tries
+    the database again, and goes back to the shared schedule (one more line) once it answers.
+    """
+
+    def __init__(
+        self,
+        budget: RateBudget,
+        rate: int = DEFAULT_RATE,
+        per: float = 1.0,
+        *,
+        fallback_rate: int | None = None,
+        timeout: float = 1.0,
+        retry: float = 5.0,
+    ) -> None:
+        if rate < 1 or per <= 0:
+            raise ValueError("rate must be at least 1 and per positive")
+        super().__init__()
+        self.budget = budget
+        self.rate = rate
+        self.per = per
+        self.interval = per / rate
+        self.step_us = math.ceil(self.interval * 1_000_000)  # rounded up: never faster
+        self.fallback_rate = fallback_rate or max(1, rate // FALLBACK_SHARE)
+        self.timeout = timeout
+        self.retry = retry
+        self._local_next = float("-inf")  # the fallback schedule's next slot
+        self._retry_at: float | None = None  # in fallback: when to try the database again
+        self._pump: asyncio.Task[None] | None = None
+        self.given_up = 0  # slots that came too late to use (for benchmarks)
+
+    @property
+    def shared(self) -> bool:
+        """Pacing with the other processes (False: on the local fallback rate)."""
+        return self._retry_at is None
+
+    async def acquire(self, *, urgent: bool | None = None) -> None:
+        """Wait for a slot. ``urgent`` defaults to "not inside :func:`bulk`"."""
+        future = self._enqueue(urgent)
+        self._start()
+        await future
+
+    def _start(self) -> None:
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._run(), name="rate-limit")
+            self._pump.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """A pump that failed is logged and started again (its waiters would wait forever)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("The rate limiter failed; starting it again", exc_info=task.exception())
+        asyncio.get_running_loop().call_later(self.interval, self._start)
+
+    async def _run(self) -> None:
+        """Hand out slots while anyone waits (the task ends when the lanes are empty)."""
+        loop = asyncio.get_running_loop()
+        ahead: asyncio.Task[Reserved] | None = None
+        try:
+            while True:
+                if ahead is None:
+                    if self._next_waiter(peek=True) is None:
+                        return
+                    ahead = asyncio.create_task(self._reserve())
+                slot = await ahead
+                ahead = asyncio.create_task(self._reserve()) if self._several_waiting() else None
+                if slot.at > loop.time():
+                    await asyncio.sleep(slot.at - loop.time())
+                if loop.time() > slot.until:
+                    self.given_up += 1
+                    continue  # too late to use safely: give it up
+                waiter = self._next_waiter()
+                if waiter is not None:
+                    waiter.set_result(None)
+                    self._granted(slot)
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+
+    def _granted(self, slot: Reserved) -> None:
+        """A waiter got ``slot`` (a hook for tests)."""
+
+    async def _reserve(self) -> Reserved:
+        """The next slot: from the database, or from the local schedule while it is away."""
+        loop = asyncio.get_running_loop()
+        if self._retry_at is not None and loop.time() < self._retry_at:
+            return self._local_slot(loop.time())
+        asked = loop.time()
+        try:
+            slot = await asyncio.wait_for(self.budget.reserve(self.step_us), self.timeout)
+        except Exception as error:  # whatever went wrong, sending must go on
+            if self._retry_at is None:
+                log.warning(
+                    "The shared rate limit in the database can't be reached (%s): this process "
+                    "sends at most %d requests/s until it is back",
+                    type(error).__name__,
+                    self.fallback_rate,
+                )
+            self._retry_at = loop.time() + self.retry
+            return self._local_slot(loop.time())
+        if self._retry_at is not None:
+            log.info("The shared rate limit is back: pacing with the other processes again")
+            self._retry_at = None
+        # The slot came between asking and hearing back. Waiting from the answer never sends
+        # early; measuring lateness from the question never misses how late a send can be.
+        return Reserved(loop.time() + slot.wait, asked + slot.wait + self.interval, slot)
+
+    def _local_slot(self, now: float) -> Reserved:
+        at = max(self._local_next, now)
+        self._local_next = at + self.per / self.fallback_rate
+        return Reserved(at, at + self.interval)
+
+    async def close(self) -> None:
+        """Stop: waiters still queued are cancelled, the budget's connection closed."""
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+            self._pump = None
+        self._cancel_waiters()
+        self.budget.close()
+
+
+Limiter = GlobalLimiter | SharedLimiter
+
+
+def make_limiter(db: Database, limit: int = DISCORD_LIMIT) -> Limiter:
+    """The limiter for Discord's global ``limit``: shared through PostgreSQL, else in-process."""
+    rate = paced_rate(limit)
+    if db.engine == POSTGRESQL:
+        return SharedLimiter(RateBudget(db), rate)
+    return GlobalLimiter(rate)
 
 
 def is_exempt(path: str) -> bool:
@@ -138,7 +352,7 @@ def is_exempt(path: str) -> bool:
     return "/interactions/" in path or "/webhooks/" in path
 
 
-def throttle_trace(limiter: GlobalLimiter) -> aiohttp.TraceConfig:
+def throttle_trace(limiter: Limiter) -> aiohttp.TraceConfig:
     """An aiohttp trace that makes every REST request wait for a slot before it is sent.
 
     aiohttp awaits ``on_request_start`` before opening the connection, so this runs for each

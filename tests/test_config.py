@@ -20,6 +20,7 @@ def test_defaults():
     assert s.log_level == "INFO"
     assert s.late_grace == timedelta(minutes=10)
     assert s.connect_retry == 2.0
+    assert s.global_rate_limit == 50  # Discord's global limit for most bots
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path):
@@ -52,6 +53,10 @@ def test_token_never_in_repr():
         ("CONNECT_RETRY_SECONDS", "inf"),
         ("TMDB_API_URL", "api.themoviedb.org/3"),
         ("TMDB_API_URL", "ftp://api.themoviedb.org/3"),
+        ("GLOBAL_RATE_LIMIT", "0"),
+        ("GLOBAL_RATE_LIMIT", "49.5"),
+        ("GLOBAL_RATE_LIMIT", "fast"),
+        ("GLOBAL_RATE_LIMIT", "²"),
     ],
 )
 def test_bad_values_name_the_variable(name, value):
@@ -180,3 +185,8 @@ def test_some_shards_here_need_postgresql():
 
 def test_every_shard_named_works_on_sqlite():
     assert shard_settings(SHARD_COUNT="2", SHARD_IDS="0-1").shard_ids == (0, 1)
+
+
+def test_a_bot_granted_a_higher_global_limit_can_say_so():
+    s = load_settings({"DISCORD_TOKEN": "x", "GLOBAL_RATE_LIMIT": "1200"}, env_file=None)
+    assert s.global_rate_limit == 1200

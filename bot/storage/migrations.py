@@ -188,4 +188,13 @@ MIGRATIONS: list[str] = [
         identified_at DOUBLE PRECISION NOT NULL
     );
     """,
+    # 12: the global request budget shared by the bot's processes (PostgreSQL only: SQLite has
+    # one process, which paces itself): the next free send slot, in microseconds by the
+    # database server's clock
+    """
+    CREATE TABLE rate_budget (
+        name TEXT PRIMARY KEY,
+        next_us INTEGER NOT NULL
+    );
+    """,
 ]
