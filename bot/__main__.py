@@ -203,9 +203,13 @@ async def copy_to_postgres(source: Path, url: str, force: bool) -> int:
         await target.close()
     seconds = time.monotonic() - started
     print(
-        f"copied {result.tables} tables, {result.rows:,} rows to {describe(url)} in {seconds:.1f} s"
+        f"copied {result.tables} tables, {rows(result.rows)} to {describe(url)} in {seconds:.1f} s"
     )
     return 0
+
+
+def rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
 
 
 class CopyProgress:
@@ -220,9 +224,9 @@ class CopyProgress:
 
     def __call__(self, table: str, copied: int, total: int) -> None:
         line = (
-            f"{table}: {total:,} rows"
+            f"{table}: {rows(total)}"
             if copied == total
-            else f"{table}: {copied:,} of {total:,} rows"
+            else f"{table}: {copied:,} of {rows(total)}"
         )
         if self.tty:
             end = "\n" if copied == total else ""
