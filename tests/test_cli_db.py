@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from pathlib import Path
 
+from bot.__main__ import CopyProgress
 from bot.config import DEFAULT_FILMS_DIR
 from bot.storage.db import open_database
 from tests.databases import fresh_database, postgres_only
@@ -119,4 +121,40 @@ def test_the_target_must_be_a_postgresql_url(tmp_path: Path) -> None:
     assert result.code == 2
     assert result.plain_err_lines() == [
         "error: --to must be a PostgreSQL URL (postgresql://user:password@host:5432/name)"
+    ]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_updates_one_line_per_table() -> None:
+    screen = Terminal()
+    progress = CopyProgress(screen)
+    for table, copied, total in (("films", 0, 4000), ("films", 2000, 4000), ("films", 4000, 4000)):
+        progress(table, copied, total)
+    progress("zones", 0, 0)
+
+    assert screen.getvalue().split("\r\x1b[K") == [
+        "",
+        "films: 0 of 4,000 rows",
+        "films: 2,000 of 4,000 rows",
+        "films: 4,000 rows\n",
+        "zones: 0 rows\n",
+    ]
+
+
+def test_progress_in_a_log_is_a_line_per_table_and_every_so_many_rows() -> None:
+    log = io.StringIO()
+    progress = CopyProgress(log, every=5000)
+    for copied in range(0, 12_001, 2000):
+        progress("films", copied, 12_000)
+    progress("outbox", 0, 1)
+    progress("outbox", 1, 1)
+
+    assert log.getvalue().splitlines() == [
+        "films: 6,000 of 12,000 rows",
+        "films: 12,000 rows",
+        "outbox: 1 row",
     ]

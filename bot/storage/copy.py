@@ -95,16 +95,13 @@ async def copy_database(
 
 async def _source_tables(source: SqliteDatabase) -> list[_Table]:
     """The source's tables, each after the tables its foreign keys point to."""
-    names = [name for name in await _sqlite_tables(source) if not name.startswith("sqlite_")]
-    # sqlite_sequence: the highest id each AUTOINCREMENT table ever handed out
-    sequences = (
-        {
-            row[0]: int(row[1])
-            for row in await source.fetchall("SELECT name, seq FROM sqlite_sequence")
-        }
-        if "sqlite_sequence" in await _sqlite_tables(source)
-        else {}
-    )
+    every = await _sqlite_tables(source)
+    names = [name for name in every if not name.startswith("sqlite_")]
+    # sqlite_sequence: the highest id each AUTOINCREMENT table ever handed out (deleted or not)
+    sequences: dict[str, int] = {}
+    if "sqlite_sequence" in every:
+        rows = await source.fetchall("SELECT name, seq FROM sqlite_sequence")
+        sequences = {row[0]: int(row[1]) for row in rows}
     parents = {
         name: {row["table"] for row in await source.fetchall(f"PRAGMA foreign_key_list({name})")}
         for name in names
