@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|sandbox|films validate|films import FILE]``."""
+"""Command line: ``python -m bot [run|sandbox|films validate|films import FILE|db copy --to URL]``."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
+from typing import TextIO
 
 import discord
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import DataError
-from bot.storage.db import DatabaseRefused, SchemaTooNew
+from bot.storage.db import DatabaseRefused, SchemaTooNew, describe, is_postgres_url
 
 log = logging.getLogger("bot")
 
@@ -142,6 +144,99 @@ def films_summary(checked: int, bad: list[DataError], where: str = "") -> str:
     return f"checked {checked} film file(s){where}: {len(bad)} with errors, {errors} error(s)"
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """``db copy``: move the SQLite database to PostgreSQL."""
+    if not is_postgres_url(args.to):
+        print(
+            "error: --to must be a PostgreSQL URL (postgresql://user:password@host:5432/name)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    if args.source:
+        source = Path(args.source)
+    elif isinstance(settings.database, Path):
+        source = settings.database
+    else:
+        print(
+            "error: DATABASE_URL is set, so I don't know which SQLite file to copy: "
+            "name it with --from PATH",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    if not source.is_file():
+        print(
+            f"error: there is no SQLite database at {source}: name it with --from PATH "
+            "(by default DATABASE_PATH)",
+            file=sys.stderr,
+        )
+        return 1
+    return asyncio.run(copy_to_postgres(source, args.to, args.force))
+
+
+async def copy_to_postgres(source: Path, url: str, force: bool) -> int:
+    from bot.storage.copy import CopyFailed, TargetNotEmpty, copy_database
+    from bot.storage.db import DatabaseUnreachable, open_database
+
+    started = time.monotonic()
+    try:
+        target = await open_database(url, pool_size=2)
+    except DatabaseUnreachable as problem:
+        print(f"error: can't reach PostgreSQL at {problem}; nothing copied", file=sys.stderr)
+        return 1
+    try:
+        db = await open_database(source)
+        try:
+            result = await copy_database(db, target, force=force, progress=CopyProgress())
+        finally:
+            await db.close()
+    except TargetNotEmpty as full:
+        print(
+            f"error: {describe(url)} already holds data (in {full}): copy into an empty "
+            "database, or add --force to replace its rows",
+            file=sys.stderr,
+        )
+        return 1
+    except CopyFailed as problem:
+        print(f"error: {problem}; nothing copied", file=sys.stderr)
+        return 1
+    finally:
+        await target.close()
+    seconds = time.monotonic() - started
+    print(
+        f"copied {result.tables} tables, {rows(result.rows)} to {describe(url)} in {seconds:.1f} s"
+    )
+    return 0
+
+
+def rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
+class CopyProgress:
+    """Rows copied so far, per table, on stderr: one line updated in place on a terminal, plain
+    lines otherwise (a line per table, and one every ``every`` rows of a long one)."""
+
+    def __init__(self, stream: TextIO | None = None, every: int = 50_000) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.every = every
+        self.shown = 0  # rows of the current table last shown as a plain line
+
+    def __call__(self, table: str, copied: int, total: int) -> None:
+        line = (
+            f"{table}: {rows(total)}"
+            if copied == total
+            else f"{table}: {copied:,} of {rows(total)}"
+        )
+        if self.tty:
+            end = "\n" if copied == total else ""
+            self.stream.write(f"\r\x1b[K{line}{end}")
+            self.stream.flush()
+        elif copied == total or copied >= self.shown + self.every:
+            print(line, file=self.stream)
+            self.shown = 0 if copied == total else copied
+
+
 # Plain text: argparse prints descriptions as they are, so no reStructuredText from docstrings.
 DESCRIPTION = (
     "watchparty-bot: film answers, watch parties and premiere pings on Discord. Without a "
@@ -164,6 +259,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("file")
     imp.add_argument("--replace", action="store_true", help="overwrite a film with the same id")
+    db = sub.add_parser("db", help="move the database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser("copy", help="copy the SQLite database into an empty PostgreSQL one")
+    copy.add_argument(
+        "--to", required=True, metavar="URL", help="postgresql://user:password@host/name"
+    )
+    copy.add_argument(
+        "--from", dest="source", metavar="PATH", help="the SQLite file (default: DATABASE_PATH)"
+    )
+    copy.add_argument(
+        "--force", action="store_true", help="replace the rows the PostgreSQL database holds"
+    )
     return parser
 
 
@@ -179,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "films":
             return cmd_films(args, settings)
+        if command == "db":
+            return cmd_db(args, settings)
         if command == "sandbox":
             from bot.sandbox import run_sandbox
 

@@ -223,7 +223,9 @@ async def test_a_good_token_runs_until_interrupted_and_never_logs_the_token(
     assert any(r.authorized for r in fake.requests)  # it did use the token, with Discord
 
 
-@pytest.mark.parametrize("args", [(), ("films",), ("films", "validate"), ("films", "import")])
+@pytest.mark.parametrize(
+    "args", [(), ("films",), ("films", "validate"), ("films", "import"), ("db",), ("db", "copy")]
+)
 def test_help_is_plain_text(tmp_path: Path, args: tuple[str, ...]) -> None:
     result = run_cli(tmp_path, *args, "--help")
     assert result.code == 0, result.err
