@@ -216,7 +216,8 @@ class Scheduler:
             await asyncio.gather(self._heartbeat, return_exceptions=True)
             self._heartbeat = None
         try:
-            released = await asyncio.wait_for(self.repo.release(), drain)
+            async with asyncio.timeout(drain):
+                released = await self.repo.release()
         except Exception as error:
             log.warning("Could not hand back unsent deliveries (%s); their leases run out", error)
         else:
@@ -290,8 +291,11 @@ class Scheduler:
                     continue
                 self._arm(await self._db("looking for the next delivery", self.repo.next_wake))
             # The timeout is the safety net, not the mechanism: timer, pokes and NOTIFY are.
+            # (asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and stop() would wait for this task forever.)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.recheck.total_seconds())
+                async with asyncio.timeout(self.recheck.total_seconds()):
+                    await self._wake.wait()
 
     async def _renew(self) -> None:
         """The heartbeat: renew the leases of the rows being sent, every ``renew_every``."""

@@ -107,11 +107,14 @@ class Listener:
         """Return when the connection is gone: the server closed it, or a ping went
         unanswered (a network that drops packets closes nothing)."""
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(closed.wait(), self.keepalive)
+                async with asyncio.timeout(self.keepalive):
+                    await closed.wait()
                 return
             try:
-                await asyncio.wait_for(conn.execute("SELECT 1"), min(self.keepalive, 10.0))
+                async with asyncio.timeout(min(self.keepalive, 10.0)):
+                    await conn.execute("SELECT 1")
             except Exception:
                 return
 

@@ -178,9 +178,7 @@ class OutboxRepo:
             clock = int(await conn.fetchval(f"SELECT {self._now}"))
             until = clock + self.lease_ms
             rows = await conn.fetchall(
-                claim.format(
-                    f"state = '{SENDING}' AND (lease_until IS NULL OR lease_until < ?)"
-                ),
+                claim.format(f"state = '{SENDING}' AND (lease_until IS NULL OR lease_until < ?)"),
                 (self.claimant, until, clock, limit),
             )
             if len(rows) < limit:
