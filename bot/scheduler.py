@@ -1,32 +1,68 @@
 """Durable deliveries: one timer for the soonest due outbox row, never one job per row.
 
-The database is the source of truth. APScheduler holds a single in-memory date job ("wake")
-armed for the soonest pending row; it only sets an event. One supervised worker task claims due
-rows, asks the builder registered for each kind to build the messages from current data, sends
-them with the row's stable nonce and records the outcome. A restart rebuilds everything from the
-table. A delivery that can never be sent is reported by the failure handler of its kind.
+The database is the source of truth, shared by every process. APScheduler holds a single
+in-memory date job ("wake") per process, armed for the soonest pending row (or the soonest lease
+to run out); it only sets an event. One supervised worker task claims due rows under a lease,
+asks the builder registered for each kind to build the messages from current data, sends them
+with the row's stable nonce and records the outcome; a heartbeat renews the leases of the rows
+still being sent. A row added anywhere wakes every process: in this one through :meth:`poke`,
+in the others through PostgreSQL's NOTIFY (:class:`bot.storage.listen.Listener`); a re-check
+every ``recheck`` is only the safety net. A lost database connection is retried with backoff.
+A restart, or another process, rebuilds everything from the table. A delivery that can never be
+sent is reported by the failure handler of its kind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import aiohttp
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
-from bot.storage.db import Database
-from bot.storage.outbox import FAILED, LATE, MISSED, SENT, Delivery, OutboxRepo
+from bot.storage.db import Database, is_disconnect
+from bot.storage.listen import Listener
+from bot.storage.outbox import (
+    CHANNEL,
+    FAILED,
+    LATE,
+    MISSED,
+    SENT,
+    Delivery,
+    NextWake,
+    OutboxRepo,
+    from_text,
+)
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: A delivery sent within this of its due time is on time, even just after a start-up.
 ON_TIME = timedelta(seconds=1)
+
+#: A claim holds its rows this long unless renewed; renewed every RENEW_EVERY while sending (a
+#: fan-out queued behind the global rate limit can take many seconds). Three renewals fit in a
+#: lease, so two late or failed ones (a slow database, a loop busy for a moment) don't lose it,
+#: and a dead process's rows are claimable again within LEASE of its last renewal: another
+#: process, whose timer is armed for that lease, re-sends them within ~10 s, same nonce.
+LEASE = timedelta(seconds=10)
+RENEW_EVERY = timedelta(seconds=3)
+#: The safety net: look at the table this often even if no wake-up came (a lost notification).
+RECHECK = timedelta(seconds=30)
+#: Something is due but another process holds it locked this instant: look again this soon.
+CONTENDED = timedelta(milliseconds=50)
+#: Waits between attempts while the database can't be reached.
+DB_FIRST_WAIT, DB_MAX_WAIT = 0.2, 5.0
 
 RETRY_DELAYS = (
     timedelta(seconds=2),
@@ -71,10 +107,19 @@ def classify(error: BaseException) -> str:
         return "transient" if error.status == 429 or error.status >= 500 else "permanent"
     if isinstance(error, aiohttp.ClientError | asyncio.TimeoutError | OSError):
         return "transient"
+    if is_disconnect(error):  # the database went away while the message was being built
+        return "transient"
     return "bug"
 
 
+def process_id() -> str:
+    """Who claims rows: ``host:pid:random`` (the random part tells a restarted pid apart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
 class Scheduler:
+    """One process's deliverer: claims due rows under leases, sends them, marks them."""
+
     def __init__(
         self,
         db: Database,
@@ -85,8 +130,15 @@ class Scheduler:
         late_after: timedelta = timedelta(seconds=60),
         concurrency: int = 64,
         retry_delays: tuple[timedelta, ...] = RETRY_DELAYS,
+        lease: timedelta = LEASE,
+        renew_every: timedelta = RENEW_EVERY,
+        recheck: timedelta = RECHECK,
+        claimant: str | None = None,
     ) -> None:
-        self.repo = OutboxRepo(db)
+        self.repo = OutboxRepo(db, claimant or process_id(), lease)
+        self.renew_every = renew_every
+        self.recheck = recheck
+        self.listener = Listener(db, CHANNEL, self._notified, self.poke)
         self.clock = clock
         self.send = send
         self.grace = grace
@@ -100,8 +152,10 @@ class Scheduler:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
         self._wake = asyncio.Event()
-        self._inflight: set[asyncio.Task[None]] = set()
+        self._inflight: dict[asyncio.Task[None], Delivery] = {}
         self._worker: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._db_lost = False
         self._armed_for: datetime | None = None
         self._started_at: datetime | None = None
         clock.on_jump(self.poke)
@@ -110,6 +164,11 @@ class Scheduler:
     def armed_for(self) -> datetime | None:
         """The due time the wake-up timer is set for (None: nothing pending, or not yet armed)."""
         return self._armed_for
+
+    @property
+    def claimant(self) -> str:
+        """This process's name on the rows it claims."""
+        return self.repo.claimant
 
     @property
     def idle(self) -> bool:
@@ -127,20 +186,22 @@ class Scheduler:
             self.failure_handlers[kind] = on_failure
 
     async def start(self) -> None:
-        released = await self.repo.release_inflight()
-        if released:
-            log.info("Re-queued %d deliveries interrupted by the last shutdown", released)
+        """Start the worker, the lease heartbeat and (PostgreSQL) the listener. Rows a dead
+        process left 'sending' need nothing here: they are claimed when their lease runs out."""
         # Anything due before this moment fell due while the bot was down: it is late.
         self._started_at = self.clock.now()
         self._aps.start()
-        self._worker = asyncio.create_task(self._supervise(), name="outbox-worker")
+        self._worker = asyncio.create_task(self._supervise(self._run), name="outbox-worker")
+        self._heartbeat = asyncio.create_task(self._supervise(self._renew), name="outbox-leases")
+        self.listener.start()
 
     async def stop(self, drain: float = 5.0) -> None:
         """Stop claiming; give sends in progress ``drain`` seconds to finish, then cancel them.
 
-        A cancelled send leaves its row 'sending': the next start re-queues it, and its nonce
-        keeps Discord from posting it twice.
+        The rows of cancelled sends are handed back (pending again, for any process); should
+        that fail too, their leases run out. Their nonces keep Discord from posting twice.
         """
+        await self.listener.stop()
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
@@ -150,6 +211,18 @@ class Scheduler:
         for task in list(self._inflight):
             task.cancel()
         await asyncio.gather(*self._inflight, return_exceptions=True)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            self._heartbeat = None
+        try:
+            async with asyncio.timeout(drain):
+                released = await self.repo.release()
+        except Exception as error:
+            log.warning("Could not hand back unsent deliveries (%s); their leases run out", error)
+        else:
+            if released:
+                log.info("Handed back %d deliveries cut short by the shutdown", released)
         if self._aps.running:
             self._aps.shutdown(wait=False)
 
@@ -158,45 +231,108 @@ class Scheduler:
         if due is None or self._armed_for is None or due < self._armed_for:
             self._wake.set()
 
-    async def _supervise(self) -> None:
+    def _notified(self, payload: str) -> None:
+        """Another process (or this one) added a row due at ``payload`` (empty: re-check)."""
+        try:
+            due = from_text(payload) if payload else None
+        except ValueError:
+            due = None
+        self.poke(due)
+
+    async def _supervise(self, loop: Callable[[], Awaitable[None]]) -> None:
         while True:
             try:
-                await self._run()
+                await loop()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("Outbox worker crashed; restarting in 1 s")
+                log.exception("Outbox task %s crashed; restarting in 1 s", loop.__name__)
                 await asyncio.sleep(1)
+
+    async def _claim(self, limit: int) -> list[Delivery]:
+        return await self.repo.claim_due(self.clock.now(), limit)
+
+    async def _db(self, what: str, call: Callable[..., Awaitable[T]], *args: object) -> T:
+        """Run a storage call; while the database can't be reached, try again with growing
+        waits. One log line when it goes and one when it is back, not one per attempt."""
+        wait = DB_FIRST_WAIT
+        while True:
+            try:
+                result = await call(*args)
+            except Exception as error:
+                if not is_disconnect(error):
+                    raise
+                if not self._db_lost:
+                    self._db_lost = True
+                    log.warning(
+                        "Outbox: lost the database while %s (%s); trying again until it is back",
+                        what,
+                        error or type(error).__name__,
+                    )
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, DB_MAX_WAIT)
+                continue
+            if self._db_lost:
+                self._db_lost = False
+                log.info("Outbox: the database is back")
+            return result
 
     async def _run(self) -> None:
         while True:
             self._wake.clear()
             free = self.concurrency - len(self._inflight)
             if free > 0:
-                batch = await self.repo.claim_due(self.clock.now(), free)
+                batch = await self._db("claiming", self._claim, free)
                 for delivery in batch:
                     task = asyncio.create_task(self._deliver(delivery))
-                    self._inflight.add(task)
+                    self._inflight[task] = delivery
                     task.add_done_callback(self._task_done)
                 if batch:
                     continue
-                self._arm(await self.repo.next_due())
-            await self._wake.wait()
+                self._arm(await self._db("looking for the next delivery", self.repo.next_wake))
+            # The timeout is the safety net, not the mechanism: timer, pokes and NOTIFY are.
+            # (asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and stop() would wait for this task forever.)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.recheck.total_seconds()):
+                    await self._wake.wait()
+
+    async def _renew(self) -> None:
+        """The heartbeat: renew the leases of the rows being sent, every ``renew_every``."""
+        while True:
+            await asyncio.sleep(self.renew_every.total_seconds())
+            ids = [delivery.id for delivery in self._inflight.values()]
+            try:
+                await self.repo.renew(ids)
+            except Exception as error:
+                if not is_disconnect(error):
+                    raise
+                # The worker logs the outage; a lease that runs out meanwhile is re-sent by
+                # whoever claims it, with the same nonce.
+                log.debug("Could not renew leases: %s", error)
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._inflight.discard(task)
+        self._inflight.pop(task, None)
         self._wake.set()
 
-    def _arm(self, due: datetime | None) -> None:
-        self._armed_for = due
-        if due is None:
+    def _arm(self, wake: NextWake) -> None:
+        """Set the one timer for the soonest pending row or lease to run out (just after it,
+        so it has run out on the database's clock too)."""
+        now = self.clock.now()
+        delays = [wake.due - now] if wake.due is not None else []
+        if wake.lease_left is not None:
+            delays.append(wake.lease_left + CONTENDED)
+        if not delays:
+            self._armed_for = None
             if self._aps.get_job("wake"):
                 self._aps.remove_job("wake")
             return
-        delay = due - self.clock.now()
-        if delay <= timedelta(0):
-            self._wake.set()
-            return
+        # Already due, yet the claim just now found nothing: another process is claiming it
+        # this instant (its rows are locked, and skipped). Look again in a moment.
+        delay = max(min(delays), CONTENDED)
+        self._armed_for = now + delay
+        if wake.due is not None and wake.due - now == delay:
+            self._armed_for = wake.due  # the row's own due time, not a rounded copy
         # A coroutine job: APScheduler runs plain functions in a worker thread, and an
         # asyncio.Event must only be set from the loop's own thread.
         self._aps.add_job(
@@ -223,7 +359,7 @@ class Scheduler:
         lateness = now - delivery.due_at
         if lateness > self.grace:
             log.info("Delivery %s (%s) missed: %s late", delivery.id, delivery.kind, lateness)
-            await self.repo.finish(delivery.id, MISSED, now, f"{lateness} late")
+            await self._finish(delivery, MISSED, now, f"{lateness} late")
             return
         late = self.is_late(delivery, now)
         try:
@@ -232,11 +368,26 @@ class Scheduler:
             for part, message in enumerate(messages):
                 await self._send_part(delivery, message, f"{delivery.nonce}.{part}")
         except asyncio.CancelledError:
-            raise  # shutting down: the row stays 'sending' and is re-queued at start-up
+            raise  # shutting down: stop() hands the row back (else its lease runs out)
         except Exception as error:
             await self._failed(delivery, error)
             return
-        await self.repo.finish(delivery.id, LATE if late else SENT, self.clock.now())
+        # Sent: should the database be gone now, marking it is retried until it is back (and
+        # should this process die first, the lease runs out and the re-send has the same nonce).
+        await self._finish(delivery, LATE if late else SENT, self.clock.now())
+
+    async def _finish(
+        self, delivery: Delivery, state: str, at: datetime, error: str | None = None
+    ) -> bool:
+        """Mark the row, if it is still this claim's; False (and a log line) if not."""
+        mine = await self._db("marking a delivery", self.repo.finish, delivery, state, at, error)
+        if not mine:
+            log.warning(
+                "Delivery %s: lost its lease before it was marked %s; another process has it",
+                delivery.id,
+                state,
+            )
+        return mine
 
     async def _send_part(self, delivery: Delivery, message: Outgoing, nonce: str) -> None:
         try:
@@ -254,15 +405,15 @@ class Scheduler:
             when = now + self.retry_delays[delivery.attempts - 1]
             if when - delivery.due_at <= self.grace:
                 log.warning("Delivery %s failed (%s); retrying at %s", delivery.id, reason, when)
-                await self.repo.retry_at(delivery.id, when, reason)
-                self.poke(when)
+                if await self._db("re-queueing", self.repo.retry_at, delivery, when, reason):
+                    self.poke(when)
                 return
         if kind == "bug":
             log.error("Delivery %s (%s) crashed", delivery.id, delivery.kind, exc_info=error)
         else:
             log.warning("Delivery %s (%s) failed for good: %s", delivery.id, delivery.kind, reason)
-        await self.repo.finish(delivery.id, FAILED, now, reason)
-        if kind == "permanent":
+        # Only the claim that recorded the failure reports it, so it is reported once.
+        if await self._finish(delivery, FAILED, now, reason) and kind == "permanent":
             await self._report(delivery, reason)
 
     async def _report(self, delivery: Delivery, reason: str) -> None:

@@ -41,6 +41,34 @@ def fresh_database(tmp_path: Path, name: str = "db.sqlite3") -> Path | str:
     return f"{POSTGRES_URL}{joiner}search_path={schema}"
 
 
+def as_process(target: Path | str, name: str) -> tuple[Path | str, str]:
+    """The same database as another process would open it: on PostgreSQL its connections carry
+    an ``application_name`` of their own (returned), so a test can cut exactly them."""
+    if not isinstance(target, str):
+        return target, name
+    schema = target.rsplit("search_path=", 1)[-1]
+    app = f"{schema}_{name}"
+    return f"{target}&application_name={app}", app
+
+
+async def cut_connections(app: str) -> int:
+    """Terminate every PostgreSQL connection named ``app`` (see :func:`as_process`): what a
+    server restart looks like to the bot. How many there were."""
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = $1",
+                app,
+            )
+        )
+    finally:
+        await conn.close()
+
+
 def drop_created() -> None:
     """Drop the schemas this test process created."""
     if POSTGRES_URL and _created:

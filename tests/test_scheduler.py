@@ -11,21 +11,10 @@ from bot.storage import outbox
 from bot.storage.db import Database, open_database
 from fakecord.clock import ShiftedClock
 from tests.databases import fresh_database
+from tests.scheduler_helpers import Recorder, handler, make, queue, wait_for
 from tests.storage.outbox_helpers import outbox_counts
 
 T0 = datetime(2025, 5, 30, 6, 59, 59, tzinfo=UTC)
-
-
-class Recorder:
-    def __init__(self, clock, fail_with: list[BaseException] | None = None):
-        self.clock = clock
-        self.sent: list[tuple[Outgoing, str, datetime]] = []
-        self.fail_with = list(fail_with or [])
-
-    async def __call__(self, message: Outgoing, nonce: str) -> None:
-        if self.fail_with:
-            raise self.fail_with.pop(0)
-        self.sent.append((message, nonce, self.clock.now()))
 
 
 @pytest.fixture
@@ -33,27 +22,6 @@ async def db(tmp_path):
     database = await open_database(fresh_database(tmp_path, "db.sqlite3"))
     yield database
     await database.close()
-
-
-async def queue(db, kind, due, ref=1, data=None):
-    async with db.transaction() as conn:
-        return await outbox.add(conn, kind, ref, due, data or {})
-
-
-async def handler(delivery: outbox.Delivery, late: bool) -> list[Outgoing]:
-    return [Outgoing(f"{delivery.data.get('text', 'hi')} late={late}", channel_id=5)]
-
-
-def make(db, clock, send, on_failure: FailureHandler | None = None, **kw):
-    scheduler = Scheduler(db, clock, send, retry_delays=(timedelta(milliseconds=100),) * 3, **kw)
-    scheduler.register("test", handler, on_failure=on_failure)
-    return scheduler
-
-
-async def wait_for(predicate, within=5.0):
-    async with asyncio.timeout(within):
-        while not predicate():  # noqa: ASYNC110 (polling a plain predicate)
-            await asyncio.sleep(0.01)
 
 
 async def test_delivery_fires_at_due_time_not_before(db):

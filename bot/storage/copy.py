@@ -29,6 +29,8 @@ _BOOKKEEPING = {"schema_version"}
 #: stops a duplicate).
 _READ_AS = {
     ("outbox", "state"): f"CASE WHEN state = '{SENDING}' THEN '{PENDING}' ELSE state END",
+    ("outbox", "claimed_by"): "NULL",
+    ("outbox", "lease_until"): "NULL",
 }
 
 

@@ -50,6 +50,37 @@ class DatabaseRefused(Exception):
     """PostgreSQL answered but won't let us in: a wrong user or password, no such database."""
 
 
+#: asyncpg's words for a connection that went away under a statement or a transaction.
+_CLOSED = ("connection is closed", "connection was closed", "released back to the pool")
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """The connection to PostgreSQL was lost or can't be made (a restart, a terminated backend,
+    a network error): worth trying again. Looks through the chain of causes, because a lost
+    connection inside a transaction surfaces as the failed rollback that follows it."""
+    import asyncpg
+
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, asyncpg.QueryCanceledError):
+            return False  # 57014 (a statement timeout) is in class 57 too, but is no disconnect
+        if isinstance(
+            seen,
+            OSError
+            | TimeoutError
+            | asyncpg.PostgresConnectionError  # SQLSTATE class 08
+            | asyncpg.OperatorInterventionError  # 57P01 terminated, 57P03 starting up, …
+            | asyncpg.TooManyConnectionsError,
+        ):
+            return True
+        if isinstance(seen, asyncpg.InterfaceError) and any(w in str(seen) for w in _CLOSED):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def is_postgres_url(target: str | Path) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
@@ -67,6 +98,9 @@ def describe(target: str | Path) -> str:
 class Queries:
     """The five statements every repository uses; a transaction's connection and the
     database itself (autocommit reads) both have them."""
+
+    #: "sqlite" or "postgresql": for the rare statement only one engine has (NOTIFY).
+    engine: str = ""
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; the number of rows it changed."""
@@ -113,6 +147,8 @@ class Database(Queries):
 
 
 class _SqliteQueries(Queries):
+    engine = SQLITE
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
@@ -247,6 +283,8 @@ def _count(status: str) -> int:
 
 
 class _PgQueries(Queries):
+    engine = POSTGRESQL
+
     def __init__(self, conn: Any) -> None:
         self.conn = conn
 

@@ -197,4 +197,12 @@ MIGRATIONS: list[str] = [
         next_us INTEGER NOT NULL
     );
     """,
+    # 13: several processes share the outbox: a claimed row names its claimant (host:pid:random)
+    # and holds a lease until lease_until (milliseconds since 1970, the database's clock); a row
+    # left 'sending' whose lease ran out (its process died) can be claimed again
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN lease_until INTEGER;
+    CREATE INDEX outbox_leased ON outbox(lease_until) WHERE state = 'sending';
+    """,
 ]

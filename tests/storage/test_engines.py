@@ -86,3 +86,24 @@ async def test_identity_columns_number_rows(tmp_path: Path) -> None:
         assert ids == sorted(set(ids)) and len(ids) == 3
     finally:
         await db.close()
+
+
+def test_a_lost_connection_is_told_apart_from_a_failing_statement() -> None:
+    import asyncpg
+
+    from bot.storage.db import is_disconnect
+
+    assert is_disconnect(ConnectionRefusedError(111, "refused"))
+    assert is_disconnect(asyncpg.ConnectionDoesNotExistError("closed in the middle"))
+    assert is_disconnect(asyncpg.AdminShutdownError("terminating connection"))
+    # Inside a transaction, the lost connection surfaces as the rollback that failed after it.
+    rollback = asyncpg.InterfaceError(
+        "cannot call Transaction.__aexit__(): the underlying connection is closed"
+    )
+    assert is_disconnect(rollback)
+    wrapped = RuntimeError("building the message failed")
+    wrapped.__cause__ = asyncpg.ConnectionDoesNotExistError("closed in the middle")
+    assert is_disconnect(wrapped)
+    assert not is_disconnect(asyncpg.UniqueViolationError("duplicate key"))
+    assert not is_disconnect(asyncpg.QueryCanceledError("statement timeout"))
+    assert not is_disconnect(ValueError("a bug"))
