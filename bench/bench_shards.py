@@ -52,18 +52,19 @@ from fakecord import FakeDiscord, RateLimitPolicy
 LEAD = 30.0
 
 
-async def _held_rows(target: str) -> dict[str, list[int]]:
-    """The rows being sent right now, by claimant."""
+async def _held_rows(target: str) -> dict[str, dict[int, int]]:
+    """The rows being sent right now: claimant -> {row id: lease expiry}."""
     db = await open_database(target)
     try:
         rows = await db.fetchall(
-            "SELECT id, claimed_by FROM outbox WHERE state = 'sending' AND claimed_by IS NOT NULL"
+            "SELECT id, claimed_by, lease_until FROM outbox "
+            "WHERE state = 'sending' AND claimed_by IS NOT NULL"
         )
     finally:
         await db.close()
-    held: dict[str, list[int]] = {}
+    held: dict[str, dict[int, int]] = {}
     for row in rows:
-        held.setdefault(row["claimed_by"], []).append(row["id"])
+        held.setdefault(row["claimed_by"], {})[row["id"]] = row["lease_until"]
     return held
 
 
@@ -93,21 +94,16 @@ async def run_sharded(
             expected = servers * followers
             if kill:
                 await fake.wait_until(lambda: len(tally.posts) >= 0.4 * servers, timeout=LEAD + 120)
-                victim = children[1]
+                # Kill the process holding the most rows being sent (its claimant names its pid).
+                held = await _held_rows(target)
+                claimant = max(held, key=lambda c: len(held[c])) if held else None
+                pid = int(claimant.split(":")[1]) if claimant else children[1].pid
+                victim = next(c for c in children if c.pid == pid)
                 victim.send_signal(signal.SIGKILL)
                 victim.wait()
                 killed_at = time.time()
                 delivered_before = len(tally.posts)
-                # The rows the dead process held: leased to a claimant nobody renews any more.
-                before = await _held_rows(target)
-                await asyncio.sleep(4.0)
-                after = await _held_rows(target)
-                stuck = {
-                    rid
-                    for claimant, ids in before.items()
-                    for rid in ids
-                    if set(ids) & set(after.get(claimant, ()))
-                }
+                stuck = set((await _held_rows(target)).get(claimant or "", {}))
                 result.update(
                     killed_at_s=round(killed_at - real_instant, 3),
                     delivered_before_kill=delivered_before,
@@ -138,7 +134,7 @@ def _resent_within(fake: FakeDiscord, held: set[int], killed_at: float) -> float
         for r in fake.requests
         if r.received_at >= killed_at
         and r.matches("POST", "/channels/{channel_id}/messages")
-        and str((r.json or {}).get("nonce")) in nonces
+        and str((r.json or {}).get("nonce")).partition(".")[0] in nonces
     ]
     return round(max(times), 2) if times else None
 
