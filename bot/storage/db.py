@@ -349,6 +349,31 @@ class PostgresDatabase(Database):
 _MIGRATION_LOCK = 7_361_042
 
 
+async def take_turn(conn: Queries, key: int) -> None:
+    """In a transaction: on PostgreSQL, wait for advisory lock ``key``, held until the
+    transaction ends, so processes writing under the same key take turns (each commits before
+    the next goes on). SQLite has one writer at a time anyway: nothing to do."""
+    if conn.engine == POSTGRESQL:
+        await conn.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+
+
+@asynccontextmanager
+async def one_at_a_time(db: Database, key: int) -> AsyncIterator[None]:
+    """Run the block in one process at a time: on PostgreSQL under advisory lock ``key``, held
+    on a connection of its own (the block may run several transactions). On SQLite the block
+    just runs (its writes are serialised by SQLite)."""
+    if not isinstance(db, PostgresDatabase):
+        yield
+        return
+    async with db.pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", key)
+        try:
+            yield
+        finally:
+            # (Should this fail, the pool's reset of the connection lets go of the lock.)
+            await conn.execute("SELECT pg_advisory_unlock($1)", key)
+
+
 async def _open_postgres(url: str, pool_size: int) -> PostgresDatabase:
     import asyncpg
 
@@ -366,7 +391,7 @@ async def _open_postgres(url: str, pool_size: int) -> PostgresDatabase:
     db = PostgresDatabase(pool, url)
     try:
         async with db.transaction() as tx:
-            await tx.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+            await take_turn(tx, _MIGRATION_LOCK)
             await tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
             current = int(await tx.fetchval("SELECT max(version) FROM schema_version") or 0)
             for version, script in _pending(current, url):

@@ -32,7 +32,7 @@ from bot.domain import filmcodec
 from bot.domain.filmmerge import merge
 from bot.domain.films import Film, parse_film
 from bot.errors import DataError
-from bot.storage.db import Database
+from bot.storage.db import Database, take_turn
 
 log = logging.getLogger(__name__)
 
@@ -220,18 +220,22 @@ async def _sync(
     on_disk = await asyncio.to_thread(_scan, directory)
     if only is not None:
         on_disk = {k: v for k, v in on_disk.items() if k in only}
-    # A row without its text (loaded before the texts were stored) is read again.
-    stored = {
-        row[0]: (row[1], row[2], row[3], row[4] if row[5] else None)
-        for row in await db.fetchall(
-            "SELECT id, path, size, mtime_ns, content_hash, doc IS NOT NULL FROM films "
-            "WHERE origin = 'file'"
-        )
-    }
-    jobs, report.unchanged = await asyncio.to_thread(_plan, on_disk, stored, force)
-    gone = [k for k in stored if k not in on_disk and (only is None or k in only)]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     async with db.transaction() as conn:
+        # Processes starting together sync one after the other, each reading the rows the one
+        # before left: the later ones find the files unchanged instead of writing them all again
+        # (and upserting the same rows in different orders, which can deadlock).
+        await take_turn(conn, _SYNC_LOCK)
+        # A row without its text (loaded before the texts were stored) is read again.
+        stored = {
+            row[0]: (row[1], row[2], row[3], row[4] if row[5] else None)
+            for row in await conn.fetchall(
+                "SELECT id, path, size, mtime_ns, content_hash, doc IS NOT NULL FROM films "
+                "WHERE origin = 'file'"
+            )
+        }
+        jobs, report.unchanged = await asyncio.to_thread(_plan, on_disk, stored, force)
+        gone = [k for k in stored if k not in on_disk and (only is None or k in only)]
         if gone:
             await conn.executemany("DELETE FROM films WHERE id = ?", [(k,) for k in gone])
             report.removed.extend(gone)
@@ -273,6 +277,11 @@ async def _sync(
     report.seconds = _time.perf_counter() - started
     return report
 
+
+#: Any numbers: the advisory locks (PostgreSQL) under which syncs, and writers of film changes,
+#: take turns.
+_SYNC_LOCK = 7_361_043
+_CHANGES_LOCK = 7_361_044
 
 _UPSERT = """
 INSERT INTO films (id, path, label, content_hash, size, mtime_ns, names, loaded_at, doc, tmdb_id)
@@ -394,10 +403,18 @@ CHANGES_KEPT = timedelta(days=1)
 
 
 async def record_changes(conn: Any, film_ids: Iterable[str], now: str) -> None:
-    """Note that these films changed (in the writer's transaction), for every process's store
-    to pick up (:meth:`bot.storage.filmstore.FilmStore.refresh`)."""
+    """Note that these films changed (in the writer's transaction, as its last write), for every
+    process's store to pick up (:meth:`bot.storage.filmstore.FilmStore.refresh`)."""
     ids = list(film_ids)
     if ids:
+        # A seq is handed out at the insert but seen at the commit: were two writers to commit
+        # out of order, a reader that saw seq N+1 first would move past N for good (and an index
+        # saved as "up to N+1" would lack N). So writers take turns from here to their commit,
+        # and commit in seq order (simpler than re-reading a trailing window of seqs, which
+        # would not mend the saved index). Taken last: its holder then writes only film_changes
+        # rows, which no one writes without it, so it never waits on a writer waiting for it.
+        # SQLite's single writer commits in seq order anyway.
+        await take_turn(conn, _CHANGES_LOCK)
         await conn.executemany(
             "INSERT INTO film_changes (film_id, at) VALUES (?, ?)", [(i, now) for i in ids]
         )

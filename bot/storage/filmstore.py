@@ -27,7 +27,7 @@ from bot.domain.filmmerge import merge
 from bot.domain.films import Film, FilmIndex, FilmIndexBuilder, SearchHit
 from bot.domain.layered import REMOVED, LayeredIndex
 from bot.errors import DataError, FilmNotFound
-from bot.storage.db import Database
+from bot.storage.db import Database, one_at_a_time
 from bot.storage.films import parse_film_bytes, record_changes, release_rows, write_releases
 
 log = logging.getLogger(__name__)
@@ -216,15 +216,18 @@ class FilmStore:
         now = _now()
         doc = filmcodec.to_json(film)
         async with self._db.transaction() as conn:
-            if await conn.fetchone("SELECT 1 FROM films WHERE id = ?", (film.id,)) is not None:
-                raise FileExistsError(film.id)
-            await conn.execute(
+            # One statement, not a look then an insert: of two servers (or processes) adding
+            # the same id at once, the second is told the id is taken.
+            added = await conn.fetchval(
                 "INSERT INTO films (id, path, label, content_hash, size, mtime_ns, names, "
                 "loaded_at, origin, guild_id, doc, added_by) "
-                "VALUES (?, ?, ?, ?, 0, 0, ?, ?, 'guild', ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, 0, 0, ?, ?, 'guild', ?, ?, ?) "
+                "ON CONFLICT (id) DO NOTHING RETURNING id",
                 (film.id, film.path, film.title, _digest(doc), _to_json(film.index_rows()))
                 + (now, guild_id, doc, added_by),
             )
+            if added is None:
+                raise FileExistsError(film.id)
             await write_releases(conn, {film.id: release_rows(film)})
             await record_changes(conn, [film.id], now)
         await self.refresh()
@@ -518,45 +521,65 @@ def _decode(origin: str, doc: str | None, tmdb_doc: str | None, path: str, label
 #: More films changed since the saved index was built than this: build a new one at start-up
 #: rather than index the changes beside it.
 REBUILD_AFTER = 5_000
+#: Any number: the advisory lock (PostgreSQL) under which one process at a time builds the index.
+_INDEX_LOCK = 7_361_045
 
 
 async def _load_index(db: Database) -> tuple[FilmIndex, int]:
     """(the saved index, the last change it includes) when it was saved by this code and at most
     REBUILD_AFTER films changed since (the caller indexes those beside it); else a new index of
     the films table, saved in place of the old. A saved index that can't be read is rebuilt,
-    with a warning."""
+    with a warning. Processes starting together build it once: the others wait, then load it."""
+    saved = await _saved_index(db)
+    if saved is not None:
+        return saved
+    async with one_at_a_time(db, _INDEX_LOCK):
+        saved = await _saved_index(db, quiet=True)  # another process may have just saved one
+        if saved is not None:
+            return saved
+        # The change number first: a change made while the index is built is then indexed
+        # again beside it (harmless) rather than missed.
+        latest = await db.fetchone("SELECT coalesce(max(seq), 0) FROM film_changes")
+        seq = int(latest[0]) if latest else 0
+        index = await _build_index(db)
+        dumped = index.dumps()
+        fingerprint = f"{_SEARCH_CODE}:{seq}"
+        async with db.transaction() as conn:
+            await conn.execute("DELETE FROM film_index")
+            number = 0
+            while (part := await asyncio.to_thread(next, dumped, None)) is not None:
+                await conn.execute(
+                    "INSERT INTO film_index (fingerprint, part, data) VALUES (?, ?, ?)",
+                    (fingerprint, number, part),
+                )
+                number += 1
+    return index, seq
+
+
+async def _saved_index(db: Database, *, quiet: bool = False) -> tuple[FilmIndex, int] | None:
+    """The saved index and the last change it includes, if it is good to use (see
+    :func:`_load_index`); None if one must be built. ``quiet``: no second warning about an
+    unreadable one."""
     row = await db.fetchone("SELECT fingerprint FROM film_index LIMIT 1")
     saved = row[0] if row else ""
     code, _, seq_text = saved.partition(":")
-    if code == _SEARCH_CODE and seq_text.isdigit():
-        seq = int(seq_text)
-        behind = await db.fetchone(
-            "SELECT count(DISTINCT film_id) FROM film_changes WHERE seq > ?", (seq,)
-        )
-        if behind is not None and behind[0] <= REBUILD_AFTER:
-            sql = "SELECT data FROM film_index WHERE fingerprint = ? ORDER BY part"
-            parts = [r[0] for r in await db.fetchall(sql, (saved,))]
-            try:
-                return await asyncio.to_thread(FilmIndex.loads, _drain(parts)), seq
-            except ValueError as problem:
-                log.warning("Rebuilding the film index: the saved one can't be read (%s)", problem)
-    # The change number first: a change made while the index is built is then indexed again
-    # beside it (harmless) rather than missed.
-    latest = await db.fetchone("SELECT coalesce(max(seq), 0) FROM film_changes")
-    seq = int(latest[0]) if latest else 0
-    index = await _build_index(db)
-    dumped = index.dumps()
-    fingerprint = f"{_SEARCH_CODE}:{seq}"
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM film_index")
-        number = 0
-        while (part := await asyncio.to_thread(next, dumped, None)) is not None:
-            await conn.execute(
-                "INSERT INTO film_index (fingerprint, part, data) VALUES (?, ?, ?)",
-                (fingerprint, number, part),
-            )
-            number += 1
-    return index, seq
+    if code != _SEARCH_CODE or not seq_text.isdigit():
+        return None
+    seq = int(seq_text)
+    behind = await db.fetchone(
+        "SELECT count(DISTINCT film_id) FROM film_changes WHERE seq > ?", (seq,)
+    )
+    if behind is None or behind[0] > REBUILD_AFTER:
+        return None
+    sql = "SELECT data FROM film_index WHERE fingerprint = ? ORDER BY part"
+    parts = [r[0] for r in await db.fetchall(sql, (saved,))]
+    try:
+        return await asyncio.to_thread(FilmIndex.loads, _drain(parts)), seq
+    except ValueError as problem:
+        # (Or another process replaced it between the two reads: the rebuild loads theirs.)
+        if not quiet:
+            log.warning("Rebuilding the film index: the saved one can't be read (%s)", problem)
+        return None
 
 
 def _drain(parts: list[bytes]) -> Iterator[bytes]:
