@@ -34,13 +34,12 @@ from types import SimpleNamespace
 
 import aiohttp
 
+from bot.config import DISCORD_LIMIT
 from bot.storage.db import POSTGRESQL, Database
 from bot.storage.ratebudget import RateBudget, Slot
 
 log = logging.getLogger(__name__)
 
-#: Discord's global limit for most bots (``GLOBAL_RATE_LIMIT`` for bots granted more).
-DISCORD_LIMIT = 50
 #: Kept below the limit: a small margin absorbs jitter between the moment a slot is taken and
 #: the moment the request reaches Discord (uneven latency, a timer that fires a little late).
 MARGIN = 0.04
