@@ -126,7 +126,7 @@ class WatchpartyBot(commands.AutoShardedBot):
     ) -> None:
         # discord.py only slows down after a global 429: every REST request waits for a slot
         # (of one budget shared by every process of the bot, on PostgreSQL).
-        limiter = make_limiter(db, settings.global_rate_limit)
+        limiter = make_limiter(db, settings.global_rate_limit, token=settings.token)
         super().__init__(
             http_trace=throttle_trace(limiter),
             command_prefix=commands.when_mentioned,
