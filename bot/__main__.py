@@ -16,7 +16,13 @@ import discord
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import DataError
-from bot.storage.db import DatabaseRefused, SchemaTooNew, describe, is_postgres_url
+from bot.storage.db import (
+    DatabaseRefused,
+    SchemaTooNew,
+    describe,
+    is_postgres_url,
+    postgres_url_parts,
+)
 
 log = logging.getLogger("bot")
 
@@ -149,6 +155,13 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     if not is_postgres_url(args.to):
         print(
             "error: --to must be a PostgreSQL URL (postgresql://user:password@host:5432/name)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    if postgres_url_parts(args.to) is None:  # never echoed: the part that failed is the password
+        print(
+            "error: --to can't be parsed as a PostgreSQL URL: percent-encode special characters "
+            "in the password (/ is %2F, # is %23)",
             file=sys.stderr,
         )
         return EXIT_CONFIG

@@ -7,7 +7,9 @@ import gc
 import logging
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 import discord
@@ -27,9 +29,10 @@ from bot.sources.tmdb import Tmdb
 from bot.storage.db import Database, DatabaseUnreachable, open_database
 from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
-from bot.storage.identify import identify_schedule
+from bot.storage.identify import LocalSchedule, identify_schedule
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The bot never joins voice, so discord.py's "PyNaCl/davey is not installed" warnings are noise.
 discord.VoiceClient.warn_nacl = False
@@ -123,7 +126,7 @@ class WatchpartyBot(commands.AutoShardedBot):
     ) -> None:
         # discord.py only slows down after a global 429: every REST request waits for a slot
         # (of one budget shared by every process of the bot, on PostgreSQL).
-        limiter = make_limiter(db, settings.global_rate_limit)
+        limiter = make_limiter(db, settings.global_rate_limit, token=settings.token)
         super().__init__(
             http_trace=throttle_trace(limiter),
             command_prefix=commands.when_mentioned,
@@ -147,6 +150,7 @@ class WatchpartyBot(commands.AutoShardedBot):
         # Discord's session_start_limit.max_concurrency, read in setup_hook before any IDENTIFY.
         self.max_concurrency = 1
         self.identify_schedule = identify_schedule(db)
+        self._identify_alone = LocalSchedule()  # when the shared schedule fails
         self.tmdb = tmdb
         self.catalog = Catalog(films, tmdb, clock)
         # Each service registers how its kinds of delivery are built and whom a failure is told.
@@ -210,7 +214,22 @@ class WatchpartyBot(commands.AutoShardedBot):
         """Wait for this shard's IDENTIFY bucket to be free over all processes (discord.py's
         own hook only sleeps 5 s, and only within one process)."""
         bucket = (shard_id or 0) % self.max_concurrency
-        await self.identify_schedule.turn(bucket, self.settings.identify_interval)
+        interval = self.settings.identify_interval
+        try:
+            await self.identify_schedule.turn(bucket, interval)
+        except Exception as error:
+            # discord.py's reconnect retries only OSError and its own errors: anything else
+            # raised here (asyncpg's, while PostgreSQL restarts) would end the bot. Without the
+            # shared schedule, wait a whole interval (another process may just have identified)
+            # and take turns with this process's other shards.
+            log.warning(
+                "Can't take shard %s's IDENTIFY turn in the database (%s): waiting %g s instead",
+                shard_id,
+                type(error).__name__,
+                interval,
+            )
+            await asyncio.sleep(interval)
+            await self._identify_alone.turn(bucket, interval)
 
     async def check_tmdb(self) -> None:
         """One log line when TMDB refuses the token or can't be reached (the bot runs on)."""
@@ -289,38 +308,52 @@ class WatchpartyBot(commands.AutoShardedBot):
         )
 
 
-async def login_when_reachable(bot: WatchpartyBot, token: str, first_wait: float) -> None:
-    """Log in (which runs setup_hook). While Discord can't be reached, log one line per failed
-    attempt and try again, each wait twice the last, up to a minute. A rejected token
-    (``discord.LoginFailure``) is raised at once."""
+async def when_reachable(
+    attempt: Callable[[], Awaitable[T]],
+    errors: tuple[type[BaseException], ...],
+    why: Callable[[BaseException], str],
+    first_wait: float,
+    *,
+    after_failure: Callable[[], Awaitable[None]] | None = None,
+) -> T:
+    """``attempt()``; while it raises one of ``errors``, log one line (``why(error)``) per
+    failed attempt, run ``after_failure`` and try again, each wait twice the last, up to a
+    minute. Any other error is raised at once."""
     wait = first_wait
     while True:
         try:
-            await bot.login(token)
-            return
-        except UNREACHABLE as error:
-            log.warning("%s Trying again in %g s (Ctrl-C to stop).", unreachable(error), wait)
+            return await attempt()
+        except errors as error:
+            log.warning("%s Trying again in %g s (Ctrl-C to stop).", why(error), wait)
+        if after_failure is not None:
+            await after_failure()
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, max(MAX_RETRY_WAIT, first_wait))
+
+
+async def login_when_reachable(bot: WatchpartyBot, token: str, first_wait: float) -> None:
+    """Log in (which runs setup_hook), trying again while Discord can't be reached. A rejected
+    token (``discord.LoginFailure``) is raised at once."""
+
+    async def fresh_session() -> None:
         # Each login opens a new HTTP session and leaves the last one open: close it (which
         # closes its connector too) and let the next login make both anew.
         await bot.http.close()
         bot.http.connector = discord.utils.MISSING
-        await asyncio.sleep(wait)
-        wait = min(wait * 2, max(MAX_RETRY_WAIT, first_wait))
+
+    await when_reachable(
+        lambda: bot.login(token), UNREACHABLE, unreachable, first_wait, after_failure=fresh_session
+    )
 
 
 async def open_database_when_reachable(target: str | Path, first_wait: float) -> Database:
-    """Open the database; while PostgreSQL can't be reached, log one line per failed attempt
-    and try again, each wait twice the last, up to a minute."""
-    wait = first_wait
-    while True:
-        try:
-            return await open_database(target)
-        except DatabaseUnreachable as error:
-            log.warning(
-                "Can't reach PostgreSQL at %s. Trying again in %g s (Ctrl-C to stop).", error, wait
-            )
-        await asyncio.sleep(wait)
-        wait = min(wait * 2, max(MAX_RETRY_WAIT, first_wait))
+    """Open the database, trying again while PostgreSQL can't be reached."""
+    return await when_reachable(
+        lambda: open_database(target),
+        (DatabaseUnreachable,),
+        lambda error: f"Can't reach PostgreSQL at {error}.",
+        first_wait,
+    )
 
 
 def unreachable(error: BaseException) -> str:

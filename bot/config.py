@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from bot.ratelimit import DISCORD_LIMIT
-from bot.storage.db import describe, is_postgres_url
+from bot.storage.db import describe, is_postgres_url, postgres_url_parts
 
 DEFAULT_DATABASE = Path("var") / "watchparty.sqlite3"
 DEFAULT_FILMS_DIR = Path(__file__).resolve().parent.parent / "data" / "films"
 DEFAULT_TMDB_API_URL = "https://api.themoviedb.org/3"
+#: Discord's global limit for most bots, requests per second (``GLOBAL_RATE_LIMIT`` for bots
+#: granted more).
+DISCORD_LIMIT = 50
 
 
 class ConfigError(Exception):
@@ -134,6 +136,13 @@ def load_settings(
         raise ConfigError(
             "DATABASE_URL must be a PostgreSQL URL (postgresql://user:password@host/name); "
             "leave it unset for the SQLite file (DATABASE_PATH)."
+        )
+    if url is not None and postgres_url_parts(url) is None:
+        # Never quote the value: the part that failed to parse is usually the password.
+        raise ConfigError(
+            "DATABASE_URL can't be parsed as postgresql://user:password@host:port/name. If the "
+            "password has special characters (/ # ? @ : %), percent-encode them (/ is %2F, "
+            "# is %23)."
         )
 
     count, ids = shards(get("SHARD_COUNT"), get("SHARD_IDS"), postgres=url is not None)

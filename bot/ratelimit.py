@@ -11,7 +11,8 @@ The limit is per bot token, over all its processes. :func:`make_limiter` picks:
 - :class:`GlobalLimiter` on SQLite (one process): an in-process schedule.
 - :class:`SharedLimiter` on PostgreSQL (any number of processes): each send slot is reserved
   in one row of the database (:mod:`bot.storage.ratebudget`), so the processes together keep
-  to one schedule; if the database can't be reached, a small local rate until it is back.
+  to one schedule; if the database can't be reached, a small local rate for members' requests
+  (scheduled bulk waits) until it is back.
 
 Both have two lanes: scheduled bulk deliveries (marked with :func:`bulk`) queue behind
 everything else in their process, so a member's command is not stuck behind a premiere's
@@ -34,13 +35,12 @@ from types import SimpleNamespace
 
 import aiohttp
 
+from bot.config import DISCORD_LIMIT
 from bot.storage.db import POSTGRESQL, Database
-from bot.storage.ratebudget import RateBudget, Slot
+from bot.storage.ratebudget import RateBudget, Slot, budget_name
 
 log = logging.getLogger(__name__)
 
-#: Discord's global limit for most bots (``GLOBAL_RATE_LIMIT`` for bots granted more).
-DISCORD_LIMIT = 50
 #: Kept below the limit: a small margin absorbs jitter between the moment a slot is taken and
 #: the moment the request reaches Discord (uneven latency, a timer that fires a little late).
 MARGIN = 0.04
@@ -80,6 +80,9 @@ class _Lanes:
         self._urgent: deque[asyncio.Future[None]] = deque()
         self._bulk: deque[asyncio.Future[None]] = deque()
 
+    def _urgent_waiting(self) -> bool:
+        return any(not f.done() for f in self._urgent)
+
     @property
     def queued(self) -> int:
         return sum(not f.done() for f in (*self._urgent, *self._bulk))
@@ -91,8 +94,10 @@ class _Lanes:
         (self._urgent if urgent else self._bulk).append(future)
         return future
 
-    def _next_waiter(self, *, peek: bool = False) -> asyncio.Future[None] | None:
-        for lane in (self._urgent, self._bulk):
+    def _next_waiter(
+        self, *, peek: bool = False, urgent_only: bool = False
+    ) -> asyncio.Future[None] | None:
+        for lane in (self._urgent,) if urgent_only else (self._urgent, self._bulk):
             while lane and lane[0].done():  # cancelled while waiting
                 lane.popleft()
             if lane:
@@ -214,10 +219,14 @@ class SharedLimiter(_Lanes):
     (a timer more than a step late) is given up rather than used late, where it could bunch up
     with the next process's.
 
-    When a reservation fails or takes longer than ``timeout`` (the database is restarting),
-    one line is logged and the process paces itself at ``fallback_rate`` (its share of the
-    budget, assuming up to :data:`FALLBACK_SHARE` processes); every ``retry`` seconds it tries
-    the database again, and goes back to the shared schedule (one more line) once it answers.
+    A slow answer is waited for (the queue holds), up to ``timeout``: switching to a local
+    rate then would let this process send beside the others' full shared rate. When a
+    reservation fails (the connection is refused or lost, the database is restarting) or takes
+    longer than ``timeout`` (the connection is presumably dead), one line is logged and only
+    urgent requests go on, at ``fallback_rate`` (this process's share of the budget, assuming
+    up to :data:`FALLBACK_SHARE` processes); bulk ones wait for the database. Every ``retry``
+    seconds it tries the database again, and once it answers (one more line) every lane takes
+    the shared schedule's slots again, from where the other processes have taken it.
     """
 
     def __init__(
@@ -227,7 +236,7 @@ class SharedLimiter(_Lanes):
         per: float = 1.0,
         *,
         fallback_rate: int | None = None,
-        timeout: float = 1.0,
+        timeout: float = 5.0,
         retry: float = 5.0,
     ) -> None:
         if rate < 1 or per <= 0:
@@ -243,6 +252,7 @@ class SharedLimiter(_Lanes):
         self.retry = retry
         self._local_next = float("-inf")  # the fallback schedule's next slot
         self._retry_at: float | None = None  # in fallback: when to try the database again
+        self._urgent_came = asyncio.Event()  # wakes a pump holding bulk in fallback
         self._pump: asyncio.Task[None] | None = None
         self.given_up = 0  # slots that came too late to use (for benchmarks)
 
@@ -253,7 +263,10 @@ class SharedLimiter(_Lanes):
 
     async def acquire(self, *, urgent: bool | None = None) -> None:
         """Wait for a slot. ``urgent`` defaults to "not inside :func:`bulk`"."""
+        urgent = not _bulk.get() if urgent is None else urgent
         future = self._enqueue(urgent)
+        if urgent:
+            self._urgent_came.set()
         self._start()
         await future
 
@@ -286,7 +299,8 @@ class SharedLimiter(_Lanes):
                 if loop.time() > slot.until:
                     self.given_up += 1
                     continue  # too late to use safely: give it up
-                waiter = self._next_waiter()
+                # A slot of the local fallback is for urgent requests only.
+                waiter = self._next_waiter(urgent_only=slot.shared is None)
                 if waiter is not None:
                     waiter.set_result(None)
                     self._granted(slot)
@@ -298,23 +312,40 @@ class SharedLimiter(_Lanes):
         """A waiter got ``slot`` (a hook for tests)."""
 
     async def _reserve(self) -> Reserved:
-        """The next slot: from the database, or from the local schedule while it is away."""
+        """The next slot: from the database; while it is away, from the local schedule if an
+        urgent request waits, else (bulk only) once the database is back."""
         loop = asyncio.get_running_loop()
-        if self._retry_at is not None and loop.time() < self._retry_at:
-            return self._local_slot(loop.time())
+        while True:
+            if self._retry_at is None or loop.time() >= self._retry_at:
+                slot = await self._reserve_shared()
+                if slot is not None:
+                    return slot
+            if self._urgent_waiting():
+                return self._local_slot(loop.time())
+            # Only bulk waits: hold it until the retry, unless an urgent request comes first.
+            assert self._retry_at is not None
+            self._urgent_came.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout_at(self._retry_at):
+                    await self._urgent_came.wait()
+
+    async def _reserve_shared(self) -> Reserved | None:
+        """A slot of the shared schedule; None (and the fallback on) if the database failed."""
+        loop = asyncio.get_running_loop()
         asked = loop.time()
         try:
-            slot = await asyncio.wait_for(self.budget.reserve(self.step_us), self.timeout)
-        except Exception as error:  # whatever went wrong, sending must go on
+            async with asyncio.timeout(self.timeout):
+                slot = await self.budget.reserve(self.step_us)
+        except Exception as error:  # whatever went wrong, members' requests must go on
             if self._retry_at is None:
                 log.warning(
                     "The shared rate limit in the database can't be reached (%s): this process "
-                    "sends at most %d requests/s until it is back",
+                    "sends at most %d requests/s, scheduled messages wait, until it is back",
                     type(error).__name__,
                     self.fallback_rate,
                 )
             self._retry_at = loop.time() + self.retry
-            return self._local_slot(loop.time())
+            return None
         if self._retry_at is not None:
             log.info("The shared rate limit is back: pacing with the other processes again")
             self._retry_at = None
@@ -342,11 +373,13 @@ class SharedLimiter(_Lanes):
 Limiter = GlobalLimiter | SharedLimiter
 
 
-def make_limiter(db: Database, limit: int = DISCORD_LIMIT) -> Limiter:
-    """The limiter for Discord's global ``limit``: shared through PostgreSQL, else in-process."""
+def make_limiter(db: Database, limit: int = DISCORD_LIMIT, *, token: str) -> Limiter:
+    """The limiter for Discord's global ``limit`` of the bot with ``token``: shared through
+    PostgreSQL by every process of that bot (another bot on the database has its own), else
+    in-process."""
     rate = paced_rate(limit)
     if db.engine == POSTGRESQL:
-        return SharedLimiter(RateBudget(db), rate)
+        return SharedLimiter(RateBudget(db, budget_name(token)), rate)
     return GlobalLimiter(rate)
 
 

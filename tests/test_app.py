@@ -6,9 +6,15 @@ Refused connections and names that don't resolve are checked for real, through
 
 from __future__ import annotations
 
-import aiohttp
+import asyncio
+from pathlib import Path
 
-from bot.app import unreachable
+import aiohttp
+import pytest
+
+from bot.app import create_bot, unreachable
+from tests.databases import postgres_only
+from tests.e2e.conftest import make_settings
 
 
 def test_a_dropped_connection_says_what_happened() -> None:
@@ -28,3 +34,21 @@ def test_a_timeout_says_so() -> None:
         "Can't reach Discord: the connection timed out."
     )
     assert unreachable(TimeoutError()) == "Can't reach Discord: the connection timed out."
+
+
+@postgres_only
+async def test_identify_waits_an_interval_when_the_shared_schedule_fails(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    interval = 0.3
+    bot = await create_bot(make_settings(tmp_path, identify_interval=interval))
+    try:
+        await bot.db.close()  # every statement now fails, as while PostgreSQL restarts
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        await asyncio.wait_for(bot.before_identify_hook(0), timeout=10)
+        assert loop.time() - asked >= interval  # another process may just have identified
+    finally:
+        await bot.close()
+    [warning] = [r for r in caplog.records if r.name == "bot.app"]
+    assert "IDENTIFY" in warning.getMessage() and warning.exc_info is None

@@ -173,6 +173,18 @@ def test_missing_token_is_one_clear_line_and_exit_2(tmp_path: Path, args: tuple[
     assert "DISCORD_TOKEN" in lines[0] and ".env.example" in lines[0]
 
 
+@pytest.mark.parametrize("args", [(), ("films", "validate")])
+def test_an_unparseable_database_url_is_one_line_and_exit_2_without_the_password(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    url = "postgresql://bot:pa55/w0rd#x@127.0.0.1:1/none"
+    result = run_cli(tmp_path, *args, DISCORD_TOKEN=TOKEN, DATABASE_URL=url)
+    assert result.code == 2
+    [line] = result.err.splitlines()
+    assert line.startswith("error: DATABASE_URL") and "percent-encode" in line
+    assert "pa55" not in result.out + result.err and "w0rd" not in result.out + result.err
+
+
 def test_an_empty_token_in_dotenv_counts_as_missing(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("DISCORD_TOKEN=\nLOG_LEVEL=DEBUG\n")
     result = run_cli(tmp_path)

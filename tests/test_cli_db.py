@@ -115,6 +115,14 @@ def test_a_target_out_of_reach_is_one_line(tmp_path: Path) -> None:
     assert line.endswith("; nothing copied")
 
 
+def test_an_unparseable_target_is_one_line_without_the_password(tmp_path: Path) -> None:
+    result = copy(tmp_path, f"postgresql://bot:{PASSWORD}/x@127.0.0.1:1/none")
+
+    assert result.code == 2
+    [line] = result.plain_err_lines()
+    assert line.startswith("error: --to can't be parsed") and "percent-encode" in line
+
+
 def test_the_target_must_be_a_postgresql_url(tmp_path: Path) -> None:
     result = copy(tmp_path, str(tmp_path / "other.sqlite3"))
 

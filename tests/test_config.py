@@ -65,6 +65,28 @@ def test_bad_values_name_the_variable(name, value):
     assert name in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bot:s3cr/et@db.example/watch",  # "s3cr" would be taken for the port
+        "postgresql://bot:s3cr#et@db.example/watch",
+        "postgresql://bot:1234/et@db.example/watch",  # parses, with "@" left in the path
+        "postgresql://bot:1234#et@db.example/watch",
+    ],
+)
+def test_an_unparseable_database_url_hints_at_encoding_and_hides_the_password(url):
+    with pytest.raises(ConfigError) as err:
+        load_settings({"DISCORD_TOKEN": "x", "DATABASE_URL": url}, env_file=None)
+    message = str(err.value)
+    assert "DATABASE_URL" in message and "percent-encode" in message
+    assert "et@" not in message and "s3cr" not in message and "1234" not in message
+
+
+def test_a_percent_encoded_password_is_accepted():
+    url = "postgresql://bot:s3cr%2Fet%23x@db.example/watch"
+    assert load_settings({"DISCORD_TOKEN": "x", "DATABASE_URL": url}, env_file=None).database == url
+
+
 def test_token_not_required_for_offline_commands():
     assert load_settings({}, env_file=None, require_token=False).token == ""
 

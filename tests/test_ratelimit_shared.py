@@ -25,9 +25,11 @@ from bot.ratelimit import (
     throttle_trace,
 )
 from bot.storage.db import POSTGRESQL, Database, open_database
-from bot.storage.ratebudget import RateBudget
+from bot.storage.ratebudget import RateBudget, budget_name
 from fakecord import BucketRule, FakeDiscord, RateLimitPolicy
 from tests.databases import POSTGRES_URL, fresh_database, postgres_only
+
+BUDGET = "test-bot"
 
 
 class Recording(SharedLimiter):
@@ -70,7 +72,7 @@ async def processes(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
 async def test_postgres_shares_the_budget_and_sqlite_keeps_it_in_process(tmp_path: Path) -> None:
     db = await open_database(fresh_database(tmp_path))
     try:
-        limiter = make_limiter(db, 50)
+        limiter = make_limiter(db, 50, token="shared-budget")
         kind = SharedLimiter if db.engine == POSTGRESQL else GlobalLimiter
         assert isinstance(limiter, kind)
         assert limiter.rate == 48  # a margin under Discord's 50
@@ -83,7 +85,7 @@ async def test_postgres_shares_the_budget_and_sqlite_keeps_it_in_process(tmp_pat
 async def test_two_processes_together_stay_within_the_rate(
     processes: tuple[Database, Database],
 ) -> None:
-    limiters = [Recording(RateBudget(db), rate=20, per=0.2) for db in processes]
+    limiters = [Recording(RateBudget(db, BUDGET), rate=20, per=0.2) for db in processes]
     await asyncio.gather(*(lim.acquire() for _ in range(30) for lim in limiters))
     slots = sorted(t for lim in limiters for t in lim.shared_slots)
     assert len(slots) == 60  # every grant was a shared slot: the database was there
@@ -99,7 +101,7 @@ async def test_two_processes_together_stay_within_the_rate(
 async def test_urgent_requests_go_before_queued_bulk_ones(
     processes: tuple[Database, Database],
 ) -> None:
-    limiter = SharedLimiter(RateBudget(processes[0]), rate=20, per=0.2)
+    limiter = SharedLimiter(RateBudget(processes[0], BUDGET), rate=20, per=0.2)
     order: list[str] = []
     first_granted = asyncio.Event()
 
@@ -138,7 +140,7 @@ async def test_exempt_routes_never_wait(processes: tuple[Database, Database]) ->
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     base = f"http://127.0.0.1:{runner.addresses[0][1]}/api/v10"
-    limiter = SharedLimiter(RateBudget(processes[0]), rate=10, per=1.0)
+    limiter = SharedLimiter(RateBudget(processes[0], BUDGET), rate=10, per=1.0)
     try:
         async with aiohttp.ClientSession(trace_configs=[throttle_trace(limiter)]) as session:
 
@@ -159,23 +161,53 @@ async def test_exempt_routes_never_wait(processes: tuple[Database, Database]) ->
 
 
 @postgres_only
-async def test_a_stuck_database_falls_back_to_a_small_local_rate_then_recovers(
+async def test_a_slow_answer_is_waited_for_not_a_reason_to_go_local(
     processes: tuple[Database, Database], caplog: pytest.LogCaptureFixture
 ) -> None:
     db, other = processes
-    limiter = Recording(RateBudget(db), rate=50, per=0.5, fallback_rate=5, timeout=0.1, retry=0.3)
+    limiter = Recording(RateBudget(db, BUDGET), rate=50, per=0.5, fallback_rate=5, retry=0.3)
     await limiter.acquire()  # the budget's row exists
     caplog.set_level(logging.INFO, logger="bot.ratelimit")
-    async with other.transaction() as conn:  # holds the row: reservations hang
+    async with other.transaction() as conn:  # holds the row: reservations wait for the lock
         await conn.execute("SELECT next_us FROM rate_budget FOR UPDATE")
-        await asyncio.gather(*(limiter.acquire() for _ in range(8)))
-        assert not limiter.shared
+        waiting = asyncio.gather(*(limiter.acquire() for _ in range(4)))
+        await asyncio.sleep(1.5)  # far longer than a reservation takes, within the timeout
+        assert not waiting.done()  # the queue holds for the answer
+    await asyncio.wait_for(waiting, 10)
+    assert limiter.shared
+    assert all(slot.shared is not None for slot, _ in limiter.grants)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    await limiter.close()
+
+
+@postgres_only
+async def test_without_the_database_only_urgent_requests_go_on_at_the_fallback_rate(
+    processes: tuple[Database, Database], caplog: pytest.LogCaptureFixture
+) -> None:
+    db, other = processes
+    limiter = Recording(RateBudget(db, BUDGET), rate=50, per=0.5, fallback_rate=5, retry=0.2)
+    await limiter.acquire()  # the budget's row exists
+    caplog.set_level(logging.INFO, logger="bot.ratelimit")
+    await other.execute(
+        "ALTER TABLE rate_budget RENAME TO rate_budget_away"
+    )  # every reservation fails
+
+    async def bulk_acquire() -> None:
+        with bulk():
+            await limiter.acquire()
+
+    held = [asyncio.create_task(bulk_acquire()) for _ in range(3)]
+    await asyncio.wait_for(asyncio.gather(*(limiter.acquire() for _ in range(8))), 10)
+    assert not limiter.shared
     stuck = limiter.local_slots
-    assert len(stuck) == 8  # sending went on without the database
+    assert len(stuck) == 8  # members' requests went on without the database
     assert most_in_a_window(stuck, 0.5) <= 5  # at the fallback rate, not the full one
-    while not limiter.shared:
-        await limiter.acquire()
-    assert limiter.grants[-1][0].shared is not None
+    assert not any(task.done() for task in held)  # scheduled bulk waits for the database
+
+    await other.execute("ALTER TABLE rate_budget_away RENAME TO rate_budget")
+    await asyncio.wait_for(asyncio.gather(*held), 10)
+    assert limiter.shared
+    assert all(slot.shared is not None for slot, _ in limiter.grants[-3:])
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "can't be reached" in warnings[0].getMessage()
     assert any("is back" in r.getMessage() for r in caplog.records)
@@ -183,11 +215,40 @@ async def test_a_stuck_database_falls_back_to_a_small_local_rate_then_recovers(
 
 
 @postgres_only
+async def test_after_the_database_is_back_slots_follow_the_other_processes(
+    processes: tuple[Database, Database],
+) -> None:
+    db, other = processes
+    away = Recording(RateBudget(db, BUDGET), rate=20, per=0.2, fallback_rate=5, retry=0.1)
+    stayed = Recording(RateBudget(other, BUDGET), rate=20, per=0.2)
+    await away.acquire()
+    away.budget.close()  # its next reservation connects again ...
+    await other.execute("ALTER TABLE rate_budget RENAME TO rate_budget_away")
+    await away.acquire()  # ... and fails: on the fallback
+    await other.execute("ALTER TABLE rate_budget_away RENAME TO rate_budget")
+    await asyncio.gather(*(stayed.acquire() for _ in range(10)))  # the others go on
+    while not away.shared:
+        await away.acquire()
+    slots = sorted(away.shared_slots + stayed.shared_slots)
+    assert len(set(slots)) == len(slots)
+    assert most_in_a_window(slots, 0.2) <= 20  # one schedule again, no burst on return
+    await away.close()
+    await stayed.close()
+
+
+def test_each_bot_has_a_budget_of_its_own_named_without_its_token() -> None:
+    one, again, other = (budget_name(t) for t in ("token-one.x", "token-one.x", "token-two.y"))
+    assert one == again  # every process of a bot shares one
+    assert one != other  # two bots on one database don't
+    assert "token" not in one + other
+
+
+@postgres_only
 async def test_sending_goes_on_when_the_server_drops_the_connections(tmp_path: Path) -> None:
     # Named, so that only this process's connections are dropped (tests run side by side).
     name = f"ratelimit-{secrets.token_hex(4)}"
     db = await open_database(f"{fresh_database(tmp_path)}&application_name={name}")
-    limiter = Recording(RateBudget(db), rate=50, fallback_rate=5, retry=0.2)
+    limiter = Recording(RateBudget(db, BUDGET), rate=50, fallback_rate=5, retry=0.2)
     try:
         await limiter.acquire()
         conn = await asyncpg.connect(POSTGRES_URL)
@@ -217,7 +278,7 @@ async def test_two_bots_against_discords_global_limit_get_no_429(
     policy = RateLimitPolicy(global_per_second=50, buckets=[], default=BucketRule(1000, 1.0))
     async with FakeDiscord(token="shared-budget", rate_limits=policy) as fake:
         guild = fake.add_guild("Busy")
-        limiters = [make_limiter(db, 50) for db in processes]
+        limiters = [make_limiter(db, 50, token="shared-budget") for db in processes]
         bots = [
             discord.Client(intents=discord.Intents.none(), http_trace=throttle_trace(lim))
             for lim in limiters

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import aiosqlite
 
@@ -85,12 +85,29 @@ def is_postgres_url(target: str | Path) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
+def postgres_url_parts(url: str) -> SplitResult | None:
+    """The parts of a PostgreSQL URL, or None when it can't be read as one: most often a
+    password with an unescaped ``/``, ``#`` or ``?``, which ends the host part early (what
+    follows is then taken for a port, a path or a fragment)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- parses the port: raises on "s3cr" from "bot:s3cr/et@host"
+    except ValueError:
+        return None
+    # "bot:1234/et@host" parses (port 1234), but leaves "@" behind the host part.
+    if "@" in parts.path or "@" in parts.fragment:
+        return None
+    return parts
+
+
 def describe(target: str | Path) -> str:
     """The database for a log line: a file path, or a URL's host, port and name (never the
-    user name or password)."""
+    user name or password, nor any of the URL when it can't be parsed)."""
     if not is_postgres_url(target):
         return str(target)
-    parts = urlsplit(str(target))
+    parts = postgres_url_parts(str(target))
+    if parts is None:
+        return "postgresql://<unparseable URL>"
     host = parts.hostname or "localhost"
     return f"postgresql://{host}:{parts.port or 5432}{parts.path}"
 

@@ -10,6 +10,7 @@ schedule; the caller only gets back how long to wait, a duration. PostgreSQL onl
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,13 @@ UPDATE rate_budget SET next_us = greatest(rate_budget.next_us, now.us) + $1
 FROM now WHERE rate_budget.name = $2
 RETURNING rate_budget.next_us - $1 AS slot_us, now.us AS now_us
 """
+
+
+def budget_name(token: str) -> str:
+    """The budget of the bot with ``token``: the same for all its processes, another for
+    another bot on the same database. A digest, never the token (the row can be read by
+    anyone with the database); a changed token starts a new budget."""
+    return "bot-" + hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -40,14 +48,15 @@ class Slot:
 
 
 class RateBudget:
-    """The shared schedule called ``name`` (one per bot token) in the PostgreSQL ``db``.
+    """The shared schedule called ``name`` (one per bot: :func:`budget_name`) in the
+    PostgreSQL ``db``.
 
     Reservations go through a connection of their own, not the pool: a send never waits for a
     connection behind the fan-out's other queries. A connection that failed, or a reservation
     given up half way, is dropped; the next reservation connects again.
     """
 
-    def __init__(self, db: Database, name: str = "discord") -> None:
+    def __init__(self, db: Database, name: str) -> None:
         self.db = db
         self.name = name
         self._conn: Any = None

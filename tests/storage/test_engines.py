@@ -40,6 +40,15 @@ def test_a_url_is_described_without_user_or_password() -> None:
     assert "s3cret" not in describe("postgres://bot:s3cret@db.example/watch")
 
 
+def test_an_unparseable_url_is_described_without_any_of_it() -> None:
+    assert describe("postgresql://bot:s3cr/et@db.example/watch") == (
+        "postgresql://<unparseable URL>"
+    )
+    assert describe("postgresql://bot:1234#et@db.example/watch") == (
+        "postgresql://<unparseable URL>"
+    )
+
+
 async def test_a_server_that_is_not_there_is_unreachable() -> None:
     with pytest.raises(DatabaseUnreachable, match="127.0.0.1:1/none"):
         await open_database("postgresql://bot:s3cret@127.0.0.1:1/none")

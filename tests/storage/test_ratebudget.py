@@ -9,12 +9,14 @@ from bot.storage.db import open_database
 from bot.storage.ratebudget import RateBudget
 from tests.databases import fresh_database, postgres_only
 
+BUDGET = "test-bot"
+
 
 @postgres_only
 async def test_two_processes_take_distinct_slots_a_step_apart(tmp_path: Path) -> None:
     target = fresh_database(tmp_path)
     first, second = await open_database(target), await open_database(target)
-    budgets = [RateBudget(first), RateBudget(second)]
+    budgets = [RateBudget(first, BUDGET), RateBudget(second, BUDGET)]
     try:
         step = 5_000  # 5 ms: reservations come faster than that, so the schedule runs ahead
 
@@ -35,7 +37,7 @@ async def test_two_processes_take_distinct_slots_a_step_apart(tmp_path: Path) ->
 async def test_an_idle_budget_hands_out_the_present_then_queues(tmp_path: Path) -> None:
     db = await open_database(fresh_database(tmp_path))
     try:
-        budget = RateBudget(db)
+        budget = RateBudget(db, BUDGET)
         step = 60_000_000  # a minute: the second reservation surely comes within it
         now = await budget.reserve(step)
         assert now.wait == 0 and now.at_us == now.now_us
