@@ -110,18 +110,20 @@ class Premieres:
         plan is ``stale``: made from release dates that have changed since. ``guild``: the
         server's settings, when the caller has just read them in this transaction.
         """
-        premiere = await store.get_by_id(conn, premiere_id)
+        # Every read goes through conn: it sees this transaction's writes, and a second pool
+        # connection per transaction would deadlock the pool under load.
+        premiere = await store.lock(conn, premiere_id)
         if premiere is None:
             return []
         now = self.clock.now()
         try:
-            film = await self.films.get(premiere.film_id)
+            film = await self.films.get(premiere.film_id, conn)
         except FilmNotFound:  # its file was removed from the store: nothing left to ping
             log.warning("Film %s is gone; cancelling premiere %s", premiere.film_id, premiere_id)
             await store.replace_plan(conn, premiere_id, [], None)
             return []
         if guild is None:
-            guild = await self.preferences.guild(premiere.guild_id)
+            guild = await self.preferences.guild(premiere.guild_id, conn)
         planned = rules.plan(
             film,
             await store.followers(conn, premiere_id),
@@ -140,44 +142,47 @@ class Premieres:
         """Re-plan the premieres whose film's releases changed since their pings were planned
         (the film files are re-read at start-up). Returns how many were re-planned."""
         async with self.db.transaction() as conn:
-            stale = await self._replan_stale(conn, await store.planned_revisions(conn))
+            stale = await self._stale(conn, await store.planned_revisions(conn))
+            for premiere_id in sorted(stale):  # in id order, as every re-plan locks its rows
+                await self.replan(conn, premiere_id, stale=True)
         if stale:
-            log.info("Re-planned %d premieres whose release dates changed", stale)
+            log.info("Re-planned %d premieres whose release dates changed", len(stale))
             self.scheduler.poke()
-        return stale
+        return len(stale)
 
     async def film_changed(self, film_id: str) -> int:
         """The store's copy of a film changed (a refresh from its catalogue, an edited file):
         re-plan its premieres planned from other release dates, so followers whose country just
         gained a date get their ping and pings of dates that moved are dropped. Returns how
         many premieres were re-planned."""
+        count = 0
         async with self.db.transaction() as conn:
             revisions = await store.planned_revisions(conn, film_id)
-            count = await self._replan_stale(conn, revisions)
+            stale = await self._stale(conn, revisions)
             known = {premiere_id for premiere_id, _, _ in revisions}
-            for premiere_id in await store.premiere_ids_of_film(conn, film_id):
-                if premiere_id not in known:  # never planned from any dates: plan it now
-                    await self.replan(conn, premiere_id)
+            for premiere_id in await store.premiere_ids_of_film(conn, film_id):  # in id order
+                if premiere_id in stale or premiere_id not in known:  # (never planned: plan it)
+                    await self.replan(conn, premiere_id, stale=premiere_id in stale)
                     count += 1
         if count:
             self.scheduler.poke()
         return count
 
-    async def _replan_stale(self, conn: Queries, revisions: list[tuple[int, str, str]]) -> int:
-        """Re-plan (as stale) those of ``(premiere, film, rev)`` whose film's releases are no
-        longer ``rev``; the others are left as they are. Returns how many were re-planned."""
+    async def _stale(self, conn: Queries, revisions: list[tuple[int, str, str]]) -> set[int]:
+        """The premieres of ``(premiere, film, rev)`` whose film's releases are no longer
+        ``rev``."""
         current: dict[str, str | None] = {}
-        count = 0
+        stale = set()
         for premiere_id, film_id, rev in revisions:
             if film_id not in current:
                 try:
-                    current[film_id] = rules.release_fingerprint(await self.films.get(film_id))
+                    film = await self.films.get(film_id, conn)
+                    current[film_id] = rules.release_fingerprint(film)
                 except FilmNotFound:
                     current[film_id] = None
             if current[film_id] != rev:
-                await self.replan(conn, premiere_id, stale=True)
-                count += 1
-        return count
+                stale.add(premiere_id)
+        return stale
 
     async def replan_user(self, conn: Queries, user_id: int) -> None:
         for premiere_id in await store.premiere_ids_of_user(conn, user_id):
@@ -209,9 +214,9 @@ class Premieres:
         now = self.clock.now()
         # The server's settings are read once, in the transaction, for the check and the plan.
         async with self.db.transaction() as conn:
-            guild = await self.preferences.guild(guild_id)
-            own = await self.preferences.own_zone(user_id)
-            country = await self.preferences.chosen_country(user_id)
+            guild = await self.preferences.guild(guild_id, conn)
+            own = await self.preferences.own_zone(user_id, conn)
+            country = await self.preferences.chosen_country(user_id, conn)
             applies = rules.applicable(film, own, guild.zone, country)
             chosen = applies.pick(release)
             if chosen is not None and applies.out_at(chosen) <= now:

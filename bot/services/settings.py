@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.domain import zones
 from bot.storage import settings as store
-from bot.storage.db import Database
+from bot.storage.db import Database, Queries
 from bot.storage.settings import GuildSettings
 
 # One table row per zone: more would not fit one embed field.
@@ -45,18 +45,22 @@ class TableZones:
 
 
 class Preferences:
-    """Reads members' zones and servers' settings; writes the ones no plan depends on."""
+    """Reads members' zones and servers' settings; writes the ones no plan depends on.
+
+    Inside a transaction, pass its ``conn`` to a reader: it then sees the transaction's own
+    writes, and needs no second connection (on PostgreSQL the database refuses that).
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def own_zone(self, user_id: int) -> str | None:
+    async def own_zone(self, user_id: int, conn: Queries | None = None) -> str | None:
         """The zone a member registered with `/timezone set`, if any."""
-        return await store.get_user_zone(self.db, user_id)
+        return await store.get_user_zone(conn or self.db, user_id)
 
-    async def chosen_country(self, user_id: int) -> str | None:
+    async def chosen_country(self, user_id: int, conn: Queries | None = None) -> str | None:
         """The country a member picked with `/timezone country`, if any."""
-        return await store.get_user_country(self.db, user_id)
+        return await store.get_user_country(conn or self.db, user_id)
 
     async def country(self, user_id: int, zone_key: str | None) -> str | None:
         """The country whose release dates apply to a member: the one they picked, else the
@@ -77,9 +81,9 @@ class Preferences:
             return MemberZone(own, None)
         return MemberZone(None, (await self.guild(guild_id)).zone)
 
-    async def guild(self, guild_id: int) -> GuildSettings:
+    async def guild(self, guild_id: int, conn: Queries | None = None) -> GuildSettings:
         """A server's settings (`/config`)."""
-        return await store.get_guild_settings(self.db, guild_id)
+        return await store.get_guild_settings(conn or self.db, guild_id)
 
     async def table_zones(self, guild_id: int | None) -> TableZones:
         """The zones its members registered, most common first, else the default major zones."""

@@ -3,14 +3,18 @@
 Repositories write SQL once, in the dialect both engines share (``?`` placeholders,
 ``ON CONFLICT``, ``RETURNING``, no engine-specific functions), and run it through the same five
 methods on either engine: :meth:`Queries.execute` (returns the row count), ``executemany``,
-``fetchall``, ``fetchone`` and ``fetchval``. Writes go through :meth:`Database.transaction`.
+``fetchall``, ``fetchone`` and ``fetchval``. Writes go through :meth:`Database.transaction`;
+inside one, every statement (reads too) runs on its ``conn``.
 
 - SQLite (aiosqlite): one connection, WAL, foreign keys; writes serialised by a lock in the
   process (SQLite has one writer anyway), ``BEGIN IMMEDIATE`` so a writer never deadlocks.
 - PostgreSQL (asyncpg): a connection pool; ``?`` becomes ``$1, $2, …`` once per statement text
   (cached); the migrations' types are widened (``INTEGER`` → ``BIGINT``: Discord ids need 64
   bits; ``INTEGER PRIMARY KEY`` → an identity column; ``BLOB`` → ``BYTEA``). Migrations run under
-  an advisory lock, so processes starting together migrate once.
+  an advisory lock, so processes starting together migrate once. Waiting for a free connection
+  is bounded (:class:`PoolExhausted`), and a task inside a transaction is refused the pool
+  (:class:`ReadOutsideTransaction`): with every connection held by a transaction waiting for a
+  second one, the pool would deadlock.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -48,6 +53,21 @@ class DatabaseUnreachable(Exception):
 
 class DatabaseRefused(Exception):
     """PostgreSQL answered but won't let us in: a wrong user or password, no such database."""
+
+
+class PoolExhausted(TimeoutError):
+    """No PostgreSQL connection came free in time: every one is busy (a timeout, so callers
+    that ride out a lost connection ride this out too)."""
+
+
+class ReadOutsideTransaction(RuntimeError):
+    """A task holding a transaction used the database itself instead of the transaction's
+    ``conn``: a second pool connection for one task, which deadlocks under load and can't see
+    the transaction's own writes. A bug: pass ``conn`` down."""
+
+
+#: Seconds to wait for a free pool connection before :class:`PoolExhausted`.
+ACQUIRE_TIMEOUT = 30.0
 
 
 #: asyncpg's words for a connection that went away under a statement or a transaction.
@@ -321,36 +341,71 @@ class _PgQueries(Queries):
 
 
 class PostgresDatabase(Database):
-    """An asyncpg pool; every statement and transaction takes a connection from it."""
+    """An asyncpg pool; every statement and transaction takes a connection from it, waiting
+    at most ``acquire_timeout`` seconds for one (then :class:`PoolExhausted`)."""
 
     engine = POSTGRESQL
 
-    def __init__(self, pool: Any, target: str) -> None:
+    def __init__(self, pool: Any, target: str, acquire_timeout: float = ACQUIRE_TIMEOUT) -> None:
         self.pool = pool
         self.target = target
+        self.acquire_timeout = acquire_timeout
+        # The task inside one of this database's transactions, in that task's context (a task
+        # started inside the block inherits the value but is another task, so it may use the
+        # pool: only the holder itself is refused).
+        self._holder: ContextVar[asyncio.Task[Any] | None] = ContextVar(
+            f"transaction_holder_{id(self)}", default=None
+        )
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
+        """A pool connection, refused to a task that holds a transaction (it would need two,
+        and with every connection held that way the pool deadlocks)."""
+        if self._holder.get() is asyncio.current_task():
+            raise ReadOutsideTransaction(
+                "This task is inside a transaction: run the statement on its conn."
+            )
+        try:
+            conn = await self.pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError as error:
+            raise PoolExhausted(
+                f"No database connection came free in {self.acquire_timeout:g} s "
+                f"(all {self.pool.get_max_size()} busy)."
+            ) from error
+        try:
+            yield conn
+        finally:
+            await self.pool.release(conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield _PgQueries(conn)
+        async with self._connection() as conn, conn.transaction():
+            token = self._holder.set(asyncio.current_task())
+            try:
+                yield _PgQueries(conn)
+            finally:
+                self._holder.reset(token)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        return _count(await self.pool.execute(to_postgres(sql), *params))
+        async with self._connection() as conn:
+            return _count(await conn.execute(to_postgres(sql), *params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        return list(await self.pool.fetch(to_postgres(sql), *params))
+        async with self._connection() as conn:
+            return list(await conn.fetch(to_postgres(sql), *params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        return await self.pool.fetchval(to_postgres(sql), *params)
+        async with self._connection() as conn:
+            return await conn.fetchval(to_postgres(sql), *params)
 
     async def stream(
         self, sql: str, params: Params = (), size: int = 5_000
     ) -> AsyncIterator[list[Row]]:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             cursor = await conn.cursor(to_postgres(sql), *params)
             while rows := await cursor.fetch(size):
                 yield list(rows)
@@ -391,7 +446,7 @@ async def one_at_a_time(db: Database, key: int) -> AsyncIterator[None]:
             await conn.execute("SELECT pg_advisory_unlock($1)", key)
 
 
-async def _open_postgres(url: str, pool_size: int) -> PostgresDatabase:
+async def _open_postgres(url: str, pool_size: int, acquire_timeout: float) -> PostgresDatabase:
     import asyncpg
 
     try:
@@ -405,7 +460,7 @@ async def _open_postgres(url: str, pool_size: int) -> PostgresDatabase:
         raise DatabaseRefused(
             f"PostgreSQL at {describe(url)} refused the connection: {error}. Check DATABASE_URL."
         ) from error
-    db = PostgresDatabase(pool, url)
+    db = PostgresDatabase(pool, url, acquire_timeout)
     try:
         async with db.transaction() as tx:
             await take_turn(tx, _MIGRATION_LOCK)
@@ -425,12 +480,15 @@ async def _open_postgres(url: str, pool_size: int) -> PostgresDatabase:
 # --- both ---------------------------------------------------------------------------------------
 
 
-async def open_database(target: str | Path, *, pool_size: int = 10) -> Database:
+async def open_database(
+    target: str | Path, *, pool_size: int = 10, acquire_timeout: float = ACQUIRE_TIMEOUT
+) -> Database:
     """Open and migrate: a ``postgresql://`` URL, else an SQLite file (folders created as
     needed). A schema newer than this code is refused; an unreachable PostgreSQL raises
-    :class:`DatabaseUnreachable`."""
+    :class:`DatabaseUnreachable`. ``acquire_timeout``: seconds to wait for a free connection of
+    the PostgreSQL pool before :class:`PoolExhausted`."""
     if is_postgres_url(target):
-        return await _open_postgres(str(target), pool_size)
+        return await _open_postgres(str(target), pool_size, acquire_timeout)
     return await _open_sqlite(target)
 
 

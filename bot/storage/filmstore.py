@@ -27,7 +27,7 @@ from bot.domain.filmmerge import merge
 from bot.domain.films import Film, FilmIndex, FilmIndexBuilder, SearchHit
 from bot.domain.layered import REMOVED, LayeredIndex
 from bot.errors import DataError, FilmNotFound
-from bot.storage.db import Database, one_at_a_time
+from bot.storage.db import Database, Queries, one_at_a_time
 from bot.storage.films import parse_film_bytes, record_changes, release_rows, write_releases
 
 log = logging.getLogger(__name__)
@@ -133,14 +133,15 @@ class FilmStore:
         return self.index_for(guild_id).best(text)
 
     # ------------------------------------------------------------------ facts
-    async def get(self, film_id: str) -> Film:
-        """The film with this id; FilmNotFound if the store has none."""
+    async def get(self, film_id: str, conn: Queries | None = None) -> Film:
+        """The film with this id; FilmNotFound if the store has none. Inside a transaction,
+        pass its ``conn`` (a cache miss reads the database)."""
         film = self._cache.get(film_id)
         if film is not None:
             self._cache.move_to_end(film_id)
             return film
         # A TMDB copy of a curated film reads as the curated film (see films._tie_tmdb_copies).
-        row = await self._db.fetchone(
+        row = await (conn or self._db).fetchone(
             "SELECT coalesce(c.origin, f.origin), coalesce(c.doc, f.doc), "
             "coalesce(c.tmdb_doc, f.tmdb_doc), coalesce(c.path, f.path), "
             "coalesce(c.label, f.label) FROM films f LEFT JOIN films c ON c.id = f.alias_of "

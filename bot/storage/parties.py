@@ -108,6 +108,8 @@ class PartyRepo:
     async def update(self, party: Party, replan: list[Planned] | None) -> None:
         """Save edited fields; with a new plan, pending deliveries are replaced in the same transaction."""
         async with self.db.transaction() as conn:
+            # First, so it locks the party's row: a second edit at once (in another process too)
+            # waits, then its cancel sees this one's new reminders, leaving one plan.
             await conn.execute(
                 # A new channel gets a fresh chance to report a problem to the host.
                 "UPDATE parties SET problem_reported = "

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from bot.domain.premieres import PREMIERE_KINDS, Follower, Planned, to_data
 from bot.storage import outbox
-from bot.storage.db import Queries, Row
+from bot.storage.db import POSTGRESQL, Queries, Row
 from bot.storage.outbox import from_text, to_text
 
 
@@ -44,6 +44,18 @@ async def get(conn: Queries, guild_id: int, film_id: str) -> Premiere | None:
 
 async def get_by_id(conn: Queries, premiere_id: int) -> Premiere | None:
     row = await conn.fetchone("SELECT * FROM premieres WHERE id = ?", (premiere_id,))
+    return _premiere(row) if row else None
+
+
+async def lock(conn: Queries, premiere_id: int) -> Premiere | None:
+    """Read a premiere for re-planning it, holding its row until the caller's transaction ends:
+    a second re-plan of it waits, then sees this one's new pings (to cancel them) instead of
+    leaving both plans pending. (PostgreSQL's ``FOR NO KEY UPDATE`` lets follows referring to
+    the row be written meanwhile; SQLite's ``BEGIN IMMEDIATE`` already serialises writers.)"""
+    sql = "SELECT * FROM premieres WHERE id = ?"
+    if conn.engine == POSTGRESQL:
+        sql += " FOR NO KEY UPDATE"
+    row = await conn.fetchone(sql, (premiere_id,))
     return _premiere(row) if row else None
 
 
@@ -140,21 +152,26 @@ async def premiere_ids_of_user(conn: Queries, user_id: int) -> list[int]:
     return [
         r[0]
         for r in await conn.fetchall(
-            "SELECT premiere_id FROM follows WHERE user_id = ?", (user_id,)
+            "SELECT premiere_id FROM follows WHERE user_id = ? ORDER BY premiere_id", (user_id,)
         )
     ]
 
 
 async def premiere_ids_of_film(conn: Queries, film_id: str) -> list[int]:
     return [
-        r[0] for r in await conn.fetchall("SELECT id FROM premieres WHERE film_id = ?", (film_id,))
+        r[0]
+        for r in await conn.fetchall(
+            "SELECT id FROM premieres WHERE film_id = ? ORDER BY id", (film_id,)
+        )
     ]
 
 
 async def premiere_ids_of_guild(conn: Queries, guild_id: int) -> list[int]:
     return [
         r[0]
-        for r in await conn.fetchall("SELECT id FROM premieres WHERE guild_id = ?", (guild_id,))
+        for r in await conn.fetchall(
+            "SELECT id FROM premieres WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
     ]
 
 

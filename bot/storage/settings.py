@@ -36,12 +36,12 @@ async def delete_user_zone(conn: Queries, user_id: int) -> bool:
     return await conn.execute("DELETE FROM user_zones WHERE user_id = ?", (user_id,)) > 0
 
 
-async def get_user_zone(db: Database, user_id: int) -> str | None:
+async def get_user_zone(db: Queries, user_id: int) -> str | None:
     row = await db.fetchone("SELECT zone FROM user_zones WHERE user_id = ?", (user_id,))
     return row["zone"] if row else None
 
 
-async def get_user_country(db: Database, user_id: int) -> str | None:
+async def get_user_country(db: Queries, user_id: int) -> str | None:
     """The country a member chose with `/timezone country`, if any."""
     row = await db.fetchone("SELECT country FROM user_prefs WHERE user_id = ?", (user_id,))
     return row["country"] if row else None
@@ -60,7 +60,7 @@ async def write_user_country(conn: Queries, user_id: int, country: str | None) -
     return True
 
 
-async def guild_zone_counts(db: Database, guild_id: int) -> list[tuple[str, int]]:
+async def guild_zone_counts(db: Queries, guild_id: int) -> list[tuple[str, int]]:
     """The zones registered by members of a server, most common first."""
     rows = await db.fetchall(
         "SELECT z.zone, COUNT(*) AS n FROM guild_members g "
@@ -71,7 +71,7 @@ async def guild_zone_counts(db: Database, guild_id: int) -> list[tuple[str, int]
     return [(r["zone"], r["n"]) for r in rows]
 
 
-async def get_guild_settings(db: Database, guild_id: int) -> GuildSettings:
+async def get_guild_settings(db: Queries, guild_id: int) -> GuildSettings:
     row = await db.fetchone(
         "SELECT zone, announce_channel_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
     )
@@ -102,7 +102,7 @@ async def write_guild_settings(
         )
 
 
-async def zones_of(db: Database, user_ids: list[int]) -> dict[int, str | None]:
+async def zones_of(db: Queries, user_ids: list[int]) -> dict[int, str | None]:
     """Each member's registered zone, or None."""
     if not user_ids:
         return {}
@@ -126,7 +126,7 @@ async def set_dm_pings(db: Database, user_id: int, enabled: bool) -> None:
         )
 
 
-async def dm_preferring(db: Database, user_ids: list[int]) -> set[int]:
+async def dm_preferring(db: Queries, user_ids: list[int]) -> set[int]:
     """The members who asked to be pinged by DM instead of in the channel."""
     if not user_ids:
         return set()

@@ -1,7 +1,9 @@
-"""The premiere service on a real database: queries per follow, whom a failed ping tells."""
+"""The premiere service on a real database: queries per follow, whom a failed ping tells,
+re-plans inside transactions (their own reads, several at once)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.config import DEFAULT_FILMS_DIR
+from bot.domain import premieres as rules
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.premieres import Premieres
 from bot.services.settings import Preferences
@@ -204,3 +207,61 @@ async def test_a_moved_date_replaces_the_planned_ping(changing: tuple[Database, 
     assert await premieres.film_changed(FILM) == 1
     [(after, _)] = await pending(db)
     assert from_text(after) - from_text(before) == timedelta(days=7)
+
+
+# --- transactions: what each re-plan reads, and two re-plans at once ----------------------------
+
+
+async def pending_pings(db: Database) -> list[tuple[int | None, set[int]]]:
+    """(channel, members) of each pending premiere ping."""
+    rows = await db.fetchall(
+        "SELECT data FROM outbox WHERE state = 'pending' AND kind = 'premiere'"
+    )
+    found = []
+    for row in rows:
+        channel, _, lines = rules.from_data(json.loads(row["data"]))
+        found.append((channel, {uid for line in lines for uid in line.user_ids}))
+    return found
+
+
+async def test_more_follows_at_once_than_connections_make_one_plan(db: Database) -> None:
+    premieres = await service(db)  # on PostgreSQL: a pool of 10 connections
+    film = await premieres.films.get("lost-in-starlight")
+    members = set(range(1000, 1012))
+    await asyncio.gather(
+        *(
+            premieres.follow(guild_id=GUILD, user_id=u, film=film, dm=False, channel_id=FIRST)
+            for u in members
+        )
+    )
+    assert await pending_pings(db) == [(FIRST, members)]
+
+
+async def test_a_new_announce_channel_re_plans_to_it(db: Database) -> None:
+    premieres = await service(db)
+    await follow(premieres)
+    await premieres.set_guild_settings(GUILD, announce_channel_id=NEWS)
+    assert await pending_pings(db) == [(NEWS, {BRUNO})]
+
+
+async def test_two_processes_re_planning_one_film_leave_one_plan_each(
+    tmp_path: Path, changing: tuple[Database, Path]
+) -> None:
+    db, folder = changing
+    premieres = await uncached(db)
+    await premieres.set_member_zone(BRUNO, "Europe/London", GUILD)
+    film = await premieres.films.get(FILM)
+    guilds = range(GUILD, GUILD + 4)  # several premieres: the two re-plans overlap for sure
+    for guild_id in guilds:
+        await premieres.follow(
+            guild_id=guild_id, user_id=BRUNO, film=film, dm=False, channel_id=guild_id
+        )
+    await rewrite(db, folder, WITH_GB)  # Bruno's country gains a date: both processes re-plan
+    other = await open_database(fresh_database(tmp_path, "changing.sqlite3"))
+    try:
+        await asyncio.gather(
+            premieres.film_changed(FILM), (await uncached(other)).film_changed(FILM)
+        )
+    finally:
+        await other.close()
+    assert sorted(await pending_pings(db)) == [(g, {BRUNO}) for g in guilds]

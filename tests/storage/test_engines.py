@@ -10,6 +10,8 @@ import pytest
 from bot.storage.db import (
     POSTGRESQL,
     DatabaseUnreachable,
+    PoolExhausted,
+    ReadOutsideTransaction,
     describe,
     open_database,
     postgres_ddl,
@@ -116,3 +118,36 @@ def test_a_lost_connection_is_told_apart_from_a_failing_statement() -> None:
     assert not is_disconnect(asyncpg.UniqueViolationError("duplicate key"))
     assert not is_disconnect(asyncpg.QueryCanceledError("statement timeout"))
     assert not is_disconnect(ValueError("a bug"))
+
+
+@postgres_only
+async def test_a_task_in_a_transaction_may_not_use_the_pool(tmp_path: Path) -> None:
+    db = await open_database(fresh_database(tmp_path))
+    try:
+        async with db.transaction() as conn:
+            with pytest.raises(ReadOutsideTransaction):
+                await db.fetchval("SELECT 1")
+            assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        await db.close()
+
+
+@postgres_only
+async def test_a_task_started_in_a_transaction_may_use_the_pool(tmp_path: Path) -> None:
+    db = await open_database(fresh_database(tmp_path))
+    try:
+        async with db.transaction():
+            assert await asyncio.create_task(db.fetchval("SELECT 1")) == 1
+    finally:
+        await db.close()
+
+
+@postgres_only
+async def test_waiting_for_a_busy_pool_ends_in_an_error(tmp_path: Path) -> None:
+    db = await open_database(fresh_database(tmp_path), pool_size=1, acquire_timeout=0.05)
+    try:
+        async with db.transaction():  # the only connection
+            with pytest.raises(PoolExhausted, match="all 1 busy"):
+                await asyncio.create_task(db.fetchval("SELECT 1"))
+    finally:
+        await db.close()
