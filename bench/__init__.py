@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import threading
 from pathlib import Path
@@ -18,16 +19,20 @@ _made: dict[str, str] = {}
 
 def database(path: Path) -> Path | str:
     """The database a benchmark calls ``path``: that SQLite file, or on a PostgreSQL run a
-    fresh database of its own (the same one each time the same path is named)."""
+    database of its own, empty the first time (the same one each time, in every process, the
+    same path is named)."""
     if POSTGRES is None:
         return path
     key = str(path)
     if key not in _made:
         from bench.pg import fresh_database
 
+        # Named after the path (a fresh temporary folder per run): every process of the
+        # benchmark that names the path gets the same database.
+        name = f"bench_{path.stem}_{hashlib.blake2b(key.encode(), digest_size=6).hexdigest()}"
         result: list[str] = []
         thread = threading.Thread(
-            target=lambda: result.append(asyncio.run(fresh_database(POSTGRES, path.stem)))
+            target=lambda: result.append(asyncio.run(fresh_database(POSTGRES, name)))
         )
         thread.start()
         thread.join()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -34,14 +33,16 @@ def server() -> Iterator[str]:
         subprocess.run([script, "stop", folder], check=False)
 
 
-async def fresh_database(url: str, label: str) -> str:
-    """A new, empty database on ``url``'s server; its URL."""
+async def fresh_database(url: str, name: str) -> str:
+    """Database ``name`` on ``url``'s server, created if missing (by whichever process of the
+    benchmark asks first); its URL."""
     import asyncpg
 
-    name = f"bench_{label}_{secrets.token_hex(3)}"
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
+    except asyncpg.DuplicateDatabaseError:
+        pass  # another process of this benchmark made it a moment ago
     finally:
         await conn.close()
     parts = urlsplit(url)
