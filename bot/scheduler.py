@@ -250,7 +250,8 @@ class Scheduler:
                 await asyncio.sleep(1)
 
     async def _claim(self, limit: int) -> list[Delivery]:
-        return await self.repo.claim_due(self.clock.now(), limit)
+        sending = [delivery.id for delivery in self._inflight.values()]
+        return await self.repo.claim_due(self.clock.now(), limit, sending)
 
     async def _db(self, what: str, call: Callable[..., Awaitable[T]], *args: object) -> T:
         """Run a storage call; while the database can't be reached, try again with growing
@@ -281,6 +282,9 @@ class Scheduler:
         while True:
             self._wake.clear()
             free = self.concurrency - len(self._inflight)
+            # Until the timer is armed again, any wake-up counts: a row committed after the
+            # next_wake query below would otherwise be compared with a time already past.
+            self._armed_for = None
             if free > 0:
                 batch = await self._db("claiming", self._claim, free)
                 for delivery in batch:
