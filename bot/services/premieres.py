@@ -122,6 +122,12 @@ class Premieres:
             log.warning("Film %s is gone; cancelling premiere %s", premiere.film_id, premiere_id)
             await store.replace_plan(conn, premiere_id, [], None)
             return []
+        rev = rules.release_fingerprint(film)
+        if stale and await store.planned_rev(conn, premiere_id) == rev:
+            # Another process re-planned it from these dates while this one waited for the lock
+            # (every process hears of a changed film): planning again would drop the pings
+            # that fell due meanwhile.
+            return []
         if guild is None:
             guild = await self.preferences.guild(premiere.guild_id, conn)
         planned = rules.plan(
@@ -134,7 +140,6 @@ class Premieres:
             now=now,
             heads_up=premiere.heads_up,
         )
-        rev = rules.release_fingerprint(film)
         await store.replace_plan(conn, premiere_id, planned, None if stale else now, rev)
         return planned
 
@@ -291,7 +296,8 @@ class Premieres:
         async with self.db.transaction() as conn:
             premiere = await store.ensure(conn, guild_id, film.id, channel_id)
             await store.set_channel(conn, premiere.id, channel_id, set_by)
-            self._poke(await self.replan(conn, premiere.id))
+            planned = await self.replan(conn, premiere.id)
+        self._poke(planned)  # after the commit: the scheduler must find the new rows
 
     async def set_heads_up(
         self, *, guild_id: int, film: Film, lead: timedelta | None, channel_id: int
@@ -299,7 +305,8 @@ class Premieres:
         async with self.db.transaction() as conn:
             premiere = await store.ensure(conn, guild_id, film.id, channel_id)
             await store.set_heads_up(conn, premiere.id, lead)
-            self._poke(await self.replan(conn, premiere.id))
+            planned = await self.replan(conn, premiere.id)
+        self._poke(planned)  # after the commit: the scheduler must find the new rows
 
     async def set_guild_settings(
         self, guild_id: int, *, zone: str | None = None, announce_channel_id: int | None = None

@@ -22,7 +22,7 @@ from bot.storage.db import POSTGRESQL, Database, describe
 log = logging.getLogger(__name__)
 
 FIRST_WAIT = 0.5
-MAX_WAIT = 30.0
+MAX_WAIT = 5.0  # the outbox's wake-ups depend on it: back soon after the database is
 
 
 class Listener:

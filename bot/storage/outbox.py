@@ -15,6 +15,8 @@ lease can't overwrite the result of the one that took over.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -164,10 +166,15 @@ class OutboxRepo:
             timedelta(milliseconds=left) if left is not None else None,
         )
 
-    async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+    async def claim_due(
+        self, now: datetime, limit: int, sending: Sequence[int] = ()
+    ) -> list[Delivery]:
         """Claim up to ``limit`` rows, soonest first: rows whose claimant's lease ran out, then
         pending ones due by ``now``. Exactly one claimant gets each row (PostgreSQL: rows
-        another process is claiming are skipped, not waited for)."""
+        another process is claiming are skipped, not waited for). ``sending``: rows this
+        process is still sending, never claimed again by it (their lease may have run out
+        while the database was away)."""
+        mine = "".join(f" AND id <> {int(i)}" for i in sending)
         claim = (
             f"UPDATE outbox SET state = '{SENDING}', attempts = attempts + 1, claimed_by = ?, "
             "lease_until = ? WHERE id IN (SELECT id FROM outbox WHERE {} "
@@ -178,7 +185,9 @@ class OutboxRepo:
             clock = int(await conn.fetchval(f"SELECT {self._now}"))
             until = clock + self.lease_ms
             rows = await conn.fetchall(
-                claim.format(f"state = '{SENDING}' AND (lease_until IS NULL OR lease_until < ?)"),
+                claim.format(
+                    f"state = '{SENDING}' AND (lease_until IS NULL OR lease_until < ?){mine}"
+                ),
                 (self.claimant, until, clock, limit),
             )
             if len(rows) < limit:

@@ -263,6 +263,11 @@ async def replace_plan(
     )
 
 
+async def planned_rev(conn: Queries, premiere_id: int) -> str | None:
+    """The releases fingerprint a premiere's plan was last made from."""
+    return await conn.fetchval("SELECT planned_rev FROM premieres WHERE id = ?", (premiere_id,))
+
+
 async def planned_revisions(
     conn: Queries, film_id: str | None = None
 ) -> list[tuple[int, str, str]]:
