@@ -161,6 +161,7 @@ class Scheduler:
         self._heartbeat: asyncio.Task[None] | None = None
         self._db_lost = False
         self._armed_for: datetime | None = None
+        self._claimed_up_to = datetime.min.replace(tzinfo=UTC)  # the last claim's "now"
         self._started_at: datetime | None = None
         clock.on_jump(self.poke)
 
@@ -255,7 +256,8 @@ class Scheduler:
 
     async def _claim(self, limit: int) -> list[Delivery]:
         sending = [delivery.id for delivery in self._inflight.values()]
-        return await self.repo.claim_due(self.clock.now(), limit, sending)
+        self._claimed_up_to = self.clock.now()
+        return await self.repo.claim_due(self._claimed_up_to, limit, sending)
 
     async def _db(self, what: str, call: Callable[..., Awaitable[T]], *args: object) -> T:
         """Run a storage call; while the database can't be reached, try again with growing
@@ -340,6 +342,11 @@ class Scheduler:
         # soon is woken for at its own time (rounding it up to CONTENDED made every delivery
         # of a busy minute up to 50 ms late).
         delay = min(delays)
+        if wake.due is not None and self._claimed_up_to < wake.due <= now:
+            # Fell due after the claim looked (a busy minute): claim it now, no pause.
+            self._armed_for = None
+            self._wake.set()
+            return
         if delay <= timedelta(0):
             delay = CONTENDED
         self._armed_for = now + delay
