@@ -23,6 +23,7 @@ import asyncio
 import functools
 import logging
 import re
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -132,22 +133,23 @@ def describe(target: str | Path) -> str:
     return f"postgresql://{host}:{parts.port or 5432}{parts.path}"
 
 
-class Queries:
+class Queries(ABC):
     """The five statements every repository uses; a transaction's connection and the
     database itself (autocommit reads) both have them."""
 
     #: "sqlite" or "postgresql": for the rare statement only one engine has (NOTIFY).
     engine: str = ""
 
+    @abstractmethod
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; the number of rows it changed."""
-        raise NotImplementedError
+        ...
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        raise NotImplementedError
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetchall(sql, params)
@@ -165,19 +167,21 @@ class Database(Queries):
     engine: str = ""
     target: str | Path = ""
 
+    @abstractmethod
     def transaction(self) -> Any:
         """``async with db.transaction() as conn``: commit at the end, roll back on error."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def stream(self, sql: str, params: Params = (), size: int = 5_000) -> AsyncIterator[list[Row]]:
         """The rows of a large query in lists of up to ``size``, without holding all at once."""
-        raise NotImplementedError
+        ...
 
-    async def schema_version(self) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    async def schema_version(self) -> int: ...
 
-    async def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def close(self) -> None: ...
 
 
 # --- SQLite -----------------------------------------------------------------------------------
