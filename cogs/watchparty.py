@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -13,70 +11,15 @@ from discord.ext import commands
 
 from bot.app import WatchpartyBot
 from bot.domain import parties as rules
-from bot.domain.parties import Party
 from bot.domain.when import OFF
 from bot.errors import BadOption
 from bot.render import parties as view
-from cogs.options import FilmOrTitleArg, Zone, ours, require_postable
+from cogs.cards import PartyCards, RsvpButton
+from cogs.options import FilmOrTitleArg, Zone, require_postable
 
 log = logging.getLogger(__name__)
 
 Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel
-
-
-class RsvpButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"wp:rsvp:(?P<party>\d+):(?P<status>going|maybe|no)",
-):
-    """Going / Maybe / Not going: survives restarts because the state is in the custom id."""
-
-    STYLES = {
-        rules.GOING: discord.ButtonStyle.success,
-        rules.MAYBE: discord.ButtonStyle.secondary,
-        rules.NOT_GOING: discord.ButtonStyle.danger,
-    }
-
-    def __init__(self, party_id: int, status: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=rules.RSVP_LABELS[status],
-                style=self.STYLES[status],
-                custom_id=f"wp:rsvp:{party_id}:{status}",
-            )
-        )
-        self.party_id = party_id
-        self.status = status
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> RsvpButton:
-        return cls(int(match["party"]), match["status"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        # discord.py only logs what a dynamic item raises: send it to the tree's handler, so
-        # the member gets an answer ("answers are closed") instead of "did not respond".
-        bot = ours(interaction).client
-        try:
-            party = await bot.parties.rsvp(self.party_id, interaction.user.id, self.status)
-            title, rsvps = await bot.parties.card(party)
-            await interaction.response.edit_message(
-                embed=view.card(party, title, rsvps), view=rsvp_view(party)
-            )
-        except Exception as error:
-            # The tree's handler takes command errors: this is one, caused by ``error``.
-            failure = app_commands.AppCommandError(f"RSVP failed: {error!r}")
-            failure.__cause__ = error
-            await bot.tree.on_error(ours(interaction), failure)
-
-
-def rsvp_view(party: Party) -> discord.ui.View | None:
-    if party.cancelled:
-        return None
-    buttons = discord.ui.View(timeout=None)
-    for status in (rules.GOING, rules.MAYBE, rules.NOT_GOING):
-        buttons.add_item(RsvpButton(party.id, status))
-    return buttons
 
 
 @app_commands.guild_only()
@@ -86,6 +29,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     def __init__(self, bot: WatchpartyBot) -> None:
         self.bot = bot
         self.service = bot.parties
+        self.cards = PartyCards(bot)
 
     # ------------------------------------------------------------------ Discord glue
     async def _target_channel(
@@ -102,105 +46,6 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             raise BadOption("Pick a text channel for the watch party (the `channel` option).")
         require_postable(channel, guild.me if guild else None, embeds=True)
         return channel
-
-    async def _post_card(self, channel: discord.abc.Messageable, party: Party) -> discord.Message:
-        title, rsvps = await self.service.card(party)
-        message = await channel.send(
-            embed=view.card(party, title, rsvps), view=rsvp_view(party) or discord.utils.MISSING
-        )
-        await self.service.attach_card(party.id, message.id)
-        return message
-
-    async def _refresh_card(self, party: Party) -> None:
-        """Edit the announcement in place."""
-        if party.message_id is None:
-            return
-        title, rsvps = await self.service.card(party)
-        channel = self.bot.get_partial_messageable(party.channel_id)
-        try:
-            await channel.get_partial_message(party.message_id).edit(
-                embed=view.card(party, title, rsvps), view=rsvp_view(party)
-            )
-        except discord.HTTPException as error:
-            log.warning("Could not update the card of party %s: %s", party.id, error)
-
-    async def _move_card(self, old: Party, party: Party) -> str:
-        """The party moved channel: announce it there and retire the old card."""
-        target = self.bot.get_partial_messageable(party.channel_id)
-        try:
-            message = await self._post_card(target, party)
-        except discord.HTTPException as error:
-            log.warning("Could not announce party %s in its new channel: %s", party.id, error)
-            return view.card_not_moved(party.channel_id)
-        if old.message_id is not None:
-            stale = self.bot.get_partial_messageable(old.channel_id).get_partial_message(
-                old.message_id
-            )
-            try:
-                await stale.delete()
-            except discord.HTTPException as error:
-                log.warning("Could not remove the old card of party %s: %s", party.id, error)
-        return f"\nAnnounced again in <#{party.channel_id}>: {message.jump_url}"
-
-    async def _sync_event(
-        self, interaction: discord.Interaction, party: Party, film_title: str
-    ) -> str:
-        """Create or update the native scheduled event; returns a line for the host, if any."""
-        guild = interaction.guild
-        if guild is None:
-            return ""
-        if not interaction.app_permissions.manage_events:
-            if await self.bot.preferences.claim_events_notice(guild.id):
-                return view.NO_EVENTS_NOTICE
-            return ""
-        channel = guild.get_channel(party.channel_id)
-        options = view.event_options(party, film_title, getattr(channel, "name", None))
-        kwargs: dict = {
-            "name": options.name,
-            "description": options.description,
-            "start_time": party.starts_at,
-            "privacy_level": discord.PrivacyLevel.guild_only,
-        }
-        if party.voice_channel_id:
-            kwargs |= {
-                "entity_type": discord.EntityType.voice,
-                "channel": discord.Object(party.voice_channel_id),
-            }
-        else:
-            kwargs |= {
-                "entity_type": discord.EntityType.external,
-                "location": options.location,
-                "end_time": options.end,
-            }
-        try:
-            if party.event_id:
-                try:
-                    event = await guild.fetch_scheduled_event(party.event_id)
-                    await event.edit(**kwargs)
-                    return ""
-                except discord.NotFound:
-                    pass  # someone deleted the event: make a new one
-            event = await guild.create_scheduled_event(**kwargs)
-            await self.service.attach_event(party.id, event.id)
-        except discord.HTTPException as error:
-            log.warning("Scheduled event for party %s failed: %s", party.id, error)
-            return view.EVENT_FAILED_NOTICE
-        return ""
-
-    async def _delete_event(self, guild: discord.Guild | None, party: Party) -> None:
-        if guild is None or not party.event_id:
-            return
-        try:
-            event = guild.get_scheduled_event(party.event_id) or await guild.fetch_scheduled_event(
-                party.event_id
-            )
-            await event.delete()
-        except discord.NotFound:
-            pass  # someone deleted it already
-        except discord.HTTPException as error:
-            log.warning("Could not delete the event of party %s: %s", party.id, error)
-            return
-        await self.service.attach_event(party.id, None)
 
     # ------------------------------------------------------------------ commands
     @app_commands.command(name="create", description="Schedule a watch party")
@@ -239,13 +84,18 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             reminders=reminders,
         )
         try:
-            message = await self._post_card(target, result.party)
+            message = await self.cards.post(target, result.party)
         except discord.HTTPException as error:
             await self.service.cancel(result.party)
             raise BadOption(
                 view.card_failed(target.mention, error.text or str(error.status))
             ) from error
-        extra = await self._sync_event(interaction, result.party, result.title)
+        extra = await self.cards.sync_event(
+            interaction.guild,
+            result.party,
+            result.title,
+            allowed=interaction.app_permissions.manage_events,
+        )
         await interaction.followup.send(
             view.interpretation(result.party, _with_unchecked(result.notes, film))
             + f"\nAnnounced in {target.mention}: {message.jump_url}"
@@ -309,12 +159,17 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         )
         moved = ""
         if result.party.channel_id != party.channel_id:
-            moved = await self._move_card(party, result.party)
+            moved = await self.cards.move(party, result.party)
         else:
-            await self._refresh_card(result.party)
+            await self.cards.refresh(result.party)
         extra = ""
         if result.party.event_id or when is not None:
-            extra = await self._sync_event(interaction, result.party, result.title)
+            extra = await self.cards.sync_event(
+                interaction.guild,
+                result.party,
+                result.title,
+                allowed=interaction.app_permissions.manage_events,
+            )
         await interaction.followup.send(
             view.interpretation(result.party, _with_unchecked(result.notes, film), verb="Updated")
             + moved
@@ -333,8 +188,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         cancelled = await self.service.cancel(party)
-        await self._refresh_card(cancelled)
-        await self._delete_event(interaction.guild, cancelled)
+        await self.cards.refresh(cancelled)
+        await self.cards.delete_event(interaction.guild, cancelled)
         await interaction.followup.send(view.cancelled(cancelled), ephemeral=True)
 
     @app_commands.command(name="ics", description="Download a watch party as a calendar file")

@@ -86,7 +86,9 @@ async def test_two_processes_send_every_row_once(db: Database, other: Database) 
         await wait_for(lambda: len(a.sent) + len(b.sent) >= 30, within=20)
         await wait_for(lambda: first.idle and second.idle)
     assert nonces(a, b) == sorted(f"wp{i}.0" for i in ids)
-    assert await outbox_counts(db) == {"sent": 30}
+    # On a busy machine a row may be marked late (sent over a second after its time): once all the same.
+    counts = await outbox_counts(db)
+    assert set(counts) <= {"sent", "late"} and sum(counts.values()) == 30, counts
 
 
 async def test_a_dead_process_rows_are_sent_by_another_within_the_lease(

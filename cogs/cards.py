@@ -1,0 +1,199 @@
+"""A watch party's presence in Discord: its announcement card (with RSVP buttons that survive
+restarts) and its native scheduled event.
+
+:class:`PartyCards` needs no interaction, so a command, a button and a timed delivery (a series'
+next occurrence, a vote's result) post and update cards and events the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.app import WatchpartyBot
+from bot.domain import parties as rules
+from bot.domain.parties import Party
+from bot.render import parties as view
+from cogs.options import ours
+
+log = logging.getLogger(__name__)
+
+
+class RsvpButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"wp:rsvp:(?P<party>\d+):(?P<status>going|maybe|no)",
+):
+    """Going / Maybe / Not going: survives restarts because the state is in the custom id."""
+
+    STYLES = {
+        rules.GOING: discord.ButtonStyle.success,
+        rules.MAYBE: discord.ButtonStyle.secondary,
+        rules.NOT_GOING: discord.ButtonStyle.danger,
+    }
+
+    def __init__(self, party_id: int, status: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=rules.RSVP_LABELS[status],
+                style=self.STYLES[status],
+                custom_id=f"wp:rsvp:{party_id}:{status}",
+            )
+        )
+        self.party_id = party_id
+        self.status = status
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> RsvpButton:
+        return cls(int(match["party"]), match["status"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        # discord.py only logs what a dynamic item raises: send it to the tree's handler, so
+        # the member gets an answer ("answers are closed") instead of "did not respond".
+        bot = ours(interaction).client
+        try:
+            party = await bot.parties.rsvp(self.party_id, interaction.user.id, self.status)
+            title, rsvps = await bot.parties.card(party)
+            await interaction.response.edit_message(
+                embed=view.card(party, title, rsvps), view=rsvp_view(party)
+            )
+        except Exception as error:
+            await report(interaction, error)
+
+
+async def report(interaction: discord.Interaction, error: Exception) -> None:
+    """Answer a failed button or select through the tree's error handler, as a command's."""
+    # The tree's handler takes command errors: this is one, caused by ``error``.
+    failure = app_commands.AppCommandError(f"Component failed: {error!r}")
+    failure.__cause__ = error
+    await ours(interaction).client.tree.on_error(ours(interaction), failure)
+
+
+def rsvp_view(party: Party) -> discord.ui.View | None:
+    """The card's buttons; a cancelled party has none."""
+    if party.cancelled:
+        return None
+    buttons = discord.ui.View(timeout=None)
+    for status in (rules.GOING, rules.MAYBE, rules.NOT_GOING):
+        buttons.add_item(RsvpButton(party.id, status))
+    return buttons
+
+
+class PartyCards:
+    """Posts, updates and moves cards; creates, updates and deletes native events."""
+
+    def __init__(self, bot: WatchpartyBot) -> None:
+        self.bot = bot
+        self.service = bot.parties
+
+    async def post(
+        self, channel: discord.abc.Messageable, party: Party, *, nonce: str | None = None
+    ) -> discord.Message:
+        """Announce a party in ``channel`` and remember the card. ``nonce``: a timed post's
+        (a retry posts it once)."""
+        title, rsvps = await self.service.card(party)
+        message = await channel.send(
+            embed=view.card(party, title, rsvps),
+            view=rsvp_view(party) or discord.utils.MISSING,
+            nonce=nonce,
+        )
+        await self.service.attach_card(party.id, message.id)
+        return message
+
+    async def refresh(self, party: Party) -> None:
+        """Edit the announcement in place."""
+        if party.message_id is None:
+            return
+        title, rsvps = await self.service.card(party)
+        channel = self.bot.get_partial_messageable(party.channel_id)
+        try:
+            await channel.get_partial_message(party.message_id).edit(
+                embed=view.card(party, title, rsvps), view=rsvp_view(party)
+            )
+        except discord.HTTPException as error:
+            log.warning("Could not update the card of party %s: %s", party.id, error)
+
+    async def move(self, old: Party, party: Party) -> str:
+        """The party moved channel: announce it there and retire the old card; a line for the
+        host."""
+        target = self.bot.get_partial_messageable(party.channel_id)
+        try:
+            message = await self.post(target, party)
+        except discord.HTTPException as error:
+            log.warning("Could not announce party %s in its new channel: %s", party.id, error)
+            return view.card_not_moved(party.channel_id)
+        if old.message_id is not None:
+            stale = self.bot.get_partial_messageable(old.channel_id).get_partial_message(
+                old.message_id
+            )
+            try:
+                await stale.delete()
+            except discord.HTTPException as error:
+                log.warning("Could not remove the old card of party %s: %s", party.id, error)
+        return f"\nAnnounced again in <#{party.channel_id}>: {message.jump_url}"
+
+    async def sync_event(
+        self, guild: discord.Guild | None, party: Party, film_title: str, *, allowed: bool
+    ) -> str:
+        """Create or update the native scheduled event; ``allowed``: the bot has Manage Events.
+        Returns a line for the host, if any."""
+        if guild is None:
+            return ""
+        if not allowed:
+            if await self.bot.preferences.claim_events_notice(guild.id):
+                return view.NO_EVENTS_NOTICE
+            return ""
+        channel = guild.get_channel(party.channel_id)
+        options = view.event_options(party, film_title, getattr(channel, "name", None))
+        kwargs: dict = {
+            "name": options.name,
+            "description": options.description,
+            "start_time": party.starts_at,
+            "privacy_level": discord.PrivacyLevel.guild_only,
+        }
+        if party.voice_channel_id:
+            kwargs |= {
+                "entity_type": discord.EntityType.voice,
+                "channel": discord.Object(party.voice_channel_id),
+            }
+        else:
+            kwargs |= {
+                "entity_type": discord.EntityType.external,
+                "location": options.location,
+                "end_time": options.end,
+            }
+        try:
+            if party.event_id:
+                try:
+                    event = await guild.fetch_scheduled_event(party.event_id)
+                    await event.edit(**kwargs)
+                    return ""
+                except discord.NotFound:
+                    pass  # someone deleted the event: make a new one
+            event = await guild.create_scheduled_event(**kwargs)
+            await self.service.attach_event(party.id, event.id)
+        except discord.HTTPException as error:
+            log.warning("Scheduled event for party %s failed: %s", party.id, error)
+            return view.EVENT_FAILED_NOTICE
+        return ""
+
+    async def delete_event(self, guild: discord.Guild | None, party: Party) -> None:
+        """Remove a party's native event (someone may have deleted it already)."""
+        if guild is None or not party.event_id:
+            return
+        try:
+            event = guild.get_scheduled_event(party.event_id) or await guild.fetch_scheduled_event(
+                party.event_id
+            )
+            await event.delete()
+        except discord.NotFound:
+            pass  # someone deleted it already
+        except discord.HTTPException as error:
+            log.warning("Could not delete the event of party %s: %s", party.id, error)
+            return
+        await self.service.attach_event(party.id, None)
