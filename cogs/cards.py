@@ -7,6 +7,7 @@ next occurrence, a vote's result) post and update cards and events the same way.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from typing import Any
@@ -16,8 +17,10 @@ from discord import app_commands
 
 from bot.app import WatchpartyBot
 from bot.domain import parties as rules
+from bot.domain import seats as seat_rules
 from bot.domain.parties import Party
 from bot.render import parties as view
+from bot.render import seats as seat_view
 from cogs.options import ours
 
 log = logging.getLogger(__name__)
@@ -57,13 +60,55 @@ class RsvpButton(
         # the member gets an answer ("answers are closed") instead of "did not respond".
         bot = ours(interaction).client
         try:
-            party = await bot.parties.rsvp(self.party_id, interaction.user.id, self.status)
+            party, answered = await bot.parties.rsvp(
+                self.party_id, interaction.user.id, self.status
+            )
             title, rsvps = await bot.parties.card(party)
             await interaction.response.edit_message(
-                embed=view.card(party, title, rsvps), view=rsvp_view(party)
+                embed=view.card(party, title, rsvps), view=rsvp_view(party, title)
             )
+            if answered.status == seat_rules.WAITING:
+                await interaction.followup.send(
+                    seat_view.waitlisted(party, answered), ephemeral=True
+                )
         except Exception as error:
             await report(interaction, error)
+
+
+class IcsButton(discord.ui.DynamicItem[discord.ui.Button], template=r"wp:ics:(?P<party>\d+)"):
+    """The card's ".ics" button: the calendar file `/watchparty ics` gives, privately."""
+
+    def __init__(self, party_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=".ics", style=discord.ButtonStyle.secondary, custom_id=f"wp:ics:{party_id}"
+            )
+        )
+        self.party_id = party_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> IcsButton:
+        return cls(int(match["party"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = ours(interaction).client
+        try:
+            party = await bot.parties.get(self.party_id, interaction.guild_id)
+            await send_ics(interaction, party)
+        except Exception as error:
+            await report(interaction, error)
+
+
+async def send_ics(interaction: discord.Interaction, party: Party) -> None:
+    """Answer privately with a party's calendar file."""
+    data = (await ours(interaction).client.parties.calendar(party)).encode()
+    await interaction.response.send_message(
+        f"Watch party #{party.id} for your calendar:",
+        ephemeral=True,
+        file=discord.File(io.BytesIO(data), filename=f"watchparty-{party.id}.ics"),
+    )
 
 
 async def report(interaction: discord.Interaction, error: Exception) -> None:
@@ -74,13 +119,20 @@ async def report(interaction: discord.Interaction, error: Exception) -> None:
     await ours(interaction).client.tree.on_error(ours(interaction), failure)
 
 
-def rsvp_view(party: Party) -> discord.ui.View | None:
-    """The card's buttons; a cancelled party has none."""
+def rsvp_view(party: Party, film_title: str | None = None) -> discord.ui.View | None:
+    """The card's buttons; a cancelled party has none. With the film's title: the calendar
+    buttons (Google Calendar link, .ics file) on a second row."""
     if party.cancelled:
         return None
     buttons = discord.ui.View(timeout=None)
     for status in (rules.GOING, rules.MAYBE, rules.NOT_GOING):
         buttons.add_item(RsvpButton(party.id, status))
+    if film_title is not None:
+        link = seat_view.calendar_url(party, film_title)
+        buttons.add_item(discord.ui.Button(label="Add to Google Calendar", url=link, row=1))
+        ics = IcsButton(party.id)
+        ics.item.row = 1
+        buttons.add_item(ics)
     return buttons
 
 
@@ -97,13 +149,34 @@ class PartyCards:
         """Announce a party in ``channel`` and remember the card. ``nonce``: a timed post's
         (a retry posts it once)."""
         title, rsvps = await self.service.card(party)
+        role = party.role_id
         message = await channel.send(
+            seat_view.announcement(role) if role else None,
             embed=view.card(party, title, rsvps),
-            view=rsvp_view(party) or discord.utils.MISSING,
-            nonce=nonce,
+            view=rsvp_view(party, title) or discord.utils.MISSING,
+            nonce=nonce,  # type: ignore[arg-type]  # None: discord.py makes one
+            # Exactly the party's role (checked when it was chosen), never anyone else.
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, users=False, replied_user=False, roles=[discord.Object(role)]
+            )
+            if role
+            else discord.AllowedMentions.none(),
         )
         await self.service.attach_card(party.id, message.id)
         return message
+
+    async def start_thread(self, message: discord.Message, party: Party, film_title: str) -> str:
+        """Start the party's thread on its card (reminders and pings go there); a line for
+        the host. A thread that can't be made leaves the pings in the channel."""
+        try:
+            thread = await message.create_thread(
+                name=seat_view.thread_name(party, film_title), auto_archive_duration=10080
+            )
+        except discord.HTTPException as error:
+            log.warning("Could not start a thread for party %s: %s", party.id, error)
+            return seat_view.thread_failed(error.text or str(error.status))
+        await self.service.attach_thread(party.id, thread.id)
+        return seat_view.thread_made(thread.id)
 
     async def refresh(self, party: Party) -> None:
         """Edit the announcement in place."""
@@ -113,7 +186,7 @@ class PartyCards:
         channel = self.bot.get_partial_messageable(party.channel_id)
         try:
             await channel.get_partial_message(party.message_id).edit(
-                embed=view.card(party, title, rsvps), view=rsvp_view(party)
+                embed=view.card(party, title, rsvps), view=rsvp_view(party, title)
             )
         except discord.HTTPException as error:
             log.warning("Could not update the card of party %s: %s", party.id, error)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 
 import discord
@@ -11,10 +10,12 @@ from discord.ext import commands
 
 from bot.app import WatchpartyBot
 from bot.domain import parties as rules
+from bot.domain import seats as seat_rules
+from bot.domain.usertext import plain
 from bot.domain.when import OFF
 from bot.errors import BadOption
 from bot.render import parties as view
-from cogs.cards import PartyCards, RsvpButton
+from cogs.cards import IcsButton, PartyCards, RsvpButton, send_ics
 from cogs.options import FilmOrTitleArg, Zone, require_postable
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,24 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         require_postable(channel, guild.me if guild else None, embeds=True)
         return channel
 
+    @staticmethod
+    def _pingable(role: discord.Role | None, channel: Postable) -> int | None:
+        """The role's id, if the bot may ping it in ``channel``; else the reason, as an error."""
+        if role is None:
+            return None
+        me = channel.guild.me
+        check = seat_rules.RoleCheck(
+            is_default=role.is_default(),
+            managed=role.managed,
+            mentionable=role.mentionable,
+            bot_may_mention_everyone=me is not None
+            and channel.permissions_for(me).mention_everyone,
+        )
+        problem = seat_rules.role_problem(check, f"**@{plain(role.name)}**")
+        if problem:
+            raise BadOption(problem)
+        return role.id
+
     # ------------------------------------------------------------------ commands
     @app_commands.command(name="create", description="Schedule a watch party")
     @app_commands.describe(
@@ -57,6 +76,9 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         voice_channel="Voice channel to watch in",
         note="A note for everyone (plain text, max 300 characters)",
         reminders=f"Reminder lead times, e.g. '1d,1h,10m' (default: 1h,10m; '{OFF}' for none)",
+        capacity="Seats (1-1000); beyond them members join a waitlist",
+        role="A role to ping at the announcement and at the start",
+        thread="Start a thread on the card for reminders and pings (default: no)",
     )
     async def create(
         self,
@@ -68,10 +90,15 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         voice_channel: discord.VoiceChannel | None = None,
         note: app_commands.Range[str, 0, rules.NOTE_MAX] | None = None,
         reminders: app_commands.Range[str, 0, 60] | None = None,
+        capacity: app_commands.Range[int, seat_rules.CAPACITY_MIN, seat_rules.CAPACITY_MAX]
+        | None = None,
+        role: discord.Role | None = None,
+        thread: bool = False,
     ) -> None:
         assert interaction.guild_id is not None  # a guild-only command
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = await self._target_channel(interaction, channel)
+        role_id = self._pingable(role, target)
         result = await self.service.create(
             guild_id=interaction.guild_id,
             host_id=interaction.user.id,
@@ -82,6 +109,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             voice_channel_id=voice_channel.id if voice_channel else None,
             note=note,
             reminders=reminders,
+            capacity=capacity,
+            role_id=role_id,
         )
         try:
             message = await self.cards.post(target, result.party)
@@ -96,6 +125,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             result.title,
             allowed=interaction.app_permissions.manage_events,
         )
+        if thread:
+            extra += await self.cards.start_thread(message, result.party, result.title)
         await interaction.followup.send(
             view.interpretation(result.party, _with_unchecked(result.notes, film))
             + f"\nAnnounced in {target.mention}: {message.jump_url}"
@@ -130,6 +161,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         film="Another film (any title)",
         channel="Another channel for the announcement and pings",
         note=f"A new note ('{rules.CLEAR_NOTE}' clears it)",
+        capacity="Seats (1-1000); raising it seats the first on the waitlist",
+        role="A role to ping at the start",
     )
     async def edit(
         self,
@@ -140,14 +173,22 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         film: FilmOrTitleArg | None = None,
         channel: Postable | None = None,
         note: app_commands.Range[str, 1, rules.NOTE_MAX] | None = None,
+        capacity: app_commands.Range[int, seat_rules.CAPACITY_MIN, seat_rules.CAPACITY_MAX]
+        | None = None,
+        role: discord.Role | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         party = await self.service.active(id, interaction.guild_id)
         self.service.check_may_change(
             party, interaction.user.id, interaction.permissions.manage_events
         )
+        target: Postable | None = None
         if channel is not None:
-            await self._target_channel(interaction, channel)
+            target = await self._target_channel(interaction, channel)
+        elif role is not None and interaction.guild is not None:
+            found = interaction.guild.get_channel_or_thread(party.channel_id)
+            target = found if isinstance(found, Postable) else None
+        role_id = self._pingable(role, target) if target is not None else None
         result = await self.service.edit(
             party,
             when=when,
@@ -156,6 +197,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             film=film,
             channel_id=channel.id if channel else None,
             note=note,
+            capacity=capacity,
+            role_id=role_id,
         )
         moved = ""
         if result.party.channel_id != party.channel_id:
@@ -195,13 +238,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     @app_commands.command(name="ics", description="Download a watch party as a calendar file")
     @app_commands.describe(id="The party number")
     async def ics(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:
-        party = await self.service.get(id, interaction.guild_id)
-        data = (await self.service.calendar(party)).encode()
-        await interaction.response.send_message(
-            f"Watch party #{party.id} for your calendar:",
-            ephemeral=True,
-            file=discord.File(io.BytesIO(data), filename=f"watchparty-{party.id}.ics"),
-        )
+        await send_ics(interaction, await self.service.get(id, interaction.guild_id))
 
     @app_commands.command(
         name="notify", description="Get watch-party pings in the channel or by DM"
@@ -229,5 +266,5 @@ def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
 
 
 async def setup(bot: WatchpartyBot) -> None:
-    bot.add_dynamic_items(RsvpButton)
+    bot.add_dynamic_items(RsvpButton, IcsButton)
     await bot.add_cog(WatchpartyCog(bot))

@@ -11,6 +11,7 @@ from bot.domain import clock_text, zones
 from bot.domain import parties as rules
 from bot.domain.parties import Party
 from bot.domain.pings import ZoneGroup
+from bot.domain.seats import WAITING
 from bot.domain.usertext import plain
 from bot.domain.when import format_duration
 from bot.render import (
@@ -72,8 +73,12 @@ def card(party: Party, film_title: str, rsvps: dict[int, str]) -> discord.Embed:
         embed.add_field(name="Where", value=f"<#{party.voice_channel_id}>", inline=True)
     if party.note:
         embed.add_field(name="Note", value=clip(plain(party.note), EMBED_FIELD_LIMIT), inline=False)
-    embed.add_field(name=f"Going ({len(going)})", value=_names(going), inline=False)
+    seats = f"{len(going)}/{party.capacity}" if party.capacity else str(len(going))
+    embed.add_field(name=f"Going ({seats})", value=_names(going), inline=False)
     embed.add_field(name=f"Maybe ({len(maybe)})", value=_names(maybe), inline=False)
+    waiting = [u for u, s in rsvps.items() if s == WAITING]  # in line order
+    if waiting or party.capacity:
+        embed.add_field(name=f"Waiting ({len(waiting)})", value=_names(waiting), inline=False)
     embed.set_footer(text=f"Party #{party.id} · times show in your own time zone")
     return embed
 

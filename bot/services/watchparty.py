@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot import render
 from bot.clock import Clock
 from bot.domain import parties as rules
+from bot.domain import seats as seat_rules
 from bot.domain import when as parse
 from bot.domain import zones
 from bot.domain.films import Film
@@ -22,9 +23,11 @@ from bot.domain.releases import for_country
 from bot.domain.usertext import plain
 from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
 from bot.render import parties as party_render
+from bot.render import seats as seat_render
 from bot.scheduler import Outgoing, Scheduler
+from bot.services.seats import promoted_messages
 from bot.services.settings import Preferences
-from bot.storage import settings
+from bot.storage import seats, settings
 from bot.storage.db import Database
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
@@ -72,6 +75,7 @@ class WatchParties:
         self.repo = PartyRepo(db)
         for kind in rules.PARTY_KINDS:
             scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
+        scheduler.register(seat_rules.PROMOTED, self.build_promoted, on_failure=self.report_failure)
 
     async def zone_for(
         self, user_id: int, guild_id: int, explicit: zones.ZoneMatch | None
@@ -154,9 +158,12 @@ class WatchParties:
         voice_channel_id: int | None = None,
         note: str | None = None,
         reminders: str | None = None,
+        capacity: int | None = None,
+        role_id: int | None = None,
     ) -> Interpreted:
         """Schedule a party for a known film, or for a title no catalogue knows (``str``)."""
         film_id, film_title = rules.subject(film)
+        seat_rules.check_capacity(capacity)
         note_text = rules.check_note(note)
         leads = (
             parse.parse_reminders(reminders) if reminders is not None else rules.DEFAULT_REMINDERS
@@ -179,6 +186,8 @@ class WatchParties:
             note=note_text,
             reminders=tuple(leads),
             voice_channel_id=voice_channel_id,
+            capacity=capacity,
+            role_id=role_id,
         )
         plan = rules.plan(start, leads, now)
         skipped = len(leads) - (len(plan) - 1)
@@ -259,10 +268,14 @@ class WatchParties:
         film: Film | str | None = None,
         channel_id: int | None = None,
         note: str | None = None,
+        capacity: int | None = None,
+        role_id: int | None = None,
     ) -> Interpreted:
-        """Change a party's time, film (or typed title), channel or note (``-`` clears it);
-        None keeps a field."""
-        rules.check_edit(when, zone is not None, (when, film, channel_id, note))
+        """Change a party's time, film (or typed title), channel, note (``-`` clears it),
+        capacity or role; None keeps a field. Seats a raised capacity frees go to the first
+        in line, told at once."""
+        rules.check_edit(when, zone is not None, (when, film, channel_id, note, capacity, role_id))
+        seat_rules.check_capacity(capacity)
         if (party.ends_at or party.starts_at) <= self.clock.now():
             raise BadOption(f"Watch party #{party.id} is over, so it can't be edited.")
         if film is None:  # the party's film stays, known or typed
@@ -284,26 +297,66 @@ class WatchParties:
             zone_key=key,
             channel_id=channel_id or party.channel_id,
             note=rules.edited_note(note, party.note),
+            capacity=capacity if capacity is not None else party.capacity,
+            role_id=role_id or party.role_id,
         )
-        replan = rules.plan(start, party.reminders, self.clock.now()) if when is not None else None
-        await self.repo.update(edited, replan)
+        now = self.clock.now()
+        replan = rules.plan(start, party.reminders, now) if when is not None else None
+        promoted = await self.repo.update(edited, replan, now)
         if replan:
             self.scheduler.poke(replan[0].due)
+        if promoted:
+            self.scheduler.poke(now)
+        if capacity is not None:
+            notes.append(
+                seat_render.capacity_note(capacity, len(promoted), await self.going(party))
+            )
         return Interpreted(edited, film_title or film, tuple(notes))
+
+    async def going(self, party: Party) -> int:
+        """How many hold a seat."""
+        return list((await self.repo.rsvps(party.id)).values()).count(rules.GOING)
 
     async def cancel(self, party: Party) -> Party:
         """Cancel a party and its pending reminders (one transaction); returns it cancelled."""
         await self.repo.cancel(party.id)
         return replace(party, cancelled=True)
 
-    async def rsvp(self, party_id: int, user_id: int, status: str) -> Party:
+    async def rsvp(
+        self, party_id: int, user_id: int, status: str
+    ) -> tuple[Party, seat_rules.Answered]:
+        """Record a click: "Going" on a full party joins the waitlist (the answer says the
+        place); a seat given up goes to the first in line, who is told at once."""
+        closed = PartyNotFound("This watch party was cancelled, so answers are closed.")
         party = await self.repo.get(party_id)
         if party is None or party.cancelled:
-            raise PartyNotFound("This watch party was cancelled, so answers are closed.")
-        if (party.ends_at or party.starts_at) <= self.clock.now():
+            raise closed
+        now = self.clock.now()
+        if (party.ends_at or party.starts_at) <= now:
             raise BadTime("This watch party is over, so answers are closed.")
-        await self.repo.set_rsvp(party_id, user_id, status, self.clock.now())
-        return party
+        done = await seats.answer(self.db, party_id, user_id, status, now)
+        if done is None:  # cancelled meanwhile
+            raise closed
+        answered, promoted = done
+        if promoted:
+            self.scheduler.poke(now)
+        return party, answered
+
+    async def attach_thread(self, party_id: int, thread_id: int) -> None:
+        """Remember the thread started on the card: reminders, start pings and promotions
+        go there."""
+        await seats.set_thread(self.db, party_id, thread_id)
+
+    async def build_promoted(self, delivery: Delivery, late: bool) -> list[Outgoing]:
+        """Tell members promoted from the waitlist (those still seated), by DM if they chose
+        it, else in one message mentioning exactly them."""
+        party = await self.repo.get(delivery.ref_id)
+        if party is None or party.cancelled:
+            return []
+        answers = await self.repo.rsvps(party.id)
+        users = [u for u in delivery.data.get("users", []) if answers.get(u) == rules.GOING]
+        by_dm = await settings.dm_preferring(self.db, users)
+        return promoted_messages(party, await self.film_title(party), users, by_dm, late)
 
     async def card(self, party: Party) -> tuple[str, dict[int, str]]:
         """What the announcement shows: the film's title and everyone's answers."""
@@ -327,9 +380,17 @@ class WatchParties:
         lines = {u: line_key(member_zones[u], server_zone, party.starts_at) for u in targets}
         header = party_render.ping_header(party, title, delivery.kind, late)
         groups = group((lines[u], u) for u in targets if u not in by_dm)
+        role = party.role_id if delivery.kind == rules.START else None
+        if role:  # one role mention, in the first message
+            header = f"{render.role_mention(role)} {header}"
         messages = [
-            Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
-            for content, ids in render.grouped_pings(header, groups)
+            Outgoing(
+                content,
+                channel_id=party.ping_channel_id,
+                mention_ids=ids,
+                role_ids=(role,) if role and n == 0 else (),
+            )
+            for n, (content, ids) in enumerate(render.grouped_pings(header, groups))
         ]
         for user_id in sorted(by_dm):
             [line] = group([(lines[user_id], user_id)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.domain.parties import PARTY_KINDS, Party, Planned
-from bot.storage import outbox
+from bot.storage import outbox, seats
 from bot.storage.db import Database, Queries, Row
 from bot.storage.outbox import from_text, to_text
 
@@ -27,6 +27,9 @@ def _party(row: Row) -> Party:
         event_id=row["event_id"],
         cancelled=row["status"] == "cancelled",
         film_title=row["film_title"],
+        capacity=row["capacity"],
+        role_id=row["role_id"],
+        thread_id=row["thread_id"],
     )
 
 
@@ -79,8 +82,8 @@ class PartyRepo:
         async with self.db.transaction() as conn:
             party_id = await conn.fetchval(
                 "INSERT INTO parties (guild_id, channel_id, voice_channel_id, host_id, film_id, "
-                "film_title, starts_at, ends_at, zone, note, reminders, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "film_title, starts_at, ends_at, zone, note, reminders, created_at, capacity, "
+                "role_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     party.guild_id,
                     party.channel_id,
@@ -94,6 +97,8 @@ class PartyRepo:
                     party.note,
                     _reminders_text(party.reminders),
                     to_text(now),
+                    party.capacity,
+                    party.role_id,
                 ),
             )
             await conn.execute(
@@ -105,8 +110,12 @@ class PartyRepo:
         assert created is not None
         return created
 
-    async def update(self, party: Party, replan: list[Planned] | None) -> None:
-        """Save edited fields; with a new plan, pending deliveries are replaced in the same transaction."""
+    async def update(
+        self, party: Party, replan: list[Planned] | None, now: datetime | None = None
+    ) -> list[int]:
+        """Save edited fields; with a new plan, pending deliveries are replaced in the same
+        transaction. Seats freed by a raised capacity go to the first waiting members (told
+        through the outbox, due ``now``): returns them."""
         async with self.db.transaction() as conn:
             # First, so it locks the party's row: a second edit at once (in another process too)
             # waits, then its cancel sees this one's new reminders, leaving one plan.
@@ -115,7 +124,9 @@ class PartyRepo:
                 "UPDATE parties SET problem_reported = "
                 "CASE WHEN channel_id = ? THEN problem_reported ELSE 0 END, "
                 "channel_id = ?, voice_channel_id = ?, film_id = ?, film_title = ?, starts_at = ?, "
-                "ends_at = ?, zone = ?, note = ?, reminders = ? WHERE id = ?",
+                "ends_at = ?, zone = ?, note = ?, reminders = ?, capacity = ?, role_id = ?, "
+                # The thread hangs under the old card: a moved party pings its new channel.
+                "thread_id = CASE WHEN channel_id = ? THEN thread_id ELSE NULL END WHERE id = ?",
                 (
                     party.channel_id,
                     party.channel_id,
@@ -127,12 +138,16 @@ class PartyRepo:
                     party.zone_key,
                     party.note,
                     _reminders_text(party.reminders),
+                    party.capacity,
+                    party.role_id,
+                    party.channel_id,
                     party.id,
                 ),
             )
             if replan is not None:
                 await outbox.cancel_pending(conn, PARTY_KINDS, party.id)
                 await _queue(conn, party.id, replan)
+            return await seats.fill(conn, party.id, party.capacity, now) if now else []
 
     async def cancel(self, party_id: int) -> None:
         async with self.db.transaction() as conn:
@@ -164,7 +179,9 @@ class PartyRepo:
 
     async def rsvps(self, party_id: int) -> dict[int, str]:
         rows = await self.db.fetchall(
-            "SELECT user_id, status FROM rsvps WHERE party_id = ? ORDER BY updated_at", (party_id,)
+            # Answers in the order given; the waitlist (queue_no > 0) last, in line order.
+            "SELECT user_id, status FROM rsvps WHERE party_id = ? ORDER BY queue_no, updated_at",
+            (party_id,),
         )
         return {r["user_id"]: r["status"] for r in rows}
 
