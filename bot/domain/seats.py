@@ -106,24 +106,37 @@ def _utc(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _fit(text: str, room: int) -> str:
+    """The longest start of ``text`` whose URL encoding takes at most ``room`` characters
+    (with "…" when shortened)."""
+    if len(quote(text, safe="")) <= room:
+        return text
+    room -= len(quote("…", safe=""))
+    used, kept = 0, []
+    for ch in text:
+        used += len(quote(ch, safe=""))
+        if used > room:
+            break
+        kept.append(ch)
+    return "".join(kept).rstrip() + "…" if kept else ""
+
+
 def google_calendar_url(
     title: str, start: datetime, end: datetime, details: str, location: str
 ) -> str:
     """Google Calendar's "add event" template link, URL-encoded, within Discord's 512
-    characters (the details are shortened first, then the title)."""
+    characters for a link button (the details are shortened first, then the title)."""
 
-    def build(text: str, about: str) -> str:
+    def build(text: str, about: str, where: str) -> str:
         return (
             "https://calendar.google.com/calendar/render?action=TEMPLATE"
             f"&text={quote(text, safe='')}&dates={_utc(start)}/{_utc(end)}"
-            f"&details={quote(about, safe='')}&location={quote(location, safe='')}"
+            f"&details={quote(about, safe='')}&location={quote(where, safe='')}"
         )
 
-    url = build(title, details)
-    while len(url) > URL_MAX and details:
-        details = details[: max(0, len(details) - max(1, (len(url) - URL_MAX) // 3))].rstrip()
-        url = build(title, details + "…" if details else "")
-    while len(url) > URL_MAX and title:
-        title = title[:-1]
-        url = build(title + "…", "")
-    return url
+    room = URL_MAX - len(build("", "", ""))
+    where = _fit(location, room // 4)
+    room -= len(quote(where, safe=""))
+    text = _fit(title, room)
+    about = _fit(details, room - len(quote(text, safe="")))
+    return build(text, about, where)

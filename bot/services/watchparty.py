@@ -382,7 +382,7 @@ class WatchParties:
         groups = group((lines[u], u) for u in targets if u not in by_dm)
         role = party.role_id if delivery.kind == rules.START else None
         if role:  # one role mention, in the first message
-            header = f"{render.role_mention(role)} {header}"
+            header = f"{header} {render.role_mention(role)}"
         messages = [
             Outgoing(
                 content,
