@@ -112,3 +112,37 @@ async def test_parties_from_before_typed_titles_read_as_known_films(tmp_path):
         assert (party.film_id, party.film_title) == ("lost-in-starlight", None)
     finally:
         await db.close()
+
+
+async def test_answers_from_before_seats_survive_the_rsvps_rebuild(tmp_path):
+    # found by content, not number: migrations from parallel work are ordered at merge time
+    before = next(i for i, script in enumerate(MIGRATIONS) if "rsvps_seats" in script)
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:before]:
+        conn.executescript(script)
+    conn.execute(f"PRAGMA user_version = {before}")
+    conn.execute(
+        "INSERT INTO parties (id, guild_id, channel_id, host_id, film_id, starts_at, zone, "
+        "created_at) VALUES (1, 1, 2, 3, 'lost-in-starlight', '2025-05-30T12:00:00+00:00', "
+        "'UTC', '2025-05-20T12:00:00+00:00')"
+    )
+    conn.execute(
+        "INSERT INTO rsvps VALUES (1, 3, 'going', '2025-05-20T12:00:00.000+00:00'), "
+        "(1, 4, 'maybe', '2025-05-20T12:01:00.000+00:00')"
+    )
+    conn.commit()
+    conn.close()
+    db = await open_database(path)
+    try:
+        repo = PartyRepo(db)
+        assert await repo.rsvps(1) == {3: "going", 4: "maybe"}
+        party = await repo.get(1)
+        assert party is not None and party.capacity is None and party.thread_id is None
+        await repo.set_rsvp(1, 5, "waiting", party.starts_at)  # the CHECK allows it now
+        # deleting a party still deletes its answers (the rebuilt table kept its foreign key)
+        async with db.transaction() as tx:
+            await tx.execute("DELETE FROM parties WHERE id = 1")
+        assert await repo.rsvps(1) == {}
+    finally:
+        await db.close()
