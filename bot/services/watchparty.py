@@ -334,7 +334,8 @@ class WatchParties:
         now = self.clock.now()
         if (party.ends_at or party.starts_at) <= now:
             raise BadTime("This watch party is over, so answers are closed.")
-        done = await seats.answer(self.db, party_id, user_id, status, now)
+        async with self.db.transaction() as conn:
+            done = await seats.answer(conn, party_id, user_id, status, now)
         if done is None:  # cancelled meanwhile
             raise closed
         answered, promoted = done

@@ -60,51 +60,50 @@ async def fill(conn: Queries, party_id: int, capacity: int | None, now: datetime
 
 
 async def answer(
-    db: Database, party_id: int, user_id: int, wanted: str, now: datetime
+    conn: Queries, party_id: int, user_id: int, wanted: str, now: datetime
 ) -> tuple[rules.Answered, list[int]] | None:
-    """Record a member's answer: "Going" beyond the capacity joins the waitlist; a seat given
-    up goes to the first in line (in this transaction, with its notice). Returns (what the
-    member got, who was promoted), or None when the party is gone or cancelled."""
-    async with db.transaction() as conn:
-        locked = await lock_capacity(conn, party_id)
-        if locked is None or not locked[0]:
-            return None
-        capacity = locked[1]
-        current = await conn.fetchval(
-            "SELECT status FROM rsvps WHERE party_id = ? AND user_id = ?", (party_id, user_id)
-        )
-        status = rules.seat_for(wanted, current, await _going(conn, party_id), capacity)
-        if status == rules.WAITING and current != rules.WAITING:
-            queue_no = 1 + int(
-                await conn.fetchval(
-                    "SELECT COALESCE(MAX(queue_no), 0) FROM rsvps WHERE party_id = ?",
-                    (party_id,),
-                )
+    """Record a member's answer, inside the caller's transaction: "Going" beyond the capacity
+    joins the waitlist; a seat given up goes to the first in line (with its notice). Returns
+    (what the member got, who was promoted), or None when the party is gone or cancelled."""
+    locked = await lock_capacity(conn, party_id)
+    if locked is None or not locked[0]:
+        return None
+    capacity = locked[1]
+    current = await conn.fetchval(
+        "SELECT status FROM rsvps WHERE party_id = ? AND user_id = ?", (party_id, user_id)
+    )
+    status = rules.seat_for(wanted, current, await _going(conn, party_id), capacity)
+    if status == rules.WAITING and current != rules.WAITING:
+        queue_no = 1 + int(
+            await conn.fetchval(
+                "SELECT COALESCE(MAX(queue_no), 0) FROM rsvps WHERE party_id = ?",
+                (party_id,),
             )
-        else:
-            queue_no = None  # unchanged for one already waiting; 0 for everyone else
-        await conn.execute(
-            "INSERT INTO rsvps (party_id, user_id, status, updated_at, queue_no) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(party_id, user_id) DO UPDATE SET "
-            "status = excluded.status, updated_at = CASE WHEN rsvps.status = excluded.status "
-            "THEN rsvps.updated_at ELSE excluded.updated_at END, "
-            "queue_no = CASE WHEN excluded.status = ? THEN "
-            "CASE WHEN rsvps.status = ? THEN rsvps.queue_no ELSE excluded.queue_no END "
-            "ELSE 0 END",
-            (
-                party_id,
-                user_id,
-                status,
-                to_text(now),
-                queue_no if queue_no is not None else 0,
-                rules.WAITING,
-                rules.WAITING,
-            ),
         )
-        promoted = await fill(conn, party_id, capacity, now) if current == GOING else []
-        place = None
-        if status == rules.WAITING:
-            place = (await _waiting(conn, party_id)).index(user_id) + 1
+    else:
+        queue_no = None  # unchanged for one already waiting; 0 for everyone else
+    await conn.execute(
+        "INSERT INTO rsvps (party_id, user_id, status, updated_at, queue_no) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(party_id, user_id) DO UPDATE SET "
+        "status = excluded.status, updated_at = CASE WHEN rsvps.status = excluded.status "
+        "THEN rsvps.updated_at ELSE excluded.updated_at END, "
+        "queue_no = CASE WHEN excluded.status = ? THEN "
+        "CASE WHEN rsvps.status = ? THEN rsvps.queue_no ELSE excluded.queue_no END "
+        "ELSE 0 END",
+        (
+            party_id,
+            user_id,
+            status,
+            to_text(now),
+            queue_no if queue_no is not None else 0,
+            rules.WAITING,
+            rules.WAITING,
+        ),
+    )
+    promoted = await fill(conn, party_id, capacity, now) if current == GOING else []
+    place = None
+    if status == rules.WAITING:
+        place = (await _waiting(conn, party_id)).index(user_id) + 1
     return rules.Answered(status, place), promoted
 
 

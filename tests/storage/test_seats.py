@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,19 +50,24 @@ async def make_party(db: Database, capacity: int) -> int:
     return (await PartyRepo(db).create(party, rules.plan(START, (), NOW), NOW)).id
 
 
+async def answer(db: Database, party_id: int, user_id: int, wanted: str) -> Any:
+    async with db.transaction() as conn:
+        return await seats.answer(conn, party_id, user_id, wanted, NOW)
+
+
 async def statuses(db: Database, party_id: int) -> dict[int, str]:
     return await PartyRepo(db).rsvps(party_id)
 
 
 async def test_the_line_keeps_its_order_and_promotion_writes_one_notice(db: Database) -> None:
     party_id = await make_party(db, 2)
-    results = [await seats.answer(db, party_id, u, rules.GOING, NOW) for u in (10, 11, 12)]
+    results = [await answer(db, party_id, u, rules.GOING) for u in (10, 11, 12)]
     assert [r[0] for r in results if r] == [
         seat_rules.Answered(rules.GOING),
         seat_rules.Answered(seat_rules.WAITING, 1),
         seat_rules.Answered(seat_rules.WAITING, 2),
     ]
-    done = await seats.answer(db, party_id, 10, rules.NOT_GOING, NOW)
+    done = await answer(db, party_id, 10, rules.NOT_GOING)
     assert done == (seat_rules.Answered(rules.NOT_GOING), [11])
     assert (await statuses(db, party_id))[11] == rules.GOING
     rows = await db.fetchall(
@@ -73,9 +79,7 @@ async def test_the_line_keeps_its_order_and_promotion_writes_one_notice(db: Data
 
 async def test_concurrent_clicks_never_overfill(db: Database) -> None:
     party_id = await make_party(db, 3)  # the host holds one seat
-    await asyncio.gather(
-        *(seats.answer(db, party_id, 100 + n, rules.GOING, NOW) for n in range(12))
-    )
+    await asyncio.gather(*(answer(db, party_id, 100 + n, rules.GOING) for n in range(12)))
     answers = await statuses(db, party_id)
     assert list(answers.values()).count(rules.GOING) == 3
     assert list(answers.values()).count(seat_rules.WAITING) == 10
@@ -88,10 +92,7 @@ async def test_two_processes_clicking_at_once_never_overfill(tmp_path: Path) -> 
     try:
         party_id = await make_party(first, 2)
         await asyncio.gather(
-            *(
-                seats.answer(first if n % 2 else second, party_id, 100 + n, rules.GOING, NOW)
-                for n in range(20)
-            )
+            *(answer(first if n % 2 else second, party_id, 100 + n, rules.GOING) for n in range(20))
         )
         answers = await statuses(first, party_id)
         assert list(answers.values()).count(rules.GOING) == 2
@@ -103,8 +104,8 @@ async def test_two_processes_clicking_at_once_never_overfill(tmp_path: Path) -> 
         # seats given up at once in both processes go to distinct members, in line order
         seated = [u for u, s in answers.items() if s == rules.GOING and u != HOST]
         await asyncio.gather(
-            seats.answer(first, party_id, HOST, rules.NOT_GOING, NOW),
-            seats.answer(second, party_id, seated[0], rules.MAYBE, NOW),
+            answer(first, party_id, HOST, rules.NOT_GOING),
+            answer(second, party_id, seated[0], rules.MAYBE),
         )
         after = await statuses(first, party_id)
         assert list(after.values()).count(rules.GOING) == 2
