@@ -12,10 +12,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import WatchpartyBot
+from bot.domain import hearing
 from bot.domain import parties as rules
 from bot.domain.parties import Party
 from bot.domain.when import OFF
 from bot.errors import BadOption
+from bot.render import hearing as hearing_view
 from bot.render import parties as view
 from cogs.options import FilmOrTitleArg, Zone, ours, require_postable
 
@@ -70,12 +72,50 @@ class RsvpButton(
             await bot.tree.on_error(ours(interaction), failure)
 
 
+class ReminderButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"wp:bell:(?P<party>\d+)",
+):
+    """🔔: turns this party's reminders on or off for the member who clicks, and says which."""
+
+    def __init__(self, party_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Reminders",
+                emoji="🔔",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"wp:bell:{party_id}",
+            )
+        )
+        self.party_id = party_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ReminderButton:
+        return cls(int(match["party"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = ours(interaction).client
+        try:
+            state = await bot.hearing.set_reminders(self.party_id, interaction.user.id, None)
+            await interaction.response.send_message(
+                hearing_view.reminders_state(state.party_id, state.on, state.going, state.leads),
+                ephemeral=True,
+            )
+        except Exception as error:  # to the tree's handler, as RsvpButton does
+            failure = app_commands.AppCommandError(f"Reminder toggle failed: {error!r}")
+            failure.__cause__ = error
+            await bot.tree.on_error(ours(interaction), failure)
+
+
 def rsvp_view(party: Party) -> discord.ui.View | None:
     if party.cancelled:
         return None
     buttons = discord.ui.View(timeout=None)
     for status in (rules.GOING, rules.MAYBE, rules.NOT_GOING):
         buttons.add_item(RsvpButton(party.id, status))
+    buttons.add_item(ReminderButton(party.id))
     return buttons
 
 
@@ -241,7 +281,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         try:
             message = await self._post_card(target, result.party)
         except discord.HTTPException as error:
-            await self.service.cancel(result.party)
+            await self.service.cancel(result.party, by=interaction.user.id)
             raise BadOption(
                 view.card_failed(target.mention, error.text or str(error.status))
             ) from error
@@ -332,7 +372,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             party, interaction.user.id, interaction.permissions.manage_events
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        cancelled = await self.service.cancel(party)
+        cancelled = await self.service.cancel(party, by=interaction.user.id)
         await self._refresh_card(cancelled)
         await self._delete_event(interaction.guild, cancelled)
         await interaction.followup.send(view.cancelled(cancelled), ephemeral=True)
@@ -366,6 +406,44 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             view.notify_set(where.value == "dm"), ephemeral=True
         )
 
+    @app_commands.command(
+        name="reminders", description="Turn one watch party's reminders on or off for you"
+    )
+    @app_commands.describe(id="The party number", state="on or off")
+    @app_commands.choices(
+        state=[
+            app_commands.Choice(name="On", value="on"),
+            app_commands.Choice(name="Off", value="off"),
+        ]
+    )
+    async def reminders(
+        self,
+        interaction: discord.Interaction,
+        id: app_commands.Range[int, 1],
+        state: app_commands.Choice[str],
+    ) -> None:
+        party = await self.service.active(id, interaction.guild_id)
+        result = await self.bot.hearing.set_reminders(
+            party.id, interaction.user.id, state.value == "on"
+        )
+        await interaction.response.send_message(
+            hearing_view.reminders_state(result.party_id, result.on, result.going, result.leads),
+            ephemeral=True,
+        )
+
+    @app_commands.command(
+        name="remind-me", description="Your own reminder lead times for every watch party"
+    )
+    @app_commands.describe(
+        leads=f"e.g. '1d,1h,10m'; '{OFF}' for none; '{hearing.DEFAULT}' for each party's own"
+    )
+    async def remind_me(
+        self, interaction: discord.Interaction, leads: app_commands.Range[str, 1, 60]
+    ) -> None:
+        own = hearing.parse_own_leads(leads)
+        await self.bot.hearing.set_own_leads(interaction.user.id, own)
+        await interaction.response.send_message(hearing_view.own_leads_set(own), ephemeral=True)
+
 
 def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
     """The service's notes, and a word when a typed title was taken because TMDB was down."""
@@ -374,5 +452,5 @@ def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
 
 
 async def setup(bot: WatchpartyBot) -> None:
-    bot.add_dynamic_items(RsvpButton)
+    bot.add_dynamic_items(RsvpButton, ReminderButton)
     await bot.add_cog(WatchpartyCog(bot))
