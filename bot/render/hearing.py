@@ -31,8 +31,8 @@ def reminders_state(party_id: int, on: bool, going: bool, leads: tuple[timedelta
         )
     if not leads:
         return (
-            f"🔔 Reminders on for watch party #{party_id}, but you have no lead times for it. "
-            "Set yours with `/watchparty remind-me`."
+            f"🔔 Reminders on for watch party #{party_id}, but none of your lead times is still "
+            "ahead of it. `/watchparty remind-me` sets yours."
         )
     return f"🔔 Reminders on for watch party #{party_id}: {_leads(leads)} before it starts."
 

@@ -19,7 +19,7 @@ from bot.domain.parties import GOING, MAYBE, REMINDER, START, Party
 from bot.domain.pings import LineKey, ZoneGroup, group, line_key
 from bot.errors import BadOption, BadTime
 from bot.render import hearing as view
-from bot.scheduler import Outgoing, Scheduler
+from bot.scheduler import FailureHandler, Outgoing, Scheduler
 from bot.services.settings import Preferences
 from bot.storage import hearing as store
 from bot.storage import outbox
@@ -57,13 +57,16 @@ class Hearing:
         scheduler: Scheduler,
         preferences: Preferences,
         title_of: TitleOf,
+        on_failure: FailureHandler | None = None,
     ) -> None:
+        """``title_of`` names a party's film; ``on_failure`` tells whom a change notice that
+        can never be sent (a deleted channel) concerns, as for the party's other pings."""
         self.db = db
         self.clock = clock
         self.scheduler = scheduler
         self.preferences = preferences
         self.title_of = title_of
-        scheduler.register(CHANGED, self.build_change)
+        scheduler.register(CHANGED, self.build_change, on_failure=on_failure)
 
     # ------------------------------------------------------------------ members' choices
     async def set_reminders(self, party_id: int, user_id: int, on: bool | None) -> ReminderState:

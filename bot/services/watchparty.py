@@ -69,7 +69,9 @@ class WatchParties:
         self.scheduler = scheduler
         self.preferences = preferences
         self.repo = PartyRepo(db)
-        self.hearing = Hearing(db, clock, scheduler, preferences, self.film_title)
+        self.hearing = Hearing(
+            db, clock, scheduler, preferences, self.film_title, self.report_failure
+        )
         for kind in rules.PARTY_KINDS:
             scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
 

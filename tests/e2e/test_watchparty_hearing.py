@@ -261,3 +261,14 @@ async def test_a_new_note_tells_nobody(e2e: Harness) -> None:
     await e2e.run("Ada", "watchparty edit", {"id": made.id, "note": "bring snacks"})
     rows = await e2e.bot.db.fetchval("SELECT COUNT(*) FROM outbox WHERE kind = 'party_changed'")
     assert rows == 0
+
+
+async def test_a_notice_that_can_never_be_posted_is_reported_to_the_host(e2e: Harness) -> None:
+    cinema = e2e.fake.add_channel(e2e.server.guild, "cinema")
+    made = await create(e2e, "Ada", "in 2 hours", channel=cinema)
+    await e2e.click(made.card, "Going", "Bruno")
+    e2e.fake.delete_channel(cinema)
+    await e2e.run(e2e.server.owner, "watchparty edit", {"id": made.id, "film": "Festival Cut"})
+    await e2e.fake.wait_until(lambda: len(e2e.dms("Ada")) == 1)
+    [dm] = e2e.dms("Ada")
+    assert f"watch party #{made.id} in <#{cinema}>" in dm.content
