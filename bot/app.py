@@ -157,6 +157,7 @@ class WatchpartyBot(commands.AutoShardedBot):
         self.scheduler = Scheduler(db, clock, self.send_outgoing, grace=settings.late_grace)
         self.preferences = Preferences(db)
         self.parties = WatchParties(db, films, clock, self.scheduler, self.preferences)
+        self.hearing = self.parties.hearing  # who hears what: reminders, change notices
         self.premieres = Premieres(
             db, films, clock, self.scheduler, self.preferences, owner_of=self.owner_of
         )

@@ -17,6 +17,7 @@ from discord import app_commands
 from bot.app import WatchpartyBot
 from bot.domain import parties as rules
 from bot.domain.parties import Party
+from bot.render import hearing as hearing_view
 from bot.render import parties as view
 from cogs.options import ours
 
@@ -74,6 +75,41 @@ async def report(interaction: discord.Interaction, error: Exception) -> None:
     await ours(interaction).client.tree.on_error(ours(interaction), failure)
 
 
+class ReminderButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"wp:bell:(?P<party>\d+)",
+):
+    """🔔: turns this party's reminders on or off for the member who clicks, and says which."""
+
+    def __init__(self, party_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Reminders",
+                emoji="🔔",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"wp:bell:{party_id}",
+            )
+        )
+        self.party_id = party_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ReminderButton:
+        return cls(int(match["party"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = ours(interaction).client
+        try:
+            state = await bot.hearing.set_reminders(self.party_id, interaction.user.id, None)
+            await interaction.response.send_message(
+                hearing_view.reminders_state(state.party_id, state.on, state.going, state.leads),
+                ephemeral=True,
+            )
+        except Exception as error:
+            await report(interaction, error)
+
+
 def rsvp_view(party: Party) -> discord.ui.View | None:
     """The card's buttons; a cancelled party has none."""
     if party.cancelled:
@@ -81,6 +117,7 @@ def rsvp_view(party: Party) -> discord.ui.View | None:
     buttons = discord.ui.View(timeout=None)
     for status in (rules.GOING, rules.MAYBE, rules.NOT_GOING):
         buttons.add_item(RsvpButton(party.id, status))
+    buttons.add_item(ReminderButton(party.id))
     return buttons
 
 
@@ -97,10 +134,11 @@ class PartyCards:
         """Announce a party in ``channel`` and remember the card. ``nonce``: a timed post's
         (a retry posts it once)."""
         title, rsvps = await self.service.card(party)
+        extra: dict[str, Any] = {"nonce": nonce} if nonce else {}
         message = await channel.send(
             embed=view.card(party, title, rsvps),
             view=rsvp_view(party) or discord.utils.MISSING,
-            nonce=nonce,
+            **extra,
         )
         await self.service.attach_card(party.id, message.id)
         return message

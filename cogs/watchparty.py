@@ -10,11 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import WatchpartyBot
+from bot.domain import hearing
 from bot.domain import parties as rules
 from bot.domain.when import OFF
 from bot.errors import BadOption
+from bot.render import hearing as hearing_view
 from bot.render import parties as view
-from cogs.cards import PartyCards, RsvpButton
+from cogs.cards import PartyCards, ReminderButton, RsvpButton
 from cogs.options import FilmOrTitleArg, Zone, require_postable
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         try:
             message = await self.cards.post(target, result.party)
         except discord.HTTPException as error:
-            await self.service.cancel(result.party)
+            await self.service.cancel(result.party, by=interaction.user.id)
             raise BadOption(
                 view.card_failed(target.mention, error.text or str(error.status))
             ) from error
@@ -187,7 +189,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             party, interaction.user.id, interaction.permissions.manage_events
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        cancelled = await self.service.cancel(party)
+        cancelled = await self.service.cancel(party, by=interaction.user.id)
         await self.cards.refresh(cancelled)
         await self.cards.delete_event(interaction.guild, cancelled)
         await interaction.followup.send(view.cancelled(cancelled), ephemeral=True)
@@ -221,6 +223,44 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             view.notify_set(where.value == "dm"), ephemeral=True
         )
 
+    @app_commands.command(
+        name="reminders", description="Turn one watch party's reminders on or off for you"
+    )
+    @app_commands.describe(id="The party number", state="on or off")
+    @app_commands.choices(
+        state=[
+            app_commands.Choice(name="On", value="on"),
+            app_commands.Choice(name="Off", value="off"),
+        ]
+    )
+    async def reminders(
+        self,
+        interaction: discord.Interaction,
+        id: app_commands.Range[int, 1],
+        state: app_commands.Choice[str],
+    ) -> None:
+        party = await self.service.active(id, interaction.guild_id)
+        result = await self.bot.hearing.set_reminders(
+            party.id, interaction.user.id, state.value == "on"
+        )
+        await interaction.response.send_message(
+            hearing_view.reminders_state(result.party_id, result.on, result.going, result.leads),
+            ephemeral=True,
+        )
+
+    @app_commands.command(
+        name="remind-me", description="Your own reminder lead times for every watch party"
+    )
+    @app_commands.describe(
+        leads=f"e.g. '1d,1h,10m'; '{OFF}' for none; '{hearing.DEFAULT}' for each party's own"
+    )
+    async def remind_me(
+        self, interaction: discord.Interaction, leads: app_commands.Range[str, 1, 60]
+    ) -> None:
+        own = hearing.parse_own_leads(leads)
+        await self.bot.hearing.set_own_leads(interaction.user.id, own)
+        await interaction.response.send_message(hearing_view.own_leads_set(own), ephemeral=True)
+
 
 def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
     """The service's notes, and a word when a typed title was taken because TMDB was down."""
@@ -229,5 +269,5 @@ def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
 
 
 async def setup(bot: WatchpartyBot) -> None:
-    bot.add_dynamic_items(RsvpButton)
+    bot.add_dynamic_items(RsvpButton, ReminderButton)
     await bot.add_cog(WatchpartyCog(bot))

@@ -149,9 +149,3 @@ def plan(starts_at: datetime, reminders: Iterable[timedelta], now: datetime) -> 
     ]
     planned.append(Planned(START, starts_at, {}))
     return planned
-
-
-def ping_targets(rsvps: dict[int, str], kind: str) -> list[int]:
-    """Who is pinged: going members, plus 'maybe' members for reminders."""
-    wanted = {GOING, MAYBE} if kind == REMINDER else {GOING}
-    return sorted(uid for uid, status in rsvps.items() if status in wanted)

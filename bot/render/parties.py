@@ -61,7 +61,9 @@ def card(party: Party, film_title: str, rsvps: dict[int, str]) -> discord.Embed:
     if party.end_assumed:
         embed.description = "I have no details for this film."
     when = f"{timestamp(party.starts_at)} ({timestamp(party.starts_at, 'R')})"
-    if party.ends_at and party.end_assumed:
+    if party.cancelled:  # no countdown to a party that won't happen
+        when = f"Cancelled (it was to start {timestamp(party.starts_at)})"
+    elif party.ends_at and party.end_assumed:
         hours = int(rules.ASSUMED_RUNTIME / timedelta(hours=1))
         when += f"\nEnds about {timestamp(party.ends_at, 't')}, assuming {hours} hours"
     elif party.ends_at:
@@ -162,16 +164,19 @@ def my_listing(rows: list[tuple[Party, str, str]]) -> str:
 
 
 def cancelled(party: Party) -> str:
-    return f"Cancelled watch party #{party.id}. No more reminders will be sent."
+    return (
+        f"Cancelled watch party #{party.id}. No more reminders will be sent, and everyone who "
+        "answered Going or Maybe is told."
+    )
 
 
 def notify_set(by_dm: bool) -> str:
     if by_dm:
         return (
-            "I'll DM you watch-party reminders and start pings instead of mentioning you in the "
-            "channel. (If your DMs are closed, you'll miss them.)"
+            "I'll DM you watch-party reminders, start pings and changes instead of mentioning "
+            "you in the channel. (If your DMs are closed, you'll miss them.)"
         )
-    return "I'll mention you in the party's channel for reminders and start pings."
+    return "I'll mention you in the party's channel for reminders, start pings and changes."
 
 
 def card_failed(channel_mention: str, reason: str) -> str:

@@ -17,14 +17,13 @@ from bot.domain import zones
 from bot.domain.films import Film
 from bot.domain.ics import party_ics
 from bot.domain.parties import Party
-from bot.domain.pings import group, line_key
 from bot.domain.releases import for_country
 from bot.domain.usertext import plain
 from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
 from bot.render import parties as party_render
 from bot.scheduler import Outgoing, Scheduler
+from bot.services.hearing import Hearing
 from bot.services.settings import Preferences
-from bot.storage import settings
 from bot.storage.db import Database
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
@@ -70,6 +69,9 @@ class WatchParties:
         self.scheduler = scheduler
         self.preferences = preferences
         self.repo = PartyRepo(db)
+        self.hearing = Hearing(
+            db, clock, scheduler, preferences, self.film_title, self.report_failure
+        )
         for kind in rules.PARTY_KINDS:
             scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
 
@@ -180,8 +182,9 @@ class WatchParties:
             reminders=tuple(leads),
             voice_channel_id=voice_channel_id,
         )
-        plan = rules.plan(start, leads, now)
-        skipped = len(leads) - (len(plan) - 1)
+        # The host is Going: their own lead times, if they set some, are planned too.
+        plan = rules.plan(start, await self.hearing.own_leads_union(host_id, leads), now)
+        skipped = sum(1 for lead in leads if start - lead <= now)
         if skipped:
             notes.append(f"{skipped} reminder(s) skipped: their time has already passed.")
         created = await self.repo.create(party, plan, now)
@@ -286,15 +289,24 @@ class WatchParties:
             note=rules.edited_note(note, party.note),
         )
         replan = rules.plan(start, party.reminders, self.clock.now()) if when is not None else None
-        await self.repo.update(edited, replan)
+        async with self.db.transaction() as conn:
+            await self.repo.update(edited, replan, conn)
+            own = await self.hearing.replanned(conn, edited) if replan else None
+            notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)
         if replan:
-            self.scheduler.poke(replan[0].due)
+            self.scheduler.poke(min(d for d in (replan[0].due, own) if d))
+        self.hearing.wake(notice)
         return Interpreted(edited, film_title or film, tuple(notes))
 
-    async def cancel(self, party: Party) -> Party:
-        """Cancel a party and its pending reminders (one transaction); returns it cancelled."""
-        await self.repo.cancel(party.id)
-        return replace(party, cancelled=True)
+    async def cancel(self, party: Party, by: int | None = None) -> Party:
+        """Cancel a party and its pending reminders, and tell everyone who answered Going or
+        Maybe except ``by`` (one transaction); returns it cancelled."""
+        cancelled = replace(party, cancelled=True)
+        async with self.db.transaction() as conn:
+            await self.repo.cancel(party.id, conn)
+            notice = await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+        self.hearing.wake(notice)
+        return cancelled
 
     async def rsvp(self, party_id: int, user_id: int, status: str) -> Party:
         party = await self.repo.get(party_id)
@@ -302,7 +314,10 @@ class WatchParties:
             raise PartyNotFound("This watch party was cancelled, so answers are closed.")
         if (party.ends_at or party.starts_at) <= self.clock.now():
             raise BadTime("This watch party is over, so answers are closed.")
-        await self.repo.set_rsvp(party_id, user_id, status, self.clock.now())
+        async with self.db.transaction() as conn:
+            await self.repo.set_rsvp(party_id, user_id, status, self.clock.now(), conn)
+            due = await self.hearing.answered(conn, party, user_id)
+        self.hearing.wake(due)
         return party
 
     async def card(self, party: Party) -> tuple[str, dict[int, str]]:
@@ -315,24 +330,14 @@ class WatchParties:
         if party is None or party.cancelled:
             return []
         title = await self.film_title(party)  # a film gone from the store still pings
-        targets = rules.ping_targets(await self.repo.rsvps(party.id), delivery.kind)
-        member_zones = await settings.zones_of(self.db, targets)
-        by_dm = await settings.dm_preferring(self.db, targets)
-        # Members without a zone read the server's (said so), as in /film answers; else UTC.
-        server_zone = (
-            (await self.preferences.guild(party.guild_id)).zone
-            if None in member_zones.values()
-            else None
-        )
-        lines = {u: line_key(member_zones[u], server_zone, party.starts_at) for u in targets}
+        targets = await self.hearing.ping_targets(party, delivery)
+        audience = await self.hearing.audience(party, targets, party.starts_at)
         header = party_render.ping_header(party, title, delivery.kind, late)
-        groups = group((lines[u], u) for u in targets if u not in by_dm)
         messages = [
             Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
-            for content, ids in render.grouped_pings(header, groups)
+            for content, ids in render.grouped_pings(header, audience.groups)
         ]
-        for user_id in sorted(by_dm):
-            [line] = group([(lines[user_id], user_id)])
+        for user_id, line in audience.dms:
             messages.append(
                 Outgoing(
                     party_render.dm(party, title, delivery.kind, line, late),

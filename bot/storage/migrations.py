@@ -210,4 +210,16 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX films_by_alias ON films(alias_of) WHERE alias_of IS NOT NULL;
     """,
+    # 15: who hears what. A member's choice about one party's reminders (wanted 1: on, which a
+    # Maybe member needs; 0: off), and a member's own reminder lead times for every party
+    # (user_prefs.reminder_leads: seconds, comma-separated; '' none; NULL each party's own)
+    """
+    CREATE TABLE reminder_choices (
+        party_id INTEGER NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        wanted INTEGER NOT NULL CHECK (wanted IN (0, 1)),
+        PRIMARY KEY (party_id, user_id)
+    );
+    ALTER TABLE user_prefs ADD COLUMN reminder_leads TEXT;
+    """,
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from bot.domain.parties import PARTY_KINDS, Party, Planned
@@ -42,9 +44,24 @@ class PartyRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def get(self, party_id: int) -> Party | None:
-        row = await self.db.fetchone("SELECT * FROM parties WHERE id = ?", (party_id,))
+    @asynccontextmanager
+    async def _tx(self, conn: Queries | None) -> AsyncIterator[Queries]:
+        """The caller's transaction when it passes one (its change and others' go together),
+        else a transaction of its own."""
+        if conn is not None:
+            yield conn
+        else:
+            async with self.db.transaction() as own:
+                yield own
+
+    @staticmethod
+    async def read(db: Queries, party_id: int) -> Party | None:
+        """A party, read through ``db`` (a transaction's conn inside one)."""
+        row = await db.fetchone("SELECT * FROM parties WHERE id = ?", (party_id,))
         return _party(row) if row else None
+
+    async def get(self, party_id: int) -> Party | None:
+        return await self.read(self.db, party_id)
 
     async def active_counts(self, guild_id: int, host_id: int, now: datetime) -> tuple[int, int]:
         row = await self.db.fetchone(
@@ -105,9 +122,11 @@ class PartyRepo:
         assert created is not None
         return created
 
-    async def update(self, party: Party, replan: list[Planned] | None) -> None:
+    async def update(
+        self, party: Party, replan: list[Planned] | None, conn: Queries | None = None
+    ) -> None:
         """Save edited fields; with a new plan, pending deliveries are replaced in the same transaction."""
-        async with self.db.transaction() as conn:
+        async with self._tx(conn) as conn:
             # First, so it locks the party's row: a second edit at once (in another process too)
             # waits, then its cancel sees this one's new reminders, leaving one plan.
             await conn.execute(
@@ -134,8 +153,8 @@ class PartyRepo:
                 await outbox.cancel_pending(conn, PARTY_KINDS, party.id)
                 await _queue(conn, party.id, replan)
 
-    async def cancel(self, party_id: int) -> None:
-        async with self.db.transaction() as conn:
+    async def cancel(self, party_id: int, conn: Queries | None = None) -> None:
+        async with self._tx(conn) as conn:
             await conn.execute("UPDATE parties SET status = 'cancelled' WHERE id = ?", (party_id,))
             await outbox.cancel_pending(conn, PARTY_KINDS, party_id)
 
@@ -153,8 +172,10 @@ class PartyRepo:
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE parties SET event_id = NULL WHERE id = ?", (party_id,))
 
-    async def set_rsvp(self, party_id: int, user_id: int, status: str, now: datetime) -> None:
-        async with self.db.transaction() as conn:
+    async def set_rsvp(
+        self, party_id: int, user_id: int, status: str, now: datetime, conn: Queries | None = None
+    ) -> None:
+        async with self._tx(conn) as conn:
             await conn.execute(
                 "INSERT INTO rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(party_id, user_id) DO UPDATE SET status = excluded.status, "
