@@ -112,3 +112,24 @@ def same_film(choice: Choice, film_id: str, film_title: str | None) -> bool:
     if choice.typed:
         return not film_id and (film_title or "").casefold() == choice.title.casefold()
     return film_id == choice.film_id
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A closed vote and what it did to its party: told in the vote message and to voters."""
+
+    vote: Vote
+    party: parties.Party  # as it is after the close
+    counts: tuple[int, ...]
+    voters: tuple[int, ...]  # members who voted, in the order they (last) voted
+    #: Why the winner did not become the party's film: the party was cancelled or is over.
+    #: None: it did (or nobody voted).
+    kept_because: str | None = None
+
+    @property
+    def won(self) -> Choice | None:
+        return self.vote.choices[self.vote.winner] if self.vote.winner is not None else None
+
+
+#: Closed.kept_because
+PARTY_CANCELLED, PARTY_OVER = "cancelled", "over"

@@ -15,7 +15,9 @@ START = NOW + timedelta(days=3)
 
 
 def film(film_id: str, title: str) -> Film:
-    return Film(id=film_id, path=f"{film_id}.toml", sources=(), titles=(Name(title, "english", ()),))
+    return Film(
+        id=film_id, path=f"{film_id}.toml", sources=(), titles=(Name(title, "english", ()),)
+    )
 
 
 def test_a_known_film_is_offered_by_id_and_a_typed_title_as_typed() -> None:
