@@ -94,3 +94,98 @@ async def test_members_vote_and_the_close_while_down_sets_the_film_once(e2e: Har
     await e2e.restart()  # told once, across restarts too
     await asyncio.sleep(0.3)
     assert len([m for m in e2e.posts() if is_result(m)]) == 1
+
+
+async def test_a_tie_goes_to_the_film_offered_first_at_the_deadline(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")  # Lost in Starlight
+    await open_vote(e2e, made.id, film1="Paprika", film2="Perfect Blue")
+    ballot = vote_message(e2e)
+    await click(e2e, ballot, "2. Perfect Blue", "Bruno")
+    await click(e2e, ballot, "1. Paprika", "Chiara")
+    e2e.clock.set(SEOUL_THU - timedelta(milliseconds=200))  # the bot is up: on time
+    [notice] = await e2e.fake.wait_for_messages(
+        e2e.server.general, predicate=is_result, origin="channel", timeout=8
+    )
+    assert "**Paprika** won with 1 vote (a tie: it was offered first)" in notice.content
+    assert "Sent late" not in notice.content
+    changed = await party(e2e, made.id)
+    assert changed.film_title == "Paprika"
+    assert changed.ends_at == SEOUL_FRI + timedelta(hours=2)  # no details: 2 hours assumed
+
+
+async def test_with_no_votes_the_film_stays_and_nobody_is_pinged(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    await open_vote(e2e, made.id, film1="Paprika", film2="Perfect Blue")
+    e2e.clock.set(SEOUL_THU)
+    [notice] = await e2e.fake.wait_for_messages(
+        e2e.server.general, predicate=is_result, origin="channel", timeout=8
+    )
+    assert "Nobody voted, so the party's **Lost in Starlight** stays." in notice.content
+    assert e2e.fake.pinged_user_ids(notice) == set()
+    assert (await party(e2e, made.id)).film_id == FILM
+    closed = vote_message(e2e)
+    assert "Nobody voted" in closed.embeds[0]["fields"][0]["value"]
+
+
+async def test_vote_buttons_keep_working_after_a_restart(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    await open_vote(e2e, made.id)
+    await e2e.restart()
+    reply, answer = await click(e2e, vote_message(e2e), PAPRIKA, "Bruno")
+    assert "Paprika · 1 vote" in reply.embeds[0]["description"]
+    assert "You voted for **Paprika**" in answer
+
+
+async def test_clicking_the_same_film_again_keeps_one_vote(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    await open_vote(e2e, made.id)
+    await click(e2e, vote_message(e2e), PAPRIKA, "Bruno")
+    reply, answer = await click(e2e, vote_message(e2e), PAPRIKA, "Bruno")
+    assert "Paprika · 1 vote" in reply.embeds[0]["description"]
+    assert "You already voted for **Paprika**" in answer
+
+
+async def test_only_the_host_or_manage_events_may_open_a_vote(e2e: Harness) -> None:
+    await seoul(e2e, "Ada", "Bruno")
+    made = await create(e2e, "Ada", "fri 20:30")
+    refused = await open_vote(e2e, made.id, who="Bruno")
+    assert refused.ephemeral and "Only the host" in refused.content
+    assert len(e2e.posts()) == 1  # the card, no vote
+
+
+async def test_the_same_film_twice_is_refused(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    refused = await open_vote(e2e, made.id, film1="Paprika", film2="paprika")
+    assert refused.ephemeral and "offered twice" in refused.content
+    assert len(e2e.posts()) == 1
+
+
+async def test_a_second_open_vote_for_a_party_is_refused(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    await open_vote(e2e, made.id)
+    refused = await open_vote(e2e, made.id, film1="Akira", film2="Paprika")
+    assert refused.ephemeral and "already has a vote open" in refused.content
+    assert len(e2e.posts()) == 2  # the card and the first vote
+
+
+async def test_a_deadline_after_the_party_starts_is_refused(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    refused = await open_vote(e2e, made.id, closes="fri 21:00")
+    assert refused.ephemeral and "before the party starts" in refused.content
+    assert len(e2e.posts()) == 1
+
+
+async def test_a_cancelled_party_gets_no_vote(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    await e2e.run("Ada", "watchparty cancel", {"id": made.id})
+    refused = await open_vote(e2e, made.id)
+    assert refused.ephemeral and "cancelled" in refused.content
+    assert not [m for m in e2e.posts() if "Vote" in (m.embeds or [{}])[0].get("title", "")]
