@@ -100,7 +100,8 @@ class PartyCards:
         message = await channel.send(
             embed=view.card(party, title, rsvps),
             view=rsvp_view(party) or discord.utils.MISSING,
-            nonce=nonce,
+            # send() takes None (a random nonce); only its typing overloads leave None out.
+            nonce=nonce,  # type: ignore[arg-type]
         )
         await self.service.attach_card(party.id, message.id)
         return message
