@@ -24,6 +24,7 @@ from bot.scheduler import Outgoing, Scheduler
 from bot.services.catalog import REFRESH_EVERY, Catalog
 from bot.services.premieres import Premieres
 from bot.services.settings import Preferences
+from bot.services.votes import Votes
 from bot.services.watchparty import WatchParties
 from bot.sources.tmdb import Tmdb
 from bot.storage.db import Database, DatabaseUnreachable, open_database
@@ -38,7 +39,15 @@ T = TypeVar("T")
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
-EXTENSIONS = ("cogs.film", "cogs.timezone", "cogs.admin", "cogs.watchparty", "cogs.premiere")
+# cogs.votes adds /watchparty vote to the group cogs.watchparty makes, so it comes after it.
+EXTENSIONS = (
+    "cogs.film",
+    "cogs.timezone",
+    "cogs.admin",
+    "cogs.watchparty",
+    "cogs.votes",
+    "cogs.premiere",
+)
 
 #: Discord can't be reached: no network, a name that doesn't resolve, a refused or timed-out
 #: connection. Start-up waits and tries again; anything else (a rejected token) ends it.
@@ -158,6 +167,7 @@ class WatchpartyBot(commands.AutoShardedBot):
         self.preferences = Preferences(db)
         self.parties = WatchParties(db, films, clock, self.scheduler, self.preferences)
         self.hearing = self.parties.hearing  # who hears what: reminders, change notices
+        self.votes = Votes(db, clock, self.scheduler, self.parties)
         self.premieres = Premieres(
             db, films, clock, self.scheduler, self.preferences, owner_of=self.owner_of
         )

@@ -222,4 +222,30 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE user_prefs ADD COLUMN reminder_leads TEXT;
     """,
+    # 16: film votes for a watch party (/watchparty vote): the films on offer as JSON
+    # ([film_id, title] pairs in offered order), at most one open vote per party (the partial
+    # unique index), the winner's index once closed; one ballot per member, changeable
+    """
+    CREATE TABLE votes (
+        id INTEGER PRIMARY KEY,
+        party_id INTEGER NOT NULL REFERENCES parties(id),
+        guild_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        opened_by INTEGER NOT NULL,
+        closes_at TEXT NOT NULL,
+        choices TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        winner INTEGER,
+        message_id INTEGER,
+        created_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX votes_one_open ON votes(party_id) WHERE status = 'open';
+    CREATE TABLE ballots (
+        vote_id INTEGER NOT NULL REFERENCES votes(id),
+        user_id INTEGER NOT NULL,
+        choice INTEGER NOT NULL,
+        cast_at TEXT NOT NULL,
+        PRIMARY KEY (vote_id, user_id)
+    );
+    """,
 ]
