@@ -23,6 +23,7 @@ from bot.ratelimit import bulk, make_limiter, throttle_trace
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.catalog import REFRESH_EVERY, Catalog
 from bot.services.premieres import Premieres
+from bot.services.series import SeriesService
 from bot.services.settings import Preferences
 from bot.services.watchparty import WatchParties
 from bot.sources.tmdb import Tmdb
@@ -157,6 +158,7 @@ class WatchpartyBot(commands.AutoShardedBot):
         self.scheduler = Scheduler(db, clock, self.send_outgoing, grace=settings.late_grace)
         self.preferences = Preferences(db)
         self.parties = WatchParties(db, films, clock, self.scheduler, self.preferences)
+        self.series = SeriesService(db, clock, self.scheduler, self.parties)
         self.premieres = Premieres(
             db, films, clock, self.scheduler, self.preferences, owner_of=self.owner_of
         )

@@ -151,6 +151,7 @@ class Scheduler:
         self.retry_delays = retry_delays
         self.handlers: dict[str, Handler] = {}
         self.failure_handlers: dict[str, FailureHandler] = {}
+        self.catch_up: set[str] = set()
         self._aps = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
@@ -184,11 +185,23 @@ class Scheduler:
         """When the soonest pending delivery is due (None: nothing pending)."""
         return await self.repo.next_due()
 
-    def register(self, kind: str, build: Handler, on_failure: FailureHandler | None = None) -> None:
-        """How deliveries of ``kind`` are built, and whom to tell when one can never be sent."""
+    def register(
+        self,
+        kind: str,
+        build: Handler,
+        on_failure: FailureHandler | None = None,
+        *,
+        catch_up: bool = False,
+    ) -> None:
+        """How deliveries of ``kind`` are built, and whom to tell when one can never be sent.
+        ``catch_up``: an action that still matters however late (a series' next occurrence):
+        never marked missed, retried past the grace; its handler does the work itself (once:
+        it must be safe to run again after a crash) and returns what to send, if anything."""
         self.handlers[kind] = build
         if on_failure is not None:
             self.failure_handlers[kind] = on_failure
+        if catch_up:
+            self.catch_up.add(kind)
 
     async def start(self) -> None:
         """Start the worker, the lease heartbeat and (PostgreSQL) the listener. Rows a dead
@@ -376,7 +389,7 @@ class Scheduler:
     async def _deliver(self, delivery: Delivery) -> None:
         now = self.clock.now()
         lateness = now - delivery.due_at
-        if lateness > self.grace:
+        if lateness > self.grace and delivery.kind not in self.catch_up:
             log.info("Delivery %s (%s) missed: %s late", delivery.id, delivery.kind, lateness)
             await self._finish(delivery, MISSED, now, f"{lateness} late")
             return
@@ -422,7 +435,7 @@ class Scheduler:
         reason = f"{type(error).__name__}: {error}"[:300]
         if kind == "transient" and delivery.attempts <= len(self.retry_delays):
             when = now + self.retry_delays[delivery.attempts - 1]
-            if when - delivery.due_at <= self.grace:
+            if when - delivery.due_at <= self.grace or delivery.kind in self.catch_up:
                 log.warning("Delivery %s failed (%s); retrying at %s", delivery.id, reason, when)
                 if await self._db("re-queueing", self.repo.retry_at, delivery, when, reason):
                     self.poke(when)

@@ -100,7 +100,8 @@ class PartyCards:
         message = await channel.send(
             embed=view.card(party, title, rsvps),
             view=rsvp_view(party) or discord.utils.MISSING,
-            nonce=nonce,
+            # None sends no nonce (discord.py checks for None; its stub says str | int).
+            nonce=nonce,  # type: ignore[arg-type]
         )
         await self.service.attach_card(party.id, message.id)
         return message
