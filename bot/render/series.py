@@ -40,7 +40,8 @@ def rule_line(rule: Rule) -> str:
 
 def card_value(mark: SeriesMark) -> str:
     """The card's "Repeats" field: the rule, the series' number and what to know about this date."""
-    lines = [f"{rule_line(mark.rule).capitalize()} · series #{mark.series_id}"]
+    rule = rule_line(mark.rule)
+    lines = [f"{rule[:1].upper()}{rule[1:]} · series #{mark.series_id}"]
     if recurrence.MOVED in mark.flags:
         lines.append(
             f"The clocks jump forward at {clock(mark.wall)} on {day_month(mark.wall.date())}, "
