@@ -23,6 +23,7 @@ from bot.ratelimit import bulk, make_limiter, throttle_trace
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.catalog import REFRESH_EVERY, Catalog
 from bot.services.premieres import Premieres
+from bot.services.series import SeriesService
 from bot.services.settings import Preferences
 from bot.services.votes import Votes
 from bot.services.watchparty import WatchParties
@@ -168,6 +169,7 @@ class WatchpartyBot(commands.AutoShardedBot):
         self.parties = WatchParties(db, films, clock, self.scheduler, self.preferences)
         self.hearing = self.parties.hearing  # who hears what: reminders, change notices
         self.votes = Votes(db, clock, self.scheduler, self.parties)
+        self.series = SeriesService(db, clock, self.scheduler, self.parties)
         self.premieres = Premieres(
             db, films, clock, self.scheduler, self.preferences, owner_of=self.owner_of
         )

@@ -17,8 +17,10 @@ from discord import app_commands
 from bot.app import WatchpartyBot
 from bot.domain import parties as rules
 from bot.domain.parties import Party
+from bot.domain.recurrence import MAX_EVENTS
 from bot.render import hearing as hearing_view
 from bot.render import parties as view
+from bot.render.series import EVENTS_FULL_NOTICE
 from cogs.options import ours
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,13 @@ def rsvp_view(party: Party) -> discord.ui.View | None:
     return buttons
 
 
+async def _events_full(guild: discord.Guild) -> bool:
+    """Whether the server has as many scheduled or running events as Discord allows."""
+    events = await guild.fetch_scheduled_events(with_counts=False)
+    live = (discord.EventStatus.scheduled, discord.EventStatus.active)
+    return sum(event.status in live for event in events) >= MAX_EVENTS
+
+
 class PartyCards:
     """Posts, updates and moves cards; creates, updates and deletes native events."""
 
@@ -213,6 +222,8 @@ class PartyCards:
                     return ""
                 except discord.NotFound:
                     pass  # someone deleted the event: make a new one
+            if await _events_full(guild):
+                return EVENTS_FULL_NOTICE
             event = await guild.create_scheduled_event(**kwargs)
             await self.service.attach_event(party.id, event.id)
         except discord.HTTPException as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 
@@ -10,18 +11,40 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import WatchpartyBot
-from bot.domain import hearing
+from bot.domain import hearing, recurrence
 from bot.domain import parties as rules
+from bot.domain.parties import Party
 from bot.domain.when import OFF
 from bot.errors import BadOption
 from bot.render import hearing as hearing_view
 from bot.render import parties as view
+from bot.render import series as series_view
+from bot.render.series import EVENTS_FULL_NOTICE
+from bot.scheduler import Outgoing
+from bot.storage.outbox import Delivery
 from cogs.cards import PartyCards, ReminderButton, RsvpButton
 from cogs.options import FilmOrTitleArg, Zone, require_postable
 
 log = logging.getLogger(__name__)
 
 Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel
+
+REPEAT_CHOICES = [
+    app_commands.Choice(name="Every week", value=recurrence.WEEKLY),
+    app_commands.Choice(name="Every 2 weeks", value=recurrence.FORTNIGHTLY),
+    app_commands.Choice(
+        name="Monthly, same weekday (e.g. 1st Friday)", value=recurrence.MONTHLY_WEEKDAY
+    ),
+    app_commands.Choice(
+        name="Monthly, last weekday (e.g. last Friday)", value=recurrence.MONTHLY_LAST
+    ),
+    app_commands.Choice(name="Monthly, same day of the month", value=recurrence.MONTHLY_DAY),
+]
+THIS, SERIES = "this", "series"
+SCOPE_CHOICES = [
+    app_commands.Choice(name="This party only", value=THIS),
+    app_commands.Choice(name="This and every later party of the series", value=SERIES),
+]
 
 
 @app_commands.guild_only()
@@ -59,7 +82,12 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         voice_channel="Voice channel to watch in",
         note="A note for everyone (plain text, max 300 characters)",
         reminders=f"Reminder lead times, e.g. '1d,1h,10m' (default: 1h,10m; '{OFF}' for none)",
+        repeat="Make it a series: the same local time every week, every 2 weeks or monthly",
+        until="Last date of the series, e.g. 2026-06-30 (with repeat)",
+        times="How many parties the series has in all (with repeat)",
+        announce="How long after a party ends the next is announced, e.g. '1d' (default: at once)",
     )
+    @app_commands.choices(repeat=REPEAT_CHOICES)
     async def create(
         self,
         interaction: discord.Interaction,
@@ -70,11 +98,28 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         voice_channel: discord.VoiceChannel | None = None,
         note: app_commands.Range[str, 0, rules.NOTE_MAX] | None = None,
         reminders: app_commands.Range[str, 0, 60] | None = None,
+        repeat: app_commands.Choice[str] | None = None,
+        until: app_commands.Range[str, 1, 30] | None = None,
+        times: app_commands.Range[int, 1, 1000] | None = None,
+        announce: app_commands.Range[str, 1, 30] | None = None,
     ) -> None:
         assert interaction.guild_id is not None  # a guild-only command
+        if repeat is None and (until, times, announce) != (None, None, None):
+            raise BadOption(series_view.repeat_needed())
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = await self._target_channel(interaction, channel)
-        result = await self.service.create(
+        make = (
+            functools.partial(
+                self.bot.series.create,
+                repeat=repeat.value,
+                until=until,
+                times=times,
+                announce=announce,
+            )
+            if repeat is not None
+            else self.service.create
+        )
+        result = await make(
             guild_id=interaction.guild_id,
             host_id=interaction.user.id,
             channel_id=target.id,
@@ -132,7 +177,9 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         film="Another film (any title)",
         channel="Another channel for the announcement and pings",
         note=f"A new note ('{rules.CLEAR_NOTE}' clears it)",
+        scope="For a series: this party only (default), or it and every later one",
     )
+    @app_commands.choices(scope=SCOPE_CHOICES)
     async def edit(
         self,
         interaction: discord.Interaction,
@@ -142,23 +189,30 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         film: FilmOrTitleArg | None = None,
         channel: Postable | None = None,
         note: app_commands.Range[str, 1, rules.NOTE_MAX] | None = None,
+        scope: app_commands.Choice[str] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         party = await self.service.active(id, interaction.guild_id)
         self.service.check_may_change(
             party, interaction.user.id, interaction.permissions.manage_events
         )
+        whole = _whole_series(party, scope)
         if channel is not None:
             await self._target_channel(interaction, channel)
-        result = await self.service.edit(
-            party,
-            when=when,
-            zone=timezone,
-            editor_id=interaction.user.id,
-            film=film,
-            channel_id=channel.id if channel else None,
-            note=note,
-        )
+        changes = {
+            "when": when,
+            "zone": timezone,
+            "editor_id": interaction.user.id,
+            "film": film,
+            "channel_id": channel.id if channel else None,
+            "note": note,
+        }
+        if whole:
+            party, result = await self.bot.series.edit_series(party, **changes)
+        else:
+            result = await self.service.edit(party, **changes)  # type: ignore[arg-type]
+            if when is not None:
+                await self.bot.series.occurrence_moved(result.party)
         moved = ""
         if result.party.channel_id != party.channel_id:
             moved = await self.cards.move(party, result.party)
@@ -180,19 +234,38 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         )
 
     @app_commands.command(name="cancel", description="Cancel a watch party (host or Manage Events)")
-    @app_commands.describe(id="The party number")
+    @app_commands.describe(
+        id="The party number",
+        scope="For a series: this party only (default; the series goes on), or the whole series",
+    )
+    @app_commands.choices(scope=SCOPE_CHOICES)
     async def cancel(
-        self, interaction: discord.Interaction, id: app_commands.Range[int, 1]
+        self,
+        interaction: discord.Interaction,
+        id: app_commands.Range[int, 1],
+        scope: app_commands.Choice[str] | None = None,
     ) -> None:
-        party = await self.service.active(id, interaction.guild_id)
+        party = await self.service.get(id, interaction.guild_id)
+        whole = _whole_series(party, scope)
+        if not whole:
+            party = await self.service.active(id, interaction.guild_id)
         self.service.check_may_change(
             party, interaction.user.id, interaction.permissions.manage_events
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        cancelled = await self.service.cancel(party, by=interaction.user.id)
-        await self.cards.refresh(cancelled)
-        await self.cards.delete_event(interaction.guild, cancelled)
-        await interaction.followup.send(view.cancelled(cancelled), ephemeral=True)
+        if party.series is None:
+            cancelled: Party | None = await self.service.cancel(party, by=interaction.user.id)
+            text = view.cancelled(party)
+        elif whole:
+            cancelled = await self.bot.series.cancel_series(party)
+            text = series_view.series_cancelled(party.series.series_id)
+        else:
+            cancelled = await self.bot.series.cancel_one(party)
+            text = series_view.occurrence_cancelled(party.id, party.series.series_id)
+        if cancelled is not None:
+            await self.cards.refresh(cancelled)
+            await self.cards.delete_event(interaction.guild, cancelled)
+        await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="ics", description="Download a watch party as a calendar file")
     @app_commands.describe(id="The party number")
@@ -262,6 +335,32 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         await interaction.response.send_message(hearing_view.own_leads_set(own), ephemeral=True)
 
 
+async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -> None:
+    """A series' roll-over row: make its next occurrence, post its card (with the row's nonce,
+    so a re-run after a crash posts it once) and its native event. Safe to run again."""
+    party = await bot.series.roll_over(delivery)
+    if party is None:
+        return
+    if party.message_id is None:
+        await cards.post(bot.get_partial_messageable(party.channel_id), party, nonce=delivery.nonce)
+    if party.event_id is None:
+        guild = bot.get_guild(party.guild_id) or await bot.fetch_guild(party.guild_id)
+        me = guild.me
+        allowed = me.guild_permissions.manage_events if me is not None else True
+        title = await bot.parties.film_title(party)
+        if await cards.sync_event(guild, party, title, allowed=allowed) == EVENTS_FULL_NOTICE:
+            await cards.refresh(await bot.series.note(party, recurrence.NO_EVENT))
+
+
+def _whole_series(party: Party, scope: app_commands.Choice[str] | None) -> bool:
+    """Whether a command applies to the party's whole series; a one-off has only "this"."""
+    if scope is None or scope.value == THIS:
+        return False
+    if party.series is None:
+        raise BadOption(series_view.series_needed(party.id))
+    return True
+
+
 def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
     """The service's notes, and a word when a typed title was taken because TMDB was down."""
     unchecked = isinstance(film, rules.TypedTitle) and film.unchecked
@@ -270,4 +369,11 @@ def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
 
 async def setup(bot: WatchpartyBot) -> None:
     bot.add_dynamic_items(RsvpButton, ReminderButton)
-    await bot.add_cog(WatchpartyCog(bot))
+    cog = WatchpartyCog(bot)
+
+    async def build_roll_over(delivery: Delivery, late: bool) -> list[Outgoing]:
+        await roll_over(bot, cog.cards, delivery)
+        return []  # the card is the message; posted above with the row's nonce
+
+    bot.scheduler.register(recurrence.ROLL_OVER, build_roll_over, expires=False)
+    await bot.add_cog(cog)

@@ -23,6 +23,7 @@ from bot.render import (
     sent_late,
     timestamp,
 )
+from bot.render import series as series_render
 
 NO_EVENTS_NOTICE = (
     "\n-# I don't have the **Manage Events** permission here, so watch parties get no Discord "
@@ -69,6 +70,8 @@ def card(party: Party, film_title: str, rsvps: dict[int, str]) -> discord.Embed:
     elif party.ends_at:
         when += f"\nEnds about {timestamp(party.ends_at, 't')}"
     embed.add_field(name="When", value=when, inline=False)
+    if party.series is not None:
+        embed.add_field(name="Repeats", value=series_render.card_value(party.series), inline=False)
     embed.add_field(name="Host", value=mention(party.host_id), inline=True)
     if party.voice_channel_id:
         embed.add_field(name="Where", value=f"<#{party.voice_channel_id}>", inline=True)
@@ -151,7 +154,15 @@ def listing(parties: list[tuple[Party, str]]) -> str:
     """`/watchparty list`: one line per upcoming party."""
     if not parties:
         return "No watch parties planned. Start one with `/watchparty create`."
-    return _lines_within([line(p, clip(title, 100)) for p, title in parties])
+    seen: set[int] = set()  # a series shows once (its soonest party)
+    lines = []
+    for p, title in parties:
+        if p.series is None:
+            lines.append(line(p, clip(title, 100)))
+        elif p.series.series_id not in seen:
+            seen.add(p.series.series_id)
+            lines.append(line(p, clip(title, 100), series_render.listing_extra(p.series)))
+    return _lines_within(lines)
 
 
 def my_listing(rows: list[tuple[Party, str, str]]) -> str:

@@ -27,7 +27,7 @@ from bot.services.settings import Preferences
 from bot.storage.db import Database
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
-from bot.storage.parties import PartyRepo
+from bot.storage.parties import PartyRepo, Within
 
 MAX_AHEAD = timedelta(days=366)
 
@@ -97,7 +97,7 @@ class WatchParties:
         """(start instant, zone key used, notes) for what the host typed."""
         now = self.clock.now()
         key, notes = zone if zone else (None, [])
-        if text.strip().casefold() in {"premiere", "release", "at release"}:
+        if text.strip().casefold() in rules.PREMIERE_WORDS:
             if not isinstance(film, Film):
                 raise BadOption(
                     f"I have no details for {plain(film)}, so I don't know when it comes out. "
@@ -156,8 +156,10 @@ class WatchParties:
         voice_channel_id: int | None = None,
         note: str | None = None,
         reminders: str | None = None,
+        within: Within | None = None,
     ) -> Interpreted:
-        """Schedule a party for a known film, or for a title no catalogue knows (``str``)."""
+        """Schedule a party for a known film, or for a title no catalogue knows (``str``).
+        ``within``: more work in the creating transaction (a series ties the party to itself)."""
         film_id, film_title = rules.subject(film)
         note_text = rules.check_note(note)
         leads = (
@@ -187,7 +189,7 @@ class WatchParties:
         skipped = sum(1 for lead in leads if start - lead <= now)
         if skipped:
             notes.append(f"{skipped} reminder(s) skipped: their time has already passed.")
-        created = await self.repo.create(party, plan, now)
+        created = await self.repo.create(party, plan, now, within)
         self.scheduler.poke(plan[0].due)
         return Interpreted(created, film_title or film, tuple(notes))  # the title as checked
 

@@ -248,4 +248,37 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (vote_id, user_id)
     );
     """,
+    # 17: recurring watch parties (series): the rule (repeat, anchor = the local wall time of a
+    # date on the rule, zone, last day), what each new occurrence copies (channel, film, note,
+    # reminders) and how long after an occurrence ends the next is announced. An occurrence is
+    # an ordinary party row naming its series and its date on the rule (series_wall, unique per
+    # series: a roll-over re-run after a crash can't make two) and what its card notes
+    # (series_flags: moved by a DST gap, dates skipped while the bot was down, no event).
+    """
+    CREATE TABLE series (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        host_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        voice_channel_id INTEGER,
+        film_id TEXT NOT NULL,
+        film_title TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        reminders TEXT NOT NULL DEFAULT '',
+        repeat TEXT NOT NULL,
+        anchor TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        until_day TEXT,
+        times INTEGER,
+        announce_s INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'active',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX series_by_guild ON series(guild_id, status);
+    ALTER TABLE parties ADD COLUMN series_id INTEGER REFERENCES series(id);
+    ALTER TABLE parties ADD COLUMN series_wall TEXT;
+    ALTER TABLE parties ADD COLUMN series_flags TEXT NOT NULL DEFAULT '';
+    CREATE UNIQUE INDEX parties_by_series ON parties(series_id, series_wall)
+        WHERE series_id IS NOT NULL;
+    """,
 ]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.domain.parties import PARTY_KINDS, Party, Planned
 from bot.storage import outbox
 from bot.storage.db import Database, Queries, Row
 from bot.storage.outbox import from_text, to_text
+from bot.storage.series_rows import PARTY_JOIN, series_mark
+
+#: Work added to a party's creating transaction: (conn, the party with its new id).
+Within = Callable[[Queries, Party], Awaitable[None]]
 
 
 def _party(row: Row) -> Party:
@@ -29,6 +34,7 @@ def _party(row: Row) -> Party:
         event_id=row["event_id"],
         cancelled=row["status"] == "cancelled",
         film_title=row["film_title"],
+        series=series_mark(row),
     )
 
 
@@ -38,6 +44,37 @@ def _reminders_text(reminders: tuple[timedelta, ...]) -> str:
 
 async def _queue(conn: Queries, party_id: int, planned: list[Planned]) -> None:
     await outbox.add_many(conn, [(p.kind, party_id, p.due, p.data) for p in planned])
+
+
+async def insert_party(conn: Queries, party: Party, planned: list[Planned], now: datetime) -> int:
+    """Insert a party, its host's 'going' answer and its deliveries (in ``conn``'s transaction)."""
+    party_id = int(
+        await conn.fetchval(
+            "INSERT INTO parties (guild_id, channel_id, voice_channel_id, host_id, film_id, "
+            "film_title, starts_at, ends_at, zone, note, reminders, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                party.guild_id,
+                party.channel_id,
+                party.voice_channel_id,
+                party.host_id,
+                party.film_id,
+                party.film_title,
+                to_text(party.starts_at),
+                to_text(party.ends_at) if party.ends_at else None,
+                party.zone_key,
+                party.note,
+                _reminders_text(party.reminders),
+                to_text(now),
+            ),
+        )
+    )
+    await conn.execute(
+        "INSERT INTO rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, 'going', ?)",
+        (party_id, party.host_id, to_text(now)),
+    )
+    await _queue(conn, party_id, planned)
+    return party_id
 
 
 class PartyRepo:
@@ -57,7 +94,7 @@ class PartyRepo:
     @staticmethod
     async def read(db: Queries, party_id: int) -> Party | None:
         """A party, read through ``db`` (a transaction's conn inside one)."""
-        row = await db.fetchone("SELECT * FROM parties WHERE id = ?", (party_id,))
+        row = await db.fetchone(f"SELECT p.*, {PARTY_JOIN} WHERE p.id = ?", (party_id,))
         return _party(row) if row else None
 
     async def get(self, party_id: int) -> Party | None:
@@ -74,8 +111,8 @@ class PartyRepo:
 
     async def upcoming(self, guild_id: int, now: datetime, limit: int = 25) -> list[Party]:
         rows = await self.db.fetchall(
-            "SELECT * FROM parties WHERE guild_id = ? AND status = 'active' AND "
-            "COALESCE(ends_at, starts_at) > ? ORDER BY starts_at LIMIT ?",
+            f"SELECT p.*, {PARTY_JOIN} WHERE p.guild_id = ? AND p.status = 'active' AND "
+            "COALESCE(p.ends_at, p.starts_at) > ? ORDER BY p.starts_at LIMIT ?",
             (guild_id, to_text(now), limit),
         )
         return [_party(r) for r in rows]
@@ -83,7 +120,7 @@ class PartyRepo:
     async def mine(self, guild_id: int, user_id: int, now: datetime) -> list[tuple[Party, str]]:
         """Upcoming parties this member hosts or answered, with their answer ('host' if host)."""
         rows = await self.db.fetchall(
-            "SELECT p.*, COALESCE(r.status, 'host') AS answer FROM parties p "
+            f"SELECT p.*, COALESCE(r.status, 'host') AS answer, {PARTY_JOIN} "
             "LEFT JOIN rsvps r ON r.party_id = p.id AND r.user_id = ? "
             "WHERE p.guild_id = ? AND p.status = 'active' AND COALESCE(p.ends_at, p.starts_at) > ? "
             "AND (p.host_id = ? OR r.status IN ('going', 'maybe')) ORDER BY p.starts_at LIMIT 25",
@@ -91,33 +128,19 @@ class PartyRepo:
         )
         return [(_party(r), "host" if r["host_id"] == user_id else r["answer"]) for r in rows]
 
-    async def create(self, party: Party, planned: list[Planned], now: datetime) -> Party:
-        """Insert the party, the host's 'going' answer and its deliveries in one transaction."""
+    async def create(
+        self,
+        party: Party,
+        planned: list[Planned],
+        now: datetime,
+        within: Within | None = None,
+    ) -> Party:
+        """Insert the party, the host's 'going' answer and its deliveries in one transaction;
+        ``within(conn, party)`` adds to that transaction (a series ties the party to itself)."""
         async with self.db.transaction() as conn:
-            party_id = await conn.fetchval(
-                "INSERT INTO parties (guild_id, channel_id, voice_channel_id, host_id, film_id, "
-                "film_title, starts_at, ends_at, zone, note, reminders, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (
-                    party.guild_id,
-                    party.channel_id,
-                    party.voice_channel_id,
-                    party.host_id,
-                    party.film_id,
-                    party.film_title,
-                    to_text(party.starts_at),
-                    to_text(party.ends_at) if party.ends_at else None,
-                    party.zone_key,
-                    party.note,
-                    _reminders_text(party.reminders),
-                    to_text(now),
-                ),
-            )
-            await conn.execute(
-                "INSERT INTO rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, 'going', ?)",
-                (party_id, party.host_id, to_text(now)),
-            )
-            await _queue(conn, party_id, planned)
+            party_id = await insert_party(conn, party, planned, now)
+            if within is not None:
+                await within(conn, replace(party, id=party_id))
         created = await self.get(party_id)
         assert created is not None
         return created
