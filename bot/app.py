@@ -23,7 +23,9 @@ from bot.ratelimit import bulk, make_limiter, throttle_trace
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.catalog import REFRESH_EVERY, Catalog
 from bot.services.premieres import Premieres
+from bot.services.series import SeriesService
 from bot.services.settings import Preferences
+from bot.services.votes import Votes
 from bot.services.watchparty import WatchParties
 from bot.sources.tmdb import Tmdb
 from bot.storage.db import Database, DatabaseUnreachable, open_database
@@ -38,7 +40,15 @@ T = TypeVar("T")
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
-EXTENSIONS = ("cogs.film", "cogs.timezone", "cogs.admin", "cogs.watchparty", "cogs.premiere")
+# cogs.votes adds /watchparty vote to the group cogs.watchparty makes, so it comes after it.
+EXTENSIONS = (
+    "cogs.film",
+    "cogs.timezone",
+    "cogs.admin",
+    "cogs.watchparty",
+    "cogs.votes",
+    "cogs.premiere",
+)
 
 #: Discord can't be reached: no network, a name that doesn't resolve, a refused or timed-out
 #: connection. Start-up waits and tries again; anything else (a rejected token) ends it.
@@ -157,6 +167,9 @@ class WatchpartyBot(commands.AutoShardedBot):
         self.scheduler = Scheduler(db, clock, self.send_outgoing, grace=settings.late_grace)
         self.preferences = Preferences(db)
         self.parties = WatchParties(db, films, clock, self.scheduler, self.preferences)
+        self.hearing = self.parties.hearing  # who hears what: reminders, change notices
+        self.votes = Votes(db, clock, self.scheduler, self.parties)
+        self.series = SeriesService(db, clock, self.scheduler, self.parties)
         self.premieres = Premieres(
             db, films, clock, self.scheduler, self.preferences, owner_of=self.owner_of
         )

@@ -153,6 +153,7 @@ class Scheduler:
         self.retry_delays = retry_delays
         self.handlers: dict[str, Handler] = {}
         self.failure_handlers: dict[str, FailureHandler] = {}
+        self._lasting: set[str] = set()  # kinds that never expire (register(expires=False))
         self._aps = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
@@ -186,11 +187,24 @@ class Scheduler:
         """When the soonest pending delivery is due (None: nothing pending)."""
         return await self.repo.next_due()
 
-    def register(self, kind: str, build: Handler, on_failure: FailureHandler | None = None) -> None:
-        """How deliveries of ``kind`` are built, and whom to tell when one can never be sent."""
+    def register(
+        self,
+        kind: str,
+        build: Handler,
+        on_failure: FailureHandler | None = None,
+        *,
+        expires: bool = True,
+    ) -> None:
+        """How deliveries of ``kind`` are built, and whom to tell when one can never be sent.
+        ``expires=False``: a delivery whose work must happen however late (a vote's close) is
+        never "missed": past the grace it is still built and sent (late), and retried."""
         self.handlers[kind] = build
         if on_failure is not None:
             self.failure_handlers[kind] = on_failure
+        if expires:
+            self._lasting.discard(kind)
+        else:
+            self._lasting.add(kind)
 
     async def start(self) -> None:
         """Start the worker, the lease heartbeat and (PostgreSQL) the listener. Rows a dead
@@ -378,7 +392,7 @@ class Scheduler:
     async def _deliver(self, delivery: Delivery) -> None:
         now = self.clock.now()
         lateness = now - delivery.due_at
-        if lateness > self.grace:
+        if lateness > self.grace and delivery.kind not in self._lasting:
             log.info("Delivery %s (%s) missed: %s late", delivery.id, delivery.kind, lateness)
             await self._finish(delivery, MISSED, now, f"{lateness} late")
             return
@@ -424,7 +438,7 @@ class Scheduler:
         reason = f"{type(error).__name__}: {error}"[:300]
         if kind == "transient" and delivery.attempts <= len(self.retry_delays):
             when = now + self.retry_delays[delivery.attempts - 1]
-            if when - delivery.due_at <= self.grace:
+            if when - delivery.due_at <= self.grace or delivery.kind in self._lasting:
                 log.warning("Delivery %s failed (%s); retrying at %s", delivery.id, reason, when)
                 if await self._db("re-queueing", self.repo.retry_at, delivery, when, reason):
                     self.poke(when)

@@ -19,8 +19,11 @@ from bot.app import WatchpartyBot
 from bot.domain import parties as rules
 from bot.domain import seats as seat_rules
 from bot.domain.parties import Party
+from bot.domain.recurrence import MAX_EVENTS
+from bot.render import hearing as hearing_view
 from bot.render import parties as view
 from bot.render import seats as seat_view
+from bot.render.series import EVENTS_FULL_NOTICE
 from cogs.options import ours
 
 log = logging.getLogger(__name__)
@@ -119,21 +122,63 @@ async def report(interaction: discord.Interaction, error: Exception) -> None:
     await ours(interaction).client.tree.on_error(ours(interaction), failure)
 
 
-def rsvp_view(party: Party, film_title: str | None = None) -> discord.ui.View | None:
-    """The card's buttons; a cancelled party has none. With the film's title: the calendar
-    buttons (Google Calendar link, .ics file) on a second row."""
+class ReminderButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"wp:bell:(?P<party>\d+)",
+):
+    """🔔: turns this party's reminders on or off for the member who clicks, and says which."""
+
+    def __init__(self, party_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Reminders",
+                emoji="🔔",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"wp:bell:{party_id}",
+            )
+        )
+        self.party_id = party_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ReminderButton:
+        return cls(int(match["party"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = ours(interaction).client
+        try:
+            state = await bot.hearing.set_reminders(self.party_id, interaction.user.id, None)
+            await interaction.response.send_message(
+                hearing_view.reminders_state(state.party_id, state.on, state.going, state.leads),
+                ephemeral=True,
+            )
+        except Exception as error:
+            await report(interaction, error)
+
+
+def rsvp_view(party: Party, film_title: str) -> discord.ui.View | None:
+    """The card's buttons; a cancelled party has none. First row: the answers and 🔔; second
+    row: the calendar buttons (Google Calendar link, .ics file)."""
     if party.cancelled:
         return None
     buttons = discord.ui.View(timeout=None)
     for status in (rules.GOING, rules.MAYBE, rules.NOT_GOING):
         buttons.add_item(RsvpButton(party.id, status))
-    if film_title is not None:
-        link = seat_view.calendar_url(party, film_title)
-        buttons.add_item(discord.ui.Button(label="Add to Google Calendar", url=link, row=1))
-        ics = IcsButton(party.id)
-        ics.item.row = 1
-        buttons.add_item(ics)
+    buttons.add_item(ReminderButton(party.id))
+    link = seat_view.calendar_url(party, film_title)
+    buttons.add_item(discord.ui.Button(label="Add to Google Calendar", url=link, row=1))
+    ics = IcsButton(party.id)
+    ics.item.row = 1
+    buttons.add_item(ics)
     return buttons
+
+
+async def _events_full(guild: discord.Guild) -> bool:
+    """Whether the server has as many scheduled or running events as Discord allows."""
+    events = await guild.fetch_scheduled_events(with_counts=False)
+    live = (discord.EventStatus.scheduled, discord.EventStatus.active)
+    return sum(event.status in live for event in events) >= MAX_EVENTS
 
 
 class PartyCards:
@@ -150,17 +195,18 @@ class PartyCards:
         (a retry posts it once)."""
         title, rsvps = await self.service.card(party)
         role = party.role_id
+        extra: dict[str, Any] = {"nonce": nonce} if nonce else {}
         message = await channel.send(
             seat_view.announcement(role) if role else None,
             embed=view.card(party, title, rsvps),
             view=rsvp_view(party, title) or discord.utils.MISSING,
-            nonce=nonce,  # type: ignore[arg-type]  # None: discord.py makes one
             # Exactly the party's role (checked when it was chosen), never anyone else.
             allowed_mentions=discord.AllowedMentions(
                 everyone=False, users=False, replied_user=False, roles=[discord.Object(role)]
             )
             if role
             else discord.AllowedMentions.none(),
+            **extra,
         )
         await self.service.attach_card(party.id, message.id)
         return message
@@ -248,6 +294,8 @@ class PartyCards:
                     return ""
                 except discord.NotFound:
                     pass  # someone deleted the event: make a new one
+            if await _events_full(guild):
+                return EVENTS_FULL_NOTICE
             event = await guild.create_scheduled_event(**kwargs)
             await self.service.attach_event(party.id, event.id)
         except discord.HTTPException as error:

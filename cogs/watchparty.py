@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import discord
@@ -9,18 +10,42 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import WatchpartyBot
+from bot.domain import hearing, recurrence
 from bot.domain import parties as rules
 from bot.domain import seats as seat_rules
+from bot.domain.parties import Party
 from bot.domain.usertext import plain
 from bot.domain.when import OFF
 from bot.errors import BadOption
+from bot.render import hearing as hearing_view
 from bot.render import parties as view
-from cogs.cards import IcsButton, PartyCards, RsvpButton, send_ics
+from bot.render import series as series_view
+from bot.render.series import EVENTS_FULL_NOTICE
+from bot.scheduler import Outgoing
+from bot.storage.outbox import Delivery
+from cogs.cards import IcsButton, PartyCards, ReminderButton, RsvpButton, send_ics
 from cogs.options import FilmOrTitleArg, Zone, require_postable
 
 log = logging.getLogger(__name__)
 
 Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel
+
+REPEAT_CHOICES = [
+    app_commands.Choice(name="Every week", value=recurrence.WEEKLY),
+    app_commands.Choice(name="Every 2 weeks", value=recurrence.FORTNIGHTLY),
+    app_commands.Choice(
+        name="Monthly, same weekday (e.g. 1st Friday)", value=recurrence.MONTHLY_WEEKDAY
+    ),
+    app_commands.Choice(
+        name="Monthly, last weekday (e.g. last Friday)", value=recurrence.MONTHLY_LAST
+    ),
+    app_commands.Choice(name="Monthly, same day of the month", value=recurrence.MONTHLY_DAY),
+]
+THIS, SERIES = "this", "series"
+SCOPE_CHOICES = [
+    app_commands.Choice(name="This party only", value=THIS),
+    app_commands.Choice(name="This and every later party of the series", value=SERIES),
+]
 
 
 @app_commands.guild_only()
@@ -76,10 +101,15 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         voice_channel="Voice channel to watch in",
         note="A note for everyone (plain text, max 300 characters)",
         reminders=f"Reminder lead times, e.g. '1d,1h,10m' (default: 1h,10m; '{OFF}' for none)",
+        repeat="Make it a series: the same local time every week, every 2 weeks or monthly",
+        until="Last date of the series, e.g. 2026-06-30 (with repeat)",
+        times="How many parties the series has in all (with repeat)",
+        announce="How long after a party ends the next is announced, e.g. '1d' (default: at once)",
         capacity="Seats (1-1000); beyond them members join a waitlist",
         role="A role to ping at the announcement and at the start",
         thread="Start a thread on the card for reminders and pings (default: no)",
     )
+    @app_commands.choices(repeat=REPEAT_CHOICES)
     async def create(
         self,
         interaction: discord.Interaction,
@@ -90,16 +120,33 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         voice_channel: discord.VoiceChannel | None = None,
         note: app_commands.Range[str, 0, rules.NOTE_MAX] | None = None,
         reminders: app_commands.Range[str, 0, 60] | None = None,
+        repeat: app_commands.Choice[str] | None = None,
+        until: app_commands.Range[str, 1, 30] | None = None,
+        times: app_commands.Range[int, 1, 1000] | None = None,
+        announce: app_commands.Range[str, 1, 30] | None = None,
         capacity: app_commands.Range[int, seat_rules.CAPACITY_MIN, seat_rules.CAPACITY_MAX]
         | None = None,
         role: discord.Role | None = None,
         thread: bool = False,
     ) -> None:
         assert interaction.guild_id is not None  # a guild-only command
+        if repeat is None and (until, times, announce) != (None, None, None):
+            raise BadOption(series_view.repeat_needed())
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = await self._target_channel(interaction, channel)
         role_id = self._pingable(role, target)
-        result = await self.service.create(
+        make = (
+            functools.partial(
+                self.bot.series.create,
+                repeat=repeat.value,
+                until=until,
+                times=times,
+                announce=announce,
+            )
+            if repeat is not None
+            else self.service.create
+        )
+        result = await make(
             guild_id=interaction.guild_id,
             host_id=interaction.user.id,
             channel_id=target.id,
@@ -115,7 +162,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         try:
             message = await self.cards.post(target, result.party)
         except discord.HTTPException as error:
-            await self.service.cancel(result.party)
+            await self.service.cancel(result.party, by=interaction.user.id)
             raise BadOption(
                 view.card_failed(target.mention, error.text or str(error.status))
             ) from error
@@ -161,9 +208,11 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         film="Another film (any title)",
         channel="Another channel for the announcement and pings",
         note=f"A new note ('{rules.CLEAR_NOTE}' clears it)",
+        scope="For a series: this party only (default), or it and every later one",
         capacity="Seats (1-1000); raising it seats the first on the waitlist",
         role="A role to ping at the start",
     )
+    @app_commands.choices(scope=SCOPE_CHOICES)
     async def edit(
         self,
         interaction: discord.Interaction,
@@ -173,6 +222,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         film: FilmOrTitleArg | None = None,
         channel: Postable | None = None,
         note: app_commands.Range[str, 1, rules.NOTE_MAX] | None = None,
+        scope: app_commands.Choice[str] | None = None,
         capacity: app_commands.Range[int, seat_rules.CAPACITY_MIN, seat_rules.CAPACITY_MAX]
         | None = None,
         role: discord.Role | None = None,
@@ -182,6 +232,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         self.service.check_may_change(
             party, interaction.user.id, interaction.permissions.manage_events
         )
+        whole = _whole_series(party, scope)
         target: Postable | None = None
         if channel is not None:
             target = await self._target_channel(interaction, channel)
@@ -189,17 +240,22 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             found = interaction.guild.get_channel_or_thread(party.channel_id)
             target = found if isinstance(found, Postable) else None
         role_id = self._pingable(role, target) if target is not None else None
-        result = await self.service.edit(
-            party,
-            when=when,
-            zone=timezone,
-            editor_id=interaction.user.id,
-            film=film,
-            channel_id=channel.id if channel else None,
-            note=note,
-            capacity=capacity,
-            role_id=role_id,
-        )
+        changes = {
+            "when": when,
+            "zone": timezone,
+            "editor_id": interaction.user.id,
+            "film": film,
+            "channel_id": channel.id if channel else None,
+            "note": note,
+            "capacity": capacity,
+            "role_id": role_id,
+        }
+        if whole:
+            party, result = await self.bot.series.edit_series(party, **changes)
+        else:
+            result = await self.service.edit(party, **changes)  # type: ignore[arg-type]
+            if when is not None:
+                await self.bot.series.occurrence_moved(result.party)
         moved = ""
         if result.party.channel_id != party.channel_id:
             moved = await self.cards.move(party, result.party)
@@ -221,19 +277,38 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         )
 
     @app_commands.command(name="cancel", description="Cancel a watch party (host or Manage Events)")
-    @app_commands.describe(id="The party number")
+    @app_commands.describe(
+        id="The party number",
+        scope="For a series: this party only (default; the series goes on), or the whole series",
+    )
+    @app_commands.choices(scope=SCOPE_CHOICES)
     async def cancel(
-        self, interaction: discord.Interaction, id: app_commands.Range[int, 1]
+        self,
+        interaction: discord.Interaction,
+        id: app_commands.Range[int, 1],
+        scope: app_commands.Choice[str] | None = None,
     ) -> None:
-        party = await self.service.active(id, interaction.guild_id)
+        party = await self.service.get(id, interaction.guild_id)
+        whole = _whole_series(party, scope)
+        if not whole:
+            party = await self.service.active(id, interaction.guild_id)
         self.service.check_may_change(
             party, interaction.user.id, interaction.permissions.manage_events
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        cancelled = await self.service.cancel(party)
-        await self.cards.refresh(cancelled)
-        await self.cards.delete_event(interaction.guild, cancelled)
-        await interaction.followup.send(view.cancelled(cancelled), ephemeral=True)
+        if party.series is None:
+            cancelled: Party | None = await self.service.cancel(party, by=interaction.user.id)
+            text = view.cancelled(party)
+        elif whole:
+            cancelled = await self.bot.series.cancel_series(party)
+            text = series_view.series_cancelled(party.series.series_id)
+        else:
+            cancelled = await self.bot.series.cancel_one(party)
+            text = series_view.occurrence_cancelled(party.id, party.series.series_id)
+        if cancelled is not None:
+            await self.cards.refresh(cancelled)
+            await self.cards.delete_event(interaction.guild, cancelled)
+        await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="ics", description="Download a watch party as a calendar file")
     @app_commands.describe(id="The party number")
@@ -258,6 +333,70 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             view.notify_set(where.value == "dm"), ephemeral=True
         )
 
+    @app_commands.command(
+        name="reminders", description="Turn one watch party's reminders on or off for you"
+    )
+    @app_commands.describe(id="The party number", state="on or off")
+    @app_commands.choices(
+        state=[
+            app_commands.Choice(name="On", value="on"),
+            app_commands.Choice(name="Off", value="off"),
+        ]
+    )
+    async def reminders(
+        self,
+        interaction: discord.Interaction,
+        id: app_commands.Range[int, 1],
+        state: app_commands.Choice[str],
+    ) -> None:
+        party = await self.service.active(id, interaction.guild_id)
+        result = await self.bot.hearing.set_reminders(
+            party.id, interaction.user.id, state.value == "on"
+        )
+        await interaction.response.send_message(
+            hearing_view.reminders_state(result.party_id, result.on, result.going, result.leads),
+            ephemeral=True,
+        )
+
+    @app_commands.command(
+        name="remind-me", description="Your own reminder lead times for every watch party"
+    )
+    @app_commands.describe(
+        leads=f"e.g. '1d,1h,10m'; '{OFF}' for none; '{hearing.DEFAULT}' for each party's own"
+    )
+    async def remind_me(
+        self, interaction: discord.Interaction, leads: app_commands.Range[str, 1, 60]
+    ) -> None:
+        own = hearing.parse_own_leads(leads)
+        await self.bot.hearing.set_own_leads(interaction.user.id, own)
+        await interaction.response.send_message(hearing_view.own_leads_set(own), ephemeral=True)
+
+
+async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -> None:
+    """A series' roll-over row: make its next occurrence, post its card (with the row's nonce,
+    so a re-run after a crash posts it once) and its native event. Safe to run again."""
+    party = await bot.series.roll_over(delivery)
+    if party is None:
+        return
+    if party.message_id is None:
+        await cards.post(bot.get_partial_messageable(party.channel_id), party, nonce=delivery.nonce)
+    if party.event_id is None:
+        guild = bot.get_guild(party.guild_id) or await bot.fetch_guild(party.guild_id)
+        me = guild.me
+        allowed = me.guild_permissions.manage_events if me is not None else True
+        title = await bot.parties.film_title(party)
+        if await cards.sync_event(guild, party, title, allowed=allowed) == EVENTS_FULL_NOTICE:
+            await cards.refresh(await bot.series.note(party, recurrence.NO_EVENT))
+
+
+def _whole_series(party: Party, scope: app_commands.Choice[str] | None) -> bool:
+    """Whether a command applies to the party's whole series; a one-off has only "this"."""
+    if scope is None or scope.value == THIS:
+        return False
+    if party.series is None:
+        raise BadOption(series_view.series_needed(party.id))
+    return True
+
 
 def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
     """The service's notes, and a word when a typed title was taken because TMDB was down."""
@@ -266,5 +405,12 @@ def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
 
 
 async def setup(bot: WatchpartyBot) -> None:
-    bot.add_dynamic_items(RsvpButton, IcsButton)
-    await bot.add_cog(WatchpartyCog(bot))
+    bot.add_dynamic_items(RsvpButton, ReminderButton, IcsButton)
+    cog = WatchpartyCog(bot)
+
+    async def build_roll_over(delivery: Delivery, late: bool) -> list[Outgoing]:
+        await roll_over(bot, cog.cards, delivery)
+        return []  # the card is the message; posted above with the row's nonce
+
+    bot.scheduler.register(recurrence.ROLL_OVER, build_roll_over, expires=False)
+    await bot.add_cog(cog)

@@ -84,6 +84,11 @@ def missing_access() -> ApiError:
     return ApiError(403, 50001, "Missing Access")
 
 
+def too_many_events() -> ApiError:
+    """A server has as many scheduled events as Discord allows (100 scheduled or active)."""
+    return ApiError(400, 30038, "Maximum number of guild events reached (100)")
+
+
 def missing_permissions() -> ApiError:
     return ApiError(403, 50013, "Missing Permissions")
 

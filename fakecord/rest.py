@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v10"
+#: Scheduled or active events a server may have at once (Discord: 30038 beyond it).
+MAX_EVENTS = 100
 Handler = Callable[["ApiRequest"], Awaitable[Any]]
 
 
@@ -420,6 +422,9 @@ class RestApi:
     async def create_event(self, req: ApiRequest) -> Any:
         guild = self.guild_of(req)
         self._require_event_perms(guild, None)
+        live = [e for e in guild.scheduled_events.values() if e.get("status") in (1, 2)]
+        if len(live) >= MAX_EVENTS:
+            raise err.too_many_events()
         body = req.body()
         world = self.world
         event: dict[str, Any] = {

@@ -95,6 +95,37 @@ async def test_late_within_grace_is_sent_and_marked_late_older_is_missed(db):
         await scheduler.stop()
 
 
+async def test_a_kind_that_never_expires_is_sent_late_however_long_ago_it_fell_due(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock)
+    await queue(db, "lasting", T0 - timedelta(days=2), data={"text": "close"})
+    scheduler = make(db, clock, send, grace=timedelta(minutes=10))
+    scheduler.register("lasting", handler, expires=False)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: send.sent)
+        assert [m.content for m, _, _ in send.sent] == ["close late=True"]
+        await wait_for(lambda: scheduler.idle)
+        assert await outbox_counts(db) == {"late": 1}
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_kind_that_never_expires_is_retried_past_the_grace(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock, fail_with=[OSError("connection reset")])
+    await queue(db, "lasting", T0 - timedelta(hours=1))
+    scheduler = make(db, clock, send, grace=timedelta(minutes=10))
+    scheduler.register("lasting", handler, expires=False)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: send.sent)
+        await wait_for(lambda: scheduler.idle)
+        assert await outbox_counts(db) == {"late": 1}
+    finally:
+        await scheduler.stop()
+
+
 async def test_transient_failure_is_retried_with_same_nonce(db):
     clock = ShiftedClock(T0)
     send = Recorder(clock, fail_with=[OSError("connection reset")])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.films import Film
+from bot.domain.recurrence import SeriesMark
 from bot.errors import BadOption, LimitReached
 
 DEFAULT_REMINDERS = (timedelta(hours=1), timedelta(minutes=10))
@@ -20,6 +21,9 @@ ASSUMED_RUNTIME = timedelta(hours=2)
 
 GOING, MAYBE, NOT_GOING = "going", "maybe", "no"
 RSVP_LABELS = {GOING: "Going", MAYBE: "Maybe", NOT_GOING: "Not going"}
+
+#: `when` words for "at the film's release" (a one-off: a series can't repeat a premiere).
+PREMIERE_WORDS = frozenset({"premiere", "release", "at release"})
 
 REMINDER, START = "party_reminder", "party_start"
 PARTY_KINDS = (REMINDER, START)
@@ -42,6 +46,7 @@ class Party:
     event_id: int | None = None
     cancelled: bool = False
     film_title: str | None = None  # the title as typed, when no catalogue knows the film
+    series: SeriesMark | None = None  # an occurrence of a recurring party
     capacity: int | None = None  # seats (None: no limit); beyond it members wait in line
     role_id: int | None = None  # pinged at the announcement and the start
     thread_id: int | None = None  # the card's thread: pings go there instead of the channel
@@ -157,9 +162,3 @@ def plan(starts_at: datetime, reminders: Iterable[timedelta], now: datetime) -> 
     ]
     planned.append(Planned(START, starts_at, {}))
     return planned
-
-
-def ping_targets(rsvps: dict[int, str], kind: str) -> list[int]:
-    """Who is pinged: going members, plus 'maybe' members for reminders."""
-    wanted = {GOING, MAYBE} if kind == REMINDER else {GOING}
-    return sorted(uid for uid, status in rsvps.items() if status in wanted)

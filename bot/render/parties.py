@@ -24,6 +24,7 @@ from bot.render import (
     sent_late,
     timestamp,
 )
+from bot.render import series as series_render
 
 NO_EVENTS_NOTICE = (
     "\n-# I don't have the **Manage Events** permission here, so watch parties get no Discord "
@@ -62,12 +63,16 @@ def card(party: Party, film_title: str, rsvps: dict[int, str]) -> discord.Embed:
     if party.end_assumed:
         embed.description = "I have no details for this film."
     when = f"{timestamp(party.starts_at)} ({timestamp(party.starts_at, 'R')})"
-    if party.ends_at and party.end_assumed:
+    if party.cancelled:  # no countdown to a party that won't happen
+        when = f"Cancelled (it was to start {timestamp(party.starts_at)})"
+    elif party.ends_at and party.end_assumed:
         hours = int(rules.ASSUMED_RUNTIME / timedelta(hours=1))
         when += f"\nEnds about {timestamp(party.ends_at, 't')}, assuming {hours} hours"
     elif party.ends_at:
         when += f"\nEnds about {timestamp(party.ends_at, 't')}"
     embed.add_field(name="When", value=when, inline=False)
+    if party.series is not None:
+        embed.add_field(name="Repeats", value=series_render.card_value(party.series), inline=False)
     embed.add_field(name="Host", value=mention(party.host_id), inline=True)
     if party.voice_channel_id:
         embed.add_field(name="Where", value=f"<#{party.voice_channel_id}>", inline=True)
@@ -154,7 +159,15 @@ def listing(parties: list[tuple[Party, str]]) -> str:
     """`/watchparty list`: one line per upcoming party."""
     if not parties:
         return "No watch parties planned. Start one with `/watchparty create`."
-    return _lines_within([line(p, clip(title, 100)) for p, title in parties])
+    seen: set[int] = set()  # a series shows once (its soonest party)
+    lines = []
+    for p, title in parties:
+        if p.series is None:
+            lines.append(line(p, clip(title, 100)))
+        elif p.series.series_id not in seen:
+            seen.add(p.series.series_id)
+            lines.append(line(p, clip(title, 100), series_render.listing_extra(p.series)))
+    return _lines_within(lines)
 
 
 def my_listing(rows: list[tuple[Party, str, str]]) -> str:
@@ -167,16 +180,19 @@ def my_listing(rows: list[tuple[Party, str, str]]) -> str:
 
 
 def cancelled(party: Party) -> str:
-    return f"Cancelled watch party #{party.id}. No more reminders will be sent."
+    return (
+        f"Cancelled watch party #{party.id}. No more reminders will be sent, and everyone who "
+        "answered Going or Maybe is told."
+    )
 
 
 def notify_set(by_dm: bool) -> str:
     if by_dm:
         return (
-            "I'll DM you watch-party reminders and start pings instead of mentioning you in the "
-            "channel. (If your DMs are closed, you'll miss them.)"
+            "I'll DM you watch-party reminders, start pings and changes instead of mentioning "
+            "you in the channel. (If your DMs are closed, you'll miss them.)"
         )
-    return "I'll mention you in the party's channel for reminders and start pings."
+    return "I'll mention you in the party's channel for reminders, start pings and changes."
 
 
 def card_failed(channel_mention: str, reason: str) -> str:

@@ -18,20 +18,20 @@ from bot.domain import zones
 from bot.domain.films import Film
 from bot.domain.ics import party_ics
 from bot.domain.parties import Party
-from bot.domain.pings import group, line_key
 from bot.domain.releases import for_country
 from bot.domain.usertext import plain
 from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
 from bot.render import parties as party_render
 from bot.render import seats as seat_render
 from bot.scheduler import Outgoing, Scheduler
+from bot.services.hearing import Hearing
 from bot.services.seats import promoted_messages
 from bot.services.settings import Preferences
 from bot.storage import seats, settings
 from bot.storage.db import Database
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
-from bot.storage.parties import PartyRepo
+from bot.storage.parties import PartyRepo, Within
 
 MAX_AHEAD = timedelta(days=366)
 
@@ -73,6 +73,9 @@ class WatchParties:
         self.scheduler = scheduler
         self.preferences = preferences
         self.repo = PartyRepo(db)
+        self.hearing = Hearing(
+            db, clock, scheduler, preferences, self.film_title, self.report_failure
+        )
         for kind in rules.PARTY_KINDS:
             scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
         scheduler.register(seat_rules.PROMOTED, self.build_promoted, on_failure=self.report_failure)
@@ -99,7 +102,7 @@ class WatchParties:
         """(start instant, zone key used, notes) for what the host typed."""
         now = self.clock.now()
         key, notes = zone if zone else (None, [])
-        if text.strip().casefold() in {"premiere", "release", "at release"}:
+        if text.strip().casefold() in rules.PREMIERE_WORDS:
             if not isinstance(film, Film):
                 raise BadOption(
                     f"I have no details for {plain(film)}, so I don't know when it comes out. "
@@ -160,8 +163,10 @@ class WatchParties:
         reminders: str | None = None,
         capacity: int | None = None,
         role_id: int | None = None,
+        within: Within | None = None,
     ) -> Interpreted:
-        """Schedule a party for a known film, or for a title no catalogue knows (``str``)."""
+        """Schedule a party for a known film, or for a title no catalogue knows (``str``).
+        ``within``: more work in the creating transaction (a series ties the party to itself)."""
         film_id, film_title = rules.subject(film)
         seat_rules.check_capacity(capacity)
         note_text = rules.check_note(note)
@@ -189,11 +194,12 @@ class WatchParties:
             capacity=capacity,
             role_id=role_id,
         )
-        plan = rules.plan(start, leads, now)
-        skipped = len(leads) - (len(plan) - 1)
+        # The host is Going: their own lead times, if they set some, are planned too.
+        plan = rules.plan(start, await self.hearing.own_leads_union(host_id, leads), now)
+        skipped = sum(1 for lead in leads if start - lead <= now)
         if skipped:
             notes.append(f"{skipped} reminder(s) skipped: their time has already passed.")
-        created = await self.repo.create(party, plan, now)
+        created = await self.repo.create(party, plan, now, within)
         self.scheduler.poke(plan[0].due)
         return Interpreted(created, film_title or film, tuple(notes))  # the title as checked
 
@@ -302,11 +308,15 @@ class WatchParties:
         )
         now = self.clock.now()
         replan = rules.plan(start, party.reminders, now) if when is not None else None
-        promoted = await self.repo.update(edited, replan, now)
+        async with self.db.transaction() as conn:
+            promoted = await self.repo.update(edited, replan, conn, now=now)
+            own = await self.hearing.replanned(conn, edited) if replan else None
+            notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)
         if replan:
-            self.scheduler.poke(replan[0].due)
+            self.scheduler.poke(min(d for d in (replan[0].due, own) if d))
         if promoted:
             self.scheduler.poke(now)
+        self.hearing.wake(notice)
         if capacity is not None:
             notes.append(
                 seat_render.capacity_note(capacity, len(promoted), await self.going(party))
@@ -317,10 +327,15 @@ class WatchParties:
         """How many hold a seat."""
         return list((await self.repo.rsvps(party.id)).values()).count(rules.GOING)
 
-    async def cancel(self, party: Party) -> Party:
-        """Cancel a party and its pending reminders (one transaction); returns it cancelled."""
-        await self.repo.cancel(party.id)
-        return replace(party, cancelled=True)
+    async def cancel(self, party: Party, by: int | None = None) -> Party:
+        """Cancel a party and its pending reminders, and tell everyone who answered Going or
+        Maybe except ``by`` (one transaction); returns it cancelled."""
+        cancelled = replace(party, cancelled=True)
+        async with self.db.transaction() as conn:
+            await self.repo.cancel(party.id, conn)
+            notice = await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+        self.hearing.wake(notice)
+        return cancelled
 
     async def rsvp(
         self, party_id: int, user_id: int, status: str
@@ -336,11 +351,13 @@ class WatchParties:
             raise BadTime("This watch party is over, so answers are closed.")
         async with self.db.transaction() as conn:
             done = await seats.answer(conn, party_id, user_id, status, now)
+            due = await self.hearing.answered(conn, party, user_id) if done else None
         if done is None:  # cancelled meanwhile
             raise closed
         answered, promoted = done
         if promoted:
             self.scheduler.poke(now)
+        self.hearing.wake(due)
         return party, answered
 
     async def attach_thread(self, party_id: int, thread_id: int) -> None:
@@ -369,18 +386,9 @@ class WatchParties:
         if party is None or party.cancelled:
             return []
         title = await self.film_title(party)  # a film gone from the store still pings
-        targets = rules.ping_targets(await self.repo.rsvps(party.id), delivery.kind)
-        member_zones = await settings.zones_of(self.db, targets)
-        by_dm = await settings.dm_preferring(self.db, targets)
-        # Members without a zone read the server's (said so), as in /film answers; else UTC.
-        server_zone = (
-            (await self.preferences.guild(party.guild_id)).zone
-            if None in member_zones.values()
-            else None
-        )
-        lines = {u: line_key(member_zones[u], server_zone, party.starts_at) for u in targets}
+        targets = await self.hearing.ping_targets(party, delivery)
+        audience = await self.hearing.audience(party, targets, party.starts_at)
         header = party_render.ping_header(party, title, delivery.kind, late)
-        groups = group((lines[u], u) for u in targets if u not in by_dm)
         role = party.role_id if delivery.kind == rules.START else None
         if role:  # one role mention, in the first message
             header = f"{header} {render.role_mention(role)}"
@@ -391,10 +399,9 @@ class WatchParties:
                 mention_ids=ids,
                 role_ids=(role,) if role and n == 0 else (),
             )
-            for n, (content, ids) in enumerate(render.grouped_pings(header, groups))
+            for n, (content, ids) in enumerate(render.grouped_pings(header, audience.groups))
         ]
-        for user_id in sorted(by_dm):
-            [line] = group([(lines[user_id], user_id)])
+        for user_id, line in audience.dms:
             messages.append(
                 Outgoing(
                     party_render.dm(party, title, delivery.kind, line, late),

@@ -210,7 +210,78 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX films_by_alias ON films(alias_of) WHERE alias_of IS NOT NULL;
     """,
-    # 15 (SEATS): a party's seat limit (capacity, NULL: no limit), the role pinged at its
+    # 15: who hears what. A member's choice about one party's reminders (wanted 1: on, which a
+    # Maybe member needs; 0: off), and a member's own reminder lead times for every party
+    # (user_prefs.reminder_leads: seconds, comma-separated; '' none; NULL each party's own)
+    """
+    CREATE TABLE reminder_choices (
+        party_id INTEGER NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        wanted INTEGER NOT NULL CHECK (wanted IN (0, 1)),
+        PRIMARY KEY (party_id, user_id)
+    );
+    ALTER TABLE user_prefs ADD COLUMN reminder_leads TEXT;
+    """,
+    # 16: film votes for a watch party (/watchparty vote): the films on offer as JSON
+    # ([film_id, title] pairs in offered order), at most one open vote per party (the partial
+    # unique index), the winner's index once closed; one ballot per member, changeable
+    """
+    CREATE TABLE votes (
+        id INTEGER PRIMARY KEY,
+        party_id INTEGER NOT NULL REFERENCES parties(id),
+        guild_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        opened_by INTEGER NOT NULL,
+        closes_at TEXT NOT NULL,
+        choices TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        winner INTEGER,
+        message_id INTEGER,
+        created_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX votes_one_open ON votes(party_id) WHERE status = 'open';
+    CREATE TABLE ballots (
+        vote_id INTEGER NOT NULL REFERENCES votes(id),
+        user_id INTEGER NOT NULL,
+        choice INTEGER NOT NULL,
+        cast_at TEXT NOT NULL,
+        PRIMARY KEY (vote_id, user_id)
+    );
+    """,
+    # 17: recurring watch parties (series): the rule (repeat, anchor = the local wall time of a
+    # date on the rule, zone, last day), what each new occurrence copies (channel, film, note,
+    # reminders) and how long after an occurrence ends the next is announced. An occurrence is
+    # an ordinary party row naming its series and its date on the rule (series_wall, unique per
+    # series: a roll-over re-run after a crash can't make two) and what its card notes
+    # (series_flags: moved by a DST gap, dates skipped while the bot was down, no event).
+    """
+    CREATE TABLE series (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        host_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        voice_channel_id INTEGER,
+        film_id TEXT NOT NULL,
+        film_title TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        reminders TEXT NOT NULL DEFAULT '',
+        repeat TEXT NOT NULL,
+        anchor TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        until_day TEXT,
+        times INTEGER,
+        announce_s INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'active',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX series_by_guild ON series(guild_id, status);
+    ALTER TABLE parties ADD COLUMN series_id INTEGER REFERENCES series(id);
+    ALTER TABLE parties ADD COLUMN series_wall TEXT;
+    ALTER TABLE parties ADD COLUMN series_flags TEXT NOT NULL DEFAULT '';
+    CREATE UNIQUE INDEX parties_by_series ON parties(series_id, series_wall)
+        WHERE series_id IS NOT NULL;
+    """,
+    # 18 (SEATS): a party's seat limit (capacity, NULL: no limit), the role pinged at its
     # announcement and start (role_id), the thread its pings go to (thread_id); rsvps gain the
     # status 'waiting' (the CHECK lists the statuses, so the table is rebuilt) and queue_no, a
     # waiting member's place in line (taken under the party's row lock, so it never repeats)

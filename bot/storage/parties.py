@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.domain.parties import PARTY_KINDS, Party, Planned
 from bot.storage import outbox, seats
 from bot.storage.db import Database, Queries, Row
 from bot.storage.outbox import from_text, to_text
+from bot.storage.series_rows import PARTY_JOIN, series_mark
+
+#: Work added to a party's creating transaction: (conn, the party with its new id).
+Within = Callable[[Queries, Party], Awaitable[None]]
 
 
 def _party(row: Row) -> Party:
@@ -30,6 +37,7 @@ def _party(row: Row) -> Party:
         capacity=row["capacity"],
         role_id=row["role_id"],
         thread_id=row["thread_id"],
+        series=series_mark(row),
     )
 
 
@@ -41,13 +49,61 @@ async def _queue(conn: Queries, party_id: int, planned: list[Planned]) -> None:
     await outbox.add_many(conn, [(p.kind, party_id, p.due, p.data) for p in planned])
 
 
+async def insert_party(conn: Queries, party: Party, planned: list[Planned], now: datetime) -> int:
+    """Insert a party, its host's 'going' answer and its deliveries (in ``conn``'s transaction)."""
+    party_id = int(
+        await conn.fetchval(
+            "INSERT INTO parties (guild_id, channel_id, voice_channel_id, host_id, film_id, "
+            "film_title, starts_at, ends_at, zone, note, reminders, created_at, capacity, "
+            "role_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                party.guild_id,
+                party.channel_id,
+                party.voice_channel_id,
+                party.host_id,
+                party.film_id,
+                party.film_title,
+                to_text(party.starts_at),
+                to_text(party.ends_at) if party.ends_at else None,
+                party.zone_key,
+                party.note,
+                _reminders_text(party.reminders),
+                to_text(now),
+                party.capacity,
+                party.role_id,
+            ),
+        )
+    )
+    await conn.execute(
+        "INSERT INTO rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, 'going', ?)",
+        (party_id, party.host_id, to_text(now)),
+    )
+    await _queue(conn, party_id, planned)
+    return party_id
+
+
 class PartyRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def get(self, party_id: int) -> Party | None:
-        row = await self.db.fetchone("SELECT * FROM parties WHERE id = ?", (party_id,))
+    @asynccontextmanager
+    async def _tx(self, conn: Queries | None) -> AsyncIterator[Queries]:
+        """The caller's transaction when it passes one (its change and others' go together),
+        else a transaction of its own."""
+        if conn is not None:
+            yield conn
+        else:
+            async with self.db.transaction() as own:
+                yield own
+
+    @staticmethod
+    async def read(db: Queries, party_id: int) -> Party | None:
+        """A party, read through ``db`` (a transaction's conn inside one)."""
+        row = await db.fetchone(f"SELECT p.*, {PARTY_JOIN} WHERE p.id = ?", (party_id,))
         return _party(row) if row else None
+
+    async def get(self, party_id: int) -> Party | None:
+        return await self.read(self.db, party_id)
 
     async def active_counts(self, guild_id: int, host_id: int, now: datetime) -> tuple[int, int]:
         row = await self.db.fetchone(
@@ -60,8 +116,8 @@ class PartyRepo:
 
     async def upcoming(self, guild_id: int, now: datetime, limit: int = 25) -> list[Party]:
         rows = await self.db.fetchall(
-            "SELECT * FROM parties WHERE guild_id = ? AND status = 'active' AND "
-            "COALESCE(ends_at, starts_at) > ? ORDER BY starts_at LIMIT ?",
+            f"SELECT p.*, {PARTY_JOIN} WHERE p.guild_id = ? AND p.status = 'active' AND "
+            "COALESCE(p.ends_at, p.starts_at) > ? ORDER BY p.starts_at LIMIT ?",
             (guild_id, to_text(now), limit),
         )
         return [_party(r) for r in rows]
@@ -69,7 +125,7 @@ class PartyRepo:
     async def mine(self, guild_id: int, user_id: int, now: datetime) -> list[tuple[Party, str]]:
         """Upcoming parties this member hosts or answered, with their answer ('host' if host)."""
         rows = await self.db.fetchall(
-            "SELECT p.*, COALESCE(r.status, 'host') AS answer FROM parties p "
+            f"SELECT p.*, COALESCE(r.status, 'host') AS answer, {PARTY_JOIN} "
             "LEFT JOIN rsvps r ON r.party_id = p.id AND r.user_id = ? "
             "WHERE p.guild_id = ? AND p.status = 'active' AND COALESCE(p.ends_at, p.starts_at) > ? "
             "AND (p.host_id = ? OR r.status IN ('going', 'maybe')) ORDER BY p.starts_at LIMIT 25",
@@ -77,46 +133,35 @@ class PartyRepo:
         )
         return [(_party(r), "host" if r["host_id"] == user_id else r["answer"]) for r in rows]
 
-    async def create(self, party: Party, planned: list[Planned], now: datetime) -> Party:
-        """Insert the party, the host's 'going' answer and its deliveries in one transaction."""
+    async def create(
+        self,
+        party: Party,
+        planned: list[Planned],
+        now: datetime,
+        within: Within | None = None,
+    ) -> Party:
+        """Insert the party, the host's 'going' answer and its deliveries in one transaction;
+        ``within(conn, party)`` adds to that transaction (a series ties the party to itself)."""
         async with self.db.transaction() as conn:
-            party_id = await conn.fetchval(
-                "INSERT INTO parties (guild_id, channel_id, voice_channel_id, host_id, film_id, "
-                "film_title, starts_at, ends_at, zone, note, reminders, created_at, capacity, "
-                "role_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (
-                    party.guild_id,
-                    party.channel_id,
-                    party.voice_channel_id,
-                    party.host_id,
-                    party.film_id,
-                    party.film_title,
-                    to_text(party.starts_at),
-                    to_text(party.ends_at) if party.ends_at else None,
-                    party.zone_key,
-                    party.note,
-                    _reminders_text(party.reminders),
-                    to_text(now),
-                    party.capacity,
-                    party.role_id,
-                ),
-            )
-            await conn.execute(
-                "INSERT INTO rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, 'going', ?)",
-                (party_id, party.host_id, to_text(now)),
-            )
-            await _queue(conn, party_id, planned)
+            party_id = await insert_party(conn, party, planned, now)
+            if within is not None:
+                await within(conn, replace(party, id=party_id))
         created = await self.get(party_id)
         assert created is not None
         return created
 
     async def update(
-        self, party: Party, replan: list[Planned] | None, now: datetime | None = None
+        self,
+        party: Party,
+        replan: list[Planned] | None,
+        conn: Queries | None = None,
+        *,
+        now: datetime | None = None,
     ) -> list[int]:
         """Save edited fields; with a new plan, pending deliveries are replaced in the same
-        transaction. Seats freed by a raised capacity go to the first waiting members (told
-        through the outbox, due ``now``): returns them."""
-        async with self.db.transaction() as conn:
+        transaction. With ``now``: seats freed by a raised capacity go to the first waiting
+        members (told through the outbox, due ``now``): returns them."""
+        async with self._tx(conn) as conn:
             # First, so it locks the party's row: a second edit at once (in another process too)
             # waits, then its cancel sees this one's new reminders, leaving one plan.
             await conn.execute(
@@ -149,8 +194,8 @@ class PartyRepo:
                 await _queue(conn, party.id, replan)
             return await seats.fill(conn, party.id, party.capacity, now) if now else []
 
-    async def cancel(self, party_id: int) -> None:
-        async with self.db.transaction() as conn:
+    async def cancel(self, party_id: int, conn: Queries | None = None) -> None:
+        async with self._tx(conn) as conn:
             await conn.execute("UPDATE parties SET status = 'cancelled' WHERE id = ?", (party_id,))
             await outbox.cancel_pending(conn, PARTY_KINDS, party_id)
 
@@ -168,8 +213,10 @@ class PartyRepo:
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE parties SET event_id = NULL WHERE id = ?", (party_id,))
 
-    async def set_rsvp(self, party_id: int, user_id: int, status: str, now: datetime) -> None:
-        async with self.db.transaction() as conn:
+    async def set_rsvp(
+        self, party_id: int, user_id: int, status: str, now: datetime, conn: Queries | None = None
+    ) -> None:
+        async with self._tx(conn) as conn:
             await conn.execute(
                 "INSERT INTO rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(party_id, user_id) DO UPDATE SET status = excluded.status, "

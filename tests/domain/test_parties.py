@@ -1,4 +1,4 @@
-"""Watch-party rules: reminder plans, limits, note length, who gets pinged, typed titles."""
+"""Watch-party rules: reminder plans, limits, note length, typed titles."""
 
 from __future__ import annotations
 
@@ -87,12 +87,6 @@ def test_an_edit_with_a_zone_needs_a_time() -> None:
 def test_an_edit_that_changes_something_passes() -> None:
     rules.check_edit("fri 9pm", True, ("fri 9pm", None, None, None))
     rules.check_edit(None, False, (None, None, 42, None))
-
-
-def test_ping_targets_going_for_start_going_and_maybe_for_reminders() -> None:
-    answers = {5: rules.GOING, 3: rules.MAYBE, 9: rules.NOT_GOING, 1: rules.GOING}
-    assert rules.ping_targets(answers, rules.START) == [1, 5]
-    assert rules.ping_targets(answers, rules.REMINDER) == [1, 3, 5]
 
 
 # --------------------------------------------------------------------------- titles no catalogue knows

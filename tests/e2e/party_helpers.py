@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain.parties import Party
+from bot.domain.parties import PARTY_KINDS, Party
 from fakecord import Reply, StoredMessage
 from tests.e2e.conftest import Harness
 
@@ -67,11 +67,11 @@ async def party(e2e: Harness, party_id: int) -> Party:
 
 
 async def outbox(e2e: Harness, party_id: int) -> list[tuple[str, str, str]]:
-    """(kind, due_at, state) of a party's deliveries, in due order."""
+    """(kind, due_at, state) of a party's reminders and start ping, in due order."""
     rows = await e2e.bot.db.fetchall(
-        "SELECT kind, due_at, state FROM outbox WHERE ref_id = ? AND kind LIKE 'party_%' "
+        "SELECT kind, due_at, state FROM outbox WHERE ref_id = ? AND kind IN (?, ?) "
         "ORDER BY due_at, id",
-        (party_id,),
+        (party_id, *PARTY_KINDS),
     )
     return [(r["kind"], r["due_at"], r["state"]) for r in rows]
 

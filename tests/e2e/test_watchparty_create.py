@@ -61,7 +61,12 @@ async def test_create_reads_the_time_and_says_how(
     assert f"<t:{unix(start + timedelta(minutes=96))}:t>" in shown["When"]
     assert shown["Host"] == f"<@{e2e.server['Ada']}>"
     assert shown["Going (1)"] == f"<@{e2e.server['Ada']}>"
-    assert [c["label"] for c in card.components[0]["components"]] == ["Going", "Maybe", "Not going"]
+    assert [c["label"] for c in card.components[0]["components"]] == [
+        "Going",
+        "Maybe",
+        "Not going",
+        "Reminders",
+    ]
 
 
 async def test_typed_zone_and_passed_time_are_explained(e2e: Harness) -> None:

@@ -33,10 +33,11 @@ async def test_reminders_and_start_ping_arrive_on_time_with_mentions_and_local_t
     made = await create(e2e, "Ada", "in 2 hours")  # 14:00 UTC Tuesday
     for name, label in (("Bruno", "Going"), ("Chiara", "Maybe"), ("Dae-jung", "Going")):
         await e2e.click(made.card, label, name)
+    await e2e.click(made.card, "Reminders", "Chiara")  # a Maybe turns reminders on
     start = (await party(e2e, made.id)).starts_at
     ada, bruno, chiara, dae = (e2e.server[n] for n in ("Ada", "Bruno", "Chiara", "Dae-jung"))
 
-    # reminder 1 h before: going and maybe, each with the start on their own clock
+    # reminder 1 h before: going, and maybe who asked, each with the start on their own clock
     due = start - timedelta(hours=1)
     e2e.clock.set(due - timedelta(seconds=0.8))
     assert [m for m in e2e.posts() if is_ping(m)] == []

@@ -2,6 +2,7 @@ import sqlite3
 
 import pytest
 
+from bot.storage import hearing
 from bot.storage.db import SchemaTooNew, open_database
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.parties import PartyRepo
@@ -110,6 +111,33 @@ async def test_parties_from_before_typed_titles_read_as_known_films(tmp_path):
         party = await PartyRepo(db).get(1)
         assert party is not None
         assert (party.film_id, party.film_title) == ("lost-in-starlight", None)
+    finally:
+        await db.close()
+
+
+@sqlite_only
+async def test_members_and_answers_from_before_reminder_choices_hear_as_before(tmp_path):
+    """Members of an older database follow each party's lead times and have chosen nothing."""
+    # found by content, not number: migrations from parallel work are ordered at merge time
+    before = next(i for i, script in enumerate(MIGRATIONS) if "reminder_choices" in script)
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:before]:
+        conn.executescript(script)
+    conn.execute(f"PRAGMA user_version = {before}")
+    conn.execute("INSERT INTO user_prefs (user_id, dm_pings) VALUES (3, 1)")
+    conn.execute(
+        "INSERT INTO parties (id, guild_id, channel_id, host_id, film_id, starts_at, zone, "
+        "created_at) VALUES (1, 1, 2, 3, 'lost-in-starlight', '2025-05-30T12:00:00+00:00', "
+        "'UTC', '2025-05-20T12:00:00+00:00')"
+    )
+    conn.execute("INSERT INTO rsvps VALUES (1, 3, 'going', '2025-05-20T12:00:00+00:00')")
+    conn.commit()
+    conn.close()
+    db = await open_database(path)
+    try:
+        [listener] = await hearing.listeners(db, 1)
+        assert (listener.choice, listener.own_leads, listener.by_dm) == (None, None, True)
     finally:
         await db.close()
 

@@ -1,0 +1,241 @@
+"""Recurring watch parties: start a series, make its next occurrence, edit or cancel one
+occurrence or the whole series.
+
+Each occurrence is an ordinary party (its own card, answers, reminders, start ping and event);
+only the next one exists. The one after is made by a roll-over outbox row (kind
+:data:`recurrence.ROLL_OVER`, ref_id = the series), written in the transaction that made the
+one before: :meth:`SeriesService.roll_over` makes the occurrence in one transaction that holds
+the series' row and finds an occurrence already made by an earlier run, so a re-run after a
+crash makes none twice. No discord calls here: the cog posts the card and the event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.domain import parties as rules
+from bot.domain import recurrence, zones
+from bot.domain.films import Film
+from bot.domain.parties import Party
+from bot.domain.recurrence import ACTIVE, CANCELLED, ENDED, SeriesMark
+from bot.domain.when import is_off, parse_duration
+from bot.errors import BadOption, UserError
+from bot.scheduler import Scheduler
+from bot.services.watchparty import Interpreted, WatchParties
+from bot.storage.db import Database, Queries
+from bot.storage.outbox import Delivery
+from bot.storage.series import Series, SeriesRepo
+
+#: The longest wait after an occurrence ends before the next is announced.
+ANNOUNCE_MAX = timedelta(days=7)
+
+
+def parse_announce(text: str | None) -> timedelta:
+    """The `announce:` delay after an occurrence ends: none given, `0` or `now` is at once."""
+    if text is None or text.strip().casefold() in {"", "0", "now", "at once"} or is_off(text):
+        return timedelta(0)
+    delay = parse_duration(text)
+    if delay > ANNOUNCE_MAX:
+        raise BadOption("`announce` goes up to 7 days after a party ends, like `1d` or `2h`.")
+    return delay
+
+
+def _wall(party: Party) -> datetime:
+    """A party's start on its zone's wall clock, naive."""
+    return party.starts_at.astimezone(zones.zone_from_key(party.zone_key)).replace(tzinfo=None)
+
+
+class SeriesService:
+    def __init__(
+        self, db: Database, clock: Clock, scheduler: Scheduler, parties: WatchParties
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.scheduler = scheduler
+        self.parties = parties
+        self.repo = SeriesRepo(db)
+
+    async def create(
+        self,
+        *,
+        repeat: str,
+        until: str | None = None,
+        times: int | None = None,
+        announce: str | None = None,
+        **party: object,
+    ) -> Interpreted:
+        """Start a series: its first occurrence is the party :meth:`WatchParties.create` makes
+        from ``party`` (the same options), tied to the series in the same transaction."""
+        when = str(party["when"])
+        if when.strip().casefold() in rules.PREMIERE_WORDS:
+            raise BadOption(
+                "A premiere happens once, so it can't repeat. Give the first date and time, "
+                "like `fri 8pm`."
+            )
+        last_day = recurrence.parse_until(until) if until is not None else None
+        delay = parse_announce(announce)
+        now = self.clock.now()
+
+        async def start(conn: Queries, first: Party) -> None:
+            tz = zones.zone_from_key(first.zone_key)
+            rule = recurrence.make_rule(
+                repeat,
+                _wall(first),
+                first.zone_key,
+                until=last_day,
+                times=times,
+                today=now.astimezone(tz).date(),
+            )
+            await self.repo.start(conn, first, rule, delay, now)
+
+        result = await self.parties.create(**party, within=start)  # type: ignore[arg-type]
+        self.scheduler.poke()
+        return result
+
+    async def _film(self, series: Series, conn: Queries) -> Film | str | None:
+        """The film the next occurrence shows; None if it has left the store (the party still
+        happens, its end unknown)."""
+        if series.film_title is not None:
+            return series.film_title
+        try:
+            return await self.parties.films.get(series.film_id, conn)
+        except UserError:
+            return None
+
+    async def roll_over(self, delivery: Delivery) -> Party | None:
+        """Make the series' next occurrence (the roll-over row's work); None when there is
+        none (the series ended or was cancelled). Safe to run again: an occurrence an earlier
+        run made is returned, not made twice."""
+        series_id = delivery.ref_id
+        after = datetime.fromisoformat(delivery.data["after"])
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            series = await self.repo.lock(conn, series_id)
+            if series is None or series.status != ACTIVE:
+                return None
+            made = await self.repo.latest_after(conn, series_id, after)
+            if made is None:
+                occurrence, skipped = recurrence.next_after(series.rule, after, now)
+                if occurrence is None:
+                    await self.repo.set_status(conn, series_id, ENDED)
+                    return None
+                film = await self._film(series, conn)
+                start = occurrence.starts_at
+                party = Party(
+                    id=0,
+                    guild_id=series.guild_id,
+                    channel_id=series.channel_id,
+                    host_id=series.host_id,
+                    film_id=series.film_id,
+                    film_title=series.film_title,
+                    starts_at=start,
+                    ends_at=rules.end_of(film, start) if film is not None else None,
+                    zone_key=series.rule.zone_key,
+                    note=series.note,
+                    reminders=series.reminders,
+                    voice_channel_id=series.voice_channel_id,
+                )
+                plan = rules.plan(start, series.reminders, now)
+                mark = SeriesMark(
+                    series_id,
+                    series.rule,
+                    occurrence.wall,
+                    recurrence.flags_of(occurrence),
+                    skipped,
+                )
+                made = await self.repo.insert_occurrence(conn, series, party, plan, mark, now)
+                assert made is not None  # the series' row is held, and none was made after
+                await self.repo.queue_roll_over(
+                    conn, series_id, replace(party, id=made), occurrence.wall, series.announce
+                )
+        self.scheduler.poke()
+        return await self.parties.repo.get(made)
+
+    async def note(self, party: Party, flag: str) -> Party:
+        """Note something on an occurrence's card; the party as it is now."""
+        await self.repo.add_flag(party.id, flag)
+        updated = await self.parties.repo.get(party.id)
+        assert updated is not None
+        return updated
+
+    async def current(self, party: Party) -> Party:
+        """The series' newest occurrence (the one a series edit or cancel applies to)."""
+        assert party.series is not None
+        newest = await self.repo.current(party.series.series_id)
+        found = await self.parties.repo.get(newest) if newest is not None else None
+        return found or party
+
+    async def occurrence_moved(self, party: Party) -> None:
+        """One occurrence's time was edited: the next is announced after its new end."""
+        if party.series is None:
+            return
+        async with self.db.transaction() as conn:
+            series = await self.repo.lock(conn, party.series.series_id)
+            if series is None or series.status != ACTIVE:
+                return
+            if await self.repo.current(series.id, conn) == party.id:
+                await self.repo.queue_roll_over(
+                    conn, series.id, party, party.series.wall, series.announce
+                )
+        self.scheduler.poke()
+
+    async def cancel_one(self, party: Party) -> Party:
+        """Cancel one occurrence; the series goes on: its next occurrence is announced now."""
+        cancelled = await self.parties.cancel(party)
+        assert party.series is not None
+        async with self.db.transaction() as conn:
+            series = await self.repo.lock(conn, party.series.series_id)
+            if series is not None and series.status == ACTIVE:
+                if await self.repo.current(series.id, conn) == party.id:
+                    await self.repo.queue_roll_over(
+                        conn,
+                        series.id,
+                        party,
+                        party.series.wall,
+                        series.announce,
+                        due=self.clock.now(),
+                    )
+        self.scheduler.poke()
+        return cancelled
+
+    async def cancel_series(self, party: Party) -> Party | None:
+        """End the series: no more occurrences, and the pending one is cancelled (returned,
+        for its card and event; None if none was pending)."""
+        assert party.series is not None
+        current = await self.current(party)
+        pending = not current.cancelled and (current.ends_at or current.starts_at) > (
+            self.clock.now()
+        )
+        cancelled = await self.parties.cancel(current) if pending else None
+        async with self.db.transaction() as conn:
+            await self.repo.set_status(conn, party.series.series_id, CANCELLED)
+        return cancelled
+
+    async def edit_series(self, party: Party, **changes: object) -> tuple[Party, Interpreted]:
+        """Edit the series from its upcoming occurrence on: (the occurrence before the edit,
+        the edit). ``changes`` are :meth:`WatchParties.edit`'s."""
+        current = await self.current(party)
+        assert current.series is not None
+        if current.cancelled or (current.ends_at or current.starts_at) <= self.clock.now():
+            raise BadOption(
+                "This series' next party isn't announced yet, so there's nothing to change. "
+                "Try again once it is."
+            )
+        result = await self.parties.edit(current, **changes)  # type: ignore[arg-type]
+        edited = result.party
+        async with self.db.transaction() as conn:
+            series = await self.repo.lock(conn, current.series.series_id)
+            assert series is not None
+            rule, wall = series.rule, current.series.wall
+            if changes.get("when") is not None:
+                wall = _wall(edited)
+                rule = recurrence.moved_to(replace(rule, zone_key=edited.zone_key), wall)
+                await self.repo.set_wall(conn, edited.id, wall)
+            await self.repo.update_template(conn, series.id, edited, rule)
+            await self.repo.queue_roll_over(conn, series.id, edited, wall, series.announce)
+        self.scheduler.poke()
+        fresh = await self.parties.repo.get(edited.id)
+        assert fresh is not None
+        return current, replace(result, party=fresh)

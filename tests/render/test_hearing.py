@@ -1,0 +1,71 @@
+"""Replies about reminders and lead times, and change notices: each clock reads as the member's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.hearing import Change
+from bot.domain.parties import Party
+from bot.domain.pings import ZoneGroup
+from bot.render import LATE_NOTE
+from bot.render import hearing as view
+
+WAS = datetime(2025, 5, 20, 14, 0, tzinfo=UTC)  # Tuesday
+NOW_AT = datetime(2025, 5, 21, 0, 0, tzinfo=UTC)  # Wednesday
+PARTY = Party(7, 1, 2, 3, "", NOW_AT, None, "UTC", "", (), film_title="Our *Film*")
+MOVED = Change(WAS, "", "Our *Film*", False)
+
+
+def test_a_moved_line_shows_the_old_and_new_clock_in_the_members_zone() -> None:
+    line = ZoneGroup("America/New_York", NOW_AT, (5,))
+    assert view.change_label(line, MOVED) == (
+        "Was 10:00 AM Tuesday, now 8:00 PM Tuesday your time (America/New_York)"
+    )
+
+
+def test_a_line_without_a_zone_reads_utc_and_says_how_to_set_one() -> None:
+    assert view.change_label(ZoneGroup(None, NOW_AT, (5,)), MOVED) == (
+        "Was 2:00 PM Tuesday, now 12:00 AM Wednesday UTC (no time zone set: `/timezone set`)"
+    )
+
+
+def test_a_film_change_at_the_same_time_says_still() -> None:
+    same = Change(NOW_AT, "dune", None, False)
+    assert view.change_label(ZoneGroup("Asia/Seoul", NOW_AT, (5,)), same) == (
+        "Still 9:00 AM Wednesday your time (Asia/Seoul)"
+    )
+
+
+def test_a_cancellation_says_when_it_would_have_been() -> None:
+    gone = Change(WAS, "", "Our *Film*", True)
+    assert view.change_label(ZoneGroup("Europe/London", WAS, (5,)), gone) == (
+        "It would have been 3:00 PM Tuesday your time (Europe/London)"
+    )
+
+
+def test_headers_escape_the_titles() -> None:
+    refilmed = Change(NOW_AT, "dune", None, False)
+    assert view.change_header(PARTY, "Our *Film*", "Dune", refilmed) == (
+        r"🎬 Watch party #7 now shows **Our \*Film\*** instead of **Dune**."
+    )
+    assert view.change_header(PARTY, "Our *Film*", "Our *Film*", MOVED) == (
+        r"🕒 The **Our \*Film\*** watch party (#7) has a new time."
+    )
+
+
+def test_a_late_notice_ends_with_the_one_late_note() -> None:
+    line = ZoneGroup("Asia/Seoul", NOW_AT, (5,))
+    assert view.change_dm("header", line, MOVED, 2, late=True).endswith(LATE_NOTE)
+    [(content, ids)] = view.change_pings("header", (line,), MOVED, late=True)
+    assert content.startswith("header" + LATE_NOTE) and ids == (5,)
+
+
+def test_reminder_state_names_the_lead_times_left() -> None:
+    on = view.reminders_state(7, True, True, (timedelta(hours=1), timedelta(minutes=10)))
+    assert on == "🔔 Reminders on for watch party #7: 1h, 10m before it starts."
+    assert "none of your lead times" in view.reminders_state(7, True, False, ())
+
+
+def test_reminders_off_for_a_maybe_promise_no_start_ping() -> None:
+    off = view.reminders_state(7, False, False, ())
+    assert "moves or is cancelled." in off and "when it starts" not in off

@@ -1,0 +1,123 @@
+"""The votes service on a real database (both engines): ballots around the deadline, a close
+repeated after a crash, one open vote per party."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import DEFAULT_FILMS_DIR
+from bot.domain import zones
+from bot.domain.parties import Party
+from bot.errors import BadOption
+from bot.scheduler import Scheduler
+from bot.services.settings import Preferences
+from bot.services.votes import VoteClosed, Votes
+from bot.services.watchparty import WatchParties
+from bot.storage.db import open_database
+from bot.storage.films import sync_films
+from bot.storage.filmstore import FilmStore
+from bot.storage.outbox import Delivery
+from fakecord.clock import ShiftedClock
+from tests.databases import fresh_database
+
+NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
+CLOSES = datetime(2025, 5, 22, 20, 0, tzinfo=UTC)  # "2025-05-22 20:00" in UTC
+FILM = "lost-in-starlight"
+BRUNO, CHIARA = 2, 3
+
+
+@dataclass
+class World:
+    votes: Votes
+    parties: WatchParties
+    clock: ShiftedClock
+    party: Party
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    db = await open_database(fresh_database(tmp_path, "db.sqlite3"))
+    try:
+        assert not (await sync_films(db, DEFAULT_FILMS_DIR)).errors
+        clock = ShiftedClock(NOW)
+
+        async def never(*_: Any) -> None:  # this scheduler is never started
+            raise AssertionError
+
+        scheduler = Scheduler(db, clock, never)
+        films = await FilmStore.open(db)
+        parties = WatchParties(db, films, clock, scheduler, Preferences(db))
+        made = await parties.create(
+            guild_id=10,
+            host_id=1,
+            channel_id=100,
+            film=await films.get(FILM),
+            when="2025-05-23 20:30",
+            zone=zones.resolve_zone("UTC"),
+        )
+        yield World(Votes(db, clock, scheduler, parties), parties, clock, made.party)
+    finally:
+        await db.close()
+
+
+async def open_vote(world: World, *films: str) -> int:
+    vote, _ = await world.votes.open(
+        world.party,
+        films=list(films or ("Paprika", "Perfect Blue")),
+        closes="2025-05-22 20:00 UTC",
+        user_id=1,
+    )
+    return vote.id
+
+
+def close_of(vote_id: int) -> Delivery:
+    return Delivery(id=1, kind="vote_close", ref_id=vote_id, due_at=CLOSES, attempts=1)
+
+
+async def test_a_ballot_after_the_deadline_is_refused_before_the_close_runs(world: World) -> None:
+    vote_id = await open_vote(world)
+    world.clock.set(CLOSES)
+    with pytest.raises(VoteClosed, match="closed"):
+        await world.votes.cast(vote_id, BRUNO, 0)
+
+
+async def test_a_ballot_after_the_close_names_the_winner(world: World) -> None:
+    vote_id = await open_vote(world)
+    await world.votes.cast(vote_id, BRUNO, 1)
+    world.clock.set(CLOSES)
+    await world.votes.build_close(close_of(vote_id), late=False)
+    with pytest.raises(VoteClosed, match=r"\*\*Perfect Blue\*\* won"):
+        await world.votes.cast(vote_id, CHIARA, 0)
+
+
+async def test_a_close_repeated_after_a_crash_tells_the_same_result(world: World) -> None:
+    vote_id = await open_vote(world)
+    await world.votes.cast(vote_id, BRUNO, 1)
+    world.clock.set(CLOSES)
+    first = await world.votes.build_close(close_of(vote_id), late=False)
+    again = await world.votes.build_close(close_of(vote_id), late=False)
+    assert first == again and len(first) == 1 and first[0].mention_ids == (BRUNO,)
+    party = await world.parties.get(world.party.id, 10)
+    assert party.film_title == "Perfect Blue"
+
+
+async def test_a_second_open_vote_is_refused(world: World) -> None:
+    await open_vote(world)
+    with pytest.raises(BadOption, match="already has a vote open"):
+        await open_vote(world, "Akira", "Paprika")
+
+
+async def test_a_vote_on_a_party_cancelled_since_closes_without_changing_it(world: World) -> None:
+    vote_id = await open_vote(world)
+    await world.votes.cast(vote_id, BRUNO, 1)
+    await world.parties.cancel(world.party)
+    world.clock.set(CLOSES + timedelta(minutes=1))
+    assert await world.votes.build_close(close_of(vote_id), late=True) == []
+    party = await world.parties.get(world.party.id, 10)
+    assert party.film_id == FILM and party.cancelled
