@@ -28,6 +28,9 @@ from cogs.options import ours
 
 log = logging.getLogger(__name__)
 
+#: Discord's error code for "A thread has already been created for this message".
+THREAD_EXISTS = 160004
+
 
 class RsvpButton(
     discord.ui.DynamicItem[discord.ui.Button],
@@ -211,18 +214,24 @@ class PartyCards:
         await self.service.attach_card(party.id, message.id)
         return message
 
-    async def start_thread(self, message: discord.Message, party: Party, film_title: str) -> str:
+    async def start_thread(
+        self, card: discord.Message | discord.PartialMessage, party: Party, film_title: str
+    ) -> str:
         """Start the party's thread on its card (reminders and pings go there); a line for
         the host. A thread that can't be made leaves the pings in the channel."""
         try:
-            thread = await message.create_thread(
+            thread = await card.create_thread(
                 name=seat_view.thread_name(party, film_title), auto_archive_duration=10080
             )
+            thread_id = thread.id
         except discord.HTTPException as error:
-            log.warning("Could not start a thread for party %s: %s", party.id, error)
-            return seat_view.thread_failed(error.text or str(error.status))
-        await self.service.attach_thread(party.id, thread.id)
-        return seat_view.thread_made(thread.id)
+            if error.code == THREAD_EXISTS:  # a re-run (a roll-over after a crash) made it
+                thread_id = card.id  # a thread started from a message has the message's id
+            else:
+                log.warning("Could not start a thread for party %s: %s", party.id, error)
+                return seat_view.thread_failed(error.text or str(error.status))
+        await self.service.attach_thread(party.id, thread_id)
+        return seat_view.thread_made(thread_id)
 
     async def refresh(self, party: Party) -> None:
         """Edit the announcement in place."""

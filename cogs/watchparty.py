@@ -142,6 +142,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
                 until=until,
                 times=times,
                 announce=announce,
+                thread=thread,
             )
             if repeat is not None
             else self.service.create
@@ -374,12 +375,20 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
 
 async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -> None:
     """A series' roll-over row: make its next occurrence, post its card (with the row's nonce,
-    so a re-run after a crash posts it once) and its native event. Safe to run again."""
+    so a re-run after a crash posts it once; the series' role is pinged on it), start its
+    thread if the series has them, and its native event. Safe to run again."""
     party = await bot.series.roll_over(delivery)
     if party is None:
         return
+    # guild_id: a thread can only be started from a message that knows its server
+    channel = bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id)
+    card: discord.Message | discord.PartialMessage | None = None
     if party.message_id is None:
-        await cards.post(bot.get_partial_messageable(party.channel_id), party, nonce=delivery.nonce)
+        card = await cards.post(channel, party, nonce=delivery.nonce)
+    elif party.thread_id is None:
+        card = channel.get_partial_message(party.message_id)
+    if card is not None and party.thread_id is None and await bot.series.wants_thread(party):
+        await cards.start_thread(card, party, await bot.parties.film_title(party))
     if party.event_id is None:
         guild = bot.get_guild(party.guild_id) or await bot.fetch_guild(party.guild_id)
         me = guild.me

@@ -170,13 +170,20 @@ def listing(parties: list[tuple[Party, str]]) -> str:
     return _lines_within(lines)
 
 
-def my_listing(rows: list[tuple[Party, str, str]]) -> str:
-    """`/watchparty mine`: parties a member hosts or answered Going/Maybe to."""
+def my_listing(rows: list[tuple[Party, str, str, int | None]]) -> str:
+    """`/watchparty mine`: parties a member hosts, answered Going/Maybe to or waits for a seat
+    at (rows: party, title, answer, place on the waitlist)."""
     if not rows:
         return "You're not hosting or going to any upcoming watch party here."
     return _lines_within(
-        [line(p, clip(title, 100), f" · you: {answer}") for p, title, answer in rows]
+        [line(p, clip(title, 100), _yours(answer, place)) for p, title, answer, place in rows]
     )
+
+
+def _yours(answer: str, place: int | None) -> str:
+    if answer == WAITING:
+        return f" · you: waiting (#{place})"
+    return f" · you: {answer}"
 
 
 def cancelled(party: Party) -> str:

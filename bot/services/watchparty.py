@@ -28,7 +28,7 @@ from bot.services.hearing import Hearing
 from bot.services.seats import promoted_messages
 from bot.services.settings import Preferences
 from bot.storage import seats, settings
-from bot.storage.db import Database
+from bot.storage.db import Database, Queries
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
 from bot.storage.parties import PartyRepo, Within
@@ -221,12 +221,15 @@ class WatchParties:
         parties = await self.repo.upcoming(guild_id, self.clock.now())
         return [(p, await self.film_title(p)) for p in parties]
 
-    async def mine(self, guild_id: int | None, user_id: int) -> list[tuple[Party, str, str]]:
-        """(party, film title, 'host'|'going'|'maybe') for a member's upcoming parties."""
+    async def mine(
+        self, guild_id: int | None, user_id: int
+    ) -> list[tuple[Party, str, str, int | None]]:
+        """(party, film title, 'host'|'going'|'maybe'|'waiting', place on the waitlist when
+        waiting) for a member's upcoming parties."""
         if guild_id is None:
             return []
         rows = await self.repo.mine(guild_id, user_id, self.clock.now())
-        return [(p, await self.film_title(p), answer) for p, answer in rows]
+        return [(p, await self.film_title(p), answer, place) for p, answer, place in rows]
 
     async def film_title(self, party: Party) -> str:
         """The title of a party's film: as typed for a film no catalogue knows, else the
@@ -312,11 +315,13 @@ class WatchParties:
             promoted = await self.repo.update(edited, replan, conn, now=now)
             own = await self.hearing.replanned(conn, edited) if replan else None
             notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)
+            seated = await self._answered(conn, edited, promoted)
         if replan:
             self.scheduler.poke(min(d for d in (replan[0].due, own) if d))
         if promoted:
             self.scheduler.poke(now)
         self.hearing.wake(notice)
+        self.hearing.wake(seated)
         if capacity is not None:
             notes.append(
                 seat_render.capacity_note(capacity, len(promoted), await self.going(party))
@@ -351,7 +356,7 @@ class WatchParties:
             raise BadTime("This watch party is over, so answers are closed.")
         async with self.db.transaction() as conn:
             done = await seats.answer(conn, party_id, user_id, status, now)
-            due = await self.hearing.answered(conn, party, user_id) if done else None
+            due = await self._answered(conn, party, [user_id, *done[1]]) if done else None
         if done is None:  # cancelled meanwhile
             raise closed
         answered, promoted = done
@@ -359,6 +364,12 @@ class WatchParties:
             self.scheduler.poke(now)
         self.hearing.wake(due)
         return party, answered
+
+    async def _answered(self, conn: Queries, party: Party, user_ids: list[int]) -> datetime | None:
+        """In the caller's transaction: re-plan the reminders of members whose answer changed
+        (a click, or a seat from the waitlist); the soonest row added, to wake for."""
+        dues = [await self.hearing.answered(conn, party, u) for u in user_ids]
+        return min((d for d in dues if d), default=None)
 
     async def attach_thread(self, party_id: int, thread_id: int) -> None:
         """Remember the thread started on the card: reminders, start pings and promotions

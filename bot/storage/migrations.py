@@ -282,13 +282,18 @@ MIGRATIONS: list[str] = [
         WHERE series_id IS NOT NULL;
     """,
     # 18 (SEATS): a party's seat limit (capacity, NULL: no limit), the role pinged at its
-    # announcement and start (role_id), the thread its pings go to (thread_id); rsvps gain the
-    # status 'waiting' (the CHECK lists the statuses, so the table is rebuilt) and queue_no, a
-    # waiting member's place in line (taken under the party's row lock, so it never repeats)
+    # announcement and start (role_id), the thread its pings go to (thread_id); what a series'
+    # occurrences copy of these (capacity, role_id, thread 1: each card gets a thread); rsvps
+    # gain the status 'waiting' (the CHECK lists the statuses, so the table is rebuilt; nothing
+    # references rsvps: reminder_choices and votes reference parties) and queue_no, a waiting
+    # member's place in line (taken under the party's row lock, so it never repeats)
     """
     ALTER TABLE parties ADD COLUMN capacity INTEGER;
     ALTER TABLE parties ADD COLUMN role_id INTEGER;
     ALTER TABLE parties ADD COLUMN thread_id INTEGER;
+    ALTER TABLE series ADD COLUMN capacity INTEGER;
+    ALTER TABLE series ADD COLUMN role_id INTEGER;
+    ALTER TABLE series ADD COLUMN thread INTEGER NOT NULL DEFAULT 0 CHECK (thread IN (0, 1));
     CREATE TABLE rsvps_seats (
         party_id INTEGER NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
         user_id INTEGER NOT NULL,

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.domain.parties import PARTY_KINDS, Party, Planned
+from bot.domain.seats import WAITING
 from bot.storage import outbox, seats
 from bot.storage.db import Database, Queries, Row
 from bot.storage.outbox import from_text, to_text
@@ -122,16 +123,32 @@ class PartyRepo:
         )
         return [_party(r) for r in rows]
 
-    async def mine(self, guild_id: int, user_id: int, now: datetime) -> list[tuple[Party, str]]:
-        """Upcoming parties this member hosts or answered, with their answer ('host' if host)."""
+    async def mine(
+        self, guild_id: int, user_id: int, now: datetime
+    ) -> list[tuple[Party, str, int | None]]:
+        """Upcoming parties this member hosts, answered Going or Maybe or waits for a seat at:
+        (party, their answer ('host' if host), their place on the waitlist when waiting)."""
         rows = await self.db.fetchall(
-            f"SELECT p.*, COALESCE(r.status, 'host') AS answer, {PARTY_JOIN} "
+            f"SELECT p.*, COALESCE(r.status, 'host') AS answer, "
+            # The place in line: waiting members before or at this one in the waitlist's order
+            # (queue_no, then user id: as bot.storage.seats orders it).
+            "(SELECT COUNT(*) FROM rsvps w WHERE w.party_id = p.id AND w.status = 'waiting' "
+            "AND (w.queue_no < r.queue_no OR (w.queue_no = r.queue_no AND w.user_id <= r.user_id)))"
+            f" AS place, {PARTY_JOIN} "
             "LEFT JOIN rsvps r ON r.party_id = p.id AND r.user_id = ? "
             "WHERE p.guild_id = ? AND p.status = 'active' AND COALESCE(p.ends_at, p.starts_at) > ? "
-            "AND (p.host_id = ? OR r.status IN ('going', 'maybe')) ORDER BY p.starts_at LIMIT 25",
+            "AND (p.host_id = ? OR r.status IN ('going', 'maybe', 'waiting')) "
+            "ORDER BY p.starts_at LIMIT 25",
             (user_id, guild_id, to_text(now), user_id),
         )
-        return [(_party(r), "host" if r["host_id"] == user_id else r["answer"]) for r in rows]
+        return [
+            (
+                _party(r),
+                "host" if r["host_id"] == user_id else r["answer"],
+                int(r["place"]) if r["answer"] == WAITING else None,
+            )
+            for r in rows
+        ]
 
     async def create(
         self,
