@@ -287,7 +287,7 @@ class WatchpartyBot(commands.AutoShardedBot):
         """Send one scheduled message; only the members it names may be pinged."""
         mentions = discord.AllowedMentions(
             everyone=False,
-            roles=False,
+            roles=[discord.Object(id=rid) for rid in message.role_ids] or False,
             replied_user=False,
             users=[discord.Object(id=uid) for uid in message.mention_ids],
         )

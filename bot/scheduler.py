@@ -85,6 +85,8 @@ class Outgoing:
     channel_id: int | None = None
     user_id: int | None = None
     mention_ids: tuple[int, ...] = ()
+    #: Roles it may ping (each also mentioned in ``content``); never @everyone.
+    role_ids: tuple[int, ...] = ()
     embed: discord.Embed | None = field(default=None, compare=False)
     #: A best-effort extra (e.g. one member's DM): if it can never be sent, it is logged and
     #: skipped instead of failing the whole delivery (the channel ping still counts).

@@ -7,6 +7,7 @@ next occurrence, a vote's result) post and update cards and events the same way.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from typing import Any
@@ -16,14 +17,19 @@ from discord import app_commands
 
 from bot.app import WatchpartyBot
 from bot.domain import parties as rules
+from bot.domain import seats as seat_rules
 from bot.domain.parties import Party
 from bot.domain.recurrence import MAX_EVENTS
 from bot.render import hearing as hearing_view
 from bot.render import parties as view
+from bot.render import seats as seat_view
 from bot.render.series import EVENTS_FULL_NOTICE
 from cogs.options import ours
 
 log = logging.getLogger(__name__)
+
+#: Discord's error code for "A thread has already been created for this message".
+THREAD_EXISTS = 160004
 
 
 class RsvpButton(
@@ -60,13 +66,55 @@ class RsvpButton(
         # the member gets an answer ("answers are closed") instead of "did not respond".
         bot = ours(interaction).client
         try:
-            party = await bot.parties.rsvp(self.party_id, interaction.user.id, self.status)
+            party, answered = await bot.parties.rsvp(
+                self.party_id, interaction.user.id, self.status
+            )
             title, rsvps = await bot.parties.card(party)
             await interaction.response.edit_message(
-                embed=view.card(party, title, rsvps), view=rsvp_view(party)
+                embed=view.card(party, title, rsvps), view=rsvp_view(party, title)
             )
+            if answered.status == seat_rules.WAITING:
+                await interaction.followup.send(
+                    seat_view.waitlisted(party, answered), ephemeral=True
+                )
         except Exception as error:
             await report(interaction, error)
+
+
+class IcsButton(discord.ui.DynamicItem[discord.ui.Button], template=r"wp:ics:(?P<party>\d+)"):
+    """The card's ".ics" button: the calendar file `/watchparty ics` gives, privately."""
+
+    def __init__(self, party_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=".ics", style=discord.ButtonStyle.secondary, custom_id=f"wp:ics:{party_id}"
+            )
+        )
+        self.party_id = party_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> IcsButton:
+        return cls(int(match["party"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = ours(interaction).client
+        try:
+            party = await bot.parties.get(self.party_id, interaction.guild_id)
+            await send_ics(interaction, party)
+        except Exception as error:
+            await report(interaction, error)
+
+
+async def send_ics(interaction: discord.Interaction, party: Party) -> None:
+    """Answer privately with a party's calendar file."""
+    data = (await ours(interaction).client.parties.calendar(party)).encode()
+    await interaction.response.send_message(
+        f"Watch party #{party.id} for your calendar:",
+        ephemeral=True,
+        file=discord.File(io.BytesIO(data), filename=f"watchparty-{party.id}.ics"),
+    )
 
 
 async def report(interaction: discord.Interaction, error: Exception) -> None:
@@ -112,14 +160,20 @@ class ReminderButton(
             await report(interaction, error)
 
 
-def rsvp_view(party: Party) -> discord.ui.View | None:
-    """The card's buttons; a cancelled party has none."""
+def rsvp_view(party: Party, film_title: str) -> discord.ui.View | None:
+    """The card's buttons; a cancelled party has none. First row: the answers and 🔔; second
+    row: the calendar buttons (Google Calendar link, .ics file)."""
     if party.cancelled:
         return None
     buttons = discord.ui.View(timeout=None)
     for status in (rules.GOING, rules.MAYBE, rules.NOT_GOING):
         buttons.add_item(RsvpButton(party.id, status))
     buttons.add_item(ReminderButton(party.id))
+    link = seat_view.calendar_url(party, film_title)
+    buttons.add_item(discord.ui.Button(label="Add to Google Calendar", url=link, row=1))
+    ics = IcsButton(party.id)
+    ics.item.row = 1
+    buttons.add_item(ics)
     return buttons
 
 
@@ -143,14 +197,41 @@ class PartyCards:
         """Announce a party in ``channel`` and remember the card. ``nonce``: a timed post's
         (a retry posts it once)."""
         title, rsvps = await self.service.card(party)
+        role = party.role_id
         extra: dict[str, Any] = {"nonce": nonce} if nonce else {}
         message = await channel.send(
+            seat_view.announcement(role) if role else None,
             embed=view.card(party, title, rsvps),
-            view=rsvp_view(party) or discord.utils.MISSING,
+            view=rsvp_view(party, title) or discord.utils.MISSING,
+            # Exactly the party's role (checked when it was chosen), never anyone else.
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, users=False, replied_user=False, roles=[discord.Object(role)]
+            )
+            if role
+            else discord.AllowedMentions.none(),
             **extra,
         )
         await self.service.attach_card(party.id, message.id)
         return message
+
+    async def start_thread(
+        self, card: discord.Message | discord.PartialMessage, party: Party, film_title: str
+    ) -> str:
+        """Start the party's thread on its card (reminders and pings go there); a line for
+        the host. A thread that can't be made leaves the pings in the channel."""
+        try:
+            thread = await card.create_thread(
+                name=seat_view.thread_name(party, film_title), auto_archive_duration=10080
+            )
+            thread_id = thread.id
+        except discord.HTTPException as error:
+            if error.code == THREAD_EXISTS:  # a re-run (a roll-over after a crash) made it
+                thread_id = card.id  # a thread started from a message has the message's id
+            else:
+                log.warning("Could not start a thread for party %s: %s", party.id, error)
+                return seat_view.thread_failed(error.text or str(error.status))
+        await self.service.attach_thread(party.id, thread_id)
+        return seat_view.thread_made(thread_id)
 
     async def refresh(self, party: Party) -> None:
         """Edit the announcement in place."""
@@ -160,7 +241,7 @@ class PartyCards:
         channel = self.bot.get_partial_messageable(party.channel_id)
         try:
             await channel.get_partial_message(party.message_id).edit(
-                embed=view.card(party, title, rsvps), view=rsvp_view(party)
+                embed=view.card(party, title, rsvps), view=rsvp_view(party, title)
             )
         except discord.HTTPException as error:
             log.warning("Could not update the card of party %s: %s", party.id, error)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import io
 import logging
 
 import discord
@@ -13,7 +12,9 @@ from discord.ext import commands
 from bot.app import WatchpartyBot
 from bot.domain import hearing, recurrence
 from bot.domain import parties as rules
+from bot.domain import seats as seat_rules
 from bot.domain.parties import Party
+from bot.domain.usertext import plain
 from bot.domain.when import OFF
 from bot.errors import BadOption
 from bot.render import hearing as hearing_view
@@ -22,7 +23,7 @@ from bot.render import series as series_view
 from bot.render.series import EVENTS_FULL_NOTICE
 from bot.scheduler import Outgoing
 from bot.storage.outbox import Delivery
-from cogs.cards import PartyCards, ReminderButton, RsvpButton
+from cogs.cards import IcsButton, PartyCards, ReminderButton, RsvpButton, send_ics
 from cogs.options import FilmOrTitleArg, Zone, require_postable
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,24 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         require_postable(channel, guild.me if guild else None, embeds=True)
         return channel
 
+    @staticmethod
+    def _pingable(role: discord.Role | None, channel: Postable) -> int | None:
+        """The role's id, if the bot may ping it in ``channel``; else the reason, as an error."""
+        if role is None:
+            return None
+        me = channel.guild.me
+        check = seat_rules.RoleCheck(
+            is_default=role.is_default(),
+            managed=role.managed,
+            mentionable=role.mentionable,
+            bot_may_mention_everyone=me is not None
+            and channel.permissions_for(me).mention_everyone,
+        )
+        problem = seat_rules.role_problem(check, f"**@{plain(role.name)}**")
+        if problem:
+            raise BadOption(problem)
+        return role.id
+
     # ------------------------------------------------------------------ commands
     @app_commands.command(name="create", description="Schedule a watch party")
     @app_commands.describe(
@@ -86,6 +105,9 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         until="Last date of the series, e.g. 2026-06-30 (with repeat)",
         times="How many parties the series has in all (with repeat)",
         announce="How long after a party ends the next is announced, e.g. '1d' (default: at once)",
+        capacity="Seats (1-1000); beyond them members join a waitlist",
+        role="A role to ping at the announcement and at the start",
+        thread="Start a thread on the card for reminders and pings (default: no)",
     )
     @app_commands.choices(repeat=REPEAT_CHOICES)
     async def create(
@@ -102,12 +124,17 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         until: app_commands.Range[str, 1, 30] | None = None,
         times: app_commands.Range[int, 1, 1000] | None = None,
         announce: app_commands.Range[str, 1, 30] | None = None,
+        capacity: app_commands.Range[int, seat_rules.CAPACITY_MIN, seat_rules.CAPACITY_MAX]
+        | None = None,
+        role: discord.Role | None = None,
+        thread: bool = False,
     ) -> None:
         assert interaction.guild_id is not None  # a guild-only command
         if repeat is None and (until, times, announce) != (None, None, None):
             raise BadOption(series_view.repeat_needed())
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = await self._target_channel(interaction, channel)
+        role_id = self._pingable(role, target)
         make = (
             functools.partial(
                 self.bot.series.create,
@@ -115,6 +142,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
                 until=until,
                 times=times,
                 announce=announce,
+                thread=thread,
             )
             if repeat is not None
             else self.service.create
@@ -129,6 +157,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             voice_channel_id=voice_channel.id if voice_channel else None,
             note=note,
             reminders=reminders,
+            capacity=capacity,
+            role_id=role_id,
         )
         try:
             message = await self.cards.post(target, result.party)
@@ -143,6 +173,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             result.title,
             allowed=interaction.app_permissions.manage_events,
         )
+        if thread:
+            extra += await self.cards.start_thread(message, result.party, result.title)
         await interaction.followup.send(
             view.interpretation(result.party, _with_unchecked(result.notes, film))
             + f"\nAnnounced in {target.mention}: {message.jump_url}"
@@ -178,6 +210,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         channel="Another channel for the announcement and pings",
         note=f"A new note ('{rules.CLEAR_NOTE}' clears it)",
         scope="For a series: this party only (default), or it and every later one",
+        capacity="Seats (1-1000); raising it seats the first on the waitlist",
+        role="A role to ping at the start",
     )
     @app_commands.choices(scope=SCOPE_CHOICES)
     async def edit(
@@ -190,6 +224,9 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         channel: Postable | None = None,
         note: app_commands.Range[str, 1, rules.NOTE_MAX] | None = None,
         scope: app_commands.Choice[str] | None = None,
+        capacity: app_commands.Range[int, seat_rules.CAPACITY_MIN, seat_rules.CAPACITY_MAX]
+        | None = None,
+        role: discord.Role | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         party = await self.service.active(id, interaction.guild_id)
@@ -197,8 +234,13 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             party, interaction.user.id, interaction.permissions.manage_events
         )
         whole = _whole_series(party, scope)
+        target: Postable | None = None
         if channel is not None:
-            await self._target_channel(interaction, channel)
+            target = await self._target_channel(interaction, channel)
+        elif role is not None and interaction.guild is not None:
+            found = interaction.guild.get_channel_or_thread(party.channel_id)
+            target = found if isinstance(found, Postable) else None
+        role_id = self._pingable(role, target) if target is not None else None
         changes = {
             "when": when,
             "zone": timezone,
@@ -206,6 +248,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             "film": film,
             "channel_id": channel.id if channel else None,
             "note": note,
+            "capacity": capacity,
+            "role_id": role_id,
         }
         if whole:
             party, result = await self.bot.series.edit_series(party, **changes)
@@ -270,13 +314,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     @app_commands.command(name="ics", description="Download a watch party as a calendar file")
     @app_commands.describe(id="The party number")
     async def ics(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:
-        party = await self.service.get(id, interaction.guild_id)
-        data = (await self.service.calendar(party)).encode()
-        await interaction.response.send_message(
-            f"Watch party #{party.id} for your calendar:",
-            ephemeral=True,
-            file=discord.File(io.BytesIO(data), filename=f"watchparty-{party.id}.ics"),
-        )
+        await send_ics(interaction, await self.service.get(id, interaction.guild_id))
 
     @app_commands.command(
         name="notify", description="Get watch-party pings in the channel or by DM"
@@ -337,12 +375,20 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
 
 async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -> None:
     """A series' roll-over row: make its next occurrence, post its card (with the row's nonce,
-    so a re-run after a crash posts it once) and its native event. Safe to run again."""
+    so a re-run after a crash posts it once; the series' role is pinged on it), start its
+    thread if the series has them, and its native event. Safe to run again."""
     party = await bot.series.roll_over(delivery)
     if party is None:
         return
+    # guild_id: a thread can only be started from a message that knows its server
+    channel = bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id)
+    card: discord.Message | discord.PartialMessage | None = None
     if party.message_id is None:
-        await cards.post(bot.get_partial_messageable(party.channel_id), party, nonce=delivery.nonce)
+        card = await cards.post(channel, party, nonce=delivery.nonce)
+    elif party.thread_id is None:
+        card = channel.get_partial_message(party.message_id)
+    if card is not None and party.thread_id is None and await bot.series.wants_thread(party):
+        await cards.start_thread(card, party, await bot.parties.film_title(party))
     if party.event_id is None:
         guild = bot.get_guild(party.guild_id) or await bot.fetch_guild(party.guild_id)
         me = guild.me
@@ -368,7 +414,7 @@ def _with_unchecked(notes: tuple[str, ...], film: object) -> tuple[str, ...]:
 
 
 async def setup(bot: WatchpartyBot) -> None:
-    bot.add_dynamic_items(RsvpButton, ReminderButton)
+    bot.add_dynamic_items(RsvpButton, ReminderButton, IcsButton)
     cog = WatchpartyCog(bot)
 
     async def build_roll_over(delivery: Delivery, late: bool) -> list[Outgoing]:

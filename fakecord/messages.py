@@ -290,7 +290,8 @@ def channel_write_check(world: World, channel_id: int, *, files: bool) -> None:
     perms = world.channel_permissions(channel_id, world.bot_id)
     if not perms & int(Perm.VIEW_CHANNEL):
         raise ApiError(403, 50001, "Missing Access")
-    if not perms & int(Perm.SEND_MESSAGES):
+    send = Perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else Perm.SEND_MESSAGES
+    if not perms & int(send):
         raise ApiError(403, 50013, "Missing Permissions")
     if files and not perms & int(Perm.ATTACH_FILES):
         raise ApiError(403, 50013, "Missing Permissions")

@@ -81,6 +81,8 @@ def channel_payload(world: World, channel: Channel) -> dict[str, Any]:
             for o in channel.overwrites.values()
         ],
     }
+    if channel.is_thread:
+        return thread_payload(channel)
     if channel.type in (ChannelType.TEXT, ChannelType.ANNOUNCEMENT):
         data.update(
             topic=channel.topic,
@@ -98,6 +100,32 @@ def channel_payload(world: World, channel: Channel) -> dict[str, Any]:
             last_message_id=_opt_id(channel.last_message_id),
         )
     return data
+
+
+def thread_payload(thread: Channel) -> dict[str, Any]:
+    """A thread channel object, as Discord returns it (active, never archived here)."""
+    created = iso(thread.created_at or snowflake_time(thread.id))
+    return {
+        "id": str(thread.id),
+        "type": int(thread.type),
+        "guild_id": str(thread.guild_id),
+        "parent_id": _opt_id(thread.parent_id),
+        "owner_id": _opt_id(thread.owner_id),
+        "name": thread.name,
+        "last_message_id": _opt_id(thread.last_message_id),
+        "rate_limit_per_user": 0,
+        "message_count": thread.message_count,
+        "member_count": 1,
+        "total_message_sent": thread.message_count,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "archive_timestamp": created,
+            "auto_archive_duration": thread.auto_archive_duration,
+            "locked": False,
+            "create_timestamp": created,
+        },
+    }
 
 
 def member_payload(
@@ -176,7 +204,7 @@ def guild_create_payload(world: World, guild: Guild) -> dict[str, Any]:
         "channels": [
             _without_guild_id(channel_payload(world, world.channels[c])) for c in guild.channel_ids
         ],
-        "threads": [],
+        "threads": [thread_payload(t) for t in world.threads_of(guild.id)],
         "presences": [],
         "stage_instances": [],
         "guild_scheduled_events": list(guild.scheduled_events.values()),

@@ -81,8 +81,10 @@ class RestApi:
     # ----------------------------------------------------------------- wiring
     def install(self, app: web.Application) -> None:
         from .rest_interactions import interaction_routes
+        from .rest_threads import thread_routes
 
-        for method, template, handler, auth in [*self._routes(), *interaction_routes(self)]:
+        routes = [*self._routes(), *interaction_routes(self), *thread_routes(self)]
+        for method, template, handler, auth in routes:
             app.router.add_route(
                 method, API_PREFIX + template, self._wrap(method, template, handler, auth)
             )

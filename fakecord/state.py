@@ -84,9 +84,16 @@ class ChannelType(IntEnum):
     VOICE = 2
     CATEGORY = 4
     ANNOUNCEMENT = 5
+    ANNOUNCEMENT_THREAD = 10
+    PUBLIC_THREAD = 11
+    PRIVATE_THREAD = 12
     STAGE = 13
     FORUM = 15
 
+
+#: Threads: channels under a text or announcement channel (``parent_id``), whose permissions
+#: are the parent's (sending needs SEND_MESSAGES_IN_THREADS instead of SEND_MESSAGES).
+THREADS = {ChannelType.ANNOUNCEMENT_THREAD, ChannelType.PUBLIC_THREAD, ChannelType.PRIVATE_THREAD}
 
 #: Channel types that hold messages.
 MESSAGEABLE = {
@@ -95,6 +102,7 @@ MESSAGEABLE = {
     ChannelType.VOICE,
     ChannelType.ANNOUNCEMENT,
     ChannelType.STAGE,
+    *THREADS,
 }
 
 
@@ -148,6 +156,15 @@ class Channel:
     overwrites: dict[int, Overwrite] = field(default_factory=dict)
     recipient_ids: list[int] = field(default_factory=list)
     last_message_id: int | None = None
+    # threads only
+    owner_id: int | None = None
+    auto_archive_duration: int = 1440
+    created_at: datetime | None = None
+    message_count: int = 0
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREADS
 
 
 @dataclass
@@ -424,10 +441,43 @@ class World:
         guild.channel_ids.append(channel.id)
         return channel
 
+    def add_thread(
+        self,
+        parent_id: int,
+        name: str,
+        owner_id: int,
+        *,
+        thread_id: int | None = None,
+        auto_archive_duration: int = 1440,
+    ) -> Channel:
+        """A public thread under a text channel; started from a message, it has that
+        message's id (as on Discord). Not in the guild's channel list (Discord lists threads
+        apart)."""
+        parent = self.channel(parent_id)
+        thread = Channel(
+            id=thread_id or self.ids.next(),
+            type=ChannelType.ANNOUNCEMENT_THREAD
+            if parent.type == ChannelType.ANNOUNCEMENT
+            else ChannelType.PUBLIC_THREAD,
+            name=name,
+            guild_id=parent.guild_id,
+            parent_id=parent_id,
+            owner_id=owner_id,
+            auto_archive_duration=auto_archive_duration,
+            created_at=datetime.now(UTC),
+        )
+        self.channels[thread.id] = thread
+        self.channel_messages[thread.id] = {}
+        return thread
+
+    def threads_of(self, guild_id: int) -> list[Channel]:
+        """A guild's threads (none are ever archived here)."""
+        return [c for c in self.channels.values() if c.guild_id == guild_id and c.is_thread]
+
     def remove_channel(self, channel_id: int) -> Channel:
         channel = self.channel(channel_id)
         del self.channels[channel_id]
-        if channel.guild_id is not None:
+        if channel.guild_id is not None and not channel.is_thread:
             self.guilds[channel.guild_id].channel_ids.remove(channel_id)
         return channel
 
@@ -531,6 +581,8 @@ class World:
     def channel_permissions(self, channel_id: int, user_id: int) -> int:
         """Effective permissions of a user in a channel; DMs allow the basics."""
         channel = self.channel(channel_id)
+        if channel.is_thread and channel.parent_id is not None:
+            return self.channel_permissions(channel.parent_id, user_id)
         if channel.guild_id is None:
             return int(
                 Perm.VIEW_CHANNEL
@@ -589,3 +641,5 @@ class World:
         channel = self.channels.get(message.channel_id)
         if channel is not None and not message.ephemeral:
             channel.last_message_id = message.id
+            if channel.is_thread:
+                channel.message_count += 1

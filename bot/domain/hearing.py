@@ -10,7 +10,9 @@
   answers Maybe).
 - Change notices (a new time, another film, a cancellation) go to everyone who answered Going
   or Maybe, reminders on or off, except the member who made the change: a choice about
-  reminders is no reason to miss that the party moved.
+  reminders is no reason to miss that the party moved. Members on the waitlist are told too:
+  they answered Going and may get a seat yet. They get no reminders and no start ping until
+  they are promoted (then they are Going).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.parties import GOING, MAYBE, REMINDER, Party, Planned
+from bot.domain.seats import WAITING
 from bot.domain.when import is_off, parse_reminders
 from bot.errors import BadOption
 
@@ -33,10 +36,11 @@ DEFAULT_WORDS = frozenset({DEFAULT, "party", "reset"})
 
 @dataclass(frozen=True)
 class Listener:
-    """A member who answered Going or Maybe, with what shapes what they hear."""
+    """A member who answered Going or Maybe (or waits for a seat), with what shapes what they
+    hear."""
 
     user_id: int
-    status: str  # GOING or MAYBE
+    status: str  # GOING, MAYBE or WAITING
     choice: bool | None  # this party's reminders: True on, False off, None never chosen
     own_leads: tuple[timedelta, ...] | None  # `/watchparty remind-me`; None: the party's
     zone: str | None = None
@@ -54,7 +58,7 @@ class Queued:
 
 
 def hears_reminders(status: str, choice: bool | None) -> bool:
-    """Going: unless turned off. Maybe: only if turned on. Anyone else: never."""
+    """Going: unless turned off. Maybe: only if turned on. Anyone else (waiting too): never."""
     if status == GOING:
         return choice is not False
     if status == MAYBE:
@@ -84,8 +88,11 @@ def start_targets(listeners: Iterable[Listener]) -> list[Listener]:
 
 
 def change_targets(listeners: Iterable[Listener], changed_by: int | None) -> list[Listener]:
-    """Who a change notice tells: Going and Maybe members except whoever made the change."""
-    return [m for m in listeners if m.status in (GOING, MAYBE) and m.user_id != changed_by]
+    """Who a change notice tells: Going and Maybe members and the waitlist (they answered Going:
+    a new time or film may change their mind, a cancellation ends their wait), except whoever
+    made the change."""
+    wanted = (GOING, MAYBE, WAITING)
+    return [m for m in listeners if m.status in wanted and m.user_id != changed_by]
 
 
 def wanted_leads(party: Party, listeners: Iterable[Listener]) -> set[timedelta]:

@@ -47,6 +47,14 @@ class Party:
     cancelled: bool = False
     film_title: str | None = None  # the title as typed, when no catalogue knows the film
     series: SeriesMark | None = None  # an occurrence of a recurring party
+    capacity: int | None = None  # seats (None: no limit); beyond it members wait in line
+    role_id: int | None = None  # pinged at the announcement and the start
+    thread_id: int | None = None  # the card's thread: pings go there instead of the channel
+
+    @property
+    def ping_channel_id(self) -> int:
+        """Where reminders, start pings and promotions go: the party's thread, else channel."""
+        return self.thread_id or self.channel_id
 
     @property
     def end_assumed(self) -> bool:

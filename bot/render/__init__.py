@@ -160,6 +160,10 @@ def mention(user_id: int) -> str:
     return f"<@{user_id}>"
 
 
+def role_mention(role_id: int) -> str:
+    return f"<@&{role_id}>"
+
+
 # --- pings: a header, then one line of mentions per group of members -----------------------------
 
 #: The one "sent late" note, for every kind of ping: late after a restart, or after retries.

@@ -11,6 +11,7 @@ from bot.domain import clock_text, zones
 from bot.domain import parties as rules
 from bot.domain.parties import Party
 from bot.domain.pings import ZoneGroup
+from bot.domain.seats import WAITING
 from bot.domain.usertext import plain
 from bot.domain.when import format_duration
 from bot.render import (
@@ -77,8 +78,12 @@ def card(party: Party, film_title: str, rsvps: dict[int, str]) -> discord.Embed:
         embed.add_field(name="Where", value=f"<#{party.voice_channel_id}>", inline=True)
     if party.note:
         embed.add_field(name="Note", value=clip(plain(party.note), EMBED_FIELD_LIMIT), inline=False)
-    embed.add_field(name=f"Going ({len(going)})", value=_names(going), inline=False)
+    seats = f"{len(going)}/{party.capacity}" if party.capacity else str(len(going))
+    embed.add_field(name=f"Going ({seats})", value=_names(going), inline=False)
     embed.add_field(name=f"Maybe ({len(maybe)})", value=_names(maybe), inline=False)
+    waiting = [u for u, s in rsvps.items() if s == WAITING]  # in line order
+    if waiting or party.capacity:
+        embed.add_field(name=f"Waiting ({len(waiting)})", value=_names(waiting), inline=False)
     embed.set_footer(text=f"Party #{party.id} · times show in your own time zone")
     return embed
 
@@ -165,13 +170,20 @@ def listing(parties: list[tuple[Party, str]]) -> str:
     return _lines_within(lines)
 
 
-def my_listing(rows: list[tuple[Party, str, str]]) -> str:
-    """`/watchparty mine`: parties a member hosts or answered Going/Maybe to."""
+def my_listing(rows: list[tuple[Party, str, str, int | None]]) -> str:
+    """`/watchparty mine`: parties a member hosts, answered Going/Maybe to or waits for a seat
+    at (rows: party, title, answer, place on the waitlist)."""
     if not rows:
         return "You're not hosting or going to any upcoming watch party here."
     return _lines_within(
-        [line(p, clip(title, 100), f" · you: {answer}") for p, title, answer in rows]
+        [line(p, clip(title, 100), _yours(answer, place)) for p, title, answer, place in rows]
     )
+
+
+def _yours(answer: str, place: int | None) -> str:
+    if answer == WAITING:
+        return f" · you: waiting (#{place})"
+    return f" · you: {answer}"
 
 
 def cancelled(party: Party) -> str:

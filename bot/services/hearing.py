@@ -17,6 +17,7 @@ from bot.domain import hearing as rules
 from bot.domain.hearing import CHANGED, Change, Listener
 from bot.domain.parties import GOING, MAYBE, REMINDER, START, Party
 from bot.domain.pings import LineKey, ZoneGroup, group, line_key
+from bot.domain.seats import WAITING
 from bot.errors import BadOption, BadTime
 from bot.render import hearing as view
 from bot.scheduler import FailureHandler, Outgoing, Scheduler
@@ -80,6 +81,11 @@ class Hearing:
             if party.starts_at <= now:
                 raise BadTime("This watch party has started, so it has no reminders left.")
             status, choice = await store.answer(conn, party_id, user_id)
+            if status == WAITING:
+                raise BadOption(
+                    f"You're on the waitlist for watch party #{party_id}: reminders start once "
+                    "you get a seat (I'll tell you when)."
+                )
             if status not in (GOING, MAYBE):
                 raise BadOption(
                     f"Answer **Going** or **Maybe** on watch party #{party_id}'s card first: "
@@ -144,7 +150,8 @@ class Hearing:
     ) -> datetime | None:
         """Queue the one change notice for a party that moved, changed film or was cancelled:
         an outbox row due now, in the caller's transaction (the one that saves ``after``).
-        Everyone who answered Going or Maybe is told, except ``changed_by``. Returns the row's
+        Everyone who answered Going or Maybe, and the waitlist (they answered Going too), is
+        told, except ``changed_by``. Returns the row's
         due time, to pass to :meth:`wake` after commit; None
         when nothing a member notices changed (a note, a channel) or the party is over."""
         now = self.clock.now()
@@ -174,7 +181,7 @@ class Hearing:
         audience = await self.audience(party, listeners, at)
         header = view.change_header(party, title, old_title, change)
         messages = [
-            Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
+            Outgoing(content, channel_id=party.ping_channel_id, mention_ids=ids)
             for content, ids in view.change_pings(header, audience.groups, change, late)
         ]
         messages += [

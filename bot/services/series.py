@@ -64,10 +64,13 @@ class SeriesService:
         until: str | None = None,
         times: int | None = None,
         announce: str | None = None,
+        thread: bool = False,
         **party: object,
     ) -> Interpreted:
         """Start a series: its first occurrence is the party :meth:`WatchParties.create` makes
-        from ``party`` (the same options), tied to the series in the same transaction."""
+        from ``party`` (the same options, capacity and role too: every occurrence copies them),
+        tied to the series in the same transaction. ``thread``: every occurrence's card gets a
+        thread (the cog starts the first one's)."""
         when = str(party["when"])
         if when.strip().casefold() in rules.PREMIERE_WORDS:
             raise BadOption(
@@ -88,7 +91,7 @@ class SeriesService:
                 times=times,
                 today=now.astimezone(tz).date(),
             )
-            await self.repo.start(conn, first, rule, delay, now)
+            await self.repo.start(conn, first, rule, delay, now, thread)
 
         result = await self.parties.create(**party, within=start)  # type: ignore[arg-type]
         self.scheduler.poke()
@@ -136,6 +139,8 @@ class SeriesService:
                     note=series.note,
                     reminders=series.reminders,
                     voice_channel_id=series.voice_channel_id,
+                    capacity=series.capacity,
+                    role_id=series.role_id,
                 )
                 plan = rules.plan(start, series.reminders, now)
                 mark = SeriesMark(
@@ -152,6 +157,13 @@ class SeriesService:
                 )
         self.scheduler.poke()
         return await self.parties.repo.get(made)
+
+    async def wants_thread(self, party: Party) -> bool:
+        """Whether an occurrence's card gets a thread (the series was started with one)."""
+        if party.series is None:
+            return False
+        series = await self.repo.get(party.series.series_id)
+        return series is not None and series.thread
 
     async def note(self, party: Party, flag: str) -> Party:
         """Note something on an occurrence's card; the party as it is now."""

@@ -175,7 +175,9 @@ class Votes:
         title = await self.parties.film_title(closed.party)
         header = view.result_notice(closed, title, late)
         voters = [("Voted", sorted(closed.voters))] if closed.voters else []
+        # A party ping: in the party's thread if it has one (the vote message itself stays in
+        # the channel it was posted in).
         return [
-            Outgoing(content, channel_id=vote.channel_id, mention_ids=ids)
+            Outgoing(content, channel_id=closed.party.ping_channel_id, mention_ids=ids)
             for content, ids in render.split_mentions(header, voters)
         ]

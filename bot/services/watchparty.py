@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot import render
 from bot.clock import Clock
 from bot.domain import parties as rules
+from bot.domain import seats as seat_rules
 from bot.domain import when as parse
 from bot.domain import zones
 from bot.domain.films import Film
@@ -21,10 +22,13 @@ from bot.domain.releases import for_country
 from bot.domain.usertext import plain
 from bot.errors import BadOption, BadTime, NotAllowed, TimeInPast, UserError
 from bot.render import parties as party_render
+from bot.render import seats as seat_render
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.hearing import Hearing
+from bot.services.seats import promoted_messages
 from bot.services.settings import Preferences
-from bot.storage.db import Database
+from bot.storage import seats, settings
+from bot.storage.db import Database, Queries
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
 from bot.storage.parties import PartyRepo, Within
@@ -74,6 +78,7 @@ class WatchParties:
         )
         for kind in rules.PARTY_KINDS:
             scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
+        scheduler.register(seat_rules.PROMOTED, self.build_promoted, on_failure=self.report_failure)
 
     async def zone_for(
         self, user_id: int, guild_id: int, explicit: zones.ZoneMatch | None
@@ -156,11 +161,14 @@ class WatchParties:
         voice_channel_id: int | None = None,
         note: str | None = None,
         reminders: str | None = None,
+        capacity: int | None = None,
+        role_id: int | None = None,
         within: Within | None = None,
     ) -> Interpreted:
         """Schedule a party for a known film, or for a title no catalogue knows (``str``).
         ``within``: more work in the creating transaction (a series ties the party to itself)."""
         film_id, film_title = rules.subject(film)
+        seat_rules.check_capacity(capacity)
         note_text = rules.check_note(note)
         leads = (
             parse.parse_reminders(reminders) if reminders is not None else rules.DEFAULT_REMINDERS
@@ -183,6 +191,8 @@ class WatchParties:
             note=note_text,
             reminders=tuple(leads),
             voice_channel_id=voice_channel_id,
+            capacity=capacity,
+            role_id=role_id,
         )
         # The host is Going: their own lead times, if they set some, are planned too.
         plan = rules.plan(start, await self.hearing.own_leads_union(host_id, leads), now)
@@ -211,12 +221,15 @@ class WatchParties:
         parties = await self.repo.upcoming(guild_id, self.clock.now())
         return [(p, await self.film_title(p)) for p in parties]
 
-    async def mine(self, guild_id: int | None, user_id: int) -> list[tuple[Party, str, str]]:
-        """(party, film title, 'host'|'going'|'maybe') for a member's upcoming parties."""
+    async def mine(
+        self, guild_id: int | None, user_id: int
+    ) -> list[tuple[Party, str, str, int | None]]:
+        """(party, film title, 'host'|'going'|'maybe'|'waiting', place on the waitlist when
+        waiting) for a member's upcoming parties."""
         if guild_id is None:
             return []
         rows = await self.repo.mine(guild_id, user_id, self.clock.now())
-        return [(p, await self.film_title(p), answer) for p, answer in rows]
+        return [(p, await self.film_title(p), answer, place) for p, answer, place in rows]
 
     async def film_title(self, party: Party) -> str:
         """The title of a party's film: as typed for a film no catalogue knows, else the
@@ -264,10 +277,14 @@ class WatchParties:
         film: Film | str | None = None,
         channel_id: int | None = None,
         note: str | None = None,
+        capacity: int | None = None,
+        role_id: int | None = None,
     ) -> Interpreted:
-        """Change a party's time, film (or typed title), channel or note (``-`` clears it);
-        None keeps a field."""
-        rules.check_edit(when, zone is not None, (when, film, channel_id, note))
+        """Change a party's time, film (or typed title), channel, note (``-`` clears it),
+        capacity or role; None keeps a field. Seats a raised capacity frees go to the first
+        in line, told at once."""
+        rules.check_edit(when, zone is not None, (when, film, channel_id, note, capacity, role_id))
+        seat_rules.check_capacity(capacity)
         if (party.ends_at or party.starts_at) <= self.clock.now():
             raise BadOption(f"Watch party #{party.id} is over, so it can't be edited.")
         if film is None:  # the party's film stays, known or typed
@@ -289,16 +306,31 @@ class WatchParties:
             zone_key=key,
             channel_id=channel_id or party.channel_id,
             note=rules.edited_note(note, party.note),
+            capacity=capacity if capacity is not None else party.capacity,
+            role_id=role_id or party.role_id,
         )
-        replan = rules.plan(start, party.reminders, self.clock.now()) if when is not None else None
+        now = self.clock.now()
+        replan = rules.plan(start, party.reminders, now) if when is not None else None
         async with self.db.transaction() as conn:
-            await self.repo.update(edited, replan, conn)
+            promoted = await self.repo.update(edited, replan, conn, now=now)
             own = await self.hearing.replanned(conn, edited) if replan else None
             notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)
+            seated = await self._answered(conn, edited, promoted)
         if replan:
             self.scheduler.poke(min(d for d in (replan[0].due, own) if d))
+        if promoted:
+            self.scheduler.poke(now)
         self.hearing.wake(notice)
+        self.hearing.wake(seated)
+        if capacity is not None:
+            notes.append(
+                seat_render.capacity_note(capacity, len(promoted), await self.going(party))
+            )
         return Interpreted(edited, film_title or film, tuple(notes))
+
+    async def going(self, party: Party) -> int:
+        """How many hold a seat."""
+        return list((await self.repo.rsvps(party.id)).values()).count(rules.GOING)
 
     async def cancel(self, party: Party, by: int | None = None) -> Party:
         """Cancel a party and its pending reminders, and tell everyone who answered Going or
@@ -310,17 +342,50 @@ class WatchParties:
         self.hearing.wake(notice)
         return cancelled
 
-    async def rsvp(self, party_id: int, user_id: int, status: str) -> Party:
+    async def rsvp(
+        self, party_id: int, user_id: int, status: str
+    ) -> tuple[Party, seat_rules.Answered]:
+        """Record a click: "Going" on a full party joins the waitlist (the answer says the
+        place); a seat given up goes to the first in line, who is told at once."""
+        closed = PartyNotFound("This watch party was cancelled, so answers are closed.")
         party = await self.repo.get(party_id)
         if party is None or party.cancelled:
-            raise PartyNotFound("This watch party was cancelled, so answers are closed.")
-        if (party.ends_at or party.starts_at) <= self.clock.now():
+            raise closed
+        now = self.clock.now()
+        if (party.ends_at or party.starts_at) <= now:
             raise BadTime("This watch party is over, so answers are closed.")
         async with self.db.transaction() as conn:
-            await self.repo.set_rsvp(party_id, user_id, status, self.clock.now(), conn)
-            due = await self.hearing.answered(conn, party, user_id)
+            done = await seats.answer(conn, party_id, user_id, status, now)
+            due = await self._answered(conn, party, [user_id, *done[1]]) if done else None
+        if done is None:  # cancelled meanwhile
+            raise closed
+        answered, promoted = done
+        if promoted:
+            self.scheduler.poke(now)
         self.hearing.wake(due)
-        return party
+        return party, answered
+
+    async def _answered(self, conn: Queries, party: Party, user_ids: list[int]) -> datetime | None:
+        """In the caller's transaction: re-plan the reminders of members whose answer changed
+        (a click, or a seat from the waitlist); the soonest row added, to wake for."""
+        dues = [await self.hearing.answered(conn, party, u) for u in user_ids]
+        return min((d for d in dues if d), default=None)
+
+    async def attach_thread(self, party_id: int, thread_id: int) -> None:
+        """Remember the thread started on the card: reminders, start pings and promotions
+        go there."""
+        await seats.set_thread(self.db, party_id, thread_id)
+
+    async def build_promoted(self, delivery: Delivery, late: bool) -> list[Outgoing]:
+        """Tell members promoted from the waitlist (those still seated), by DM if they chose
+        it, else in one message mentioning exactly them."""
+        party = await self.repo.get(delivery.ref_id)
+        if party is None or party.cancelled:
+            return []
+        answers = await self.repo.rsvps(party.id)
+        users = [u for u in delivery.data.get("users", []) if answers.get(u) == rules.GOING]
+        by_dm = await settings.dm_preferring(self.db, users)
+        return promoted_messages(party, await self.film_title(party), users, by_dm, late)
 
     async def card(self, party: Party) -> tuple[str, dict[int, str]]:
         """What the announcement shows: the film's title and everyone's answers."""
@@ -335,9 +400,17 @@ class WatchParties:
         targets = await self.hearing.ping_targets(party, delivery)
         audience = await self.hearing.audience(party, targets, party.starts_at)
         header = party_render.ping_header(party, title, delivery.kind, late)
+        role = party.role_id if delivery.kind == rules.START else None
+        if role:  # one role mention, in the first message
+            header = f"{header} {render.role_mention(role)}"
         messages = [
-            Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
-            for content, ids in render.grouped_pings(header, audience.groups)
+            Outgoing(
+                content,
+                channel_id=party.ping_channel_id,
+                mention_ids=ids,
+                role_ids=(role,) if role and n == 0 else (),
+            )
+            for n, (content, ids) in enumerate(render.grouped_pings(header, audience.groups))
         ]
         for user_id, line in audience.dms:
             messages.append(

@@ -43,12 +43,13 @@ _LISTENERS = (
     "LEFT JOIN reminder_choices c ON c.party_id = r.party_id AND c.user_id = r.user_id "
     "LEFT JOIN user_prefs u ON u.user_id = r.user_id "
     "LEFT JOIN user_zones z ON z.user_id = r.user_id "
-    "WHERE r.party_id = ? AND r.status IN ('going', 'maybe')"
+    "WHERE r.party_id = ? AND r.status IN ('going', 'maybe', 'waiting')"
 )
 
 
 async def listeners(db: Queries, party_id: int) -> list[Listener]:
-    """Everyone who answered Going or Maybe, with their choice, own leads, zone and DM wish."""
+    """Everyone who answered Going or Maybe or waits for a seat, with their choice, own leads,
+    zone and DM wish (the domain's rules pick who hears what)."""
     return [_listener(r) for r in await db.fetchall(_LISTENERS, (party_id,))]
 
 

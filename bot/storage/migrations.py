@@ -281,4 +281,30 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX parties_by_series ON parties(series_id, series_wall)
         WHERE series_id IS NOT NULL;
     """,
+    # 18 (SEATS): a party's seat limit (capacity, NULL: no limit), the role pinged at its
+    # announcement and start (role_id), the thread its pings go to (thread_id); what a series'
+    # occurrences copy of these (capacity, role_id, thread 1: each card gets a thread); rsvps
+    # gain the status 'waiting' (the CHECK lists the statuses, so the table is rebuilt; nothing
+    # references rsvps: reminder_choices and votes reference parties) and queue_no, a waiting
+    # member's place in line (taken under the party's row lock, so it never repeats)
+    """
+    ALTER TABLE parties ADD COLUMN capacity INTEGER;
+    ALTER TABLE parties ADD COLUMN role_id INTEGER;
+    ALTER TABLE parties ADD COLUMN thread_id INTEGER;
+    ALTER TABLE series ADD COLUMN capacity INTEGER;
+    ALTER TABLE series ADD COLUMN role_id INTEGER;
+    ALTER TABLE series ADD COLUMN thread INTEGER NOT NULL DEFAULT 0 CHECK (thread IN (0, 1));
+    CREATE TABLE rsvps_seats (
+        party_id INTEGER NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('going', 'maybe', 'no', 'waiting')),
+        updated_at TEXT NOT NULL,
+        queue_no INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (party_id, user_id)
+    );
+    INSERT INTO rsvps_seats (party_id, user_id, status, updated_at)
+        SELECT party_id, user_id, status, updated_at FROM rsvps;
+    DROP TABLE rsvps;
+    ALTER TABLE rsvps_seats RENAME TO rsvps;
+    """,
 ]

@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.domain.parties import PARTY_KINDS, Party, Planned
-from bot.storage import outbox
+from bot.domain.seats import WAITING
+from bot.storage import outbox, seats
 from bot.storage.db import Database, Queries, Row
 from bot.storage.outbox import from_text, to_text
 from bot.storage.series_rows import PARTY_JOIN, series_mark
@@ -34,6 +35,9 @@ def _party(row: Row) -> Party:
         event_id=row["event_id"],
         cancelled=row["status"] == "cancelled",
         film_title=row["film_title"],
+        capacity=row["capacity"],
+        role_id=row["role_id"],
+        thread_id=row["thread_id"],
         series=series_mark(row),
     )
 
@@ -51,8 +55,8 @@ async def insert_party(conn: Queries, party: Party, planned: list[Planned], now:
     party_id = int(
         await conn.fetchval(
             "INSERT INTO parties (guild_id, channel_id, voice_channel_id, host_id, film_id, "
-            "film_title, starts_at, ends_at, zone, note, reminders, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "film_title, starts_at, ends_at, zone, note, reminders, created_at, capacity, "
+            "role_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 party.guild_id,
                 party.channel_id,
@@ -66,6 +70,8 @@ async def insert_party(conn: Queries, party: Party, planned: list[Planned], now:
                 party.note,
                 _reminders_text(party.reminders),
                 to_text(now),
+                party.capacity,
+                party.role_id,
             ),
         )
     )
@@ -117,16 +123,32 @@ class PartyRepo:
         )
         return [_party(r) for r in rows]
 
-    async def mine(self, guild_id: int, user_id: int, now: datetime) -> list[tuple[Party, str]]:
-        """Upcoming parties this member hosts or answered, with their answer ('host' if host)."""
+    async def mine(
+        self, guild_id: int, user_id: int, now: datetime
+    ) -> list[tuple[Party, str, int | None]]:
+        """Upcoming parties this member hosts, answered Going or Maybe or waits for a seat at:
+        (party, their answer ('host' if host), their place on the waitlist when waiting)."""
         rows = await self.db.fetchall(
-            f"SELECT p.*, COALESCE(r.status, 'host') AS answer, {PARTY_JOIN} "
+            f"SELECT p.*, COALESCE(r.status, 'host') AS answer, "
+            # The place in line: waiting members before or at this one in the waitlist's order
+            # (queue_no, then user id: as bot.storage.seats orders it).
+            "(SELECT COUNT(*) FROM rsvps w WHERE w.party_id = p.id AND w.status = 'waiting' "
+            "AND (w.queue_no < r.queue_no OR (w.queue_no = r.queue_no AND w.user_id <= r.user_id)))"
+            f" AS place, {PARTY_JOIN} "
             "LEFT JOIN rsvps r ON r.party_id = p.id AND r.user_id = ? "
             "WHERE p.guild_id = ? AND p.status = 'active' AND COALESCE(p.ends_at, p.starts_at) > ? "
-            "AND (p.host_id = ? OR r.status IN ('going', 'maybe')) ORDER BY p.starts_at LIMIT 25",
+            "AND (p.host_id = ? OR r.status IN ('going', 'maybe', 'waiting')) "
+            "ORDER BY p.starts_at LIMIT 25",
             (user_id, guild_id, to_text(now), user_id),
         )
-        return [(_party(r), "host" if r["host_id"] == user_id else r["answer"]) for r in rows]
+        return [
+            (
+                _party(r),
+                "host" if r["host_id"] == user_id else r["answer"],
+                int(r["place"]) if r["answer"] == WAITING else None,
+            )
+            for r in rows
+        ]
 
     async def create(
         self,
@@ -146,9 +168,16 @@ class PartyRepo:
         return created
 
     async def update(
-        self, party: Party, replan: list[Planned] | None, conn: Queries | None = None
-    ) -> None:
-        """Save edited fields; with a new plan, pending deliveries are replaced in the same transaction."""
+        self,
+        party: Party,
+        replan: list[Planned] | None,
+        conn: Queries | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> list[int]:
+        """Save edited fields; with a new plan, pending deliveries are replaced in the same
+        transaction. With ``now``: seats freed by a raised capacity go to the first waiting
+        members (told through the outbox, due ``now``): returns them."""
         async with self._tx(conn) as conn:
             # First, so it locks the party's row: a second edit at once (in another process too)
             # waits, then its cancel sees this one's new reminders, leaving one plan.
@@ -157,7 +186,9 @@ class PartyRepo:
                 "UPDATE parties SET problem_reported = "
                 "CASE WHEN channel_id = ? THEN problem_reported ELSE 0 END, "
                 "channel_id = ?, voice_channel_id = ?, film_id = ?, film_title = ?, starts_at = ?, "
-                "ends_at = ?, zone = ?, note = ?, reminders = ? WHERE id = ?",
+                "ends_at = ?, zone = ?, note = ?, reminders = ?, capacity = ?, role_id = ?, "
+                # The thread hangs under the old card: a moved party pings its new channel.
+                "thread_id = CASE WHEN channel_id = ? THEN thread_id ELSE NULL END WHERE id = ?",
                 (
                     party.channel_id,
                     party.channel_id,
@@ -169,12 +200,16 @@ class PartyRepo:
                     party.zone_key,
                     party.note,
                     _reminders_text(party.reminders),
+                    party.capacity,
+                    party.role_id,
+                    party.channel_id,
                     party.id,
                 ),
             )
             if replan is not None:
                 await outbox.cancel_pending(conn, PARTY_KINDS, party.id)
                 await _queue(conn, party.id, replan)
+            return await seats.fill(conn, party.id, party.capacity, now) if now else []
 
     async def cancel(self, party_id: int, conn: Queries | None = None) -> None:
         async with self._tx(conn) as conn:
@@ -208,7 +243,9 @@ class PartyRepo:
 
     async def rsvps(self, party_id: int) -> dict[int, str]:
         rows = await self.db.fetchall(
-            "SELECT user_id, status FROM rsvps WHERE party_id = ? ORDER BY updated_at", (party_id,)
+            # Answers in the order given; the waitlist (queue_no > 0) last, in line order.
+            "SELECT user_id, status FROM rsvps WHERE party_id = ? ORDER BY queue_no, updated_at",
+            (party_id,),
         )
         return {r["user_id"]: r["status"] for r in rows}
 

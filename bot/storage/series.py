@@ -33,6 +33,9 @@ class Series:
     rule: Rule
     announce: timedelta
     status: str
+    capacity: int | None = None
+    role_id: int | None = None
+    thread: bool = False  # each occurrence's card gets a thread for its pings
 
 
 def _series(row: Row) -> Series:
@@ -49,6 +52,9 @@ def _series(row: Row) -> Series:
         rule=read_rule(row["repeat"], row["anchor"], row["zone"], row["until_day"], row["times"]),
         announce=timedelta(seconds=int(row["announce_s"])),
         status=row["status"],
+        capacity=row["capacity"],
+        role_id=row["role_id"],
+        thread=bool(row["thread"]),
     )
 
 
@@ -77,16 +83,22 @@ class SeriesRepo:
         return await self.get(series_id, conn)
 
     async def start(
-        self, conn: Queries, party: Party, rule: Rule, announce: timedelta, now: datetime
+        self,
+        conn: Queries,
+        party: Party,
+        rule: Rule,
+        announce: timedelta,
+        now: datetime,
+        thread: bool = False,
     ) -> int:
         """Make ``party`` (just inserted, in ``conn``'s transaction) the first occurrence of a
-        new series; queue the roll-over to the next."""
+        new series (``thread``: each card gets a thread); queue the roll-over to the next."""
         series_id = int(
             await conn.fetchval(
                 "INSERT INTO series (guild_id, host_id, channel_id, voice_channel_id, film_id, "
                 "film_title, note, reminders, repeat, anchor, zone, until_day, times, "
-                "announce_s, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "RETURNING id",
+                "announce_s, created_at, capacity, role_id, thread) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     party.guild_id,
                     party.host_id,
@@ -103,6 +115,9 @@ class SeriesRepo:
                     rule.times,
                     int(announce.total_seconds()),
                     to_text(now),
+                    party.capacity,
+                    party.role_id,
+                    int(thread),
                 ),
             )
         )
@@ -197,13 +212,16 @@ class SeriesRepo:
         """What later occurrences copy, after a series edit: the edited occurrence's fields."""
         await conn.execute(
             "UPDATE series SET channel_id = ?, voice_channel_id = ?, film_id = ?, "
-            "film_title = ?, note = ?, anchor = ?, repeat = ?, zone = ? WHERE id = ?",
+            "film_title = ?, note = ?, capacity = ?, role_id = ?, anchor = ?, repeat = ?, "
+            "zone = ? WHERE id = ?",
             (
                 party.channel_id,
                 party.voice_channel_id,
                 party.film_id,
                 party.film_title,
                 party.note,
+                party.capacity,
+                party.role_id,
                 rule.anchor.isoformat(),
                 rule.repeat,
                 rule.zone_key,

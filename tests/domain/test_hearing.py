@@ -10,6 +10,7 @@ import pytest
 from bot.domain import hearing
 from bot.domain.hearing import Change, Listener, Queued
 from bot.domain.parties import GOING, MAYBE, NOT_GOING, REMINDER, Party
+from bot.domain.seats import WAITING
 from bot.errors import BadOption
 
 START = datetime(2025, 5, 30, 12, 0, tzinfo=UTC)
@@ -50,6 +51,8 @@ def member(
         (MAYBE, True, True),
         (MAYBE, False, False),
         (NOT_GOING, True, False),
+        (WAITING, None, False),
+        (WAITING, True, False),
     ],
 )
 def test_going_hear_unless_off_maybe_only_if_on(
@@ -79,6 +82,14 @@ def test_a_change_tells_going_and_maybe_except_whoever_made_it() -> None:
     members = [member(1, choice=False), member(2, MAYBE), member(3)]
     assert [m.user_id for m in hearing.change_targets(members, changed_by=3)] == [1, 2]
     assert [m.user_id for m in hearing.change_targets(members, changed_by=None)] == [1, 2, 3]
+
+
+def test_the_waitlist_gets_no_start_ping_or_reminders_own_leads_but_hears_of_changes() -> None:
+    members = [member(1), member(2, WAITING, choice=True, own=(D,))]
+    assert [m.user_id for m in hearing.start_targets(members)] == [1]
+    assert [m.user_id for m in hearing.reminder_targets(members, D, PARTY)] == []
+    assert hearing.wanted_leads(PARTY, members) == {H, 10 * M}
+    assert [m.user_id for m in hearing.change_targets(members, changed_by=1)] == [2]
 
 
 # --------------------------------------------------------------------------- own lead times

@@ -1,11 +1,14 @@
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
+from bot.storage import db as db_module
 from bot.storage import hearing
 from bot.storage.db import SchemaTooNew, open_database
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.parties import PartyRepo
+from bot.storage.series import SeriesRepo
 from tests.databases import fresh_database, sqlite_only
 
 
@@ -138,5 +141,71 @@ async def test_members_and_answers_from_before_reminder_choices_hear_as_before(t
     try:
         [listener] = await hearing.listeners(db, 1)
         assert (listener.choice, listener.own_leads, listener.by_dm) == (None, None, True)
+    finally:
+        await db.close()
+
+
+async def database_at(target, version, monkeypatch):
+    """A database migrated only up to ``version``, as an older bot left it (either engine)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(db_module, "MIGRATIONS", MIGRATIONS[:version])
+        return await open_database(target)
+
+
+async def test_an_upgrade_to_seats_keeps_answers_choices_series_and_votes(tmp_path, monkeypatch):
+    # found by content, not number: migrations from parallel work are ordered at merge time
+    before = next(i for i, script in enumerate(MIGRATIONS) if "rsvps_seats" in script)
+    target = fresh_database(tmp_path)
+    old = await database_at(target, before, monkeypatch)
+    try:
+        for sql in (
+            "INSERT INTO user_prefs (user_id, dm_pings, reminder_leads) VALUES (4, 1, '3600')",
+            "INSERT INTO series (id, guild_id, host_id, channel_id, film_id, repeat, anchor, "
+            "zone, created_at) VALUES (7, 1, 3, 2, 'lost-in-starlight', 'weekly', "
+            "'2025-05-30T12:00:00', 'UTC', '2025-05-20T12:00:00+00:00')",
+            "INSERT INTO parties (id, guild_id, channel_id, host_id, film_id, starts_at, zone, "
+            "created_at, series_id, series_wall) VALUES (1, 1, 2, 3, 'lost-in-starlight', "
+            "'2025-05-30T12:00:00+00:00', 'UTC', '2025-05-20T12:00:00+00:00', 7, "
+            "'2025-05-30T12:00:00')",
+            "INSERT INTO rsvps VALUES (1, 3, 'going', '2025-05-20T12:00:00.000+00:00'), "
+            "(1, 4, 'maybe', '2025-05-20T12:01:00.000+00:00')",
+            "INSERT INTO reminder_choices VALUES (1, 4, 1)",
+            "INSERT INTO votes (id, party_id, guild_id, channel_id, opened_by, closes_at, "
+            "choices, created_at) VALUES (5, 1, 1, 2, 3, '2025-05-29T12:00:00+00:00', '[]', "
+            "'2025-05-20T12:00:00+00:00')",
+            "INSERT INTO ballots VALUES (5, 4, 0, '2025-05-20T12:02:00+00:00')",
+        ):
+            await old.execute(sql)
+    finally:
+        await old.close()
+    db = await open_database(target)
+    try:
+        assert await db.schema_version() == len(MIGRATIONS)
+        repo = PartyRepo(db)
+        assert await repo.rsvps(1) == {3: "going", 4: "maybe"}  # in the order given
+        party = await repo.get(1)
+        assert party is not None and party.series is not None and party.series.series_id == 7
+        assert (party.capacity, party.role_id, party.thread_id) == (None, None, None)
+        [host, maybe] = sorted(await hearing.listeners(db, 1), key=lambda m: m.user_id)
+        assert (host.status, maybe.status, maybe.choice, maybe.by_dm) == (
+            "going",
+            "maybe",
+            True,
+            True,
+        )
+        assert maybe.own_leads == (timedelta(hours=1),)
+        series = await SeriesRepo(db).get(7)
+        assert series is not None
+        assert (series.capacity, series.role_id, series.thread) == (None, None, False)
+        assert await db.fetchval("SELECT choice FROM ballots WHERE vote_id = 5") == 0
+        # the rebuilt table takes the new status, and still belongs to its party
+        await repo.set_rsvp(1, 5, "waiting", party.starts_at)
+        assert (await repo.rsvps(1))[5] == "waiting"
+        async with db.transaction() as tx:
+            for table in ("ballots", "votes"):
+                await tx.execute(f"DELETE FROM {table}")
+            await tx.execute("DELETE FROM parties WHERE id = 1")
+        assert await repo.rsvps(1) == {}
+        assert await db.fetchval("SELECT COUNT(*) FROM reminder_choices") == 0
     finally:
         await db.close()
