@@ -65,6 +65,17 @@ BENCHES: dict[str, tuple[str, dict, dict, str]] = {
         "20,000 followers / 1,000 channels at 50 req/s: last ping ≤ 1.10 × floor, first ≤ 250 ms, "
         "0 duplicates, 0 missing (also with 5% 5xx and with a kill + restart)",
     ),
+    "series": (
+        "bench.bench_series",
+        {},
+        {"members": 200, "series": 10, "picks": 5, "channels": 2},
+        "one server, 50 weekly series, 2,000 members (8 zones, 10% by DM, 5% own lead times), "
+        "~340 Going per party, a week and a bit of the bot's real scheduler on a moving clock "
+        "(the fake not rate-limiting): the first message of every reminder, start ping and "
+        "roll-over card p99 ≤ 100 ms after its due time (first_ms; last_ms: its fan-out done), "
+        "0 missing, 0 duplicates, every roll-over's card posted once (roll_over_service_ms, "
+        "roll_over_handler_ms: the roll-over's own duration)",
+    ),
     "shards": (
         "bench.bench_shards",
         {},
