@@ -27,9 +27,7 @@ duration (the service's transaction, and the whole handler with card and event).
 
 The fake does not rate-limit and the bot's own global throttle is lifted (as in
 bench_scheduler): this measures the bot, not Discord's 50 requests/s (``busiest_instant`` says
-how many messages one instant sends: at 50/s that takes ``busiest_instant_floor_s``). The bot
-refuses a 26th upcoming party in a server (``MAX_ACTIVE_PER_GUILD`` = 25), so 50 series can't
-exist in one server as it ships: the bench lifts that limit to the series count and says so.
+how many messages one instant sends: at 50/s that takes ``busiest_instant_floor_s``).
 
 Run ``python -m bench.bench_series [--quick]``; ``python -m bench series`` calls :func:`run`.
 """
@@ -276,8 +274,6 @@ async def measure(
     tmp: Path, members: int, series: int, picks: int, channels: int
 ) -> dict[str, Any]:
     began = time.perf_counter()
-    limit_was = party_rules.MAX_ACTIVE_PER_GUILD
-    party_rules.MAX_ACTIVE_PER_GUILD = max(limit_was, series)  # see the module docstring
     clock = ShiftedClock(T0)
     async with FakeDiscord(token=TOKEN, clock=clock.now) as fake:
         guild = fake.add_guild("Movie Night Club")
@@ -333,7 +329,6 @@ async def measure(
             rows = await bot.db.fetchall("SELECT id, kind, ref_id, due_at, state, data FROM outbox")
             counts = await outbox_counts(bot.db)
             events = len(fake.scheduled_events(guild))
-    party_rules.MAX_ACTIVE_PER_GUILD = limit_was
 
     # ---- what arrived, against what should have
     first_ms: dict[str, list[float]] = defaultdict(list)
@@ -383,7 +378,6 @@ async def measure(
         "answers_per_party": round(sum(len(p) for p in plan.picks.values()) / series),
         "dm_members": len(plan.dm),
         "own_lead_members": len(plan.own),
-        "guild_limit_lifted": f"{limit_was} -> {series}",
         "fake_rate_limits": "off (bot throttle lifted)",
         "create_s": round(create_s, 1),
         "answer_s": round(answer_s, 1),

@@ -12,7 +12,9 @@ from bot.errors import BadOption, LimitReached
 
 DEFAULT_REMINDERS = (timedelta(hours=1), timedelta(minutes=10))
 MAX_ACTIVE_PER_HOST = 3
-MAX_ACTIVE_PER_GUILD = 25
+# Discord's own limit of scheduled events per server: a weekly series is one upcoming party at a
+# time, so a server can run dozens of movie nights.
+MAX_ACTIVE_PER_GUILD = 100
 NOTE_MAX = 300
 CLEAR_NOTE = "-"  # typed as the new note in an edit: no note any more
 TITLE_MAX = 100  # a title no catalogue knows, as typed (Discord's choice-name limit)

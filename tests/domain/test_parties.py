@@ -48,7 +48,7 @@ def test_limits_per_host_then_per_server() -> None:
     rules.check_limits(rules.MAX_ACTIVE_PER_HOST - 1, rules.MAX_ACTIVE_PER_GUILD - 1)
     with pytest.raises(LimitReached, match="You already host 3"):
         rules.check_limits(rules.MAX_ACTIVE_PER_HOST, 0)
-    with pytest.raises(LimitReached, match="This server already has 25"):
+    with pytest.raises(LimitReached, match="This server already has 100"):
         rules.check_limits(0, rules.MAX_ACTIVE_PER_GUILD)
 
 
