@@ -111,13 +111,13 @@ class Votes:
         cast = await self.repo.cast(vote_id, user_id, choice, self.clock.now())
         if cast is None:
             raise VoteClosed(view.closed_answer(await self.repo.get(vote_id) or vote))
-        before, ballots = cast
-        counts = tuple(rules.tally(len(vote.choices), ballots))
+        before, per_choice = cast
+        counts = tuple(rules.counted(len(vote.choices), per_choice))
         return Ballot(vote, counts, choice, before)
 
     async def counts(self, vote: Vote) -> tuple[int, ...]:
-        """Votes per film, from the stored ballots."""
-        return tuple(rules.tally(len(vote.choices), await self.repo.ballots(vote.id)))
+        """Votes per film, counted by the database (not every ballot read)."""
+        return tuple(rules.counted(len(vote.choices), await self.repo.counts(vote.id)))
 
     async def film_title(self, party: Party) -> str:
         """The title the party shows now."""

@@ -35,6 +35,14 @@ async def _ballots(conn: Queries, vote_id: int) -> dict[int, int]:
     return {r["user_id"]: r["choice"] for r in rows}
 
 
+async def _counts(conn: Queries, vote_id: int) -> dict[int, int]:
+    """Choice index -> votes: one row per film, however many members voted."""
+    rows = await conn.fetchall(
+        "SELECT choice, COUNT(*) AS n FROM ballots WHERE vote_id = ? GROUP BY choice", (vote_id,)
+    )
+    return {r["choice"]: r["n"] for r in rows}
+
+
 class VoteRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -90,7 +98,8 @@ class VoteRepo:
         self, vote_id: int, user_id: int, choice: int, now: datetime
     ) -> tuple[int | None, dict[int, int]] | None:
         """Record (or change) a member's ballot while the vote is open and before its deadline.
-        Returns (their previous choice, every ballot), or None when the vote is closed."""
+        Returns (their previous choice, votes per choice index, counted in the same
+        transaction), or None when the vote is closed."""
         async with self.db.transaction() as conn:
             # First, so it locks the vote's row: a close at the same moment (another process
             # too) waits for this ballot and counts it, or this one finds the vote closed.
@@ -110,10 +119,14 @@ class VoteRepo:
                 "cast_at = excluded.cast_at",
                 (vote_id, user_id, choice, to_text(now)),
             )
-            return before, await _ballots(conn, vote_id)
+            return before, await _counts(conn, vote_id)
+
+    async def counts(self, vote_id: int) -> dict[int, int]:
+        """Choice index -> votes (choices nobody picked are absent)."""
+        return await _counts(self.db, vote_id)
 
     async def ballots(self, vote_id: int) -> dict[int, int]:
-        """Member -> choice index, in the order they (last) voted."""
+        """Member -> choice index, in the order they (last) voted (read once, at the close)."""
         return await _ballots(self.db, vote_id)
 
     async def close(
