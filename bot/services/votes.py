@@ -119,6 +119,14 @@ class Votes:
         """Votes per film, counted by the database (not every ballot read)."""
         return tuple(rules.counted(len(vote.choices), await self.repo.counts(vote.id)))
 
+    async def taking_ballots(self, vote_id: int) -> tuple[Vote, tuple[int, ...]] | None:
+        """The vote as stored now with its counts, while it still takes ballots (None once
+        its deadline passed or it closed: then the close shows the final counts)."""
+        vote = await self.repo.get(vote_id)
+        if vote is None or not vote.open or vote.closes_at <= self.clock.now():
+            return None
+        return vote, await self.counts(vote)
+
     async def film_title(self, party: Party) -> str:
         """The title the party shows now."""
         return await self.parties.film_title(party)

@@ -139,6 +139,26 @@ async def test_vote_buttons_keep_working_after_a_restart(e2e: Harness) -> None:
     assert "You voted for **Paprika**" in answer
 
 
+async def test_two_clicks_at_once_leave_the_message_with_both_votes(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    await open_vote(e2e, made.id)
+    ballot = vote_message(e2e)
+    # Bruno's ballot commits first, but his answer (the edit with "Paprika 1, Starlight 0")
+    # is held back by a 429 until after Chiara's, which counts both, has landed.
+    held = e2e.fake.rate_limit("POST", "/interactions/{id}/{token}/callback", retry_after=0.5)
+    bruno = await e2e.fake.click(ballot, PAPRIKA, e2e.server["Bruno"])
+    await e2e.fake.wait_until(lambda: held.hits == 1)
+    await click(e2e, ballot, STARLIGHT, "Chiara")
+    await bruno.response(timeout=5)
+
+    def both_counted() -> bool:
+        shown = e2e.fake.message(ballot.id).embeds[0]["description"]
+        return "Lost in Starlight · 1 vote" in shown and "Paprika · 1 vote" in shown
+
+    await e2e.fake.wait_until(both_counted, timeout=3, message="the message is a vote behind")
+
+
 async def test_clicking_the_same_film_again_keeps_one_vote(e2e: Harness) -> None:
     await seoul(e2e, "Ada")
     made = await create(e2e, "Ada", "fri 20:30")
