@@ -16,7 +16,7 @@ from discord import app_commands
 
 from bot.app import WatchpartyBot
 from bot.domain import parties as party_rules
-from bot.domain.votes import Closed, Vote
+from bot.domain.votes import CANCELLED, Closed, Vote
 from bot.errors import BadOption
 from bot.render import votes as view
 from cogs.cards import PartyCards, report
@@ -131,6 +131,25 @@ class VoteMessages:
             allowed = guild.me.guild_permissions.manage_events if guild.me else True
             await self.cards.sync_event(guild, party, title, allowed=allowed)
 
+    async def show(self, vote: Vote, counts: tuple[int, ...]) -> None:
+        """Listener of :attr:`Votes.on_show`: the party moved the deadline (the open vote with
+        its new one) or was cancelled (closed, buttons gone). A closed vote is left to its
+        close. Discord errors are logged: the vote itself is already right."""
+        if vote.open:
+            embed, buttons = view.vote_card(vote, counts), vote_view(vote)
+        elif vote.status == CANCELLED:
+            embed, buttons = view.called_off_card(vote, counts), None
+        else:
+            return
+        assert vote.message_id is not None  # the service shows only posted votes
+        message = self.bot.get_partial_messageable(vote.channel_id).get_partial_message(
+            vote.message_id
+        )
+        try:
+            await message.edit(embed=embed, view=buttons)
+        except discord.HTTPException as error:
+            log.warning("Could not update the message of vote %s: %s", vote.id, error)
+
 
 @app_commands.describe(
     id="The party number (see /watchparty list)",
@@ -202,4 +221,6 @@ async def setup(bot: WatchpartyBot) -> None:
     group.add_command(
         app_commands.command(name="vote", description="Let members vote on a party's film")(vote)
     )
-    bot.votes.on_close.append(VoteMessages(bot).closed)
+    messages = VoteMessages(bot)
+    bot.votes.on_close.append(messages.closed)
+    bot.votes.on_show.append(messages.show)

@@ -20,9 +20,15 @@ from bot.errors import BadOption, BadTime
 MIN_FILMS, MAX_FILMS = 2, 10
 #: The outbox kind that closes a vote at its deadline (never "missed": a late close still closes).
 CLOSE = "vote_close"
+#: The outbox kind that brings a vote's message up to date after its party moved (a sooner
+#: deadline) or was cancelled (the vote called off). Never "missed" either.
+SHOW = "vote_show"
 OPEN, CLOSED, CANCELLED = "open", "closed", "cancelled"
 #: Stated on every vote, and what :func:`winner` does.
 TIE_RULE = "A tie goes to the film offered first."
+#: Told to the host when the vote opens, and what the votes service does when the party moves:
+#: ballots never outlast the party's start, and the film never changes mid-party.
+MOVED_RULE = "If the party moves to before the deadline, the vote closes when it starts."
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ sends what :meth:`WatchParties.build_delivery` returns.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -24,12 +25,16 @@ from bot.render import parties as party_render
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.hearing import Hearing
 from bot.services.settings import Preferences
-from bot.storage.db import Database
+from bot.storage.db import Database, Queries
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
 from bot.storage.parties import PartyRepo, Within
 
 MAX_AHEAD = timedelta(days=366)
+
+#: Told of every edit and cancellation inside its transaction, with (conn, before, after), so
+#: what hangs on a party (its open film vote) follows the change in the same commit.
+PartyHook = Callable[[Queries, Party, Party], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class WatchParties:
         )
         for kind in rules.PARTY_KINDS:
             scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
+        self.on_change: list[PartyHook] = []  # the votes service adds one
 
     async def zone_for(
         self, user_id: int, guild_id: int, explicit: zones.ZoneMatch | None
@@ -295,6 +301,8 @@ class WatchParties:
             await self.repo.update(edited, replan, conn)
             own = await self.hearing.replanned(conn, edited) if replan else None
             notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)
+            for hook in self.on_change:
+                await hook(conn, party, edited)
         if replan:
             self.scheduler.poke(min(d for d in (replan[0].due, own) if d))
         self.hearing.wake(notice)
@@ -307,6 +315,8 @@ class WatchParties:
         async with self.db.transaction() as conn:
             await self.repo.cancel(party.id, conn)
             notice = await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+            for hook in self.on_change:
+                await hook(conn, party, cancelled)
         self.hearing.wake(notice)
         return cancelled
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.domain.votes import CANCELLED, CLOSE, CLOSED, OPEN, Choice, Vote
+from bot.domain.votes import CANCELLED, CLOSE, CLOSED, OPEN, SHOW, Choice, Vote
 from bot.storage import outbox
 from bot.storage.db import Database, Queries, Row
 from bot.storage.outbox import from_text, to_text
@@ -93,6 +93,42 @@ class VoteRepo:
                 (vote_id,),
             )
             await outbox.cancel_pending(conn, (CLOSE,), vote_id)
+
+    async def call_off(self, conn: Queries, party_id: int, now: datetime) -> int | None:
+        """The party was cancelled (in ``conn``'s transaction): its open vote is called off,
+        its close dropped and its message queued for an update, due now. The vote's id; None
+        when it had no open vote (or its close got there first)."""
+        vote_id = await conn.fetchval(
+            f"UPDATE votes SET status = '{CANCELLED}' WHERE party_id = ? AND status = '{OPEN}' "
+            "RETURNING id",
+            (party_id,),
+        )
+        if vote_id is None:
+            return None
+        await outbox.cancel_pending(conn, (CLOSE,), int(vote_id))
+        await outbox.add(conn, SHOW, int(vote_id), now)
+        return int(vote_id)
+
+    async def close_by(
+        self, conn: Queries, party_id: int, starts_at: datetime, now: datetime
+    ) -> int | None:
+        """The party now starts at ``starts_at`` (in ``conn``'s transaction): an open vote that
+        would close later closes then instead, its close row moved with it and its message
+        queued for an update. The vote's id; None when nothing had to move."""
+        start = to_text(starts_at)
+        vote_id = await conn.fetchval(
+            f"UPDATE votes SET closes_at = ? WHERE party_id = ? AND status = '{OPEN}' "
+            "AND closes_at > ? RETURNING id",
+            (start, party_id, start),
+        )
+        if vote_id is None:
+            return None
+        # Only a close still pending is moved: one being sent right now closes the vote
+        # anyway, and a second row would tell the voters twice.
+        if await outbox.cancel_pending(conn, (CLOSE,), int(vote_id)):
+            await outbox.add(conn, CLOSE, int(vote_id), starts_at)
+        await outbox.add(conn, SHOW, int(vote_id), now)
+        return int(vote_id)
 
     async def cast(
         self, vote_id: int, user_id: int, choice: int, now: datetime
