@@ -197,7 +197,9 @@ class Scheduler:
     ) -> None:
         """How deliveries of ``kind`` are built, and whom to tell when one can never be sent.
         ``expires=False``: a delivery whose work must happen however late (a vote's close) is
-        never "missed": past the grace it is still built and sent (late), and retried."""
+        never "missed": past the grace it is still built and sent (late), and a transient
+        failure or a crash of its builder is retried for as long as it takes (at the last of
+        ``retry_delays`` once they are used up); only a permanent failure ends it."""
         self.handlers[kind] = build
         if on_failure is not None:
             self.failure_handlers[kind] = on_failure
@@ -432,17 +434,46 @@ class Scheduler:
                 raise
             log.info("Delivery %s: skipped an optional message (%s)", delivery.id, error)
 
+    def _retry_time(self, delivery: Delivery, now: datetime) -> datetime | None:
+        """When to try a failed delivery again; None: give up. An expiring kind has
+        ``retry_delays`` attempts within the grace; a lasting one is never given up on (its
+        work, a vote's close or a series' next occurrence, has no other way to happen): past the
+        delays it keeps the last one."""
+        if not self.retry_delays:
+            return None
+        attempt = delivery.attempts - 1
+        if delivery.kind in self._lasting:
+            return now + self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
+        if attempt >= len(self.retry_delays):
+            return None
+        when = now + self.retry_delays[attempt]
+        return when if when - delivery.due_at <= self.grace else None
+
     async def _failed(self, delivery: Delivery, error: Exception) -> None:
         kind = classify(error)
         now = self.clock.now()
         reason = f"{type(error).__name__}: {error}"[:300]
-        if kind == "transient" and delivery.attempts <= len(self.retry_delays):
-            when = now + self.retry_delays[delivery.attempts - 1]
-            if when - delivery.due_at <= self.grace or delivery.kind in self._lasting:
+        # A bug in a lasting kind's builder is retried too: failing the row would leave a vote
+        # open (or a series stopped) for good, while a retry every last-delay costs one ERROR
+        # line each time and finishes the work once a fixed build is deployed (the builders
+        # are safe to run again). An expiring kind's bug fails its row, as before.
+        retried = kind == "transient" or (kind == "bug" and delivery.kind in self._lasting)
+        when = self._retry_time(delivery, now) if retried else None
+        if when is not None:
+            if kind == "bug":
+                log.error(
+                    "Delivery %s (%s) crashed on attempt %d; retrying at %s",
+                    delivery.id,
+                    delivery.kind,
+                    delivery.attempts,
+                    when,
+                    exc_info=error,
+                )
+            else:
                 log.warning("Delivery %s failed (%s); retrying at %s", delivery.id, reason, when)
-                if await self._db("re-queueing", self.repo.retry_at, delivery, when, reason):
-                    self.poke(when)
-                return
+            if await self._db("re-queueing", self.repo.retry_at, delivery, when, reason):
+                self.poke(when)
+            return
         if kind == "bug":
             log.error("Delivery %s (%s) crashed", delivery.id, delivery.kind, exc_info=error)
         else:

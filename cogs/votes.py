@@ -16,7 +16,7 @@ from discord import app_commands
 
 from bot.app import WatchpartyBot
 from bot.domain import parties as party_rules
-from bot.domain.votes import Closed, Vote
+from bot.domain.votes import CANCELLED, Closed, Vote
 from bot.errors import BadOption
 from bot.render import votes as view
 from cogs.cards import PartyCards, report
@@ -64,6 +64,29 @@ class VoteButton(
             )
         except Exception as error:
             await report(interaction, error)
+            return
+        await catch_up(interaction, ballot.vote.id, ballot.counts)
+
+
+#: How many times one click edits the vote message again to catch up with others.
+CATCH_UPS = 3
+
+
+async def catch_up(interaction: discord.Interaction, vote_id: int, shown: tuple[int, ...]) -> None:
+    """Two clicks at the same instant each edit the message with the counts their own ballot
+    saw, and Discord may apply the older edit last. So once its edit has landed, a click looks
+    at the counts again and, if they moved on, edits once more: the last edit to land is then
+    always made after every earlier ballot committed. (One GROUP BY per click; rarely an edit.)"""
+    votes = ours(interaction).client.votes
+    try:
+        for _ in range(CATCH_UPS):
+            latest = await votes.taking_ballots(vote_id)
+            if latest is None or latest[1] == shown:
+                return  # up to date, or closing: the close's own edit shows the result
+            vote, shown = latest
+            await interaction.edit_original_response(embed=view.vote_card(vote, shown))
+    except Exception as error:  # the ballot is in and its voter told: this is only cosmetic
+        log.warning("Could not bring vote %s's counts up to date: %s", vote_id, error)
 
 
 def vote_view(vote: Vote) -> discord.ui.View | None:
@@ -107,6 +130,25 @@ class VoteMessages:
         if party.event_id and guild is not None:
             allowed = guild.me.guild_permissions.manage_events if guild.me else True
             await self.cards.sync_event(guild, party, title, allowed=allowed)
+
+    async def show(self, vote: Vote, counts: tuple[int, ...]) -> None:
+        """Listener of :attr:`Votes.on_show`: the party moved the deadline (the open vote with
+        its new one) or was cancelled (closed, buttons gone). A closed vote is left to its
+        close. Discord errors are logged: the vote itself is already right."""
+        if vote.open:
+            embed, buttons = view.vote_card(vote, counts), vote_view(vote)
+        elif vote.status == CANCELLED:
+            embed, buttons = view.called_off_card(vote, counts), None
+        else:
+            return
+        assert vote.message_id is not None  # the service shows only posted votes
+        message = self.bot.get_partial_messageable(vote.channel_id).get_partial_message(
+            vote.message_id
+        )
+        try:
+            await message.edit(embed=embed, view=buttons)
+        except discord.HTTPException as error:
+            log.warning("Could not update the message of vote %s: %s", vote.id, error)
 
 
 @app_commands.describe(
@@ -179,4 +221,6 @@ async def setup(bot: WatchpartyBot) -> None:
     group.add_command(
         app_commands.command(name="vote", description="Let members vote on a party's film")(vote)
     )
-    bot.votes.on_close.append(VoteMessages(bot).closed)
+    messages = VoteMessages(bot)
+    bot.votes.on_close.append(messages.closed)
+    bot.votes.on_show.append(messages.show)

@@ -1,6 +1,7 @@
 """The outbox scheduler with a real database and real timers; the sender is a recorder."""
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import discord
@@ -122,6 +123,76 @@ async def test_a_kind_that_never_expires_is_retried_past_the_grace(db):
         await wait_for(lambda: send.sent)
         await wait_for(lambda: scheduler.idle)
         assert await outbox_counts(db) == {"late": 1}
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_kind_that_never_expires_keeps_retrying_at_the_last_delay(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock, fail_with=[OSError("reset")] * 3)
+    await queue(db, "lasting", T0)
+    # Two delays: past them a lasting row keeps the last one (an hour), and is never failed.
+    scheduler = Scheduler(db, clock, send, retry_delays=(timedelta(0), timedelta(hours=1)))
+    scheduler.register("lasting", handler, expires=False)
+    await scheduler.start()
+    try:
+        for attempt in (2, 3):  # attempt 3 is past the delays: the old scheduler gave up
+            await wait_for(lambda: len(send.fail_with) == 3 - attempt)  # noqa: B023
+            await wait_for(lambda: scheduler.idle)
+            row = await db.fetchone("SELECT state, next_at, attempts FROM outbox")
+            assert row is not None and (row["state"], row["attempts"]) == ("pending", attempt)
+            due = outbox.from_text(row["next_at"])
+            assert clock.now() < due <= clock.now() + timedelta(hours=1)
+            clock.set(due)
+        await wait_for(lambda: send.sent)
+        await wait_for(lambda: scheduler.idle)
+        assert await outbox_counts(db) == {"late": 1}
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_crash_in_a_lasting_kinds_builder_is_retried_and_logged_each_time(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = ShiftedClock(T0)
+    send = Recorder(clock)
+    crashes = [KeyError("bug"), KeyError("bug")]
+
+    async def buggy(delivery: outbox.Delivery, late: bool) -> list[Outgoing]:
+        if crashes:
+            raise crashes.pop(0)
+        return await handler(delivery, late)
+
+    await queue(db, "lasting", T0)
+    scheduler = make(db, clock, send)
+    scheduler.register("lasting", buggy, expires=False)
+    with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+        await scheduler.start()
+        try:
+            await wait_for(lambda: send.sent)  # the fixed builder (here: the third run) closes it
+            await wait_for(lambda: scheduler.idle)
+        finally:
+            await scheduler.stop()
+    assert await outbox_counts(db) == {"sent": 1}
+    crashed = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(crashed) == 2 and all(r.exc_info for r in crashed)
+
+
+async def test_a_crash_in_an_expiring_kinds_builder_fails_the_delivery(db):
+    clock = ShiftedClock(T0)
+    send = Recorder(clock)
+
+    async def buggy(delivery: outbox.Delivery, late: bool) -> list[Outgoing]:
+        raise KeyError("bug")
+
+    await queue(db, "test", T0)
+    scheduler = make(db, clock, send)
+    scheduler.register("test", buggy)
+    await scheduler.start()
+    try:
+        await wait_for(lambda: scheduler.idle)
+        await asyncio.sleep(0.2)  # no retry comes
+        assert await outbox_counts(db) == {"failed": 1}
     finally:
         await scheduler.stop()
 

@@ -7,6 +7,7 @@ by :func:`winner` with the one tie rule stated on the vote (:data:`TIE_RULE`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +20,15 @@ from bot.errors import BadOption, BadTime
 MIN_FILMS, MAX_FILMS = 2, 10
 #: The outbox kind that closes a vote at its deadline (never "missed": a late close still closes).
 CLOSE = "vote_close"
+#: The outbox kind that brings a vote's message up to date after its party moved (a sooner
+#: deadline) or was cancelled (the vote called off). Never "missed" either.
+SHOW = "vote_show"
 OPEN, CLOSED, CANCELLED = "open", "closed", "cancelled"
 #: Stated on every vote, and what :func:`winner` does.
 TIE_RULE = "A tie goes to the film offered first."
+#: Told to the host when the vote opens, and what the votes service does when the party moves:
+#: ballots never outlast the party's start, and the film never changes mid-party.
+MOVED_RULE = "If the party moves to before the deadline, the vote closes when it starts."
 
 
 @dataclass(frozen=True)
@@ -90,13 +97,14 @@ def check_deadline(closes_at: datetime, now: datetime, starts_at: datetime) -> N
         raise BadTime("The vote has to close before the party starts. Pick an earlier time.")
 
 
+def counted(choice_count: int, per_choice: Mapping[int, int]) -> list[int]:
+    """Votes per choice, in offered order, from (choice index -> votes); others ignored."""
+    return [per_choice.get(index, 0) for index in range(choice_count)]
+
+
 def tally(choice_count: int, ballots: Mapping[int, int]) -> list[int]:
     """Votes per choice from (member -> choice index) ballots; out-of-range ballots ignored."""
-    counts = [0] * choice_count
-    for choice in ballots.values():
-        if 0 <= choice < choice_count:
-            counts[choice] += 1
-    return counts
+    return counted(choice_count, Counter(ballots.values()))
 
 
 def winner(counts: Sequence[int]) -> int | None:

@@ -71,11 +71,25 @@ def vote_card(
     return embed
 
 
+PARTY_CANCELLED = "The watch party was cancelled, so the vote is closed."
+
+
+def called_off_card(vote: Vote, counts: Sequence[int]) -> discord.Embed:
+    """The vote message once its party was cancelled: the counts as they stood, no winner."""
+    embed = discord.Embed(
+        title=f"🗳️ Vote closed: watch party #{vote.party_id}",
+        description=_lines(vote, counts),
+        colour=COLOUR,
+    )
+    embed.add_field(name="Result", value=PARTY_CANCELLED, inline=False)
+    return embed
+
+
 def outcome(closed: Closed, current_title: str | None = None) -> str:
     """What the vote decided, in one sentence."""
     won = closed.won
     if closed.kept_because == rules.PARTY_CANCELLED:
-        return "The watch party was cancelled, so the vote is closed."
+        return PARTY_CANCELLED
     if won is None:
         stays = f" **{_shown(current_title)}**" if current_title else " film"
         return f"Nobody voted, so the party's{stays} stays."
@@ -118,7 +132,7 @@ def opened(vote: Vote, jump_url: str, notes: Sequence[str]) -> str:
     lines = [
         f"Vote open for watch party #{vote.party_id}: {len(vote.choices)} films, closing "
         f"{timestamp(vote.closes_at)} ({timestamp(vote.closes_at, 'R')}). {jump_url}",
-        f"-# {rules.TIE_RULE} The winner becomes the party's film.",
+        f"-# {rules.TIE_RULE} The winner becomes the party's film. {rules.MOVED_RULE}",
     ]
     lines += [f"-# {note}" for note in notes]
     return "\n".join(lines)

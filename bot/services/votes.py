@@ -26,13 +26,15 @@ from bot.errors import BadOption, UserError
 from bot.render import votes as view
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.watchparty import MAX_AHEAD, PartyNotFound, WatchParties
-from bot.storage.db import Database
+from bot.storage.db import Database, Queries
 from bot.storage.outbox import Delivery
 from bot.storage.votes import VoteRepo
 
 log = logging.getLogger(__name__)
 
 CloseListener = Callable[[Closed], Awaitable[None]]
+#: (the vote as stored now, its counts): its message is brought up to date
+ShowListener = Callable[[Vote, tuple[int, ...]], Awaitable[None]]
 
 
 class VoteClosed(UserError):
@@ -59,8 +61,12 @@ class Votes:
         self.repo = VoteRepo(db)
         #: Called with every close (also a repeated one, after a crash): update what shows it.
         self.on_close: list[CloseListener] = []
+        #: Called when the vote's party moved its deadline or called it off.
+        self.on_show: list[ShowListener] = []
         # A close is never "missed": a vote that fell due while the bot was down still closes.
         scheduler.register(rules.CLOSE, self.build_close, expires=False)
+        scheduler.register(rules.SHOW, self.build_show, expires=False)
+        parties.on_change.append(self.party_changed)
 
     async def open(
         self, party: Party, *, films: Sequence[Film | str], closes: str, user_id: int
@@ -101,27 +107,63 @@ class Votes:
     async def cast(self, vote_id: int, user_id: int, choice: int) -> Ballot:
         """Record a member's vote (or change it) until the deadline."""
         vote = await self.repo.get(vote_id)
+        party = await self.parties.repo.get(vote.party_id) if vote is not None else None
+        if vote is not None and (party is None or party.cancelled):
+            raise VoteClosed("This watch party was cancelled, so the vote is closed.")
         if vote is None or vote.status == rules.CANCELLED:
             raise VoteClosed("This vote was called off.")
         if not 0 <= choice < len(vote.choices):
             raise BadOption("That film isn't on this vote.")
-        party = await self.parties.repo.get(vote.party_id)
-        if party is None or party.cancelled:
-            raise VoteClosed("This watch party was cancelled, so the vote is closed.")
         cast = await self.repo.cast(vote_id, user_id, choice, self.clock.now())
         if cast is None:
             raise VoteClosed(view.closed_answer(await self.repo.get(vote_id) or vote))
-        before, ballots = cast
-        counts = tuple(rules.tally(len(vote.choices), ballots))
+        before, per_choice = cast
+        counts = tuple(rules.counted(len(vote.choices), per_choice))
         return Ballot(vote, counts, choice, before)
 
     async def counts(self, vote: Vote) -> tuple[int, ...]:
-        """Votes per film, from the stored ballots."""
-        return tuple(rules.tally(len(vote.choices), await self.repo.ballots(vote.id)))
+        """Votes per film, counted by the database (not every ballot read)."""
+        return tuple(rules.counted(len(vote.choices), await self.repo.counts(vote.id)))
+
+    async def taking_ballots(self, vote_id: int) -> tuple[Vote, tuple[int, ...]] | None:
+        """The vote as stored now with its counts, while it still takes ballots (None once
+        its deadline passed or it closed: then the close shows the final counts)."""
+        vote = await self.repo.get(vote_id)
+        if vote is None or not vote.open or vote.closes_at <= self.clock.now():
+            return None
+        return vote, await self.counts(vote)
 
     async def film_title(self, party: Party) -> str:
         """The title the party shows now."""
         return await self.parties.film_title(party)
+
+    # ------------------------------------------------------------------ party changes
+    async def party_changed(self, conn: Queries, before: Party, after: Party) -> None:
+        """The :attr:`WatchParties.on_change` hook, inside every edit's and cancellation's
+        transaction: a cancelled party's open vote is called off (quietly: the cancellation
+        notice told everyone); a party moved to before its vote's deadline has the vote close
+        when it starts (:data:`rules.MOVED_RULE`). Either way the vote message follows."""
+        now = self.clock.now()
+        if after.cancelled:
+            moved = await self.repo.call_off(conn, after.id, now)
+        elif after.starts_at < before.starts_at:
+            moved = await self.repo.close_by(conn, after.id, after.starts_at, now)
+        else:
+            return
+        if moved is not None:
+            # Before the commit, and that is fine: on SQLite the claim waits for it (one
+            # writer); on PostgreSQL the commit's NOTIFY wakes the scheduler again.
+            self.scheduler.poke(now)
+
+    async def build_show(self, delivery: Delivery, late: bool) -> list[Outgoing]:
+        """Bring the vote message up to date (a new deadline, or called off); no new message."""
+        vote = await self.repo.get(delivery.ref_id)
+        if vote is None or vote.message_id is None:
+            return []
+        counts = await self.counts(vote)
+        for listener in self.on_show:
+            await listener(vote, counts)
+        return []
 
     # ------------------------------------------------------------------ the close
     async def close(self, vote: Vote) -> Closed:

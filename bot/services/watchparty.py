@@ -6,6 +6,7 @@ sends what :meth:`WatchParties.build_delivery` returns.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -34,6 +35,10 @@ from bot.storage.outbox import Delivery
 from bot.storage.parties import PartyRepo, Within
 
 MAX_AHEAD = timedelta(days=366)
+
+#: Told of every edit and cancellation inside its transaction, with (conn, before, after), so
+#: what hangs on a party (its open film vote) follows the change in the same commit.
+PartyHook = Callable[[Queries, Party, Party], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class WatchParties:
         for kind in rules.PARTY_KINDS:
             scheduler.register(kind, self.build_delivery, on_failure=self.report_failure)
         scheduler.register(seat_rules.PROMOTED, self.build_promoted, on_failure=self.report_failure)
+        self.on_change: list[PartyHook] = []  # the votes service adds one
 
     async def zone_for(
         self, user_id: int, guild_id: int, explicit: zones.ZoneMatch | None
@@ -316,6 +322,8 @@ class WatchParties:
             own = await self.hearing.replanned(conn, edited) if replan else None
             notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)
             seated = await self._answered(conn, edited, promoted)
+            for hook in self.on_change:
+                await hook(conn, party, edited)
         if replan:
             self.scheduler.poke(min(d for d in (replan[0].due, own) if d))
         if promoted:
@@ -339,6 +347,8 @@ class WatchParties:
         async with self.db.transaction() as conn:
             await self.repo.cancel(party.id, conn)
             notice = await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+            for hook in self.on_change:
+                await hook(conn, party, cancelled)
         self.hearing.wake(notice)
         return cancelled
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.domain.votes import CANCELLED, CLOSE, CLOSED, OPEN, Choice, Vote
+from bot.domain.votes import CANCELLED, CLOSE, CLOSED, OPEN, SHOW, Choice, Vote
 from bot.storage import outbox
 from bot.storage.db import Database, Queries, Row
 from bot.storage.outbox import from_text, to_text
@@ -33,6 +33,14 @@ async def _ballots(conn: Queries, vote_id: int) -> dict[int, int]:
         (vote_id,),
     )
     return {r["user_id"]: r["choice"] for r in rows}
+
+
+async def _counts(conn: Queries, vote_id: int) -> dict[int, int]:
+    """Choice index -> votes: one row per film, however many members voted."""
+    rows = await conn.fetchall(
+        "SELECT choice, COUNT(*) AS n FROM ballots WHERE vote_id = ? GROUP BY choice", (vote_id,)
+    )
+    return {r["choice"]: r["n"] for r in rows}
 
 
 class VoteRepo:
@@ -86,11 +94,48 @@ class VoteRepo:
             )
             await outbox.cancel_pending(conn, (CLOSE,), vote_id)
 
+    async def call_off(self, conn: Queries, party_id: int, now: datetime) -> int | None:
+        """The party was cancelled (in ``conn``'s transaction): its open vote is called off,
+        its close dropped and its message queued for an update, due now. The vote's id; None
+        when it had no open vote (or its close got there first)."""
+        vote_id = await conn.fetchval(
+            f"UPDATE votes SET status = '{CANCELLED}' WHERE party_id = ? AND status = '{OPEN}' "
+            "RETURNING id",
+            (party_id,),
+        )
+        if vote_id is None:
+            return None
+        await outbox.cancel_pending(conn, (CLOSE,), int(vote_id))
+        await outbox.add(conn, SHOW, int(vote_id), now)
+        return int(vote_id)
+
+    async def close_by(
+        self, conn: Queries, party_id: int, starts_at: datetime, now: datetime
+    ) -> int | None:
+        """The party now starts at ``starts_at`` (in ``conn``'s transaction): an open vote that
+        would close later closes then instead, its close row moved with it and its message
+        queued for an update. The vote's id; None when nothing had to move."""
+        start = to_text(starts_at)
+        vote_id = await conn.fetchval(
+            f"UPDATE votes SET closes_at = ? WHERE party_id = ? AND status = '{OPEN}' "
+            "AND closes_at > ? RETURNING id",
+            (start, party_id, start),
+        )
+        if vote_id is None:
+            return None
+        # Only a close still pending is moved: one being sent right now closes the vote
+        # anyway, and a second row would tell the voters twice.
+        if await outbox.cancel_pending(conn, (CLOSE,), int(vote_id)):
+            await outbox.add(conn, CLOSE, int(vote_id), starts_at)
+        await outbox.add(conn, SHOW, int(vote_id), now)
+        return int(vote_id)
+
     async def cast(
         self, vote_id: int, user_id: int, choice: int, now: datetime
     ) -> tuple[int | None, dict[int, int]] | None:
         """Record (or change) a member's ballot while the vote is open and before its deadline.
-        Returns (their previous choice, every ballot), or None when the vote is closed."""
+        Returns (their previous choice, votes per choice index, counted in the same
+        transaction), or None when the vote is closed."""
         async with self.db.transaction() as conn:
             # First, so it locks the vote's row: a close at the same moment (another process
             # too) waits for this ballot and counts it, or this one finds the vote closed.
@@ -110,10 +155,14 @@ class VoteRepo:
                 "cast_at = excluded.cast_at",
                 (vote_id, user_id, choice, to_text(now)),
             )
-            return before, await _ballots(conn, vote_id)
+            return before, await _counts(conn, vote_id)
+
+    async def counts(self, vote_id: int) -> dict[int, int]:
+        """Choice index -> votes (choices nobody picked are absent)."""
+        return await _counts(self.db, vote_id)
 
     async def ballots(self, vote_id: int) -> dict[int, int]:
-        """Member -> choice index, in the order they (last) voted."""
+        """Member -> choice index, in the order they (last) voted (read once, at the close)."""
         return await _ballots(self.db, vote_id)
 
     async def close(

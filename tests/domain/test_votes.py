@@ -65,6 +65,10 @@ def test_a_deadline_between_now_and_the_start_is_accepted() -> None:
     votes.check_deadline(START - timedelta(minutes=1), NOW, START)
 
 
+def test_counted_lists_the_votes_of_every_film_in_offered_order() -> None:
+    assert votes.counted(3, {2: 4, 0: 1, 9: 5}) == [1, 0, 4]
+
+
 def test_tally_counts_each_members_ballot_once() -> None:
     assert votes.tally(3, {1: 0, 2: 2, 3: 2, 4: 7}) == [1, 0, 2]
 

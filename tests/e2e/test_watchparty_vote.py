@@ -139,6 +139,26 @@ async def test_vote_buttons_keep_working_after_a_restart(e2e: Harness) -> None:
     assert "You voted for **Paprika**" in answer
 
 
+async def test_two_clicks_at_once_leave_the_message_with_both_votes(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    await open_vote(e2e, made.id)
+    ballot = vote_message(e2e)
+    # Bruno's ballot commits first, but his answer (the edit with "Paprika 1, Starlight 0")
+    # is held back by a 429 until after Chiara's, which counts both, has landed.
+    held = e2e.fake.rate_limit("POST", "/interactions/{id}/{token}/callback", retry_after=0.5)
+    bruno = await e2e.fake.click(ballot, PAPRIKA, e2e.server["Bruno"])
+    await e2e.fake.wait_until(lambda: held.hits == 1)
+    await click(e2e, ballot, STARLIGHT, "Chiara")
+    await bruno.response(timeout=5)
+
+    def both_counted() -> bool:
+        shown = e2e.fake.message(ballot.id).embeds[0]["description"]
+        return "Lost in Starlight · 1 vote" in shown and "Paprika · 1 vote" in shown
+
+    await e2e.fake.wait_until(both_counted, timeout=3, message="the message is a vote behind")
+
+
 async def test_clicking_the_same_film_again_keeps_one_vote(e2e: Harness) -> None:
     await seoul(e2e, "Ada")
     made = await create(e2e, "Ada", "fri 20:30")
@@ -189,3 +209,47 @@ async def test_a_cancelled_party_gets_no_vote(e2e: Harness) -> None:
     refused = await open_vote(e2e, made.id)
     assert refused.ephemeral and "cancelled" in refused.content
     assert not [m for m in e2e.posts() if "Vote" in (m.embeds or [{}])[0].get("title", "")]
+
+
+async def test_a_party_moved_before_the_deadline_closes_the_vote_when_it_starts(
+    e2e: Harness,
+) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    opened = await open_vote(e2e, made.id)
+    assert "If the party moves to before the deadline, the vote closes when it starts" in (
+        opened.content
+    )
+    ballot = vote_message(e2e)
+    await click(e2e, ballot, PAPRIKA, "Bruno")
+    await e2e.run("Ada", "watchparty edit", {"id": made.id, "when": "thu 19:00"})
+    new_start = datetime(2025, 5, 22, 10, 0, tzinfo=UTC)  # before the vote's thu 20:00
+
+    def deadline_shown() -> str:
+        return e2e.fake.message(ballot.id).embeds[0]["fields"][0]["value"]
+
+    await e2e.fake.wait_until(lambda: f"<t:{int(new_start.timestamp())}:R>" in deadline_shown())
+    assert e2e.fake.message(ballot.id).custom_ids()  # still open for ballots
+    e2e.clock.set(new_start - timedelta(milliseconds=200))
+    [notice] = await e2e.fake.wait_for_messages(
+        e2e.server.general, predicate=is_result, origin="channel", timeout=8
+    )
+    assert "**Paprika** won with 1 vote" in notice.content
+    assert (await party(e2e, made.id)).film_title == "Paprika"
+
+
+async def test_a_cancelled_party_calls_its_vote_off_at_once(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    await open_vote(e2e, made.id)
+    ballot = vote_message(e2e)
+    await click(e2e, ballot, PAPRIKA, "Bruno")
+    await e2e.run("Ada", "watchparty cancel", {"id": made.id})
+    await e2e.fake.wait_until(lambda: not e2e.fake.message(ballot.id).custom_ids())
+    shown = e2e.fake.message(ballot.id).embeds[0]
+    assert "The watch party was cancelled" in shown["fields"][0]["value"]
+    assert "Paprika · 1 vote" in shown["description"] and "🏆" not in shown["description"]
+    e2e.clock.set(SEOUL_THU + timedelta(seconds=1))  # the old deadline: nothing happens
+    await asyncio.sleep(0.3)
+    assert not [m for m in e2e.posts() if is_result(m)]
+    assert (await party(e2e, made.id)).film_id == FILM

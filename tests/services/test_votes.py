@@ -22,7 +22,7 @@ from bot.services.watchparty import WatchParties
 from bot.storage.db import open_database
 from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
-from bot.storage.outbox import Delivery
+from bot.storage.outbox import Delivery, from_text, to_text
 from fakecord.clock import ShiftedClock
 from tests.databases import fresh_database
 
@@ -121,3 +121,54 @@ async def test_a_vote_on_a_party_cancelled_since_closes_without_changing_it(worl
     assert await world.votes.build_close(close_of(vote_id), late=True) == []
     party = await world.parties.get(world.party.id, 10)
     assert party.film_id == FILM and party.cancelled
+
+
+async def pending(world: World, kind: str, ref_id: int) -> list[str]:
+    """Due times of the pending outbox rows of ``kind`` for ``ref_id``."""
+    rows = await world.parties.db.fetchall(
+        "SELECT due_at FROM outbox WHERE kind = ? AND ref_id = ? AND state = 'pending'",
+        (kind, ref_id),
+    )
+    return [r["due_at"] for r in rows]
+
+
+async def test_a_party_moved_before_the_deadline_closes_its_vote_when_it_starts(
+    world: World,
+) -> None:
+    vote_id = await open_vote(world)
+    await world.votes.cast(vote_id, BRUNO, 1)
+    moved = await world.parties.edit(
+        world.party, when="2025-05-22 18:00", zone=zones.resolve_zone("UTC"), editor_id=1
+    )
+    start = moved.party.starts_at
+    vote = await world.votes.repo.get(vote_id)
+    assert vote is not None and vote.open and vote.closes_at == start
+    assert await pending(world, "vote_close", vote_id) == [to_text(start)]
+    [show] = await pending(world, "vote_show", vote_id)  # the message follows, at once
+    assert from_text(show) <= world.clock.now()
+    world.clock.set(start)
+    with pytest.raises(VoteClosed, match="closed"):
+        await world.votes.cast(vote_id, CHIARA, 0)  # no ballot once the party has started
+
+
+async def test_a_party_moved_later_keeps_its_votes_deadline(world: World) -> None:
+    vote_id = await open_vote(world)
+    await world.parties.edit(
+        world.party, when="2025-05-24 20:30", zone=zones.resolve_zone("UTC"), editor_id=1
+    )
+    vote = await world.votes.repo.get(vote_id)
+    assert vote is not None and vote.closes_at == CLOSES
+    assert await pending(world, "vote_close", vote_id) == [to_text(CLOSES)]
+    assert await pending(world, "vote_show", vote_id) == []
+
+
+async def test_a_cancelled_partys_vote_is_called_off_with_its_close(world: World) -> None:
+    vote_id = await open_vote(world)
+    await world.parties.cancel(world.party)
+    vote = await world.votes.repo.get(vote_id)
+    assert vote is not None and vote.status == "cancelled"
+    assert await pending(world, "vote_close", vote_id) == []
+    [show] = await pending(world, "vote_show", vote_id)
+    assert from_text(show) <= world.clock.now()
+    with pytest.raises(VoteClosed, match="watch party was cancelled"):
+        await world.votes.cast(vote_id, BRUNO, 0)

@@ -64,10 +64,20 @@ async def test_a_ballot_changes_and_the_close_counts_the_last_one(db: Database) 
     repo = VoteRepo(db)
     vote = await repo.create(draft(await a_party(db)), NOW)
     assert vote is not None
-    assert await repo.cast(vote.id, 7, 0, NOW) == (None, {7: 0})
-    assert await repo.cast(vote.id, 7, 1, NOW) == (0, {7: 1})
+    assert await repo.cast(vote.id, 7, 0, NOW) == (None, {0: 1})
+    assert await repo.cast(vote.id, 7, 1, NOW) == (0, {1: 1})
     closed = await repo.close(vote.id, lambda ballots: rules.winner(rules.tally(2, ballots)))
     assert closed is not None and closed.winner == 1 and closed.status == rules.CLOSED
+
+
+async def test_a_ballot_returns_the_votes_per_film_not_every_ballot(db: Database) -> None:
+    repo = VoteRepo(db)
+    vote = await repo.create(draft(await a_party(db)), NOW)
+    assert vote is not None
+    for member in range(100, 150):  # 50 members: the answer has one entry per film picked
+        await repo.cast(vote.id, member, member % 2, NOW)
+    assert await repo.cast(vote.id, 7, 1, NOW) == (None, {0: 25, 1: 26})
+    assert await repo.counts(vote.id) == {0: 25, 1: 26}
 
 
 async def test_no_ballot_is_taken_after_the_close(db: Database) -> None:
