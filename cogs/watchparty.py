@@ -133,7 +133,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         try:
             message = await self.cards.post(target, result.party)
         except discord.HTTPException as error:
-            await self.service.cancel(result.party, by=interaction.user.id)
+            await self.service.cancel(result.party, by=interaction.user.id, notify=False)
             raise BadOption(
                 view.card_failed(target.mention, error.text or str(error.status))
             ) from error

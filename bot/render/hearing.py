@@ -79,9 +79,10 @@ def change_label(group: ZoneGroup, change: Change) -> str:
 def change_pings(
     header: str, groups: tuple[ZoneGroup, ...], change: Change, late: bool
 ) -> list[tuple[str, tuple[int, ...]]]:
-    """A change notice in the channel: the header, then a line of mentions per clock."""
-    lines = [(change_label(g, change), g.user_ids) for g in groups]
-    return split_mentions(sent_late(header, late), lines)
+    """A change notice in the channel: the header, then a line of mentions per clock; nothing
+    when it would mention no one (members who chose DMs are told there)."""
+    lines = [(change_label(g, change), g.user_ids) for g in groups if g.user_ids]
+    return split_mentions(sent_late(header, late), lines) if lines else []
 
 
 def change_dm(header: str, line: ZoneGroup, change: Change, channel_id: int, late: bool) -> str:

@@ -300,13 +300,18 @@ class WatchParties:
         self.hearing.wake(notice)
         return Interpreted(edited, film_title or film, tuple(notes))
 
-    async def cancel(self, party: Party, by: int | None = None) -> Party:
+    async def cancel(self, party: Party, by: int | None = None, *, notify: bool = True) -> Party:
         """Cancel a party and its pending reminders, and tell everyone who answered Going or
-        Maybe except ``by`` (one transaction); returns it cancelled."""
+        Maybe except ``by`` (one transaction; ``notify=False``: tell no one, as when its card
+        could not be posted); returns it cancelled."""
         cancelled = replace(party, cancelled=True)
         async with self.db.transaction() as conn:
             await self.repo.cancel(party.id, conn)
-            notice = await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+            notice = (
+                await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+                if notify
+                else None
+            )
         self.hearing.wake(notice)
         return cancelled
 
@@ -338,6 +343,7 @@ class WatchParties:
         messages = [
             Outgoing(content, channel_id=party.channel_id, mention_ids=ids)
             for content, ids in render.grouped_pings(header, audience.groups)
+            if audience.groups  # no post that would mention no one (DMs still go)
         ]
         for user_id, line in audience.dms:
             messages.append(

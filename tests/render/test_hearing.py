@@ -69,3 +69,7 @@ def test_reminder_state_names_the_lead_times_left() -> None:
 def test_reminders_off_for_a_maybe_promise_no_start_ping() -> None:
     off = view.reminders_state(7, False, False, ())
     assert "moves or is cancelled." in off and "when it starts" not in off
+
+
+def test_a_notice_that_would_mention_no_one_posts_nothing_in_the_channel() -> None:
+    assert view.change_pings("header", (), MOVED, late=False) == []
