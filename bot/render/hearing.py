@@ -66,14 +66,19 @@ def change_header(party: Party, title: str, old_title: str, change: Change) -> s
 
 def change_label(group: ZoneGroup, change: Change) -> str:
     """One line of a change notice, in the group's clock: 'Was 8:30 PM Friday, now 9:30 PM
-    Saturday your time (Asia/Seoul)'; 'Still …' when only the film changed; 'It would have
-    been …' for a cancellation (the group reads the old start then)."""
+    Friday your time (Asia/Seoul)', both with their dates when the day differs ('Was 8:00 PM
+    Friday 23 May, now 8:00 PM Friday 30 May …', and years when the year does); 'Still …'
+    when only the film changed; 'It would have been …' for a cancellation (the group reads
+    the old start then)."""
     if change.cancelled:
         return f"It would have been {clock_label(group)}"
     if group.at == change.was:
         return f"Still {clock_label(group)}"
     tz = zones.zone_from_key(group.zone_key) if group.zone_key else UTC
-    return f"Was {clock_text.format_clock(change.was, tz)}, now {clock_label(group)}"
+    was, now = clock_text.in_zone(change.was, tz), clock_text.in_zone(group.at, tz)
+    dated, year = was.date() != now.date(), was.year != now.year
+    before = clock_text.format_clock(change.was, tz, dated=dated, year=year)
+    return f"Was {before}, now {clock_label(group, dated=dated, year=year)}"
 
 
 def change_pings(

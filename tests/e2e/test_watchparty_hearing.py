@@ -201,9 +201,10 @@ async def test_a_new_time_tells_everyone_but_the_host_on_their_own_clock(e2e: Ha
     assert notice.content.splitlines() == [
         f"🕒 The **Lost in Starlight** watch party (#{made.id}) has a new time.",
         f"Was 10:00 AM Tuesday, now 8:00 PM Tuesday your time (America/New_York): <@{bruno}>",
-        f"Was 3:00 PM Tuesday, now 1:00 AM Wednesday your time (Europe/London): <@{chiara}>",
-        "Was 2:00 PM Tuesday, now 12:00 AM Wednesday UTC (no time zone set: `/timezone set`): "
-        f"<@{dae}>",
+        f"Was 3:00 PM Tuesday 20 May, now 1:00 AM Wednesday 21 May your time (Europe/London): "
+        f"<@{chiara}>",
+        "Was 2:00 PM Tuesday 20 May, now 12:00 AM Wednesday 21 May UTC (no time zone set: "
+        f"`/timezone set`): <@{dae}>",
     ]
     assert allowed_users(notice) == e2e.fake.pinged_user_ids(notice) == {bruno, chiara, dae}
 

@@ -25,7 +25,8 @@ def test_a_moved_line_shows_the_old_and_new_clock_in_the_members_zone() -> None:
 
 def test_a_line_without_a_zone_reads_utc_and_says_how_to_set_one() -> None:
     assert view.change_label(ZoneGroup(None, NOW_AT, (5,)), MOVED) == (
-        "Was 2:00 PM Tuesday, now 12:00 AM Wednesday UTC (no time zone set: `/timezone set`)"
+        "Was 2:00 PM Tuesday 20 May, now 12:00 AM Wednesday 21 May UTC (no time zone set: "
+        "`/timezone set`)"
     )
 
 
@@ -73,3 +74,17 @@ def test_reminders_off_for_a_maybe_promise_no_start_ping() -> None:
 
 def test_a_notice_that_would_mention_no_one_posts_nothing_in_the_channel() -> None:
     assert view.change_pings("header", (), MOVED, late=False) == []
+
+
+def test_a_move_to_another_day_shows_both_dates() -> None:
+    week_later = ZoneGroup("Europe/London", WAS + timedelta(days=7), (5,))
+    assert view.change_label(week_later, MOVED) == (
+        "Was 3:00 PM Tuesday 20 May, now 3:00 PM Tuesday 27 May your time (Europe/London)"
+    )
+
+
+def test_a_move_into_another_year_shows_the_years() -> None:
+    year_later = ZoneGroup("Europe/London", WAS + timedelta(days=364), (5,))
+    assert view.change_label(year_later, MOVED) == (
+        "Was 3:00 PM Tuesday 20 May 2025, now 3:00 PM Tuesday 19 May 2026 your time (Europe/London)"
+    )
