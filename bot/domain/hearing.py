@@ -16,14 +16,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.parties import GOING, MAYBE, REMINDER, Party, Planned
 from bot.domain.when import is_off, parse_reminders
 from bot.errors import BadOption
 
-#: The outbox kind of a change notice: one row per change, due at once.
+#: The outbox kind of a change notice: due at once; changes made before it is sent share it.
 CHANGED = "party_changed"
 
 #: Typed to `/watchparty remind-me`: follow each party's own reminders again.
@@ -176,6 +176,12 @@ def change_of(before: Party, after: Party, now: datetime, by: int | None = None)
     if not (cancelled or moved or refilmed):
         return None
     return Change(before.starts_at, before.film_id, before.film_title, cancelled, by)
+
+
+def merged(earlier: Change, later: Change) -> Change:
+    """One notice for two changes not yet told: the party as it was before the first (its
+    time and film), and the latest change's maker; a cancellation wins."""
+    return replace(earlier, cancelled=earlier.cancelled or later.cancelled, by=later.by)
 
 
 def still_news(change: Change, party: Party) -> bool:

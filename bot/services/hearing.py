@@ -143,14 +143,21 @@ class Hearing:
         self, conn: Queries, before: Party, after: Party, *, changed_by: int | None
     ) -> datetime | None:
         """Queue the one change notice for a party that moved, changed film or was cancelled:
-        an outbox row due now, in the caller's transaction (the one that saves ``after``).
-        Everyone who answered Going or Maybe is told, except ``changed_by``. Returns the row's
-        due time, to pass to :meth:`wake` after commit; None
-        when nothing a member notices changed (a note, a channel) or the party is over."""
+        an outbox row due now, in the caller's transaction (the one that saves ``after``, and
+        holds the party's row). Everyone who answered Going or Maybe is told, except
+        ``changed_by``. A notice still pending from an earlier change is updated instead
+        (:func:`rules.merged`: one ping, saying what it was before both). Returns the due time,
+        to pass to :meth:`wake` after commit; None when nothing a member notices changed (a
+        note, a channel) or the party is over."""
         now = self.clock.now()
         change = rules.change_of(before, after, now, changed_by)
         if change is None:
             return None
+        pending = await store.pending_change(conn, after.id)
+        if pending is not None:
+            row_id, earlier = pending
+            if await store.set_pending_change(conn, row_id, rules.merged(earlier, change)):
+                return now
         await outbox.add(conn, CHANGED, after.id, now, change.data())
         return now
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from bot.domain.hearing import Listener, Queued
+from bot.domain.hearing import CHANGED, Change, Listener, Queued
 from bot.domain.parties import REMINDER, Party
 from bot.storage import outbox
 from bot.storage.db import POSTGRESQL, Queries, Row
@@ -146,3 +146,25 @@ async def cancel_rows(conn: Queries, ids: list[int]) -> None:
             f"WHERE state = '{outbox.PENDING}' AND id IN ({marks})",
             tuple(ids),
         )
+
+
+async def pending_change(conn: Queries, party_id: int) -> tuple[int, Change] | None:
+    """A party's change notice not yet claimed for sending, if any: (row id, its change)."""
+    row = await conn.fetchone(
+        f"SELECT id, data FROM outbox WHERE ref_id = ? AND kind = '{CHANGED}' "
+        f"AND state = '{outbox.PENDING}' ORDER BY id LIMIT 1",
+        (party_id,),
+    )
+    return None if row is None else (row["id"], Change.from_data(json.loads(row["data"])))
+
+
+async def set_pending_change(conn: Queries, row_id: int, change: Change) -> bool:
+    """Replace what a pending change notice reports; False when it was claimed meanwhile
+    (it is being sent: a new row must tell the rest)."""
+    return (
+        await conn.execute(
+            f"UPDATE outbox SET data = ? WHERE id = ? AND state = '{outbox.PENDING}'",
+            (json.dumps(change.data(), separators=(",", ":")), row_id),
+        )
+        == 1
+    )

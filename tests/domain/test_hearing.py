@@ -193,3 +193,11 @@ def test_a_notice_is_dropped_when_a_cancellation_follows_or_the_change_is_undone
     assert not hearing.still_news(moved, replace(LATER, cancelled=True))
     assert not hearing.still_news(moved, PARTY)  # moved back
     assert hearing.still_news(Change(START, "dune", None, True), replace(PARTY, cancelled=True))
+
+
+def test_two_changes_not_yet_told_merge_into_what_it_was_before_both() -> None:
+    first = Change(START, "dune", None, False, by=3)
+    second = Change(START + H, "", "Our Film", False, by=4)
+    assert hearing.merged(first, second) == Change(START, "dune", None, False, by=4)
+    cancel = Change(START + H, "", "Our Film", True, by=3)
+    assert hearing.merged(first, cancel) == Change(START, "dune", None, True, by=3)

@@ -4,6 +4,7 @@ change notice is written with its change or not at all, re-plans at once leave o
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -133,6 +134,55 @@ async def test_rsvps_of_members_with_own_leads_in_two_processes_leave_one_row_pe
         )
         leads = sorted(made.starts_at - datetime.fromisoformat(r["due_at"]) for r in rows)
         assert leads == [5 * M, 10 * M, 30 * M, H]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def changed_rows(db: Database, party_id: int) -> list[dict]:
+    rows = await db.fetchall(
+        "SELECT data FROM outbox WHERE ref_id = ? AND kind = 'party_changed' AND state = 'pending'",
+        (party_id,),
+    )
+    return [json.loads(r["data"]) for r in rows]
+
+
+async def test_two_moves_before_the_notice_is_sent_make_one_notice_from_the_first_time(
+    db: Database,
+) -> None:
+    parties = await service(db)
+    made = await party(parties)  # 2:00 PM
+    await members(db, made.id, 2, 1)
+    moved = await parties.edit(made, when="in 3 hours", editor_id=HOST)
+    await parties.edit(moved.party, when="in 5 hours", editor_id=HOST)
+    [data] = await changed_rows(db, made.id)
+    assert data["was"] == made.starts_at.isoformat()
+    notice = Delivery(1, "party_changed", made.id, NOW, 1, data)
+    [message] = await parties.hearing.build_change(notice, late=False)
+    assert "Was 2:00 PM Tuesday, now 5:00 PM Tuesday" in message.content
+
+
+async def test_a_cancellation_after_a_move_not_yet_told_is_one_cancellation(db: Database) -> None:
+    parties = await service(db)
+    made = await party(parties)
+    moved = await parties.edit(made, when="in 3 hours", editor_id=HOST)
+    await parties.cancel(moved.party, by=2)
+    [data] = await changed_rows(db, made.id)
+    assert (data["was"], data["cancelled"], data["by"]) == (made.starts_at.isoformat(), True, 2)
+
+
+async def test_moves_in_two_processes_at_once_leave_one_notice(tmp_path: Path) -> None:
+    target = fresh_database(tmp_path, "shared.sqlite3")
+    first, second = await open_database(target), await open_database(target)
+    try:
+        one, two = await service(first), await service(second)
+        made = await party(one)
+        await asyncio.gather(
+            one.edit(made, when="in 3 hours", editor_id=HOST),
+            two.edit(made, when="in 4 hours", editor_id=HOST),
+        )
+        [data] = await changed_rows(first, made.id)
+        assert data["was"] == made.starts_at.isoformat()
     finally:
         await first.close()
         await second.close()
