@@ -184,15 +184,14 @@ def merged(earlier: Change, later: Change) -> Change:
     return replace(earlier, cancelled=earlier.cancelled or later.cancelled, by=later.by)
 
 
-def still_news(change: Change, party: Party) -> bool:
+def still_news(change: Change, party: Party, title: str, old_title: str) -> bool:
     """Whether a notice queued for ``change`` is still worth sending about ``party`` as it is
-    now: not when a later cancellation tells everyone itself, nor when the party was changed
-    back meanwhile."""
+    now (``title``: its film's title; ``old_title``: the one it had): not when a later
+    cancellation tells everyone itself, nor when the party was changed back meanwhile, nor
+    when its film changed to one of the same title (a typed "Dune" for the catalogue's "Dune")
+    at the same time: nothing a member reads changed."""
     if change.cancelled:
         return party.cancelled
     if party.cancelled:
         return False
-    return party.starts_at != change.was or (party.film_id, party.film_title) != (
-        change.film_id,
-        change.film_title,
-    )
+    return party.starts_at != change.was or title != old_title

@@ -172,10 +172,10 @@ class Hearing:
         if party is None:
             return []
         change = Change.from_data(delivery.data)
-        if not rules.still_news(change, party):
-            return []
         was = replace(party, film_id=change.film_id, film_title=change.film_title)
         title, old_title = await self.title_of(party), await self.title_of(was)
+        if not rules.still_news(change, party, title, old_title):
+            return []
         listeners = rules.change_targets(await store.listeners(self.db, party.id), change.by)
         at = change.was if change.cancelled else party.starts_at
         audience = await self.audience(party, listeners, at)

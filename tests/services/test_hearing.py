@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 
+from bot.config import DEFAULT_FILMS_DIR
 from bot.domain.parties import REMINDER, Party
 from bot.scheduler import Scheduler
 from bot.services.settings import Preferences
 from bot.services.watchparty import WatchParties
 from bot.storage.db import Database, open_database
+from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery, to_text
 from fakecord.clock import ShiftedClock
@@ -186,3 +188,24 @@ async def test_moves_in_two_processes_at_once_leave_one_notice(tmp_path: Path) -
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_typed_title_swapped_for_the_same_film_from_the_catalogue_tells_nobody(
+    db: Database,
+) -> None:
+    assert not (await sync_films(db, DEFAULT_FILMS_DIR)).errors
+    parties = await service(db)
+    typed = await parties.create(
+        guild_id=GUILD,
+        host_id=HOST,
+        channel_id=CHANNEL,
+        film="Lost in Starlight",
+        when="in 2 hours",
+        zone=None,
+    )
+    await members(db, typed.party.id, 2, 1)
+    found = await parties.films.get("lost-in-starlight")
+    await parties.edit(typed.party, film=found, editor_id=HOST)
+    [data] = await changed_rows(db, typed.party.id)
+    notice = Delivery(1, "party_changed", typed.party.id, NOW, 1, data)
+    assert await parties.hearing.build_change(notice, late=False) == []
