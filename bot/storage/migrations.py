@@ -212,7 +212,8 @@ MIGRATIONS: list[str] = [
     """,
     # 15: who hears what. A member's choice about one party's reminders (wanted 1: on, which a
     # Maybe member needs; 0: off), and a member's own reminder lead times for every party
-    # (user_prefs.reminder_leads: seconds, comma-separated; '' none; NULL each party's own)
+    # (user_prefs.reminder_leads: seconds, comma-separated; '' none; NULL each party's own).
+    # Maybe members were reminded before: their answers to active parties keep that, as a choice
     """
     CREATE TABLE reminder_choices (
         party_id INTEGER NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
@@ -221,6 +222,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (party_id, user_id)
     );
     ALTER TABLE user_prefs ADD COLUMN reminder_leads TEXT;
+    INSERT INTO reminder_choices (party_id, user_id, wanted)
+        SELECT r.party_id, r.user_id, 1 FROM rsvps r JOIN parties p ON p.id = r.party_id
+        WHERE r.status = 'maybe' AND p.status = 'active';
     """,
     # 16: film votes for a watch party (/watchparty vote): the films on offer as JSON
     # ([film_id, title] pairs in offered order), at most one open vote per party (the partial

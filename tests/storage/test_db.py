@@ -140,3 +140,34 @@ async def test_members_and_answers_from_before_reminder_choices_hear_as_before(t
         assert (listener.choice, listener.own_leads, listener.by_dm) == (None, None, True)
     finally:
         await db.close()
+
+
+async def test_maybe_answers_from_before_reminder_choices_keep_their_reminders(tmp_path):
+    """Before reminder choices, Maybe members were reminded: upgrading keeps that for the
+    parties still active (it is a choice they can turn off), and adds nothing elsewhere."""
+    before = next(i for i, script in enumerate(MIGRATIONS) if "reminder_choices" in script)
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:before]:
+        conn.executescript(script)
+    conn.execute(f"PRAGMA user_version = {before}")
+    for party_id, status in ((1, "active"), (2, "cancelled")):
+        conn.execute(
+            "INSERT INTO parties (id, guild_id, channel_id, host_id, film_id, starts_at, zone, "
+            "created_at, status) VALUES (?, 1, 2, 3, 'lost-in-starlight', "
+            "'2025-05-30T12:00:00+00:00', 'UTC', '2025-05-20T12:00:00+00:00', ?)",
+            (party_id, status),
+        )
+        for user_id, answer in ((3, "going"), (4, "maybe"), (5, "no")):
+            conn.execute(
+                "INSERT INTO rsvps VALUES (?, ?, ?, '2025-05-20T12:00:00+00:00')",
+                (party_id, user_id, answer),
+            )
+    conn.commit()
+    conn.close()
+    db = await open_database(path)
+    try:
+        rows = await db.fetchall("SELECT party_id, user_id, wanted FROM reminder_choices")
+        assert [tuple(r) for r in rows] == [(1, 4, 1)]
+    finally:
+        await db.close()
