@@ -285,4 +285,13 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX parties_by_series ON parties(series_id, series_wall)
         WHERE series_id IS NOT NULL;
     """,
+    # 18: who hears what, found without scanning: a re-plan reads a party's reminder rows in
+    # every state (sent ones count as planned), which the pending-only outbox_by_ref could not
+    # serve (the whole index replaces it), and a member's answered parties (a new default
+    # lead time re-plans them). A rebuild of rsvps after this must create rsvps_by_user again
+    """
+    DROP INDEX outbox_by_ref;
+    CREATE INDEX outbox_by_ref ON outbox(ref_id, kind);
+    CREATE INDEX rsvps_by_user ON rsvps(user_id);
+    """,
 ]

@@ -171,3 +171,30 @@ async def test_maybe_answers_from_before_reminder_choices_keep_their_reminders(t
         assert [tuple(r) for r in rows] == [(1, 4, 1)]
     finally:
         await db.close()
+
+
+async def test_a_partys_outbox_rows_in_any_state_and_a_members_answers_are_indexed(tmp_path):
+    """A re-plan reads a party's reminder rows in every state, and a member's answered parties:
+    neither may scan its whole table."""
+    db = await open_database(fresh_database(tmp_path))
+    try:
+        if db.engine == "sqlite":
+            rows = await db.fetchall(
+                "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        else:
+            rows = await db.fetchall(
+                "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            )
+        indexes = [(table, sql.replace('"', "")) for table, sql in (tuple(r) for r in rows)]
+
+        def whole(table: str, columns: str) -> bool:
+            return any(
+                t == table and f"({columns})" in sql and "WHERE" not in sql.upper()
+                for t, sql in indexes
+            )
+
+        assert whole("outbox", "ref_id, kind")
+        assert whole("rsvps", "user_id")
+    finally:
+        await db.close()
