@@ -317,7 +317,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             party.id, interaction.user.id, state.value == "on"
         )
         await interaction.response.send_message(
-            hearing_view.reminders_state(result.party_id, result.on, result.going, result.leads),
+            hearing_view.reminders_state(result),
             ephemeral=True,
         )
 

@@ -53,6 +53,18 @@ class Queued:
     pending: bool  # not yet claimed (so it can still be cancelled)
 
 
+@dataclass(frozen=True)
+class ReminderState:
+    """A member's reminders for one party, after they chose."""
+
+    party_id: int
+    on: bool
+    going: bool
+    leads: tuple[timedelta, ...]  # the lead times still ahead that they hear it at
+    every: tuple[timedelta, ...] = ()  # all the lead times they hear it at, passed or not
+    own: bool = False  # those are their own (`/watchparty remind-me`), not the party's
+
+
 def hears_reminders(status: str, choice: bool | None) -> bool:
     """Going: unless turned off. Maybe: only if turned on. Anyone else: never."""
     if status == GOING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 from bot.domain import clock_text, zones
-from bot.domain.hearing import DEFAULT, Change
+from bot.domain.hearing import DEFAULT, Change, ReminderState
 from bot.domain.parties import Party
 from bot.domain.pings import ZoneGroup
 from bot.domain.usertext import plain
@@ -21,20 +21,35 @@ def _shown(title: str) -> str:
     return plain(clip(title, 200))
 
 
-def reminders_state(party_id: int, on: bool, going: bool, leads: tuple[timedelta, ...]) -> str:
-    """The answer to the 🔔 button or `/watchparty reminders`: the member's new state."""
-    if not on:
-        also = ", and pinged when it starts" if going else ""
+def reminders_state(state: ReminderState) -> str:
+    """The answer to the 🔔 button or `/watchparty reminders`: the member's new state, and why
+    no reminder will come when none will."""
+    party_id = state.party_id
+    if not state.on:
+        also = ", and pinged when it starts" if state.going else ""
         return (
             f"🔕 Reminders off for watch party #{party_id}. You'll still hear if it moves or is "
             f"cancelled{also}. Turn them back on with the 🔔 button."
         )
-    if not leads:
+    if state.leads:
         return (
-            f"🔔 Reminders on for watch party #{party_id}, but none of your lead times is still "
-            "ahead of it. `/watchparty remind-me` sets yours."
+            f"🔔 Reminders on for watch party #{party_id}: {_leads(state.leads)} before it starts."
         )
-    return f"🔔 Reminders on for watch party #{party_id}: {_leads(leads)} before it starts."
+    if state.own and not state.every:
+        return (
+            f"🔔 Reminders on for watch party #{party_id}, but you chose no lead times, so none "
+            f"will come. `/watchparty remind-me leads:{DEFAULT}` follows each party's own."
+        )
+    if not state.every:
+        return (
+            f"🔔 Reminders on for watch party #{party_id}, but it has no reminders. "
+            "`/watchparty remind-me` sets lead times of your own for every party."
+        )
+    whose = "your lead times" if state.own else "its reminder times"
+    return (
+        f"🔔 Reminders on for watch party #{party_id}, but it starts too soon: {whose} "
+        f"({_leads(state.every)}) have all passed."
+    )
 
 
 def own_leads_set(leads: tuple[timedelta, ...] | None) -> str:

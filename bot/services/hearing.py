@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import hearing as rules
-from bot.domain.hearing import CHANGED, Change, Listener
+from bot.domain.hearing import CHANGED, Change, Listener, ReminderState
 from bot.domain.parties import GOING, MAYBE, REMINDER, START, Party
 from bot.domain.pings import LineKey, ZoneGroup, group, line_key
 from bot.errors import BadOption, BadTime
@@ -29,16 +29,6 @@ from bot.storage.parties import PartyRepo
 
 #: A party's film title (as typed, else the store's), given by the watch-party service.
 TitleOf = Callable[[Party], Awaitable[str]]
-
-
-@dataclass(frozen=True)
-class ReminderState:
-    """A member's reminders for one party, after they chose."""
-
-    party_id: int
-    on: bool
-    going: bool
-    leads: tuple[timedelta, ...]  # the lead times still ahead that they hear it at
 
 
 @dataclass(frozen=True)
@@ -75,7 +65,9 @@ class Hearing:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             party = await store.lock_party(conn, party_id)
-            if party is None or party.cancelled:
+            if party is None:
+                raise BadOption(f"There's no watch party #{party_id} any more, so no reminders.")
+            if party.cancelled:
                 raise BadOption("This watch party was cancelled, so it has no reminders.")
             if party.starts_at <= now:
                 raise BadTime("This watch party has started, so it has no reminders left.")
@@ -90,8 +82,11 @@ class Hearing:
             own = await store.own_leads(conn, user_id)
             due = await self._replan(conn, party, now) if own else None
         self._poke(due)
-        ahead = tuple(lead for lead in rules.leads_of(own, party) if party.starts_at - lead > now)
-        return ReminderState(party_id, wanted, status == GOING, ahead if wanted else ())
+        every = rules.leads_of(own, party)
+        ahead = tuple(lead for lead in every if party.starts_at - lead > now)
+        return ReminderState(
+            party_id, wanted, status == GOING, ahead if wanted else (), every, own is not None
+        )
 
     async def set_own_leads(self, user_id: int, leads: tuple[timedelta, ...] | None) -> None:
         """A member's own reminder lead times for every party (None: each party's own); the

@@ -320,3 +320,18 @@ async def test_a_party_whose_card_could_not_be_posted_queues_no_notice(e2e: Harn
     assert reply.ephemeral and "I couldn't post the announcement" in reply.content
     count = "SELECT COUNT(*) FROM outbox WHERE kind = 'party_changed'"
     assert await e2e.bot.db.fetchval(count) == 0
+
+
+async def test_the_bell_on_a_party_without_reminders_says_it_has_none(e2e: Harness) -> None:
+    made = await create(e2e, "Ada", "in 2 hours", reminders="off")
+    await e2e.click(made.card, "Maybe", "Bruno")
+    reply = await e2e.click(made.card, "Reminders", "Bruno")
+    assert reply.content.startswith(f"🔔 Reminders on for watch party #{made.id}, but it has no")
+
+
+async def test_the_bell_after_choosing_no_lead_times_says_so(e2e: Harness) -> None:
+    await e2e.run("Bruno", "watchparty remind-me", {"leads": "off"})
+    made = await create(e2e, "Ada", "in 2 hours")
+    await e2e.click(made.card, "Maybe", "Bruno")
+    reply = await e2e.click(made.card, "Reminders", "Bruno")
+    assert "but you chose no lead times" in reply.content

@@ -15,6 +15,7 @@ import pytest
 
 from bot.config import DEFAULT_FILMS_DIR
 from bot.domain.parties import REMINDER, Party
+from bot.errors import BadOption
 from bot.scheduler import Scheduler
 from bot.services.settings import Preferences
 from bot.services.watchparty import WatchParties
@@ -209,3 +210,9 @@ async def test_a_typed_title_swapped_for_the_same_film_from_the_catalogue_tells_
     [data] = await changed_rows(db, typed.party.id)
     notice = Delivery(1, "party_changed", typed.party.id, NOW, 1, data)
     assert await parties.hearing.build_change(notice, late=False) == []
+
+
+async def test_the_bell_of_a_party_that_no_longer_exists_says_so(db: Database) -> None:
+    parties = await service(db)
+    with pytest.raises(BadOption, match=r"There's no watch party #99 any more"):
+        await parties.hearing.set_reminders(99, 2, None)
