@@ -89,12 +89,22 @@ class Hearing:
         )
 
     async def set_own_leads(self, user_id: int, leads: tuple[timedelta, ...] | None) -> None:
-        """A member's own reminder lead times for every party (None: each party's own); the
-        upcoming parties they answered are re-planned in the same transaction."""
+        """A member's own reminder lead times for every party (None: each party's own), then
+        the upcoming parties they answered re-planned.
+
+        Two transactions on purpose. The first writes the lead times under the member's lock
+        (:func:`store.lock_leads`), which waits for any answer of theirs still open elsewhere
+        (an answer holds it shared from before it reads their lead times until it commits).
+        The second re-plans, so it finds every answer committed by then, and one committed
+        later read the new lead times and re-planned itself. Holding the member's lock while
+        waiting for a party's row could deadlock with an answer, which may hold that row (to
+        count seats) before it takes the lock."""
         now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.lock_leads(conn, user_id, shared=False)
+            await store.set_own_leads(conn, user_id, leads)
         dues: list[datetime | None] = []
         async with self.db.transaction() as conn:
-            await store.set_own_leads(conn, user_id, leads)
             for party_id in await store.answered_parties(conn, user_id, now):  # in id order
                 party = await store.lock_party(conn, party_id)
                 if party is not None:
@@ -104,7 +114,9 @@ class Hearing:
     async def answered(self, conn: Queries, party: Party, user_id: int) -> datetime | None:
         """In the caller's transaction, after a member's RSVP changed: re-plan the party's
         reminders when the member has lead times of their own (else the plan already fits
-        them). The soonest row added, for the caller to poke the scheduler with after commit."""
+        them). The soonest row added, for the caller to poke the scheduler with after commit.
+        Holds the member's lock (shared) until the caller commits: see :meth:`set_own_leads`."""
+        await store.lock_leads(conn, user_id, shared=True)
         if await store.own_leads(conn, user_id) is None:
             return None
         locked = await store.lock_party(conn, party.id)

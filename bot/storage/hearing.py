@@ -80,6 +80,23 @@ async def set_choice(conn: Queries, party_id: int, user_id: int, wanted: bool) -
     )
 
 
+#: Any number: with a member's id, the advisory lock (PostgreSQL) of their own lead times.
+_LEADS_LOCK = 7_361_051
+
+
+async def lock_leads(conn: Queries, user_id: int, *, shared: bool) -> None:
+    """Hold a member's own-lead-times lock until the transaction ends: exclusive to change
+    them, shared to read them after an answer of theirs (answers don't wait for each other).
+    A change waits for every open answer, and an answer for the change, so the second of the
+    two sees the first (the change re-plans the parties it finds answered). PostgreSQL only:
+    SQLite has one writer at a time anyway."""
+    if conn.engine == POSTGRESQL:
+        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        # The two-number form: (this lock, the member's id folded into 31 bits; a clash only
+        # makes two members take turns).
+        await conn.execute(f"SELECT {lock}(?, ?)", (_LEADS_LOCK, user_id & 0x7FFF_FFFF))
+
+
 async def own_leads(conn: Queries, user_id: int) -> tuple[timedelta, ...] | None:
     """A member's own reminder lead times, or None: they follow each party's."""
     return _leads(

@@ -24,7 +24,7 @@ from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery, to_text
 from fakecord.clock import ShiftedClock
-from tests.databases import fresh_database, sqlite_only
+from tests.databases import fresh_database, postgres_only, sqlite_only
 from tests.services.queries import statements
 
 NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
@@ -216,3 +216,35 @@ async def test_the_bell_of_a_party_that_no_longer_exists_says_so(db: Database) -
     parties = await service(db)
     with pytest.raises(BadOption, match=r"There's no watch party #99 any more"):
         await parties.hearing.set_reminders(99, 2, None)
+
+
+@postgres_only
+async def test_own_leads_set_while_the_members_answer_commits_elsewhere_are_planned(
+    tmp_path: Path,
+) -> None:
+    """Process one sets a member's own lead times while process two's transaction of the same
+    member's answer is open (it read the old ones): whichever goes second sees the other."""
+    target = fresh_database(tmp_path, "shared.sqlite3")
+    first, second = await open_database(target), await open_database(target)
+    waiting = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    try:
+        one, two = await service(first), await service(second)
+        made = await party(one)
+        async with second.transaction() as conn:  # WatchParties.rsvp's transaction
+            await two.repo.set_rsvp(made.id, 2, "going", NOW, conn)
+            await two.hearing.answered(conn, made, 2)
+            setting = asyncio.create_task(one.hearing.set_own_leads(2, (30 * M,)))
+            async with asyncio.timeout(8):  # until it is done, or waits for this answer
+                while True:
+                    if setting.done() or await first.fetchval(waiting):
+                        break
+                    await asyncio.sleep(0.01)
+        await setting
+        rows = await first.fetchall(
+            "SELECT due_at FROM outbox WHERE ref_id = ? AND kind = ? AND state = 'pending'",
+            (made.id, REMINDER),
+        )
+        assert made.starts_at - 30 * M in {datetime.fromisoformat(r["due_at"]) for r in rows}
+    finally:
+        await first.close()
+        await second.close()
