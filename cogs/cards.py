@@ -153,7 +153,7 @@ class ReminderButton(
         try:
             state = await bot.hearing.set_reminders(self.party_id, interaction.user.id, None)
             await interaction.response.send_message(
-                hearing_view.reminders_state(state.party_id, state.on, state.going, state.leads),
+                hearing_view.reminders_state(state),
                 ephemeral=True,
             )
         except Exception as error:

@@ -163,7 +163,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         try:
             message = await self.cards.post(target, result.party)
         except discord.HTTPException as error:
-            await self.service.cancel(result.party, by=interaction.user.id)
+            await self.service.cancel(result.party, by=interaction.user.id, notify=False)
             raise BadOption(
                 view.card_failed(target.mention, error.text or str(error.status))
             ) from error
@@ -355,7 +355,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             party.id, interaction.user.id, state.value == "on"
         )
         await interaction.response.send_message(
-            hearing_view.reminders_state(result.party_id, result.on, result.going, result.leads),
+            hearing_view.reminders_state(result),
             ephemeral=True,
         )
 

@@ -87,6 +87,8 @@ def clock_day(wall: datetime) -> str:
     return f"{clock(wall)} {WEEKDAYS[wall.weekday()]}"
 
 
-def format_clock(instant: datetime, tz: tzinfo) -> str:
-    """'3:00 AM Friday': the wall clock and weekday in ``tz``."""
-    return clock_day(in_zone(instant, tz))
+def format_clock(instant: datetime, tz: tzinfo, *, dated: bool = False, year: bool = False) -> str:
+    """'3:00 AM Friday': the wall clock and weekday in ``tz`` (``dated``: '3:00 AM Friday 30
+    May', with ``year`` '3:00 AM Friday 30 May 2025')."""
+    local = in_zone(instant, tz)
+    return f"{clock(local)} {format_day(local.date(), year=year)}" if dated else clock_day(local)

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.parties import GOING, MAYBE, REMINDER, Party, Planned
@@ -26,7 +26,7 @@ from bot.domain.seats import WAITING
 from bot.domain.when import is_off, parse_reminders
 from bot.errors import BadOption
 
-#: The outbox kind of a change notice: one row per change, due at once.
+#: The outbox kind of a change notice: due at once; changes made before it is sent share it.
 CHANGED = "party_changed"
 
 #: Typed to `/watchparty remind-me`: follow each party's own reminders again.
@@ -55,6 +55,18 @@ class Queued:
     lead: timedelta
     due: datetime
     pending: bool  # not yet claimed (so it can still be cancelled)
+
+
+@dataclass(frozen=True)
+class ReminderState:
+    """A member's reminders for one party, after they chose."""
+
+    party_id: int
+    on: bool
+    going: bool
+    leads: tuple[timedelta, ...]  # the lead times still ahead that they hear it at
+    every: tuple[timedelta, ...] = ()  # all the lead times they hear it at, passed or not
+    own: bool = False  # those are their own (`/watchparty remind-me`), not the party's
 
 
 def hears_reminders(status: str, choice: bool | None) -> bool:
@@ -185,15 +197,20 @@ def change_of(before: Party, after: Party, now: datetime, by: int | None = None)
     return Change(before.starts_at, before.film_id, before.film_title, cancelled, by)
 
 
-def still_news(change: Change, party: Party) -> bool:
+def merged(earlier: Change, later: Change) -> Change:
+    """One notice for two changes not yet told: the party as it was before the first (its
+    time and film), and the latest change's maker; a cancellation wins."""
+    return replace(earlier, cancelled=earlier.cancelled or later.cancelled, by=later.by)
+
+
+def still_news(change: Change, party: Party, title: str, old_title: str) -> bool:
     """Whether a notice queued for ``change`` is still worth sending about ``party`` as it is
-    now: not when a later cancellation tells everyone itself, nor when the party was changed
-    back meanwhile."""
+    now (``title``: its film's title; ``old_title``: the one it had): not when a later
+    cancellation tells everyone itself, nor when the party was changed back meanwhile, nor
+    when its film changed to one of the same title (a typed "Dune" for the catalogue's "Dune")
+    at the same time: nothing a member reads changed."""
     if change.cancelled:
         return party.cancelled
     if party.cancelled:
         return False
-    return party.starts_at != change.was or (party.film_id, party.film_title) != (
-        change.film_id,
-        change.film_title,
-    )
+    return party.starts_at != change.was or title != old_title

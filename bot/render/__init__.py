@@ -244,19 +244,23 @@ def split_mentions(
 SET_ZONE_HINT = "no time zone set: `/timezone set`"
 
 
-def clock_label(group: ZoneGroup, *, out_since: bool = True) -> str:
+def clock_label(
+    group: ZoneGroup, *, out_since: bool = True, dated: bool = False, year: bool = False
+) -> str:
     """How a group reads its clock, the same for every kind of ping.
 
     '9:00 PM Friday your time (Asia/Seoul)'; without a zone '12:00 PM Friday UTC (no time zone
     set: …)', or with the server's zone standing in '12:00 AM Saturday this server's time
     (Asia/Seoul; no time zone set: …)'. A group held by quiet hours reads 'Out since 3:00 AM
     Friday your time (…)' (``out_since=False``: without those words, for a sentence that
-    says so itself).
+    says so itself). ``dated``/``year``: with the date (and year), as in
+    :func:`clock_text.format_clock`.
     """
     if group.zone_key is None:
-        text = f"{clock_text.format_clock(group.at, UTC)} UTC ({SET_ZONE_HINT})"
+        text = f"{clock_text.format_clock(group.at, UTC, dated=dated, year=year)} UTC ({SET_ZONE_HINT})"
     else:
-        clock = clock_text.format_clock(group.at, zones.zone_from_key(group.zone_key))
+        tz = zones.zone_from_key(group.zone_key)
+        clock = clock_text.format_clock(group.at, tz, dated=dated, year=year)
         zone = zones.zone_label(group.zone_key)
         if group.assumed_zone:
             text = f"{clock} this server's time ({zone}; {SET_ZONE_HINT})"

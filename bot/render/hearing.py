@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 from bot.domain import clock_text, zones
-from bot.domain.hearing import DEFAULT, Change
+from bot.domain.hearing import DEFAULT, Change, ReminderState
 from bot.domain.parties import Party
 from bot.domain.pings import ZoneGroup
 from bot.domain.usertext import plain
@@ -21,20 +21,35 @@ def _shown(title: str) -> str:
     return plain(clip(title, 200))
 
 
-def reminders_state(party_id: int, on: bool, going: bool, leads: tuple[timedelta, ...]) -> str:
-    """The answer to the 🔔 button or `/watchparty reminders`: the member's new state."""
-    if not on:
-        also = ", and pinged when it starts" if going else ""
+def reminders_state(state: ReminderState) -> str:
+    """The answer to the 🔔 button or `/watchparty reminders`: the member's new state, and why
+    no reminder will come when none will."""
+    party_id = state.party_id
+    if not state.on:
+        also = ", and pinged when it starts" if state.going else ""
         return (
             f"🔕 Reminders off for watch party #{party_id}. You'll still hear if it moves or is "
             f"cancelled{also}. Turn them back on with the 🔔 button."
         )
-    if not leads:
+    if state.leads:
         return (
-            f"🔔 Reminders on for watch party #{party_id}, but none of your lead times is still "
-            "ahead of it. `/watchparty remind-me` sets yours."
+            f"🔔 Reminders on for watch party #{party_id}: {_leads(state.leads)} before it starts."
         )
-    return f"🔔 Reminders on for watch party #{party_id}: {_leads(leads)} before it starts."
+    if state.own and not state.every:
+        return (
+            f"🔔 Reminders on for watch party #{party_id}, but you chose no lead times, so none "
+            f"will come. `/watchparty remind-me leads:{DEFAULT}` follows each party's own."
+        )
+    if not state.every:
+        return (
+            f"🔔 Reminders on for watch party #{party_id}, but it has no reminders. "
+            "`/watchparty remind-me` sets lead times of your own for every party."
+        )
+    whose = "your lead times" if state.own else "its reminder times"
+    return (
+        f"🔔 Reminders on for watch party #{party_id}, but it starts too soon: {whose} "
+        f"({_leads(state.every)}) have all passed."
+    )
 
 
 def own_leads_set(leads: tuple[timedelta, ...] | None) -> str:
@@ -66,22 +81,28 @@ def change_header(party: Party, title: str, old_title: str, change: Change) -> s
 
 def change_label(group: ZoneGroup, change: Change) -> str:
     """One line of a change notice, in the group's clock: 'Was 8:30 PM Friday, now 9:30 PM
-    Saturday your time (Asia/Seoul)'; 'Still …' when only the film changed; 'It would have
-    been …' for a cancellation (the group reads the old start then)."""
+    Friday your time (Asia/Seoul)', both with their dates when the day differs ('Was 8:00 PM
+    Friday 23 May, now 8:00 PM Friday 30 May …', and years when the year does); 'Still …'
+    when only the film changed; 'It would have been …' for a cancellation (the group reads
+    the old start then)."""
     if change.cancelled:
         return f"It would have been {clock_label(group)}"
     if group.at == change.was:
         return f"Still {clock_label(group)}"
     tz = zones.zone_from_key(group.zone_key) if group.zone_key else UTC
-    return f"Was {clock_text.format_clock(change.was, tz)}, now {clock_label(group)}"
+    was, now = clock_text.in_zone(change.was, tz), clock_text.in_zone(group.at, tz)
+    dated, year = was.date() != now.date(), was.year != now.year
+    before = clock_text.format_clock(change.was, tz, dated=dated, year=year)
+    return f"Was {before}, now {clock_label(group, dated=dated, year=year)}"
 
 
 def change_pings(
     header: str, groups: tuple[ZoneGroup, ...], change: Change, late: bool
 ) -> list[tuple[str, tuple[int, ...]]]:
-    """A change notice in the channel: the header, then a line of mentions per clock."""
-    lines = [(change_label(g, change), g.user_ids) for g in groups]
-    return split_mentions(sent_late(header, late), lines)
+    """A change notice in the channel: the header, then a line of mentions per clock; nothing
+    when it would mention no one (members who chose DMs are told there)."""
+    lines = [(change_label(g, change), g.user_ids) for g in groups if g.user_ids]
+    return split_mentions(sent_late(header, late), lines) if lines else []
 
 
 def change_dm(header: str, line: ZoneGroup, change: Change, channel_id: int, late: bool) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import hearing as rules
-from bot.domain.hearing import CHANGED, Change, Listener
+from bot.domain.hearing import CHANGED, Change, Listener, ReminderState
 from bot.domain.parties import GOING, MAYBE, REMINDER, START, Party
 from bot.domain.pings import LineKey, ZoneGroup, group, line_key
 from bot.domain.seats import WAITING
@@ -30,16 +30,6 @@ from bot.storage.parties import PartyRepo
 
 #: A party's film title (as typed, else the store's), given by the watch-party service.
 TitleOf = Callable[[Party], Awaitable[str]]
-
-
-@dataclass(frozen=True)
-class ReminderState:
-    """A member's reminders for one party, after they chose."""
-
-    party_id: int
-    on: bool
-    going: bool
-    leads: tuple[timedelta, ...]  # the lead times still ahead that they hear it at
 
 
 @dataclass(frozen=True)
@@ -76,7 +66,9 @@ class Hearing:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             party = await store.lock_party(conn, party_id)
-            if party is None or party.cancelled:
+            if party is None:
+                raise BadOption(f"There's no watch party #{party_id} any more, so no reminders.")
+            if party.cancelled:
                 raise BadOption("This watch party was cancelled, so it has no reminders.")
             if party.starts_at <= now:
                 raise BadTime("This watch party has started, so it has no reminders left.")
@@ -96,16 +88,29 @@ class Hearing:
             own = await store.own_leads(conn, user_id)
             due = await self._replan(conn, party, now) if own else None
         self._poke(due)
-        ahead = tuple(lead for lead in rules.leads_of(own, party) if party.starts_at - lead > now)
-        return ReminderState(party_id, wanted, status == GOING, ahead if wanted else ())
+        every = rules.leads_of(own, party)
+        ahead = tuple(lead for lead in every if party.starts_at - lead > now)
+        return ReminderState(
+            party_id, wanted, status == GOING, ahead if wanted else (), every, own is not None
+        )
 
     async def set_own_leads(self, user_id: int, leads: tuple[timedelta, ...] | None) -> None:
-        """A member's own reminder lead times for every party (None: each party's own); the
-        upcoming parties they answered are re-planned in the same transaction."""
+        """A member's own reminder lead times for every party (None: each party's own), then
+        the upcoming parties they answered re-planned.
+
+        Two transactions on purpose. The first writes the lead times under the member's lock
+        (:func:`store.lock_leads`), which waits for any answer of theirs still open elsewhere
+        (an answer holds it shared from before it reads their lead times until it commits).
+        The second re-plans, so it finds every answer committed by then, and one committed
+        later read the new lead times and re-planned itself. Holding the member's lock while
+        waiting for a party's row could deadlock with an answer, which may hold that row (to
+        count seats) before it takes the lock."""
         now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.lock_leads(conn, user_id, shared=False)
+            await store.set_own_leads(conn, user_id, leads)
         dues: list[datetime | None] = []
         async with self.db.transaction() as conn:
-            await store.set_own_leads(conn, user_id, leads)
             for party_id in await store.answered_parties(conn, user_id, now):  # in id order
                 party = await store.lock_party(conn, party_id)
                 if party is not None:
@@ -115,7 +120,9 @@ class Hearing:
     async def answered(self, conn: Queries, party: Party, user_id: int) -> datetime | None:
         """In the caller's transaction, after a member's RSVP changed: re-plan the party's
         reminders when the member has lead times of their own (else the plan already fits
-        them). The soonest row added, for the caller to poke the scheduler with after commit."""
+        them). The soonest row added, for the caller to poke the scheduler with after commit.
+        Holds the member's lock (shared) until the caller commits: see :meth:`set_own_leads`."""
+        await store.lock_leads(conn, user_id, shared=True)
         if await store.own_leads(conn, user_id) is None:
             return None
         locked = await store.lock_party(conn, party.id)
@@ -149,15 +156,22 @@ class Hearing:
         self, conn: Queries, before: Party, after: Party, *, changed_by: int | None
     ) -> datetime | None:
         """Queue the one change notice for a party that moved, changed film or was cancelled:
-        an outbox row due now, in the caller's transaction (the one that saves ``after``).
-        Everyone who answered Going or Maybe, and the waitlist (they answered Going too), is
-        told, except ``changed_by``. Returns the row's
-        due time, to pass to :meth:`wake` after commit; None
-        when nothing a member notices changed (a note, a channel) or the party is over."""
+        an outbox row due now, in the caller's transaction (the one that saves ``after``, and
+        holds the party's row). Everyone who answered Going or Maybe, and the waitlist (they answered Going too), is
+        told, except
+        ``changed_by``. A notice still pending from an earlier change is updated instead
+        (:func:`rules.merged`: one ping, saying what it was before both). Returns the due time,
+        to pass to :meth:`wake` after commit; None when nothing a member notices changed (a
+        note, a channel) or the party is over."""
         now = self.clock.now()
         change = rules.change_of(before, after, now, changed_by)
         if change is None:
             return None
+        pending = await store.pending_change(conn, after.id)
+        if pending is not None:
+            row_id, earlier = pending
+            if await store.set_pending_change(conn, row_id, rules.merged(earlier, change)):
+                return now
         await outbox.add(conn, CHANGED, after.id, now, change.data())
         return now
 
@@ -172,10 +186,10 @@ class Hearing:
         if party is None:
             return []
         change = Change.from_data(delivery.data)
-        if not rules.still_news(change, party):
-            return []
         was = replace(party, film_id=change.film_id, film_title=change.film_title)
         title, old_title = await self.title_of(party), await self.title_of(was)
+        if not rules.still_news(change, party, title, old_title):
+            return []
         listeners = rules.change_targets(await store.listeners(self.db, party.id), change.by)
         at = change.was if change.cancelled else party.starts_at
         audience = await self.audience(party, listeners, at)

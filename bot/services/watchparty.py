@@ -340,13 +340,18 @@ class WatchParties:
         """How many hold a seat."""
         return list((await self.repo.rsvps(party.id)).values()).count(rules.GOING)
 
-    async def cancel(self, party: Party, by: int | None = None) -> Party:
+    async def cancel(self, party: Party, by: int | None = None, *, notify: bool = True) -> Party:
         """Cancel a party and its pending reminders, and tell everyone who answered Going or
-        Maybe except ``by`` (one transaction); returns it cancelled."""
+        Maybe except ``by`` (one transaction; ``notify=False``: tell no one, as when its card
+        could not be posted); returns it cancelled."""
         cancelled = replace(party, cancelled=True)
         async with self.db.transaction() as conn:
             await self.repo.cancel(party.id, conn)
-            notice = await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+            notice = (
+                await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+                if notify
+                else None
+            )
             for hook in self.on_change:
                 await hook(conn, party, cancelled)
         self.hearing.wake(notice)
@@ -421,6 +426,8 @@ class WatchParties:
                 role_ids=(role,) if role and n == 0 else (),
             )
             for n, (content, ids) in enumerate(render.grouped_pings(header, audience.groups))
+            # no post that would mention no one (DMs still go); a role counts
+            if audience.groups or role
         ]
         for user_id, line in audience.dms:
             messages.append(

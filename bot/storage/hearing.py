@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from bot.domain.hearing import Listener, Queued
+from bot.domain.hearing import CHANGED, Change, Listener, Queued
 from bot.domain.parties import REMINDER, Party
 from bot.storage import outbox
 from bot.storage.db import POSTGRESQL, Queries, Row
@@ -81,6 +81,23 @@ async def set_choice(conn: Queries, party_id: int, user_id: int, wanted: bool) -
     )
 
 
+#: Any number: with a member's id, the advisory lock (PostgreSQL) of their own lead times.
+_LEADS_LOCK = 7_361_051
+
+
+async def lock_leads(conn: Queries, user_id: int, *, shared: bool) -> None:
+    """Hold a member's own-lead-times lock until the transaction ends: exclusive to change
+    them, shared to read them after an answer of theirs (answers don't wait for each other).
+    A change waits for every open answer, and an answer for the change, so the second of the
+    two sees the first (the change re-plans the parties it finds answered). PostgreSQL only:
+    SQLite has one writer at a time anyway."""
+    if conn.engine == POSTGRESQL:
+        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        # The two-number form: (this lock, the member's id folded into 31 bits; a clash only
+        # makes two members take turns).
+        await conn.execute(f"SELECT {lock}(?, ?)", (_LEADS_LOCK, user_id & 0x7FFF_FFFF))
+
+
 async def own_leads(conn: Queries, user_id: int) -> tuple[timedelta, ...] | None:
     """A member's own reminder lead times, or None: they follow each party's."""
     return _leads(
@@ -147,3 +164,25 @@ async def cancel_rows(conn: Queries, ids: list[int]) -> None:
             f"WHERE state = '{outbox.PENDING}' AND id IN ({marks})",
             tuple(ids),
         )
+
+
+async def pending_change(conn: Queries, party_id: int) -> tuple[int, Change] | None:
+    """A party's change notice not yet claimed for sending, if any: (row id, its change)."""
+    row = await conn.fetchone(
+        f"SELECT id, data FROM outbox WHERE ref_id = ? AND kind = '{CHANGED}' "
+        f"AND state = '{outbox.PENDING}' ORDER BY id LIMIT 1",
+        (party_id,),
+    )
+    return None if row is None else (row["id"], Change.from_data(json.loads(row["data"])))
+
+
+async def set_pending_change(conn: Queries, row_id: int, change: Change) -> bool:
+    """Replace what a pending change notice reports; False when it was claimed meanwhile
+    (it is being sent: a new row must tell the rest)."""
+    return (
+        await conn.execute(
+            f"UPDATE outbox SET data = ? WHERE id = ? AND state = '{outbox.PENDING}'",
+            (json.dumps(change.data(), separators=(",", ":")), row_id),
+        )
+        == 1
+    )

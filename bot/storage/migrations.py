@@ -212,7 +212,8 @@ MIGRATIONS: list[str] = [
     """,
     # 15: who hears what. A member's choice about one party's reminders (wanted 1: on, which a
     # Maybe member needs; 0: off), and a member's own reminder lead times for every party
-    # (user_prefs.reminder_leads: seconds, comma-separated; '' none; NULL each party's own)
+    # (user_prefs.reminder_leads: seconds, comma-separated; '' none; NULL each party's own).
+    # Maybe members were reminded before: their answers to active parties keep that, as a choice
     """
     CREATE TABLE reminder_choices (
         party_id INTEGER NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
@@ -221,6 +222,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (party_id, user_id)
     );
     ALTER TABLE user_prefs ADD COLUMN reminder_leads TEXT;
+    INSERT INTO reminder_choices (party_id, user_id, wanted)
+        SELECT r.party_id, r.user_id, 1 FROM rsvps r JOIN parties p ON p.id = r.party_id
+        WHERE r.status = 'maybe' AND p.status = 'active';
     """,
     # 16: film votes for a watch party (/watchparty vote): the films on offer as JSON
     # ([film_id, title] pairs in offered order), at most one open vote per party (the partial
@@ -281,7 +285,7 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX parties_by_series ON parties(series_id, series_wall)
         WHERE series_id IS NOT NULL;
     """,
-    # 18 (SEATS): a party's seat limit (capacity, NULL: no limit), the role pinged at its
+    # 18: a party's seat limit (capacity, NULL: no limit), the role pinged at its
     # announcement and start (role_id), the thread its pings go to (thread_id); what a series'
     # occurrences copy of these (capacity, role_id, thread 1: each card gets a thread); rsvps
     # gain the status 'waiting' (the CHECK lists the statuses, so the table is rebuilt; nothing
@@ -306,5 +310,14 @@ MIGRATIONS: list[str] = [
         SELECT party_id, user_id, status, updated_at FROM rsvps;
     DROP TABLE rsvps;
     ALTER TABLE rsvps_seats RENAME TO rsvps;
+    """,
+    # 19: who hears what, found without scanning: a re-plan reads a party's reminder rows in
+    # every state (sent ones count as planned), which the pending-only outbox_by_ref could not
+    # serve (the whole index replaces it), and a member's answered parties (a new default
+    # lead time re-plans them). A rebuild of rsvps after this must create rsvps_by_user again
+    """
+    DROP INDEX outbox_by_ref;
+    CREATE INDEX outbox_by_ref ON outbox(ref_id, kind);
+    CREATE INDEX rsvps_by_user ON rsvps(user_id);
     """,
 ]

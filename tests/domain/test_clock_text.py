@@ -111,3 +111,9 @@ def test_instants_must_be_aware(show: Callable[..., object]) -> None:
 def test_module_exports_are_importable() -> None:
     for name in clock_text.__all__:
         assert hasattr(clock_text, name)
+
+
+def test_format_clock_with_the_date() -> None:
+    instant = datetime(2025, 5, 29, 18, 0, tzinfo=UTC)
+    assert format_clock(instant, SEOUL, dated=True) == "3:00 AM Friday 30 May"
+    assert format_clock(instant, SEOUL, dated=True, year=True) == "3:00 AM Friday 30 May 2025"

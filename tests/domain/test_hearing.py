@@ -200,7 +200,23 @@ def test_a_change_survives_the_outbox_as_json_data() -> None:
 
 def test_a_notice_is_dropped_when_a_cancellation_follows_or_the_change_is_undone() -> None:
     moved = Change(START, "dune", None, False)
-    assert hearing.still_news(moved, LATER)
-    assert not hearing.still_news(moved, replace(LATER, cancelled=True))
-    assert not hearing.still_news(moved, PARTY)  # moved back
-    assert hearing.still_news(Change(START, "dune", None, True), replace(PARTY, cancelled=True))
+    assert hearing.still_news(moved, LATER, "Dune", "Dune")
+    assert not hearing.still_news(moved, replace(LATER, cancelled=True), "Dune", "Dune")
+    assert not hearing.still_news(moved, PARTY, "Dune", "Dune")  # moved back
+    gone = Change(START, "dune", None, True)
+    assert hearing.still_news(gone, replace(PARTY, cancelled=True), "Dune", "Dune")
+
+
+def test_a_film_of_the_same_title_at_the_same_time_is_no_news() -> None:
+    typed = Change(START, "", "Dune", False)
+    assert not hearing.still_news(typed, PARTY, "Dune", "Dune")
+    assert hearing.still_news(typed, PARTY, "Dune", "Dune: Part Two")
+    assert hearing.still_news(typed, LATER, "Dune", "Dune")  # and a new time
+
+
+def test_two_changes_not_yet_told_merge_into_what_it_was_before_both() -> None:
+    first = Change(START, "dune", None, False, by=3)
+    second = Change(START + H, "", "Our Film", False, by=4)
+    assert hearing.merged(first, second) == Change(START, "dune", None, False, by=4)
+    cancel = Change(START + H, "", "Our Film", True, by=3)
+    assert hearing.merged(first, cancel) == Change(START, "dune", None, True, by=3)

@@ -4,14 +4,17 @@ film, a cancellation) in each member's own zone, in the channel or by DM."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from fakecord import StoredMessage
 from tests.e2e.conftest import Harness
 from tests.e2e.party_helpers import (
+    FILM,
     allowed_users,
     create,
     fields,
+    is_ping,
     mention_ids,
     outbox,
     party,
@@ -198,9 +201,10 @@ async def test_a_new_time_tells_everyone_but_the_host_on_their_own_clock(e2e: Ha
     assert notice.content.splitlines() == [
         f"🕒 The **Lost in Starlight** watch party (#{made.id}) has a new time.",
         f"Was 10:00 AM Tuesday, now 8:00 PM Tuesday your time (America/New_York): <@{bruno}>",
-        f"Was 3:00 PM Tuesday, now 1:00 AM Wednesday your time (Europe/London): <@{chiara}>",
-        "Was 2:00 PM Tuesday, now 12:00 AM Wednesday UTC (no time zone set: `/timezone set`): "
-        f"<@{dae}>",
+        f"Was 3:00 PM Tuesday 20 May, now 1:00 AM Wednesday 21 May your time (Europe/London): "
+        f"<@{chiara}>",
+        "Was 2:00 PM Tuesday 20 May, now 12:00 AM Wednesday 21 May UTC (no time zone set: "
+        f"`/timezone set`): <@{dae}>",
     ]
     assert allowed_users(notice) == e2e.fake.pinged_user_ids(notice) == {bruno, chiara, dae}
 
@@ -272,3 +276,62 @@ async def test_a_notice_that_can_never_be_posted_is_reported_to_the_host(e2e: Ha
     await e2e.fake.wait_until(lambda: len(e2e.dms("Ada")) == 1)
     [dm] = e2e.dms("Ada")
     assert f"watch party #{made.id} in <#{cinema}>" in dm.content
+
+
+# --------------------------------------------------------------------------- nobody to ping
+
+
+async def changed_states(e2e: Harness, party_id: int) -> list[str]:
+    """The states of a party's change-notice rows once none is waiting to be sent."""
+    async with asyncio.timeout(8):
+        while True:
+            rows = await e2e.bot.db.fetchall(
+                "SELECT state FROM outbox WHERE ref_id = ? AND kind = 'party_changed' ORDER BY id",
+                (party_id,),
+            )
+            states = [r["state"] for r in rows]
+            if all(s not in ("pending", "sending") for s in states):
+                return states
+            await asyncio.sleep(0.02)
+
+
+async def test_a_reminder_only_for_a_member_who_chose_dms_posts_nothing_in_the_channel(
+    e2e: Harness,
+) -> None:
+    await e2e.run("Bruno", "watchparty notify", {"where": "dm"})
+    await e2e.run("Bruno", "watchparty remind-me", {"leads": "30m"})
+    made = await create(e2e, "Ada", "in 2 hours")
+    await e2e.click(made.card, "Going", "Bruno")
+    e2e.clock.set((await party(e2e, made.id)).starts_at - 30 * M)
+    await e2e.fake.wait_until(lambda: len(e2e.dms("Bruno")) == 1)  # after any channel post
+    assert [m for m in e2e.posts() if is_ping(m)] == []
+
+
+async def test_a_cancellation_nobody_else_answered_posts_nothing(e2e: Harness) -> None:
+    made = await create(e2e, "Ada", "in 2 hours")
+    await e2e.run("Ada", "watchparty cancel", {"id": made.id})
+    assert await changed_states(e2e, made.id) == ["sent"]
+    assert [m for m in e2e.posts() if m.content.startswith("❌")] == []
+
+
+async def test_a_party_whose_card_could_not_be_posted_queues_no_notice(e2e: Harness) -> None:
+    e2e.fake.fail(403, "POST", f"/channels/{e2e.server.general}/messages")
+    reply = await e2e.run("Ada", "watchparty create", {"film": FILM, "when": "in 2 hours"})
+    assert reply.ephemeral and "I couldn't post the announcement" in reply.content
+    count = "SELECT COUNT(*) FROM outbox WHERE kind = 'party_changed'"
+    assert await e2e.bot.db.fetchval(count) == 0
+
+
+async def test_the_bell_on_a_party_without_reminders_says_it_has_none(e2e: Harness) -> None:
+    made = await create(e2e, "Ada", "in 2 hours", reminders="off")
+    await e2e.click(made.card, "Maybe", "Bruno")
+    reply = await e2e.click(made.card, "Reminders", "Bruno")
+    assert reply.content.startswith(f"🔔 Reminders on for watch party #{made.id}, but it has no")
+
+
+async def test_the_bell_after_choosing_no_lead_times_says_so(e2e: Harness) -> None:
+    await e2e.run("Bruno", "watchparty remind-me", {"leads": "off"})
+    made = await create(e2e, "Ada", "in 2 hours")
+    await e2e.click(made.card, "Maybe", "Bruno")
+    reply = await e2e.click(made.card, "Reminders", "Bruno")
+    assert "but you chose no lead times" in reply.content

@@ -209,3 +209,61 @@ async def test_an_upgrade_to_seats_keeps_answers_choices_series_and_votes(tmp_pa
         assert await db.fetchval("SELECT COUNT(*) FROM reminder_choices") == 0
     finally:
         await db.close()
+
+
+async def test_maybe_answers_from_before_reminder_choices_keep_their_reminders(tmp_path):
+    """Before reminder choices, Maybe members were reminded: upgrading keeps that for the
+    parties still active (it is a choice they can turn off), and adds nothing elsewhere."""
+    before = next(i for i, script in enumerate(MIGRATIONS) if "reminder_choices" in script)
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:before]:
+        conn.executescript(script)
+    conn.execute(f"PRAGMA user_version = {before}")
+    for party_id, status in ((1, "active"), (2, "cancelled")):
+        conn.execute(
+            "INSERT INTO parties (id, guild_id, channel_id, host_id, film_id, starts_at, zone, "
+            "created_at, status) VALUES (?, 1, 2, 3, 'lost-in-starlight', "
+            "'2025-05-30T12:00:00+00:00', 'UTC', '2025-05-20T12:00:00+00:00', ?)",
+            (party_id, status),
+        )
+        for user_id, answer in ((3, "going"), (4, "maybe"), (5, "no")):
+            conn.execute(
+                "INSERT INTO rsvps VALUES (?, ?, ?, '2025-05-20T12:00:00+00:00')",
+                (party_id, user_id, answer),
+            )
+    conn.commit()
+    conn.close()
+    db = await open_database(path)
+    try:
+        rows = await db.fetchall("SELECT party_id, user_id, wanted FROM reminder_choices")
+        assert [tuple(r) for r in rows] == [(1, 4, 1)]
+    finally:
+        await db.close()
+
+
+async def test_a_partys_outbox_rows_in_any_state_and_a_members_answers_are_indexed(tmp_path):
+    """A re-plan reads a party's reminder rows in every state, and a member's answered parties:
+    neither may scan its whole table."""
+    db = await open_database(fresh_database(tmp_path))
+    try:
+        if db.engine == "sqlite":
+            rows = await db.fetchall(
+                "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        else:
+            rows = await db.fetchall(
+                "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            )
+        indexes = [(table, sql.replace('"', "")) for table, sql in (tuple(r) for r in rows)]
+
+        def whole(table: str, columns: str) -> bool:
+            return any(
+                t == table and f"({columns})" in sql and "WHERE" not in sql.upper()
+                for t, sql in indexes
+            )
+
+        assert whole("outbox", "ref_id, kind")
+        assert whole("rsvps", "user_id")
+    finally:
+        await db.close()
