@@ -164,3 +164,20 @@ def plan(starts_at: datetime, reminders: Iterable[timedelta], now: datetime) -> 
     ]
     planned.append(Planned(START, starts_at, {}))
     return planned
+
+
+def plan_fields(party: Party) -> tuple[object, ...]:
+    """What an edit changes (not the card's or event's ids, which are attached later): two
+    copies that differ here are two versions of the party."""
+    return (
+        party.starts_at,
+        party.ends_at,
+        party.zone_key,
+        party.film_id,
+        party.film_title,
+        party.channel_id,
+        party.note,
+        party.capacity,
+        party.role_id,
+        party.cancelled,
+    )

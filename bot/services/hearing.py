@@ -26,7 +26,7 @@ from bot.storage import hearing as store
 from bot.storage import outbox
 from bot.storage.db import Database, Queries
 from bot.storage.outbox import Delivery
-from bot.storage.parties import PartyRepo
+from bot.storage.parties import PartyRepo, lock_party
 
 #: A party's film title (as typed, else the store's), given by the watch-party service.
 TitleOf = Callable[[Party], Awaitable[str]]
@@ -65,7 +65,7 @@ class Hearing:
         from now). Only for a member who answered Going or Maybe."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            party = await store.lock_party(conn, party_id)
+            party = await lock_party(conn, party_id)
             if party is None:
                 raise BadOption(f"There's no watch party #{party_id} any more, so no reminders.")
             if party.cancelled:
@@ -112,7 +112,7 @@ class Hearing:
         dues: list[datetime | None] = []
         async with self.db.transaction() as conn:
             for party_id in await store.answered_parties(conn, user_id, now):  # in id order
-                party = await store.lock_party(conn, party_id)
+                party = await lock_party(conn, party_id)
                 if party is not None:
                     dues.append(await self._replan(conn, party, now))
         self._poke(min((d for d in dues if d), default=None))
@@ -125,7 +125,7 @@ class Hearing:
         await store.lock_leads(conn, user_id, shared=True)
         if await store.own_leads(conn, user_id) is None:
             return None
-        locked = await store.lock_party(conn, party.id)
+        locked = await lock_party(conn, party.id)
         return await self._replan(conn, locked, self.clock.now()) if locked else None
 
     async def replanned(self, conn: Queries, party: Party) -> datetime | None:
@@ -140,7 +140,7 @@ class Hearing:
 
     async def _replan(self, conn: Queries, party: Party, now: datetime) -> datetime | None:
         """Make the party's reminder rows one per lead anyone hears, still ahead; returns the
-        soonest row added. The caller holds the party's row (:func:`store.lock_party`)."""
+        soonest row added. The caller holds the party's row (:func:`lock_party`)."""
         wanted = rules.wanted_leads(party, await store.with_own_leads(conn, party.id))
         add, cancel = rules.replan(party, wanted, await store.queued_reminders(conn, party.id), now)
         await store.cancel_rows(conn, cancel)

@@ -32,7 +32,7 @@ from bot.storage import seats, settings
 from bot.storage.db import Database, Queries
 from bot.storage.filmstore import FilmStore
 from bot.storage.outbox import Delivery
-from bot.storage.parties import PartyRepo, Within
+from bot.storage.parties import PartyRepo, Within, lock_party
 
 MAX_AHEAD = timedelta(days=366)
 
@@ -57,6 +57,10 @@ class Interpreted:
 
 class PartyNotFound(UserError):
     pass
+
+
+class PartyChanged(UserError):
+    """An edit or cancel made from a copy of the party that someone else changed since."""
 
 
 class NoZoneKnown(BadOption):
@@ -318,6 +322,7 @@ class WatchParties:
         now = self.clock.now()
         replan = rules.plan(start, party.reminders, now) if when is not None else None
         async with self.db.transaction() as conn:
+            await self._still(conn, party)
             promoted = await self.repo.update(edited, replan, conn, now=now)
             own = await self.hearing.replanned(conn, edited) if replan else None
             notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)
@@ -336,6 +341,20 @@ class WatchParties:
             )
         return Interpreted(edited, film_title or film, tuple(notes))
 
+    @staticmethod
+    async def _still(conn: Queries, party: Party) -> None:
+        """Hold the party's row for an edit or a cancel made from ``party``, and refuse it if
+        someone changed or cancelled the party since it was read (two managers at once, in
+        two processes too): one change wins, the other is told, nobody is notified twice."""
+        current = await lock_party(conn, party.id)
+        if current is None or current.cancelled:
+            raise PartyNotFound(f"Watch party #{party.id} was cancelled.")
+        if rules.plan_fields(current) != rules.plan_fields(party):
+            raise PartyChanged(
+                f"Watch party #{party.id} was changed a moment ago. Look at it again with "
+                f"`/watchparty info id:{party.id}`, then make your change."
+            )
+
     async def going(self, party: Party) -> int:
         """How many hold a seat."""
         return list((await self.repo.rsvps(party.id)).values()).count(rules.GOING)
@@ -346,6 +365,7 @@ class WatchParties:
         could not be posted); returns it cancelled."""
         cancelled = replace(party, cancelled=True)
         async with self.db.transaction() as conn:
+            await self._still(conn, party)
             await self.repo.cancel(party.id, conn)
             notice = (
                 await self.hearing.queue_change(conn, party, cancelled, changed_by=by)

@@ -7,11 +7,10 @@ import json
 from datetime import datetime, timedelta
 
 from bot.domain.hearing import CHANGED, Change, Listener, Queued
-from bot.domain.parties import REMINDER, Party
+from bot.domain.parties import REMINDER
 from bot.storage import outbox
 from bot.storage.db import POSTGRESQL, Queries, Row
 from bot.storage.outbox import from_text, to_text
-from bot.storage.parties import PartyRepo
 
 
 def _leads(text: str | None) -> tuple[timedelta, ...] | None:
@@ -122,19 +121,6 @@ async def answered_parties(conn: Queries, user_id: int, now: datetime) -> list[i
         (user_id, to_text(now)),
     )
     return [r["id"] for r in rows]
-
-
-async def lock_party(conn: Queries, party_id: int) -> Party | None:
-    """Read a party for re-planning its reminders, holding its row until the transaction ends:
-    two re-plans at once (two processes, or an edit) take turns and leave one plan.
-    (``FOR NO KEY UPDATE`` lets RSVPs referring to the row be written meanwhile; SQLite's
-    ``BEGIN IMMEDIATE`` already serialises writers.)"""
-    sql = "SELECT id FROM parties WHERE id = ?"
-    if conn.engine == POSTGRESQL:
-        sql += " FOR NO KEY UPDATE"
-    if await conn.fetchval(sql, (party_id,)) is None:
-        return None
-    return await PartyRepo.read(conn, party_id)
 
 
 async def queued_reminders(conn: Queries, party_id: int) -> list[Queued]:

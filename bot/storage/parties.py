@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bot.domain.parties import PARTY_KINDS, Party, Planned
 from bot.domain.seats import WAITING
 from bot.storage import outbox, seats
-from bot.storage.db import Database, Queries, Row
+from bot.storage.db import POSTGRESQL, Database, Queries, Row
 from bot.storage.outbox import from_text, to_text
 from bot.storage.series_rows import PARTY_JOIN, series_mark
 
@@ -257,3 +257,16 @@ class PartyRepo:
                 (party_id,),
             )
             return changed > 0
+
+
+async def lock_party(conn: Queries, party_id: int) -> Party | None:
+    """Read a party holding its row until the transaction ends: two changes at once (two
+    processes, an edit and a re-plan) take turns and leave one plan.
+    (``FOR NO KEY UPDATE`` lets RSVPs referring to the row be written meanwhile; SQLite's
+    ``BEGIN IMMEDIATE`` already serialises writers.)"""
+    sql = "SELECT id FROM parties WHERE id = ?"
+    if conn.engine == POSTGRESQL:
+        sql += " FOR NO KEY UPDATE"
+    if await conn.fetchval(sql, (party_id,)) is None:
+        return None
+    return await PartyRepo.read(conn, party_id)

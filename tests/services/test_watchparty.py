@@ -15,7 +15,7 @@ from bot.domain import zones
 from bot.errors import BadOption
 from bot.scheduler import Scheduler
 from bot.services.settings import Preferences
-from bot.services.watchparty import WatchParties
+from bot.services.watchparty import PartyChanged, PartyNotFound, WatchParties
 from bot.storage.db import open_database
 from bot.storage.films import sync_films
 from bot.storage.filmstore import FilmStore
@@ -104,3 +104,31 @@ async def test_an_edit_of_the_time_keeps_the_typed_title(service: WatchParties) 
 async def test_upcoming_lists_a_typed_title_by_its_title(service: WatchParties) -> None:
     made = await create(service, TITLE)
     assert await service.upcoming(GUILD) == [(made.party, TITLE)]
+
+
+async def notices(service: WatchParties, party_id: int) -> int:
+    return int(
+        await service.db.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'party_changed' AND ref_id = ?", (party_id,)
+        )
+    )
+
+
+async def test_an_edit_from_a_copy_someone_changed_since_is_refused(service: WatchParties) -> None:
+    made = (await create(service, TITLE)).party
+    await service.edit(made, when="2025-05-23 21:00", editor_id=HOST, zone=None)
+    with pytest.raises(PartyChanged, match="was changed a moment ago"):
+        await service.edit(made, note="bring snacks", editor_id=HOST)  # from the old copy
+    now = await service.repo.get(made.id)
+    assert now is not None and now.note == "" and now.starts_at == START + timedelta(minutes=30)
+
+
+async def test_a_second_cancel_from_the_same_copy_is_refused_and_tells_no_one_again(
+    service: WatchParties,
+) -> None:
+    made = (await create(service, TITLE)).party
+    await service.repo.set_rsvp(made.id, 2, rules.GOING, NOW)
+    await service.cancel(made, by=HOST)
+    with pytest.raises(PartyNotFound, match="was cancelled"):
+        await service.cancel(made, by=HOST)
+    assert await notices(service, made.id) == 1
