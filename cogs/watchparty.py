@@ -297,18 +297,19 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             party, interaction.user.id, interaction.permissions.manage_events
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
+        by = interaction.user.id
         if party.series is None:
-            cancelled: Party | None = await self.service.cancel(party, by=interaction.user.id)
+            cancelled = [await self.service.cancel(party, by=by)]
             text = view.cancelled(party)
         elif whole:
-            cancelled = await self.bot.series.cancel_series(party)
+            cancelled = await self.bot.series.cancel_series(party, by)
             text = series_view.series_cancelled(party.series.series_id)
         else:
-            cancelled = await self.bot.series.cancel_one(party)
+            cancelled = [await self.bot.series.cancel_one(party, by)]
             text = series_view.occurrence_cancelled(party.id, party.series.series_id)
-        if cancelled is not None:
-            await self.cards.refresh(cancelled)
-            await self.cards.delete_event(interaction.guild, cancelled)
+        for gone in cancelled:
+            await self.cards.refresh(gone)
+            await self.cards.delete_event(interaction.guild, gone)
         await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="ics", description="Download a watch party as a calendar file")

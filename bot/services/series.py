@@ -26,6 +26,7 @@ from bot.scheduler import Scheduler
 from bot.services.watchparty import Interpreted, WatchParties
 from bot.storage.db import Database, Queries
 from bot.storage.outbox import Delivery
+from bot.storage.parties import PartyRepo
 from bot.storage.series import Series, SeriesRepo
 
 #: The longest wait after an occurrence ends before the next is announced.
@@ -193,36 +194,48 @@ class SeriesService:
                 )
         self.scheduler.poke()
 
-    async def cancel_one(self, party: Party) -> Party:
-        """Cancel one occurrence; the series goes on: its next occurrence is announced now."""
-        cancelled = await self.parties.cancel(party)
+    async def cancel_one(self, party: Party, by: int | None) -> Party:
+        """Cancel one occurrence (``by``: the member who did, not told of their own change);
+        the series goes on: its next occurrence is announced now. One transaction, holding the
+        series' row."""
         assert party.series is not None
         async with self.db.transaction() as conn:
             series = await self.repo.lock(conn, party.series.series_id)
-            if series is not None and series.status == ACTIVE:
-                if await self.repo.current(series.id, conn) == party.id:
-                    await self.repo.queue_roll_over(
-                        conn,
-                        series.id,
-                        party,
-                        party.series.wall,
-                        series.announce,
-                        due=self.clock.now(),
-                    )
+            newest = await self.repo.current(party.series.series_id, conn)
+            cancelled, notice = await self.parties.cancel_within(conn, party, by)
+            if series is not None and series.status == ACTIVE and newest == party.id:
+                await self.repo.queue_roll_over(
+                    conn,
+                    series.id,
+                    party,
+                    party.series.wall,
+                    series.announce,
+                    due=self.clock.now(),
+                )
+        self.parties.hearing.wake(notice)
         self.scheduler.poke()
         return cancelled
 
-    async def cancel_series(self, party: Party) -> Party | None:
-        """End the series: no more occurrences, and the pending one is cancelled (returned,
-        for its card and event; None if none was pending)."""
+    async def cancel_series(self, party: Party, by: int | None) -> list[Party]:
+        """End the series: no more occurrences, and its pending ones are cancelled (returned,
+        for their cards and events), ``by`` not told of their own change. One transaction
+        holding the series' row, so a roll-over waits for it and then finds it cancelled."""
         assert party.series is not None
-        current = await self.current(party)
-        pending = not current.cancelled and (current.ends_at or current.starts_at) > (
-            self.clock.now()
-        )
-        cancelled = await self.parties.cancel(current) if pending else None
+        now = self.clock.now()
+        cancelled: list[Party] = []
+        notices: list[datetime | None] = []
         async with self.db.transaction() as conn:
+            if await self.repo.lock(conn, party.series.series_id) is None:
+                return []
             await self.repo.set_status(conn, party.series.series_id, CANCELLED)
+            for party_id in await self.repo.pending(conn, party.series.series_id, now):
+                pending = await PartyRepo.read(conn, party_id)
+                assert pending is not None
+                done, notice = await self.parties.cancel_within(conn, pending, by)
+                cancelled.append(done)
+                notices.append(notice)
+        for notice in notices:
+            self.parties.hearing.wake(notice)
         return cancelled
 
     async def edit_series(self, party: Party, **changes: object) -> tuple[Party, Interpreted]:

@@ -335,12 +335,19 @@ class WatchParties:
     async def cancel(self, party: Party, by: int | None = None) -> Party:
         """Cancel a party and its pending reminders, and tell everyone who answered Going or
         Maybe except ``by`` (one transaction); returns it cancelled."""
-        cancelled = replace(party, cancelled=True)
         async with self.db.transaction() as conn:
-            await self.repo.cancel(party.id, conn)
-            notice = await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+            cancelled, notice = await self.cancel_within(conn, party, by)
         self.hearing.wake(notice)
         return cancelled
+
+    async def cancel_within(
+        self, conn: Queries, party: Party, by: int | None
+    ) -> tuple[Party, datetime | None]:
+        """:meth:`cancel` in the caller's transaction: (the party cancelled, the notice's due
+        time, for :meth:`Hearing.wake` after the commit)."""
+        cancelled = replace(party, cancelled=True)
+        await self.repo.cancel(party.id, conn)
+        return cancelled, await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
 
     async def rsvp(
         self, party_id: int, user_id: int, status: str

@@ -183,6 +183,15 @@ class SeriesRepo:
         )
         return int(found) if found is not None else None
 
+    async def pending(self, conn: Queries, series_id: int, now: datetime) -> list[int]:
+        """The series' occurrences not cancelled and not over yet."""
+        rows = await conn.fetchall(
+            "SELECT id FROM parties WHERE series_id = ? AND status = 'active' "
+            "AND COALESCE(ends_at, starts_at) > ? ORDER BY starts_at",
+            (series_id, to_text(now)),
+        )
+        return [int(row["id"]) for row in rows]
+
     async def insert_occurrence(
         self,
         conn: Queries,

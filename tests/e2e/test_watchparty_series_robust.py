@@ -1,0 +1,46 @@
+"""Recurring watch parties when things go wrong or race: a card that can't be posted, a
+roll-over re-run after a crash, edits from another zone, cancellations told to the others."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.domain.recurrence import ACTIVE
+from fakecord import StoredMessage
+from tests.e2e.conftest import Harness, harness
+from tests.e2e.party_helpers import card_of, mention_ids
+from tests.e2e.test_watchparty_series import START, weekly
+
+
+@pytest.fixture
+async def e2e(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with harness(tmp_path, start=START) as h:
+        yield h
+
+
+async def notices(e2e: Harness, count: int = 1) -> list[StoredMessage]:
+    """Wait for ``count`` change notices in #general."""
+    return await e2e.fake.wait_for_messages(
+        e2e.server.general,
+        count=count,
+        predicate=lambda m: m.content.startswith(("🕒", "🎬 Watch party", "❌")),
+        origin="channel",
+        timeout=8,
+    )
+
+
+async def series_status(e2e: Harness, series_id: int) -> str:
+    return str(await e2e.bot.db.fetchval("SELECT status FROM series WHERE id = ?", (series_id,)))
+
+
+async def test_cancelling_the_series_tells_the_others_but_not_the_canceller(e2e: Harness) -> None:
+    first = await weekly(e2e, "Europe/Berlin", "2026-03-06 20:00")
+    await e2e.click(card_of(e2e, first.id), "Going", "Bruno")
+    await e2e.run("Ada", "watchparty cancel", {"id": first.id, "scope": "series"})
+    [notice] = await notices(e2e)
+    assert mention_ids(notice) == [e2e.server["Bruno"]]
+    assert first.series is not None
+    assert await series_status(e2e, first.series.series_id) != ACTIVE
