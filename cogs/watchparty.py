@@ -163,7 +163,12 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         try:
             message = await self.cards.post(target, result.party)
         except discord.HTTPException as error:
-            await self.service.cancel(result.party, by=interaction.user.id)
+            # Nobody but the host has seen it, so nobody is told; a series goes altogether
+            # (its roll-over would announce parties of a series the host was told isn't made).
+            if result.party.series is not None:
+                await self.bot.series.cancel_series(result.party, interaction.user.id)
+            else:
+                await self.service.cancel(result.party, by=interaction.user.id)
             raise BadOption(
                 view.card_failed(target.mention, error.text or str(error.status))
             ) from error

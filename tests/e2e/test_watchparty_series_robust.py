@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.recurrence import ACTIVE
+from bot.domain.recurrence import ACTIVE, CANCELLED, ROLL_OVER
 from fakecord import StoredMessage
 from tests.e2e.conftest import Harness, harness
-from tests.e2e.party_helpers import card_of, mention_ids
+from tests.e2e.party_helpers import FILM, card_of, mention_ids
 from tests.e2e.test_watchparty_series import START, weekly
 
 
@@ -44,3 +44,17 @@ async def test_cancelling_the_series_tells_the_others_but_not_the_canceller(e2e:
     assert mention_ids(notice) == [e2e.server["Bruno"]]
     assert first.series is not None
     assert await series_status(e2e, first.series.series_id) != ACTIVE
+
+
+async def test_a_series_whose_first_card_cannot_be_posted_is_cancelled_too(e2e: Harness) -> None:
+    await e2e.run("Ada", "timezone set", {"zone": "Europe/Berlin"})
+    e2e.fake.fail(403, "POST", f"/channels/{e2e.server.general}/messages")
+    reply = await e2e.run(
+        "Ada",
+        "watchparty create",
+        {"film": FILM, "when": "2026-03-06 20:00", "repeat": "weekly"},
+    )
+    assert reply.ephemeral and "couldn't" in reply.content, reply.content
+    assert await e2e.bot.db.fetchval("SELECT status FROM series") == CANCELLED
+    pending = "SELECT COUNT(*) FROM outbox WHERE kind = ? AND state = 'pending'"
+    assert await e2e.bot.db.fetchval(pending, (ROLL_OVER,)) == 0
