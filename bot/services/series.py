@@ -29,6 +29,11 @@ from bot.storage.outbox import Delivery
 from bot.storage.parties import PartyRepo
 from bot.storage.series import Series, SeriesRepo
 
+NOT_ANNOUNCED = (
+    "This series' next party isn't announced yet, so there's nothing to change. "
+    "Try again once it is."
+)
+
 #: The longest wait after an occurrence ends before the next is announced.
 ANNOUNCE_MAX = timedelta(days=7)
 
@@ -240,27 +245,31 @@ class SeriesService:
 
     async def edit_series(self, party: Party, **changes: object) -> tuple[Party, Interpreted]:
         """Edit the series from its upcoming occurrence on: (the occurrence before the edit,
-        the edit). ``changes`` are :meth:`WatchParties.edit`'s."""
+        the edit). ``changes`` are :meth:`WatchParties.edit`'s. One transaction holding the
+        series' row: the occurrence, what later ones copy and the roll-over change together
+        (a roll-over waits for it, then copies the new template)."""
         current = await self.current(party)
         assert current.series is not None
+        series_id, was = current.series.series_id, current.series.wall
         if current.cancelled or (current.ends_at or current.starts_at) <= self.clock.now():
-            raise BadOption(
-                "This series' next party isn't announced yet, so there's nothing to change. "
-                "Try again once it is."
-            )
-        result = await self.parties.edit(current, **changes)  # type: ignore[arg-type]
-        edited = result.party
-        async with self.db.transaction() as conn:
-            series = await self.repo.lock(conn, current.series.series_id)
+            raise BadOption(NOT_ANNOUNCED)
+
+        async def retemplate(conn: Queries, edited: Party) -> None:
+            series = await self.repo.lock(conn, series_id)
             assert series is not None
-            rule, wall = series.rule, current.series.wall
+            if await self.repo.current(series_id, conn) != current.id:
+                raise BadOption(NOT_ANNOUNCED)  # a roll-over made a newer one meanwhile
+            rule, wall = series.rule, was
             if changes.get("when") is not None:
                 wall = _wall(edited)
                 rule = recurrence.moved_to(replace(rule, zone_key=edited.zone_key), wall)
                 await self.repo.set_wall(conn, edited.id, wall)
             await self.repo.update_template(conn, series.id, edited, rule)
-            await self.repo.queue_roll_over(conn, series.id, edited, wall, series.announce)
+            if series.status == ACTIVE:
+                await self.repo.queue_roll_over(conn, series.id, edited, wall, series.announce)
+
+        result = await self.parties.edit(current, within=retemplate, **changes)  # type: ignore[arg-type]
         self.scheduler.poke()
-        fresh = await self.parties.repo.get(edited.id)
+        fresh = await self.parties.repo.get(result.party.id)
         assert fresh is not None
         return current, replace(result, party=fresh)

@@ -279,10 +279,13 @@ class WatchParties:
         note: str | None = None,
         capacity: int | None = None,
         role_id: int | None = None,
+        within: Within | None = None,
     ) -> Interpreted:
         """Change a party's time, film (or typed title), channel, note (``-`` clears it),
         capacity or role; None keeps a field. Seats a raised capacity frees go to the first
-        in line, told at once."""
+        in line, told at once. ``within(conn, edited)``: more work in the editing
+        transaction, first (a series edit holds the series' row and updates what later
+        occurrences copy)."""
         rules.check_edit(when, zone is not None, (when, film, channel_id, note, capacity, role_id))
         seat_rules.check_capacity(capacity)
         if (party.ends_at or party.starts_at) <= self.clock.now():
@@ -312,6 +315,8 @@ class WatchParties:
         now = self.clock.now()
         replan = rules.plan(start, party.reminders, now) if when is not None else None
         async with self.db.transaction() as conn:
+            if within is not None:
+                await within(conn, edited)
             promoted = await self.repo.update(edited, replan, conn, now=now)
             own = await self.hearing.replanned(conn, edited) if replan else None
             notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)

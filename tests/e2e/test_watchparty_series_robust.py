@@ -11,7 +11,7 @@ import pytest
 from bot.domain.recurrence import ACTIVE, CANCELLED, ROLL_OVER
 from fakecord import StoredMessage
 from tests.e2e.conftest import Harness, harness
-from tests.e2e.party_helpers import FILM, card_of, mention_ids
+from tests.e2e.party_helpers import FILM, card_of, mention_ids, party
 from tests.e2e.test_watchparty_series import START, weekly
 
 
@@ -58,3 +58,19 @@ async def test_a_series_whose_first_card_cannot_be_posted_is_cancelled_too(e2e: 
     assert await e2e.bot.db.fetchval("SELECT status FROM series") == CANCELLED
     pending = "SELECT COUNT(*) FROM outbox WHERE kind = ? AND state = 'pending'"
     assert await e2e.bot.db.fetchval(pending, (ROLL_OVER,)) == 0
+
+
+async def test_a_series_edit_that_breaks_off_halfway_changes_nothing(
+    e2e: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await weekly(e2e, "Europe/Berlin", "2026-03-06 20:00")
+
+    async def crash(*args: object) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(e2e.bot.series.repo, "update_template", crash)
+    with pytest.raises(RuntimeError):
+        await e2e.bot.series.edit_series(
+            first, when="2026-03-07 21:00", editor_id=e2e.server["Ada"]
+        )
+    assert (await party(e2e, first.id)).starts_at == first.starts_at
