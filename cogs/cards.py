@@ -270,7 +270,7 @@ class PartyCards:
     ) -> str:
         """Create or update the native scheduled event; ``allowed``: the bot has Manage Events.
         Returns a line for the host, if any."""
-        if guild is None:
+        if guild is None or party.cancelled:  # a cancelled party's event was deleted
             return ""
         if not allowed:
             if await self.bot.preferences.claim_events_notice(guild.id):

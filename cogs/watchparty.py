@@ -384,7 +384,7 @@ async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -
     so a re-run after a crash posts it once; the series' role is pinged on it), start its
     thread if the series has them, and its native event. Safe to run again."""
     party = await bot.series.roll_over(delivery)
-    if party is None:
+    if party is None or party.cancelled:  # a re-run: cancelled since it was made
         return
     # guild_id: a thread can only be started from a message that knows its server
     channel = bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id)

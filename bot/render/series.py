@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain import recurrence, zones
 from bot.domain.clock_text import WEEKDAYS, clock, day_month
 from bot.domain.recurrence import MONTHLY_DAY, Rule, SeriesMark
@@ -78,3 +80,11 @@ def series_needed(party_id: int) -> str:
 
 def repeat_needed() -> str:
     return "`until`, `times` and `announce` only work with `repeat`. Pick how it repeats."
+
+
+def before_previous(party_id: int, wall: datetime) -> str:
+    return (
+        f"That's not after the series' previous party (#{party_id}, "
+        f"{day_month(wall.date())} {clock(wall)}). Pick a later time, or change only this "
+        "party (`scope: This party only`)."
+    )

@@ -22,6 +22,7 @@ from bot.domain.parties import Party
 from bot.domain.recurrence import ACTIVE, CANCELLED, ENDED, SeriesMark
 from bot.domain.when import is_off, parse_duration
 from bot.errors import BadOption, UserError
+from bot.render import series as series_view
 from bot.scheduler import Scheduler
 from bot.services.watchparty import Interpreted, WatchParties
 from bot.storage.db import Database, Queries
@@ -262,6 +263,11 @@ class SeriesService:
             rule, wall = series.rule, was
             if changes.get("when") is not None:
                 wall = _wall(edited)
+                # Dates on the rule only move forward: the newest occurrence is the one with
+                # the latest date, and a roll-over makes the one after it.
+                previous = await self.repo.previous(conn, series_id, current.id)
+                if previous is not None and wall <= previous[1]:
+                    raise BadOption(series_view.before_previous(*previous))
                 rule = recurrence.moved_to(replace(rule, zone_key=edited.zone_key), wall)
                 await self.repo.set_wall(conn, edited.id, wall)
             await self.repo.update_template(conn, series.id, edited, rule)

@@ -175,6 +175,17 @@ class SeriesRepo:
         )
         return int(found) if found is not None else None
 
+    async def previous(
+        self, conn: Queries, series_id: int, party_id: int
+    ) -> tuple[int, datetime] | None:
+        """The occurrence before ``party_id`` on the rule (cancelled ones too): (id, date)."""
+        row = await conn.fetchone(
+            "SELECT id, series_wall FROM parties WHERE series_id = ? AND id <> ? "
+            "ORDER BY series_wall DESC LIMIT 1",
+            (series_id, party_id),
+        )
+        return (int(row["id"]), datetime.fromisoformat(row["series_wall"])) if row else None
+
     async def current(self, series_id: int, conn: Queries | None = None) -> int | None:
         """The series' newest occurrence (the upcoming one, or the last one held)."""
         found = await (conn or self.db).fetchval(

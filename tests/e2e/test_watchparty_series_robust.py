@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.domain.recurrence import ACTIVE, CANCELLED, ROLL_OVER
+from cogs.cards import PartyCards
 from fakecord import StoredMessage
 from tests.e2e.conftest import Harness, harness
 from tests.e2e.party_helpers import FILM, card_of, mention_ids, party
-from tests.e2e.test_watchparty_series import START, weekly
+from tests.e2e.test_watchparty_series import START, next_of, weekly
 
 
 @pytest.fixture
@@ -74,3 +75,23 @@ async def test_a_series_edit_that_breaks_off_halfway_changes_nothing(
             first, when="2026-03-07 21:00", editor_id=e2e.server["Ada"]
         )
     assert (await party(e2e, first.id)).starts_at == first.starts_at
+
+
+async def test_a_series_edit_to_before_the_previous_party_is_refused(e2e: Harness) -> None:
+    first = await weekly(e2e, "Europe/Berlin", "2026-03-06 20:00")
+    await e2e.run("Ada", "watchparty cancel", {"id": first.id})  # the next is announced now
+    second = await next_of(e2e, first)
+    reply = await e2e.run(
+        "Ada", "watchparty edit", {"id": second.id, "when": "2026-03-05 20:00", "scope": "series"}
+    )
+    assert reply.ephemeral and f"previous party (#{first.id}" in reply.content, reply.content
+    assert (await party(e2e, second.id)).starts_at == second.starts_at
+
+
+async def test_a_cancelled_party_gets_no_event(e2e: Harness) -> None:
+    first = await weekly(e2e, "Europe/Berlin", "2026-03-06 20:00")
+    await e2e.run("Ada", "watchparty cancel", {"id": first.id, "scope": "series"})
+    cancelled = await party(e2e, first.id)
+    guild = e2e.bot.get_guild(e2e.server.guild)
+    await PartyCards(e2e.bot).sync_event(guild, cancelled, "Film", allowed=True)
+    assert not e2e.fake.world.guilds[e2e.server.guild].scheduled_events
