@@ -210,7 +210,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     @app_commands.describe(
         id="The party number",
         when="New start time",
-        timezone="Zone the new time is in",
+        timezone="Zone the new time is in (default: the party's)",
         film="Another film (any title)",
         channel="Another channel for the announcement and pings",
         note=f"A new note ('{rules.CLEAR_NOTE}' clears it)",

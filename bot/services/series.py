@@ -49,9 +49,10 @@ def parse_announce(text: str | None) -> timedelta:
     return delay
 
 
-def _wall(party: Party) -> datetime:
-    """A party's start on its zone's wall clock, naive."""
-    return party.starts_at.astimezone(zones.zone_from_key(party.zone_key)).replace(tzinfo=None)
+def _wall(party: Party, zone_key: str | None = None) -> datetime:
+    """A party's start on the wall clock of its zone (or ``zone_key``'s), naive."""
+    tz = zones.zone_from_key(zone_key or party.zone_key)
+    return party.starts_at.astimezone(tz).replace(tzinfo=None)
 
 
 class SeriesService:
@@ -262,13 +263,13 @@ class SeriesService:
                 raise BadOption(NOT_ANNOUNCED)  # a roll-over made a newer one meanwhile
             rule, wall = series.rule, was
             if changes.get("when") is not None:
-                wall = _wall(edited)
+                wall = _wall(edited, rule.zone_key)  # the series keeps its zone
                 # Dates on the rule only move forward: the newest occurrence is the one with
                 # the latest date, and a roll-over makes the one after it.
                 previous = await self.repo.previous(conn, series_id, current.id)
                 if previous is not None and wall <= previous[1]:
                     raise BadOption(series_view.before_previous(*previous))
-                rule = recurrence.moved_to(replace(rule, zone_key=edited.zone_key), wall)
+                rule = recurrence.moved_to(rule, wall)
                 await self.repo.set_wall(conn, edited.id, wall)
             await self.repo.update_template(conn, series.id, edited, rule)
             if series.status == ACTIVE:

@@ -296,9 +296,14 @@ class WatchParties:
         notes: list[str] = []
         start, key = party.starts_at, party.zone_key
         if when is not None:
-            zone_pick = await self.zone_for(editor_id, party.guild_id, zone)
-            if zone_pick is None:
-                zone_pick = (party.zone_key, [])
+            # Read in the party's zone unless another is named: an edit by a member elsewhere
+            # (or of a series, whose rule keeps its zone) means the party's clock.
+            zone_pick = (
+                await self.zone_for(editor_id, party.guild_id, zone)
+                if zone is not None
+                else (party.zone_key, await self._party_zone_note(editor_id, party))
+            )
+            assert zone_pick is not None  # an explicit zone is always one
             start, key, notes = await self.interpret(when, film, zone_pick)
         edited = replace(
             party,
@@ -332,6 +337,16 @@ class WatchParties:
                 seat_render.capacity_note(capacity, len(promoted), await self.going(party))
             )
         return Interpreted(edited, film_title or film, tuple(notes))
+
+    async def _party_zone_note(self, editor_id: int, party: Party) -> list[str]:
+        """A word for an editor whose own zone isn't the party's: the time was read in the
+        party's."""
+        if (await self.preferences.zone(editor_id, party.guild_id)).key == party.zone_key:
+            return []
+        return [
+            f"Read in the party's zone, {zones.zone_label(party.zone_key)} (give `timezone` "
+            "for another)."
+        ]
 
     async def going(self, party: Party) -> int:
         """How many hold a seat."""

@@ -4,6 +4,7 @@ roll-over re-run after a crash, edits from another zone, cancellations told to t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,18 @@ async def test_a_cancelled_party_gets_no_event(e2e: Harness) -> None:
     guild = e2e.bot.get_guild(e2e.server.guild)
     await PartyCards(e2e.bot).sync_event(guild, cancelled, "Film", allowed=True)
     assert not e2e.fake.world.guilds[e2e.server.guild].scheduled_events
+
+
+async def test_a_series_edited_from_another_zone_keeps_its_own(e2e: Harness) -> None:
+    first = await weekly(e2e, "America/New_York", "2026-03-06 20:00")
+    await e2e.run(e2e.server.owner, "timezone set", {"zone": "Europe/London"})
+    reply = await e2e.run(
+        e2e.server.owner,
+        "watchparty edit",
+        {"id": first.id, "when": "2026-03-07 21:00", "scope": "series"},
+    )
+    assert "Read in the party's zone" in reply.content, reply.content
+    moved = await party(e2e, first.id)
+    assert moved.starts_at == datetime(2026, 3, 8, 2, tzinfo=UTC)  # 9:00 PM EST
+    zone = "SELECT zone FROM series WHERE id = ?"
+    assert await e2e.bot.db.fetchval(zone, (first.series.series_id,)) == "America/New_York"  # type: ignore[union-attr]
