@@ -159,13 +159,18 @@ def next_after(rule: Rule, wall: datetime, now: datetime) -> tuple[Occurrence | 
         wall = found
 
 
-def moved_to(rule: Rule, wall: datetime) -> Rule:
-    """The rule re-anchored on a new wall time (a series edit of the time or weekday); the
-    last date stays."""
+def moved_to(rule: Rule, was: datetime, wall: datetime) -> Rule:
+    """The rule after a series edit moved the occurrence on the date ``was`` to the wall time
+    ``wall``; the last date stays. Only the clock time changed: the rule keeps its day of the
+    month or its nth weekday (a "31st" series edited on 28 February stays on the 31st).
+    Another date: the rule is re-anchored on it."""
+    wall = wall.replace(second=0, microsecond=0)
+    if wall.date() == was.date():
+        return replace(rule, anchor=datetime.combine(rule.anchor.date(), wall.time()))
     if rule.repeat == MONTHLY_LAST and not is_last_weekday(wall.date()):
         # Keep "the last <weekday>": the edit names the weekday and time.
         return replace(rule, repeat=MONTHLY_WEEKDAY, anchor=wall)
-    return replace(rule, anchor=wall.replace(second=0, microsecond=0))
+    return replace(rule, anchor=wall)
 
 
 def parse_until(text: str) -> date:

@@ -269,7 +269,7 @@ class SeriesService:
                 previous = await self.repo.previous(conn, series_id, current.id)
                 if previous is not None and wall <= previous[1]:
                     raise BadOption(series_view.before_previous(*previous))
-                rule = recurrence.moved_to(rule, wall)
+                rule = recurrence.moved_to(rule, was, wall)
                 await self.repo.set_wall(conn, edited.id, wall)
             await self.repo.update_template(conn, series.id, edited, rule)
             if series.status == ACTIVE:
