@@ -32,6 +32,8 @@ UNTIL_MAX = timedelta(days=731)
 MAX_EVENTS = 100
 #: The outbox kind that makes a series' next occurrence (ref_id: the series).
 ROLL_OVER = "series_next"
+#: A delayed announcement comes at least this long before the next date's first reminder.
+ANNOUNCE_AHEAD = timedelta(minutes=15)
 #: Series states.
 ACTIVE, ENDED, CANCELLED = "active", "ended", "cancelled"
 
@@ -157,6 +159,26 @@ def next_after(rule: Rule, wall: datetime, now: datetime) -> tuple[Occurrence | 
             return occurrence, skipped
         skipped += 1
         wall = found
+
+
+def following(rule: Rule, wall: datetime) -> Occurrence | None:
+    """The date on the rule after the wall time ``wall`` (None: the series has no more)."""
+    found = _rrule(rule).after(wall, inc=False)
+    return pin(rule, found) if found is not None else None
+
+
+def announce_due(
+    ends: datetime, announce: timedelta, next_start: datetime | None, lead: timedelta
+) -> datetime:
+    """When a series' next occurrence is announced: ``announce`` after the one before
+    ``ends``, but no later than :data:`ANNOUNCE_AHEAD` before its largest reminder ``lead``
+    before it starts at ``next_start`` (a long delay must not skip the date or its
+    reminders), and never before
+    the one before ends (one upcoming occurrence at a time)."""
+    due = ends + announce
+    if next_start is not None:
+        due = min(due, next_start - lead - ANNOUNCE_AHEAD)
+    return max(due, ends)
 
 
 def moved_to(rule: Rule, was: datetime, wall: datetime) -> Rule:

@@ -161,7 +161,12 @@ class SeriesService:
                 made = await self.repo.insert_occurrence(conn, series, party, plan, mark, now)
                 assert made is not None  # the series' row is held, and none was made after
                 await self.repo.queue_roll_over(
-                    conn, series_id, replace(party, id=made), occurrence.wall, series.announce
+                    conn,
+                    series_id,
+                    replace(party, id=made),
+                    occurrence.wall,
+                    series.rule,
+                    series.announce,
                 )
         self.scheduler.poke()
         return await self.parties.repo.get(made)
@@ -197,7 +202,7 @@ class SeriesService:
                 return
             if await self.repo.current(series.id, conn) == party.id:
                 await self.repo.queue_roll_over(
-                    conn, series.id, party, party.series.wall, series.announce
+                    conn, series.id, party, party.series.wall, series.rule, series.announce
                 )
         self.scheduler.poke()
 
@@ -216,6 +221,7 @@ class SeriesService:
                     series.id,
                     party,
                     party.series.wall,
+                    series.rule,
                     series.announce,
                     due=self.clock.now(),
                 )
@@ -273,7 +279,9 @@ class SeriesService:
                 await self.repo.set_wall(conn, edited.id, wall)
             await self.repo.update_template(conn, series.id, edited, rule)
             if series.status == ACTIVE:
-                await self.repo.queue_roll_over(conn, series.id, edited, wall, series.announce)
+                await self.repo.queue_roll_over(
+                    conn, series.id, edited, wall, rule, series.announce
+                )
 
         result = await self.parties.edit(current, within=retemplate, **changes)  # type: ignore[arg-type]
         self.scheduler.poke()

@@ -62,10 +62,17 @@ def _seconds(reminders: tuple[timedelta, ...]) -> str:
     return ",".join(str(int(r.total_seconds())) for r in reminders)
 
 
-def roll_over_due(party: Party, announce: timedelta) -> datetime:
-    """When the occurrence after ``party`` is announced: its end (a film without a runtime is
-    assumed to run ASSUMED_RUNTIME) plus the series' delay."""
-    return (party.ends_at or party.starts_at + ASSUMED_RUNTIME) + announce
+def roll_over_due(party: Party, rule: Rule, wall: datetime, announce: timedelta) -> datetime:
+    """When the occurrence after ``party`` (at ``wall`` on ``rule``) is announced: its end (a
+    film without a runtime is assumed to run ASSUMED_RUNTIME) plus the series' delay, but
+    early enough for the next date's largest reminder (and so before it starts)."""
+    following = recurrence.following(rule, wall)
+    return recurrence.announce_due(
+        party.ends_at or party.starts_at + ASSUMED_RUNTIME,
+        announce,
+        following.starts_at if following is not None else None,
+        max(party.reminders, default=timedelta(0)),
+    )
 
 
 class SeriesRepo:
@@ -123,7 +130,7 @@ class SeriesRepo:
         )
         occurrence = recurrence.first(rule)
         await self.mark(conn, party.id, series_id, rule.anchor, recurrence.flags_of(occurrence))
-        await self.queue_roll_over(conn, series_id, party, rule.anchor, announce)
+        await self.queue_roll_over(conn, series_id, party, rule.anchor, rule, announce)
         return series_id
 
     async def mark(
@@ -157,13 +164,14 @@ class SeriesRepo:
         series_id: int,
         after: Party,
         wall: datetime,
+        rule: Rule,
         announce: timedelta,
         due: datetime | None = None,
     ) -> None:
-        """Replace the series' pending roll-over: the occurrence after the one at ``wall``,
-        announced when ``after`` ends plus ``announce`` (or at ``due``)."""
+        """Replace the series' pending roll-over: the occurrence after the one at ``wall`` on
+        ``rule``, announced as :func:`roll_over_due` says (or at ``due``)."""
         await outbox.cancel_pending(conn, (ROLL_OVER,), series_id)
-        when = due if due is not None else roll_over_due(after, announce)
+        when = due if due is not None else roll_over_due(after, rule, wall, announce)
         await outbox.add(conn, ROLL_OVER, series_id, when, {"after": wall.isoformat()})
 
     async def latest_after(self, conn: Queries, series_id: int, wall: datetime) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -136,3 +136,27 @@ def test_bad_limits_are_refused(options: dict, error: type[Exception]) -> None:
 def test_flags_round_trip() -> None:
     text = r.flags_text(frozenset({r.MOVED, r.NO_EVENT}), 2)
     assert r.read_flags(text) == (frozenset({r.MOVED, r.NO_EVENT}), 2)
+
+
+def test_a_long_announce_delay_still_leaves_the_next_dates_reminders() -> None:
+    ends = datetime(2026, 1, 2, 22, tzinfo=UTC)
+    due = r.announce_due(
+        ends, timedelta(days=7), datetime(2026, 1, 9, 20, tzinfo=UTC), timedelta(days=1)
+    )
+    assert due == datetime(2026, 1, 8, 20, tzinfo=UTC) - r.ANNOUNCE_AHEAD
+
+
+def test_a_short_announce_delay_is_kept() -> None:
+    ends = datetime(2026, 1, 2, 22, tzinfo=UTC)
+    due = r.announce_due(
+        ends, timedelta(hours=2), datetime(2026, 1, 9, 20, tzinfo=UTC), timedelta(days=1)
+    )
+    assert due == ends + timedelta(hours=2)
+
+
+def test_the_next_is_never_announced_before_the_one_before_ends() -> None:
+    ends = datetime(2026, 1, 2, 22, tzinfo=UTC)
+    due = r.announce_due(
+        ends, timedelta(days=1), datetime(2026, 1, 9, 20, tzinfo=UTC), timedelta(days=7)
+    )
+    assert due == ends

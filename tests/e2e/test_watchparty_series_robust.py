@@ -4,16 +4,17 @@ roll-over re-run after a crash, edits from another zone, cancellations told to t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.domain.recurrence import ACTIVE, CANCELLED, ROLL_OVER
+from bot.domain.parties import REMINDER
+from bot.domain.recurrence import ACTIVE, ANNOUNCE_AHEAD, CANCELLED, ROLL_OVER
 from cogs.cards import PartyCards
 from fakecord import StoredMessage
 from tests.e2e.conftest import Harness, harness
-from tests.e2e.party_helpers import FILM, card_of, mention_ids, party
+from tests.e2e.party_helpers import FILM, card_of, create, fields, mention_ids, outbox, party
 from tests.e2e.test_watchparty_series import START, next_of, weekly
 
 
@@ -111,3 +112,18 @@ async def test_a_series_edited_from_another_zone_keeps_its_own(e2e: Harness) -> 
     assert moved.starts_at == datetime(2026, 3, 8, 2, tzinfo=UTC)  # 9:00 PM EST
     zone = "SELECT zone FROM series WHERE id = ?"
     assert await e2e.bot.db.fetchval(zone, (first.series.series_id,)) == "America/New_York"  # type: ignore[union-attr]
+
+
+async def test_a_long_announce_delay_skips_no_date_nor_its_reminder(e2e: Harness) -> None:
+    await e2e.run("Ada", "timezone set", {"zone": "Europe/Berlin"})
+    made = await create(
+        e2e, "Ada", "2026-03-06 20:00", repeat="weekly", announce="7d", reminders="1d"
+    )
+    first = await party(e2e, made.id)
+    # Before the next date's (13 March, 8:00 PM) 1d reminder, not a week after this one ends
+    day_before = datetime(2026, 3, 12, 19, tzinfo=UTC)
+    e2e.clock.set(day_before - ANNOUNCE_AHEAD + timedelta(seconds=1))
+    second = await next_of(e2e, first)
+    assert second.starts_at == datetime(2026, 3, 13, 19, tzinfo=UTC)
+    assert "passed while I was offline" not in fields(card_of(e2e, second.id))["Repeats"]
+    assert (REMINDER, "pending") in [(k, s) for k, _, s in await outbox(e2e, second.id)]
