@@ -150,7 +150,11 @@ class SeriesService:
                     capacity=series.capacity,
                     role_id=series.role_id,
                 )
-                plan = rules.plan(start, series.reminders, now)
+                # The host is Going: their own lead times too, as for a party they create.
+                leads = await self.parties.hearing.own_leads_union(
+                    series.host_id, series.reminders, conn
+                )
+                plan = rules.plan(start, leads, now)
                 mark = SeriesMark(
                     series_id,
                     series.rule,

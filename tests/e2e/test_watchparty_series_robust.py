@@ -11,11 +11,12 @@ import pytest
 
 from bot.domain.parties import REMINDER
 from bot.domain.recurrence import ACTIVE, ANNOUNCE_AHEAD, CANCELLED, ROLL_OVER
+from bot.storage.outbox import from_text
 from cogs.cards import PartyCards
 from fakecord import StoredMessage
 from tests.e2e.conftest import Harness, harness
 from tests.e2e.party_helpers import FILM, card_of, create, fields, mention_ids, outbox, party
-from tests.e2e.test_watchparty_series import START, next_of, weekly
+from tests.e2e.test_watchparty_series import START, ends, next_of, weekly
 
 
 @pytest.fixture
@@ -127,3 +128,12 @@ async def test_a_long_announce_delay_skips_no_date_nor_its_reminder(e2e: Harness
     assert second.starts_at == datetime(2026, 3, 13, 19, tzinfo=UTC)
     assert "passed while I was offline" not in fields(card_of(e2e, second.id))["Repeats"]
     assert (REMINDER, "pending") in [(k, s) for k, _, s in await outbox(e2e, second.id)]
+
+
+async def test_a_rolled_over_party_has_the_hosts_own_reminders(e2e: Harness) -> None:
+    await e2e.run("Ada", "watchparty remind-me", {"leads": "2h"})
+    first = await weekly(e2e, "Europe/Berlin", "2026-03-06 20:00")  # reminders off
+    await ends(e2e, first)
+    second = await next_of(e2e, first)
+    due = [d for k, d, _ in await outbox(e2e, second.id) if k == REMINDER]
+    assert [from_text(d) for d in due] == [second.starts_at - timedelta(hours=2)]
