@@ -260,8 +260,6 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             party, result = await self.bot.series.edit_series(party, **changes)
         else:
             result = await self.service.edit(party, **changes)  # type: ignore[arg-type]
-            if when is not None:
-                await self.bot.series.occurrence_moved(result.party)
         moved = ""
         if result.party.channel_id != party.channel_id:
             moved = await self.cards.move(party, result.party)

@@ -64,6 +64,7 @@ class SeriesService:
         self.scheduler = scheduler
         self.parties = parties
         self.repo = SeriesRepo(db)
+        parties.follow = self._follow
 
     async def create(
         self,
@@ -196,19 +197,18 @@ class SeriesService:
         found = await self.parties.repo.get(newest) if newest is not None else None
         return found or party
 
-    async def occurrence_moved(self, party: Party) -> None:
-        """One occurrence's time was edited: the next is announced after its new end."""
+    async def _follow(self, conn: Queries, party: Party) -> None:
+        """In the transaction of an edit that moved an occurrence's start or end (a new time,
+        a film with another runtime): the next is announced after its new end."""
         if party.series is None:
             return
-        async with self.db.transaction() as conn:
-            series = await self.repo.lock(conn, party.series.series_id)
-            if series is None or series.status != ACTIVE:
-                return
-            if await self.repo.current(series.id, conn) == party.id:
-                await self.repo.queue_roll_over(
-                    conn, series.id, party, party.series.wall, series.rule, series.announce
-                )
-        self.scheduler.poke()
+        series = await self.repo.lock(conn, party.series.series_id)
+        if series is None or series.status != ACTIVE:
+            return
+        if await self.repo.current(series.id, conn) == party.id:
+            await self.repo.queue_roll_over(
+                conn, series.id, party, party.series.wall, series.rule, series.announce
+            )
 
     async def cancel_one(self, party: Party, by: int | None) -> Party:
         """Cancel one occurrence (``by``: the member who did, not told of their own change);

@@ -73,6 +73,9 @@ class WatchParties:
         self.scheduler = scheduler
         self.preferences = preferences
         self.repo = PartyRepo(db)
+        #: Work in the transaction of an edit that moves a party's start or end (a series'
+        #: roll-over follows its occurrence's end); set by the series service.
+        self.follow: Within | None = None
         self.hearing = Hearing(
             db, clock, scheduler, preferences, self.film_title, self.report_failure
         )
@@ -285,7 +288,8 @@ class WatchParties:
         capacity or role; None keeps a field. Seats a raised capacity frees go to the first
         in line, told at once. ``within(conn, edited)``: more work in the editing
         transaction, first (a series edit holds the series' row and updates what later
-        occurrences copy)."""
+        occurrences copy); without it, :attr:`follow` runs there when the start or end
+        moves."""
         rules.check_edit(when, zone is not None, (when, film, channel_id, note, capacity, role_id))
         seat_rules.check_capacity(capacity)
         if (party.ends_at or party.starts_at) <= self.clock.now():
@@ -320,14 +324,19 @@ class WatchParties:
         now = self.clock.now()
         replan = rules.plan(start, party.reminders, now) if when is not None else None
         async with self.db.transaction() as conn:
+            moved = (edited.starts_at, edited.ends_at) != (party.starts_at, party.ends_at)
             if within is not None:
                 await within(conn, edited)
+            elif moved and self.follow is not None:
+                await self.follow(conn, edited)
             promoted = await self.repo.update(edited, replan, conn, now=now)
             own = await self.hearing.replanned(conn, edited) if replan else None
             notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)
             seated = await self._answered(conn, edited, promoted)
         if replan:
             self.scheduler.poke(min(d for d in (replan[0].due, own) if d))
+        elif moved:  # what follows the party's end may be sooner (a series' next)
+            self.scheduler.poke()
         if promoted:
             self.scheduler.poke(now)
         self.hearing.wake(notice)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.parties import REMINDER
+from bot.domain.parties import ASSUMED_RUNTIME, REMINDER
 from bot.domain.recurrence import ACTIVE, ANNOUNCE_AHEAD, CANCELLED, ROLL_OVER
 from bot.storage.outbox import from_text
 from cogs.cards import PartyCards
@@ -137,3 +137,14 @@ async def test_a_rolled_over_party_has_the_hosts_own_reminders(e2e: Harness) -> 
     second = await next_of(e2e, first)
     due = [d for k, d, _ in await outbox(e2e, second.id) if k == REMINDER]
     assert [from_text(d) for d in due] == [second.starts_at - timedelta(hours=2)]
+
+
+async def test_another_runtime_moves_the_next_announcement(e2e: Harness) -> None:
+    first = await weekly(e2e, "Europe/Berlin", "2026-03-06 20:00")
+    await e2e.run("Ada", "watchparty edit", {"id": first.id, "film": "Festival Cut"})
+    edited = await party(e2e, first.id)
+    assert edited.ends_at != first.ends_at  # a typed title: no runtime known
+    due = await e2e.bot.db.fetchval(
+        "SELECT due_at FROM outbox WHERE kind = ? AND state = 'pending'", (ROLL_OVER,)
+    )
+    assert from_text(due) == edited.starts_at + ASSUMED_RUNTIME
