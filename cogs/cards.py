@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: Discord's error code for "A thread has already been created for this message".
 THREAD_EXISTS = 160004
+#: Discord's error code for "Maximum number of guild events reached (100)".
+EVENTS_LIMIT = 30038
 
 
 class RsvpButton(
@@ -308,6 +310,8 @@ class PartyCards:
             event = await guild.create_scheduled_event(**kwargs)
             await self.service.attach_event(party.id, event.id)
         except discord.HTTPException as error:
+            if error.code == EVENTS_LIMIT:  # the 100th was made since the count (elsewhere)
+                return EVENTS_FULL_NOTICE
             log.warning("Scheduled event for party %s failed: %s", party.id, error)
             return view.EVENT_FAILED_NOTICE
         return ""

@@ -11,9 +11,10 @@ import pytest
 
 from bot.domain.parties import ASSUMED_RUNTIME, REMINDER
 from bot.domain.recurrence import ACTIVE, ANNOUNCE_AHEAD, CANCELLED, ROLL_OVER
+from bot.render.series import EVENTS_FULL_NOTICE
 from bot.storage.outbox import from_text
 from cogs.cards import PartyCards
-from fakecord import StoredMessage
+from fakecord import RequestRecord, StoredMessage
 from tests.e2e.conftest import Harness, harness
 from tests.e2e.party_helpers import FILM, card_of, create, fields, mention_ids, outbox, party
 from tests.e2e.test_watchparty_series import START, ends, next_of, weekly
@@ -148,3 +149,44 @@ async def test_another_runtime_moves_the_next_announcement(e2e: Harness) -> None
         "SELECT due_at FROM outbox WHERE kind = ? AND state = 'pending'", (ROLL_OVER,)
     )
     assert from_text(due) == edited.starts_at + ASSUMED_RUNTIME
+
+
+def add_events(e2e: Harness, count: int) -> None:
+    """Scheduled events someone else made in the server."""
+    guild = e2e.fake.world.guilds[e2e.server.guild]
+    for _ in range(count):
+        event_id = e2e.fake.world.ids.next()
+        guild.scheduled_events[event_id] = {
+            "id": str(event_id),
+            "guild_id": str(guild.id),
+            "channel_id": None,
+            "creator_id": None,
+            "name": "Book club",
+            "description": None,
+            "scheduled_start_time": "2026-04-01T18:00:00+00:00",
+            "scheduled_end_time": "2026-04-01T19:00:00+00:00",
+            "privacy_level": 2,
+            "status": 1,
+            "entity_type": 3,
+            "entity_id": None,
+            "entity_metadata": {"location": "Library"},
+            "user_count": 0,
+            "image": None,
+            "recurrence_rule": None,
+        }
+
+
+async def test_the_100th_event_made_elsewhere_after_the_count_says_the_server_is_full(
+    e2e: Harness,
+) -> None:
+    add_events(e2e, 99)
+
+    def another_process_makes_one(record: RequestRecord) -> bool:
+        add_events(e2e, 1)  # after the bot counted 99, before its own arrives
+        return False  # answered as usual: the 101st is refused
+
+    events = f"/guilds/{e2e.server.guild}/scheduled-events"
+    e2e.fake.fail(500, "POST", events, predicate=another_process_makes_one)
+    await e2e.run("Ada", "timezone set", {"zone": "Europe/Berlin"})
+    made = await create(e2e, "Ada", "2026-03-06 20:00", repeat="weekly")
+    assert EVENTS_FULL_NOTICE.strip() in made.reply.content, made.reply.content
