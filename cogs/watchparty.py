@@ -380,7 +380,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
 async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -> None:
     """A series' roll-over row: make its next occurrence, post its card (with the row's nonce,
     so a re-run after a crash posts it once; the series' role is pinged on it), start its
-    thread if the series has them, and its native event. Safe to run again."""
+    thread if the series has them, and its native event. Safe to run again, even long after:
+    a card or event made before a crash but not remembered is found and taken."""
     party = await bot.series.roll_over(delivery)
     if party is None or party.cancelled:  # a re-run: cancelled since it was made
         return
@@ -388,7 +389,9 @@ async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -
     channel = bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id)
     card: discord.Message | discord.PartialMessage | None = None
     if party.message_id is None:
-        card = await cards.post(channel, party, nonce=delivery.nonce)
+        card = await cards.find_card(channel, party) or await cards.post(
+            channel, party, nonce=delivery.nonce
+        )
     elif party.thread_id is None:
         card = channel.get_partial_message(party.message_id)
     if card is not None and party.thread_id is None and await bot.series.wants_thread(party):
@@ -398,7 +401,8 @@ async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -
         me = guild.me
         allowed = me.guild_permissions.manage_events if me is not None else True
         title = await bot.parties.film_title(party)
-        if await cards.sync_event(guild, party, title, allowed=allowed) == EVENTS_FULL_NOTICE:
+        made = await cards.sync_event(guild, party, title, allowed=allowed, rerun=True)
+        if made == EVENTS_FULL_NOTICE:
             await cards.refresh(await bot.series.note(party, recurrence.NO_EVENT))
 
 

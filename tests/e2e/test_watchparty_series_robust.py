@@ -3,16 +3,17 @@ roll-over re-run after a crash, edits from another zone, cancellations told to t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.domain.parties import ASSUMED_RUNTIME, REMINDER
+from bot.domain.parties import ASSUMED_RUNTIME, REMINDER, Party
 from bot.domain.recurrence import ACTIVE, ANNOUNCE_AHEAD, CANCELLED, ROLL_OVER
 from bot.render.series import EVENTS_FULL_NOTICE
-from bot.storage.outbox import from_text
+from bot.storage.outbox import from_text, to_text
 from cogs.cards import PartyCards
 from fakecord import RequestRecord, StoredMessage
 from tests.e2e.conftest import Harness, harness
@@ -190,3 +191,42 @@ async def test_the_100th_event_made_elsewhere_after_the_count_says_the_server_is
     await e2e.run("Ada", "timezone set", {"zone": "Europe/Berlin"})
     made = await create(e2e, "Ada", "2026-03-06 20:00", repeat="weekly")
     assert EVENTS_FULL_NOTICE.strip() in made.reply.content, made.reply.content
+
+
+async def remembered(e2e: Harness, occurrence: Party) -> Party:
+    """The occurrence once its card and event are remembered."""
+    async with asyncio.timeout(8):
+        while True:
+            found = await party(e2e, occurrence.id)
+            if found.message_id is not None and found.event_id is not None:
+                return found
+            await asyncio.sleep(0.02)
+
+
+async def test_a_roll_over_re_run_long_after_a_crash_posts_and_creates_once(
+    tmp_path: Path,
+) -> None:
+    # Discord forgets a nonce after a few minutes: this one at once.
+    async with harness(tmp_path, start=START, nonce_ttl=0) as e2e:
+        first = await weekly(e2e, "Europe/Berlin", "2026-03-06 20:00")
+        await ends(e2e, first)
+        second = await remembered(e2e, await next_of(e2e, first))
+        # The crash: Discord took the card and made the event, but the bot remembered neither
+        # and never marked the row done (it runs again once the bot is back, an hour later).
+        db = e2e.bot.db
+        await db.execute(
+            "UPDATE parties SET message_id = NULL, event_id = NULL WHERE id = ?", (second.id,)
+        )
+        back = e2e.clock.now() + timedelta(hours=1)
+        await db.execute(
+            "UPDATE outbox SET state = 'pending', next_at = ? WHERE kind = ? AND state <> ?",
+            (to_text(back), ROLL_OVER, "pending"),
+        )
+        await e2e.restart(between=lambda: e2e.clock.set(back + timedelta(seconds=1)))
+        again = await remembered(e2e, second)
+        cards = [m for m in e2e.posts() if f"wp:rsvp:{second.id}:going" in m.custom_ids()]
+        assert len(cards) == 1
+        assert again.message_id == cards[0].id
+        events = e2e.fake.world.guilds[e2e.server.guild].scheduled_events
+        assert list(events) == [first.event_id, second.event_id]  # one each
+        assert again.event_id == second.event_id
