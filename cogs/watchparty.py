@@ -429,5 +429,7 @@ async def setup(bot: WatchpartyBot) -> None:
         await roll_over(bot, cog.cards, delivery)
         return []  # the card is the message; posted above with the row's nonce
 
-    bot.scheduler.register(recurrence.ROLL_OVER, build_roll_over, expires=False)
+    bot.scheduler.register(
+        recurrence.ROLL_OVER, build_roll_over, bot.series.report_failure, expires=False
+    )
     await bot.add_cog(cog)

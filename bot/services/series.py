@@ -23,7 +23,7 @@ from bot.domain.recurrence import ACTIVE, CANCELLED, ENDED, SeriesMark
 from bot.domain.when import is_off, parse_duration
 from bot.errors import BadOption, UserError
 from bot.render import series as series_view
-from bot.scheduler import Scheduler
+from bot.scheduler import Outgoing, Scheduler
 from bot.services.watchparty import Interpreted, WatchParties
 from bot.storage.db import Database, Queries
 from bot.storage.outbox import Delivery
@@ -175,6 +175,18 @@ class SeriesService:
                 )
         self.scheduler.poke()
         return await self.parties.repo.get(made)
+
+    async def report_failure(self, delivery: Delivery, reason: str) -> list[Outgoing]:
+        """A DM for the host the first time a roll-over can never announce (its channel is
+        gone or closed to the bot): later occurrences have no card either until it's fixed."""
+        series = await self.repo.get(delivery.ref_id)
+        if series is None or not await self.repo.mark_problem_reported(series.id):
+            return []
+        newest = await self.repo.current(series.id)
+        if newest is not None:  # its own pings' failure would tell the host again
+            await self.parties.repo.mark_problem_reported(newest)
+        text = series_view.roll_over_failed(series.id, series.channel_id, newest, reason)
+        return [Outgoing(text, user_id=series.host_id)]
 
     async def wants_thread(self, party: Party) -> bool:
         """Whether an occurrence's card gets a thread (the series was started with one)."""

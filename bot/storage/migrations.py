@@ -307,4 +307,9 @@ MIGRATIONS: list[str] = [
     DROP TABLE rsvps;
     ALTER TABLE rsvps_seats RENAME TO rsvps;
     """,
+    # SERIES fix: a series' problem_reported (1: its host was told a roll-over couldn't
+    # announce in the series' channel; a series edit that moves the channel clears it)
+    """
+    ALTER TABLE series ADD COLUMN problem_reported INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

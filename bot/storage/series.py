@@ -239,10 +239,14 @@ class SeriesRepo:
     ) -> None:
         """What later occurrences copy, after a series edit: the edited occurrence's fields."""
         await conn.execute(
-            "UPDATE series SET channel_id = ?, voice_channel_id = ?, film_id = ?, "
+            # A new channel gets a fresh chance to report a problem to the host.
+            "UPDATE series SET problem_reported = "
+            "CASE WHEN channel_id = ? THEN problem_reported ELSE 0 END, "
+            "channel_id = ?, voice_channel_id = ?, film_id = ?, "
             "film_title = ?, note = ?, capacity = ?, role_id = ?, anchor = ?, repeat = ?, "
             "zone = ? WHERE id = ?",
             (
+                party.channel_id,
                 party.channel_id,
                 party.voice_channel_id,
                 party.film_id,
@@ -262,3 +266,11 @@ class SeriesRepo:
         await conn.execute(
             "UPDATE parties SET series_wall = ? WHERE id = ?", (wall.isoformat(), party_id)
         )
+
+    async def mark_problem_reported(self, series_id: int) -> bool:
+        """True the first time only: a roll-over that can't announce is reported once."""
+        changed = await self.db.execute(
+            "UPDATE series SET problem_reported = 1 WHERE id = ? AND problem_reported = 0",
+            (series_id,),
+        )
+        return changed > 0

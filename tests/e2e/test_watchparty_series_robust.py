@@ -230,3 +230,31 @@ async def test_a_roll_over_re_run_long_after_a_crash_posts_and_creates_once(
         events = e2e.fake.world.guilds[e2e.server.guild].scheduled_events
         assert list(events) == [first.event_id, second.event_id]  # one each
         assert again.event_id == second.event_id
+
+
+async def failed_roll_overs(e2e: Harness, count: int) -> None:
+    """Wait until ``count`` roll-overs failed for good."""
+    query = "SELECT COUNT(*) FROM outbox WHERE kind = ? AND state = 'failed'"
+    async with asyncio.timeout(8):
+        while True:
+            if await e2e.bot.db.fetchval(query, (ROLL_OVER,)) >= count:
+                return
+            await asyncio.sleep(0.02)
+
+
+async def test_a_roll_over_that_cannot_announce_tells_the_host_once(e2e: Harness) -> None:
+    first = await weekly(e2e, "Europe/Berlin", "2026-03-06 20:00")
+    assert first.series is not None
+    e2e.fake.fail(403, "POST", f"/channels/{e2e.server.general}/messages", times=None)
+    await ends(e2e, first)
+    await failed_roll_overs(e2e, 1)
+    [told] = await e2e.fake.wait_for_messages(
+        e2e.fake.open_dm(e2e.server["Ada"]), count=1, origin="channel", timeout=8
+    )
+    assert f"next party of your series #{first.series.series_id}" in told.content
+    newest = await e2e.bot.series.repo.current(first.series.series_id)
+    assert newest is not None and newest != first.id
+    await ends(e2e, await party(e2e, newest))  # a week later: no card again
+    await failed_roll_overs(e2e, 2)
+    await asyncio.sleep(0.3)  # a second word would have come by now
+    assert len(e2e.dms("Ada")) == 1
