@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: Discord's error code for "A thread has already been created for this message".
 THREAD_EXISTS = 160004
+#: Discord's error code for "Maximum number of guild events reached (100)".
+EVENTS_LIMIT = 30038
 
 
 class RsvpButton(
@@ -177,11 +179,31 @@ def rsvp_view(party: Party, film_title: str) -> discord.ui.View | None:
     return buttons
 
 
-async def _events_full(guild: discord.Guild) -> bool:
+_LIVE = (discord.EventStatus.scheduled, discord.EventStatus.active)
+#: How far back in its channel a roll-over re-run looks for a card it posted before a crash.
+CARD_LOOKBACK = 50
+
+
+def _events_full(events: list[discord.ScheduledEvent]) -> bool:
     """Whether the server has as many scheduled or running events as Discord allows."""
-    events = await guild.fetch_scheduled_events(with_counts=False)
-    live = (discord.EventStatus.scheduled, discord.EventStatus.active)
-    return sum(event.status in live for event in events) >= MAX_EVENTS
+    return sum(event.status in _LIVE for event in events) >= MAX_EVENTS
+
+
+def _made_before(
+    events: list[discord.ScheduledEvent], bot_id: int | None, kwargs: dict[str, Any]
+) -> discord.ScheduledEvent | None:
+    """The live event the bot made for these options already (a re-run after a crash that
+    came before the event was remembered)."""
+    for event in events:
+        if (
+            event.status in _LIVE
+            and event.creator_id == bot_id
+            and event.name == kwargs["name"]
+            and event.description == kwargs["description"]
+            and event.start_time == kwargs["start_time"]
+        ):
+            return event
+    return None
 
 
 class PartyCards:
@@ -213,6 +235,23 @@ class PartyCards:
         )
         await self.service.attach_card(party.id, message.id)
         return message
+
+    async def find_card(
+        self, channel: discord.abc.Messageable, party: Party
+    ) -> discord.Message | None:
+        """The party's card among the channel's recent messages, remembered if found: a
+        re-run after a crash that came after Discord took the card but before it was
+        remembered (long after, when Discord no longer knows the nonce)."""
+        buttons = f"wp:rsvp:{party.id}:"
+        me = self.bot.user
+        try:
+            async for message in channel.history(limit=CARD_LOOKBACK):
+                if me is not None and message.author.id == me.id and _has_button(message, buttons):
+                    await self.service.attach_card(party.id, message.id)
+                    return message
+        except discord.HTTPException as error:  # no Read Message History: post it
+            log.warning("Could not look for the card of party %s: %s", party.id, error)
+        return None
 
     async def start_thread(
         self, card: discord.Message | discord.PartialMessage, party: Party, film_title: str
@@ -266,11 +305,18 @@ class PartyCards:
         return f"\nAnnounced again in <#{party.channel_id}>: {message.jump_url}"
 
     async def sync_event(
-        self, guild: discord.Guild | None, party: Party, film_title: str, *, allowed: bool
+        self,
+        guild: discord.Guild | None,
+        party: Party,
+        film_title: str,
+        *,
+        allowed: bool,
+        rerun: bool = False,
     ) -> str:
-        """Create or update the native scheduled event; ``allowed``: the bot has Manage Events.
-        Returns a line for the host, if any."""
-        if guild is None:
+        """Create or update the native scheduled event; ``allowed``: the bot has Manage Events;
+        ``rerun``: the work may have been done before a crash, so an event the bot made for
+        the party already is taken rather than made again. Returns a line for the host."""
+        if guild is None or party.cancelled:  # a cancelled party's event was deleted
             return ""
         if not allowed:
             if await self.bot.preferences.claim_events_notice(guild.id):
@@ -303,11 +349,18 @@ class PartyCards:
                     return ""
                 except discord.NotFound:
                     pass  # someone deleted the event: make a new one
-            if await _events_full(guild):
+            events = await guild.fetch_scheduled_events(with_counts=False)
+            made = _made_before(events, self.bot.user.id if self.bot.user else None, kwargs)
+            if rerun and made is not None:
+                await self.service.attach_event(party.id, made.id)
+                return ""
+            if _events_full(events):
                 return EVENTS_FULL_NOTICE
             event = await guild.create_scheduled_event(**kwargs)
             await self.service.attach_event(party.id, event.id)
         except discord.HTTPException as error:
+            if error.code == EVENTS_LIMIT:  # the 100th was made since the count (elsewhere)
+                return EVENTS_FULL_NOTICE
             log.warning("Scheduled event for party %s failed: %s", party.id, error)
             return view.EVENT_FAILED_NOTICE
         return ""
@@ -327,3 +380,12 @@ class PartyCards:
             log.warning("Could not delete the event of party %s: %s", party.id, error)
             return
         await self.service.attach_event(party.id, None)
+
+
+def _has_button(message: discord.Message, prefix: str) -> bool:
+    """Whether a message has a button whose custom id starts with ``prefix``."""
+    return any(
+        getattr(child, "custom_id", None) is not None and child.custom_id.startswith(prefix)
+        for row in message.components
+        for child in getattr(row, "children", ())
+    )

@@ -163,7 +163,12 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         try:
             message = await self.cards.post(target, result.party)
         except discord.HTTPException as error:
-            await self.service.cancel(result.party, by=interaction.user.id, notify=False)
+            # Nobody but the host has seen it, so nobody is told; a series goes altogether
+            # (its roll-over would announce parties of a series the host was told isn't made).
+            if result.party.series is not None:
+                await self.bot.series.cancel_series(result.party, interaction.user.id)
+            else:
+                await self.service.cancel(result.party, by=interaction.user.id, notify=False)
             raise BadOption(
                 view.card_failed(target.mention, error.text or str(error.status))
             ) from error
@@ -205,7 +210,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
     @app_commands.describe(
         id="The party number",
         when="New start time",
-        timezone="Zone the new time is in",
+        timezone="Zone the new time is in (default: the party's)",
         film="Another film (any title)",
         channel="Another channel for the announcement and pings",
         note=f"A new note ('{rules.CLEAR_NOTE}' clears it)",
@@ -255,8 +260,6 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             party, result = await self.bot.series.edit_series(party, **changes)
         else:
             result = await self.service.edit(party, **changes)  # type: ignore[arg-type]
-            if when is not None:
-                await self.bot.series.occurrence_moved(result.party)
         moved = ""
         if result.party.channel_id != party.channel_id:
             moved = await self.cards.move(party, result.party)
@@ -297,18 +300,19 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             party, interaction.user.id, interaction.permissions.manage_events
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
+        by = interaction.user.id
         if party.series is None:
-            cancelled: Party | None = await self.service.cancel(party, by=interaction.user.id)
+            cancelled = [await self.service.cancel(party, by=by)]
             text = view.cancelled(party)
         elif whole:
-            cancelled = await self.bot.series.cancel_series(party)
+            cancelled = await self.bot.series.cancel_series(party, by)
             text = series_view.series_cancelled(party.series.series_id)
         else:
-            cancelled = await self.bot.series.cancel_one(party)
+            cancelled = [await self.bot.series.cancel_one(party, by)]
             text = series_view.occurrence_cancelled(party.id, party.series.series_id)
-        if cancelled is not None:
-            await self.cards.refresh(cancelled)
-            await self.cards.delete_event(interaction.guild, cancelled)
+        for gone in cancelled:
+            await self.cards.refresh(gone)
+            await self.cards.delete_event(interaction.guild, gone)
         await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="ics", description="Download a watch party as a calendar file")
@@ -376,15 +380,18 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
 async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -> None:
     """A series' roll-over row: make its next occurrence, post its card (with the row's nonce,
     so a re-run after a crash posts it once; the series' role is pinged on it), start its
-    thread if the series has them, and its native event. Safe to run again."""
+    thread if the series has them, and its native event. Safe to run again, even long after:
+    a card or event made before a crash but not remembered is found and taken."""
     party = await bot.series.roll_over(delivery)
-    if party is None:
+    if party is None or party.cancelled:  # a re-run: cancelled since it was made
         return
     # guild_id: a thread can only be started from a message that knows its server
     channel = bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id)
     card: discord.Message | discord.PartialMessage | None = None
     if party.message_id is None:
-        card = await cards.post(channel, party, nonce=delivery.nonce)
+        card = await cards.find_card(channel, party) or await cards.post(
+            channel, party, nonce=delivery.nonce
+        )
     elif party.thread_id is None:
         card = channel.get_partial_message(party.message_id)
     if card is not None and party.thread_id is None and await bot.series.wants_thread(party):
@@ -394,7 +401,8 @@ async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -
         me = guild.me
         allowed = me.guild_permissions.manage_events if me is not None else True
         title = await bot.parties.film_title(party)
-        if await cards.sync_event(guild, party, title, allowed=allowed) == EVENTS_FULL_NOTICE:
+        made = await cards.sync_event(guild, party, title, allowed=allowed, rerun=True)
+        if made == EVENTS_FULL_NOTICE:
             await cards.refresh(await bot.series.note(party, recurrence.NO_EVENT))
 
 
@@ -421,5 +429,7 @@ async def setup(bot: WatchpartyBot) -> None:
         await roll_over(bot, cog.cards, delivery)
         return []  # the card is the message; posted above with the row's nonce
 
-    bot.scheduler.register(recurrence.ROLL_OVER, build_roll_over, expires=False)
+    bot.scheduler.register(
+        recurrence.ROLL_OVER, build_roll_over, bot.series.report_failure, expires=False
+    )
     await bot.add_cog(cog)

@@ -32,6 +32,8 @@ UNTIL_MAX = timedelta(days=731)
 MAX_EVENTS = 100
 #: The outbox kind that makes a series' next occurrence (ref_id: the series).
 ROLL_OVER = "series_next"
+#: A delayed announcement comes at least this long before the next date's first reminder.
+ANNOUNCE_AHEAD = timedelta(minutes=15)
 #: Series states.
 ACTIVE, ENDED, CANCELLED = "active", "ended", "cancelled"
 
@@ -159,13 +161,38 @@ def next_after(rule: Rule, wall: datetime, now: datetime) -> tuple[Occurrence | 
         wall = found
 
 
-def moved_to(rule: Rule, wall: datetime) -> Rule:
-    """The rule re-anchored on a new wall time (a series edit of the time or weekday); the
-    last date stays."""
+def following(rule: Rule, wall: datetime) -> Occurrence | None:
+    """The date on the rule after the wall time ``wall`` (None: the series has no more)."""
+    found = _rrule(rule).after(wall, inc=False)
+    return pin(rule, found) if found is not None else None
+
+
+def announce_due(
+    ends: datetime, announce: timedelta, next_start: datetime | None, lead: timedelta
+) -> datetime:
+    """When a series' next occurrence is announced: ``announce`` after the one before
+    ``ends``, but no later than :data:`ANNOUNCE_AHEAD` before its largest reminder ``lead``
+    before it starts at ``next_start`` (a long delay must not skip the date or its
+    reminders), and never before
+    the one before ends (one upcoming occurrence at a time)."""
+    due = ends + announce
+    if next_start is not None:
+        due = min(due, next_start - lead - ANNOUNCE_AHEAD)
+    return max(due, ends)
+
+
+def moved_to(rule: Rule, was: datetime, wall: datetime) -> Rule:
+    """The rule after a series edit moved the occurrence on the date ``was`` to the wall time
+    ``wall``; the last date stays. Only the clock time changed: the rule keeps its day of the
+    month or its nth weekday (a "31st" series edited on 28 February stays on the 31st).
+    Another date: the rule is re-anchored on it."""
+    wall = wall.replace(second=0, microsecond=0)
+    if wall.date() == was.date():
+        return replace(rule, anchor=datetime.combine(rule.anchor.date(), wall.time()))
     if rule.repeat == MONTHLY_LAST and not is_last_weekday(wall.date()):
         # Keep "the last <weekday>": the edit names the weekday and time.
         return replace(rule, repeat=MONTHLY_WEEKDAY, anchor=wall)
-    return replace(rule, anchor=wall.replace(second=0, microsecond=0))
+    return replace(rule, anchor=wall)
 
 
 def parse_until(text: str) -> date:

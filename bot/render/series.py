@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain import recurrence, zones
 from bot.domain.clock_text import WEEKDAYS, clock, day_month
 from bot.domain.recurrence import MONTHLY_DAY, Rule, SeriesMark
+from bot.render import clip
 
 _NTH = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 
@@ -78,3 +81,25 @@ def series_needed(party_id: int) -> str:
 
 def repeat_needed() -> str:
     return "`until`, `times` and `announce` only work with `repeat`. Pick how it repeats."
+
+
+def before_previous(party_id: int, wall: datetime) -> str:
+    return (
+        f"That's not after the series' previous party (#{party_id}, "
+        f"{day_month(wall.date())} {clock(wall)}). Pick a later time, or change only this "
+        "party (`scope: This party only`)."
+    )
+
+
+def roll_over_failed(series_id: int, channel_id: int, party_id: int | None, reason: str) -> str:
+    """The host's DM when a series' next party couldn't be announced."""
+    move = (
+        f"`/watchparty edit id:{party_id} channel: scope:This and every later party`"
+        if party_id is not None
+        else "`/watchparty edit` with `scope` on its next party"
+    )
+    return (
+        f"I couldn't announce the next party of your series #{series_id} in <#{channel_id}> "
+        f"({clip(reason, 200)}), and later ones won't get a card there either. Check my "
+        f"permissions there, or move the series with {move}."
+    )

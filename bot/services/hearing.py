@@ -133,9 +133,12 @@ class Hearing:
         its time): add the rows for the members' own lead times."""
         return await self._replan(conn, party, self.clock.now())
 
-    async def own_leads_union(self, user_id: int, leads: Iterable[timedelta]) -> set[timedelta]:
-        """A new party's leads, with the lead times of its host if they set their own."""
-        own = await store.own_leads(self.db, user_id)
+    async def own_leads_union(
+        self, user_id: int, leads: Iterable[timedelta], conn: Queries | None = None
+    ) -> set[timedelta]:
+        """A new party's leads, with the lead times of its host if they set their own (read
+        through ``conn`` inside a transaction)."""
+        own = await store.own_leads(conn or self.db, user_id)
         return set(leads) | set(own or ())
 
     async def _replan(self, conn: Queries, party: Party, now: datetime) -> datetime | None:

@@ -22,11 +22,18 @@ from bot.domain.parties import Party
 from bot.domain.recurrence import ACTIVE, CANCELLED, ENDED, SeriesMark
 from bot.domain.when import is_off, parse_duration
 from bot.errors import BadOption, UserError
-from bot.scheduler import Scheduler
+from bot.render import series as series_view
+from bot.scheduler import Outgoing, Scheduler
 from bot.services.watchparty import Interpreted, WatchParties
 from bot.storage.db import Database, Queries
 from bot.storage.outbox import Delivery
+from bot.storage.parties import PartyRepo
 from bot.storage.series import Series, SeriesRepo
+
+NOT_ANNOUNCED = (
+    "This series' next party isn't announced yet, so there's nothing to change. "
+    "Try again once it is."
+)
 
 #: The longest wait after an occurrence ends before the next is announced.
 ANNOUNCE_MAX = timedelta(days=7)
@@ -42,9 +49,10 @@ def parse_announce(text: str | None) -> timedelta:
     return delay
 
 
-def _wall(party: Party) -> datetime:
-    """A party's start on its zone's wall clock, naive."""
-    return party.starts_at.astimezone(zones.zone_from_key(party.zone_key)).replace(tzinfo=None)
+def _wall(party: Party, zone_key: str | None = None) -> datetime:
+    """A party's start on the wall clock of its zone (or ``zone_key``'s), naive."""
+    tz = zones.zone_from_key(zone_key or party.zone_key)
+    return party.starts_at.astimezone(tz).replace(tzinfo=None)
 
 
 class SeriesService:
@@ -56,6 +64,7 @@ class SeriesService:
         self.scheduler = scheduler
         self.parties = parties
         self.repo = SeriesRepo(db)
+        parties.follow = self._follow
 
     async def create(
         self,
@@ -142,7 +151,11 @@ class SeriesService:
                     capacity=series.capacity,
                     role_id=series.role_id,
                 )
-                plan = rules.plan(start, series.reminders, now)
+                # The host is Going: their own lead times too, as for a party they create.
+                leads = await self.parties.hearing.own_leads_union(
+                    series.host_id, series.reminders, conn
+                )
+                plan = rules.plan(start, leads, now)
                 mark = SeriesMark(
                     series_id,
                     series.rule,
@@ -153,10 +166,27 @@ class SeriesService:
                 made = await self.repo.insert_occurrence(conn, series, party, plan, mark, now)
                 assert made is not None  # the series' row is held, and none was made after
                 await self.repo.queue_roll_over(
-                    conn, series_id, replace(party, id=made), occurrence.wall, series.announce
+                    conn,
+                    series_id,
+                    replace(party, id=made),
+                    occurrence.wall,
+                    series.rule,
+                    series.announce,
                 )
         self.scheduler.poke()
         return await self.parties.repo.get(made)
+
+    async def report_failure(self, delivery: Delivery, reason: str) -> list[Outgoing]:
+        """A DM for the host the first time a roll-over can never announce (its channel is
+        gone or closed to the bot): later occurrences have no card either until it's fixed."""
+        series = await self.repo.get(delivery.ref_id)
+        if series is None or not await self.repo.mark_problem_reported(series.id):
+            return []
+        newest = await self.repo.current(series.id)
+        if newest is not None:  # its own pings' failure would tell the host again
+            await self.parties.repo.mark_problem_reported(newest)
+        text = series_view.roll_over_failed(series.id, series.channel_id, newest, reason)
+        return [Outgoing(text, user_id=series.host_id)]
 
     async def wants_thread(self, party: Party) -> bool:
         """Whether an occurrence's card gets a thread (the series was started with one)."""
@@ -179,75 +209,98 @@ class SeriesService:
         found = await self.parties.repo.get(newest) if newest is not None else None
         return found or party
 
-    async def occurrence_moved(self, party: Party) -> None:
-        """One occurrence's time was edited: the next is announced after its new end."""
+    async def _follow(self, conn: Queries, party: Party) -> None:
+        """In the transaction of an edit that moved an occurrence's start or end (a new time,
+        a film with another runtime): the next is announced after its new end."""
         if party.series is None:
             return
-        async with self.db.transaction() as conn:
-            series = await self.repo.lock(conn, party.series.series_id)
-            if series is None or series.status != ACTIVE:
-                return
-            if await self.repo.current(series.id, conn) == party.id:
-                await self.repo.queue_roll_over(
-                    conn, series.id, party, party.series.wall, series.announce
-                )
-        self.scheduler.poke()
+        series = await self.repo.lock(conn, party.series.series_id)
+        if series is None or series.status != ACTIVE:
+            return
+        if await self.repo.current(series.id, conn) == party.id:
+            await self.repo.queue_roll_over(
+                conn, series.id, party, party.series.wall, series.rule, series.announce
+            )
 
-    async def cancel_one(self, party: Party) -> Party:
-        """Cancel one occurrence; the series goes on: its next occurrence is announced now."""
-        cancelled = await self.parties.cancel(party)
+    async def cancel_one(self, party: Party, by: int | None) -> Party:
+        """Cancel one occurrence (``by``: the member who did, not told of their own change);
+        the series goes on: its next occurrence is announced now. One transaction, holding the
+        series' row."""
         assert party.series is not None
         async with self.db.transaction() as conn:
             series = await self.repo.lock(conn, party.series.series_id)
-            if series is not None and series.status == ACTIVE:
-                if await self.repo.current(series.id, conn) == party.id:
-                    await self.repo.queue_roll_over(
-                        conn,
-                        series.id,
-                        party,
-                        party.series.wall,
-                        series.announce,
-                        due=self.clock.now(),
-                    )
+            newest = await self.repo.current(party.series.series_id, conn)
+            cancelled, notice = await self.parties.cancel_within(conn, party, by)
+            if series is not None and series.status == ACTIVE and newest == party.id:
+                await self.repo.queue_roll_over(
+                    conn,
+                    series.id,
+                    party,
+                    party.series.wall,
+                    series.rule,
+                    series.announce,
+                    due=self.clock.now(),
+                )
+        self.parties.hearing.wake(notice)
         self.scheduler.poke()
         return cancelled
 
-    async def cancel_series(self, party: Party) -> Party | None:
-        """End the series: no more occurrences, and the pending one is cancelled (returned,
-        for its card and event; None if none was pending)."""
+    async def cancel_series(self, party: Party, by: int | None) -> list[Party]:
+        """End the series: no more occurrences, and its pending ones are cancelled (returned,
+        for their cards and events), ``by`` not told of their own change. One transaction
+        holding the series' row, so a roll-over waits for it and then finds it cancelled."""
         assert party.series is not None
-        current = await self.current(party)
-        pending = not current.cancelled and (current.ends_at or current.starts_at) > (
-            self.clock.now()
-        )
-        cancelled = await self.parties.cancel(current) if pending else None
+        now = self.clock.now()
+        cancelled: list[Party] = []
+        notices: list[datetime | None] = []
         async with self.db.transaction() as conn:
+            if await self.repo.lock(conn, party.series.series_id) is None:
+                return []
             await self.repo.set_status(conn, party.series.series_id, CANCELLED)
+            for party_id in await self.repo.pending(conn, party.series.series_id, now):
+                pending = await PartyRepo.read(conn, party_id)
+                assert pending is not None
+                done, notice = await self.parties.cancel_within(conn, pending, by)
+                cancelled.append(done)
+                notices.append(notice)
+        for notice in notices:
+            self.parties.hearing.wake(notice)
         return cancelled
 
     async def edit_series(self, party: Party, **changes: object) -> tuple[Party, Interpreted]:
         """Edit the series from its upcoming occurrence on: (the occurrence before the edit,
-        the edit). ``changes`` are :meth:`WatchParties.edit`'s."""
+        the edit). ``changes`` are :meth:`WatchParties.edit`'s. One transaction holding the
+        series' row: the occurrence, what later ones copy and the roll-over change together
+        (a roll-over waits for it, then copies the new template)."""
         current = await self.current(party)
         assert current.series is not None
+        series_id, was = current.series.series_id, current.series.wall
         if current.cancelled or (current.ends_at or current.starts_at) <= self.clock.now():
-            raise BadOption(
-                "This series' next party isn't announced yet, so there's nothing to change. "
-                "Try again once it is."
-            )
-        result = await self.parties.edit(current, **changes)  # type: ignore[arg-type]
-        edited = result.party
-        async with self.db.transaction() as conn:
-            series = await self.repo.lock(conn, current.series.series_id)
+            raise BadOption(NOT_ANNOUNCED)
+
+        async def retemplate(conn: Queries, edited: Party) -> None:
+            series = await self.repo.lock(conn, series_id)
             assert series is not None
-            rule, wall = series.rule, current.series.wall
+            if await self.repo.current(series_id, conn) != current.id:
+                raise BadOption(NOT_ANNOUNCED)  # a roll-over made a newer one meanwhile
+            rule, wall = series.rule, was
             if changes.get("when") is not None:
-                wall = _wall(edited)
-                rule = recurrence.moved_to(replace(rule, zone_key=edited.zone_key), wall)
+                wall = _wall(edited, rule.zone_key)  # the series keeps its zone
+                # Dates on the rule only move forward: the newest occurrence is the one with
+                # the latest date, and a roll-over makes the one after it.
+                previous = await self.repo.previous(conn, series_id, current.id)
+                if previous is not None and wall <= previous[1]:
+                    raise BadOption(series_view.before_previous(*previous))
+                rule = recurrence.moved_to(rule, was, wall)
                 await self.repo.set_wall(conn, edited.id, wall)
             await self.repo.update_template(conn, series.id, edited, rule)
-            await self.repo.queue_roll_over(conn, series.id, edited, wall, series.announce)
+            if series.status == ACTIVE:
+                await self.repo.queue_roll_over(
+                    conn, series.id, edited, wall, rule, series.announce
+                )
+
+        result = await self.parties.edit(current, within=retemplate, **changes)  # type: ignore[arg-type]
         self.scheduler.poke()
-        fresh = await self.parties.repo.get(edited.id)
+        fresh = await self.parties.repo.get(result.party.id)
         assert fresh is not None
         return current, replace(result, party=fresh)

@@ -82,6 +82,9 @@ class WatchParties:
         self.scheduler = scheduler
         self.preferences = preferences
         self.repo = PartyRepo(db)
+        #: Work in the transaction of an edit that moves a party's start or end (a series'
+        #: roll-over follows its occurrence's end); set by the series service.
+        self.follow: Within | None = None
         self.hearing = Hearing(
             db, clock, scheduler, preferences, self.film_title, self.report_failure
         )
@@ -289,10 +292,14 @@ class WatchParties:
         note: str | None = None,
         capacity: int | None = None,
         role_id: int | None = None,
+        within: Within | None = None,
     ) -> Interpreted:
         """Change a party's time, film (or typed title), channel, note (``-`` clears it),
         capacity or role; None keeps a field. Seats a raised capacity frees go to the first
-        in line, told at once."""
+        in line, told at once. ``within(conn, edited)``: more work in the editing
+        transaction, first (a series edit holds the series' row and updates what later
+        occurrences copy); without it, :attr:`follow` runs there when the start or end
+        moves."""
         rules.check_edit(when, zone is not None, (when, film, channel_id, note, capacity, role_id))
         seat_rules.check_capacity(capacity)
         if (party.ends_at or party.starts_at) <= self.clock.now():
@@ -303,9 +310,14 @@ class WatchParties:
         notes: list[str] = []
         start, key = party.starts_at, party.zone_key
         if when is not None:
-            zone_pick = await self.zone_for(editor_id, party.guild_id, zone)
-            if zone_pick is None:
-                zone_pick = (party.zone_key, [])
+            # Read in the party's zone unless another is named: an edit by a member elsewhere
+            # (or of a series, whose rule keeps its zone) means the party's clock.
+            zone_pick = (
+                await self.zone_for(editor_id, party.guild_id, zone)
+                if zone is not None
+                else (party.zone_key, await self._party_zone_note(editor_id, party))
+            )
+            assert zone_pick is not None  # an explicit zone is always one
             start, key, notes = await self.interpret(when, film, zone_pick)
         edited = replace(
             party,
@@ -323,6 +335,11 @@ class WatchParties:
         replan = rules.plan(start, party.reminders, now) if when is not None else None
         async with self.db.transaction() as conn:
             await self._still(conn, party)
+            moved = (edited.starts_at, edited.ends_at) != (party.starts_at, party.ends_at)
+            if within is not None:
+                await within(conn, edited)
+            elif moved and self.follow is not None:
+                await self.follow(conn, edited)
             promoted = await self.repo.update(edited, replan, conn, now=now)
             own = await self.hearing.replanned(conn, edited) if replan else None
             notice = await self.hearing.queue_change(conn, party, edited, changed_by=editor_id)
@@ -331,6 +348,8 @@ class WatchParties:
                 await hook(conn, party, edited)
         if replan:
             self.scheduler.poke(min(d for d in (replan[0].due, own) if d))
+        elif moved:  # what follows the party's end may be sooner (a series' next)
+            self.scheduler.poke()
         if promoted:
             self.scheduler.poke(now)
         self.hearing.wake(notice)
@@ -355,6 +374,16 @@ class WatchParties:
                 f"`/watchparty info id:{party.id}`, then make your change."
             )
 
+    async def _party_zone_note(self, editor_id: int, party: Party) -> list[str]:
+        """A word for an editor whose own zone isn't the party's: the time was read in the
+        party's."""
+        if (await self.preferences.zone(editor_id, party.guild_id)).key == party.zone_key:
+            return []
+        return [
+            f"Read in the party's zone, {zones.zone_label(party.zone_key)} (give `timezone` "
+            "for another)."
+        ]
+
     async def going(self, party: Party) -> int:
         """How many hold a seat."""
         return list((await self.repo.rsvps(party.id)).values()).count(rules.GOING)
@@ -363,19 +392,27 @@ class WatchParties:
         """Cancel a party and its pending reminders, and tell everyone who answered Going or
         Maybe except ``by`` (one transaction; ``notify=False``: tell no one, as when its card
         could not be posted); returns it cancelled."""
-        cancelled = replace(party, cancelled=True)
         async with self.db.transaction() as conn:
-            await self._still(conn, party)
-            await self.repo.cancel(party.id, conn)
-            notice = (
-                await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
-                if notify
-                else None
-            )
-            for hook in self.on_change:
-                await hook(conn, party, cancelled)
+            cancelled, notice = await self.cancel_within(conn, party, by, notify=notify)
         self.hearing.wake(notice)
         return cancelled
+
+    async def cancel_within(
+        self, conn: Queries, party: Party, by: int | None, *, notify: bool = True
+    ) -> tuple[Party, datetime | None]:
+        """:meth:`cancel` in the caller's transaction: (the party cancelled, the notice's due
+        time, for :meth:`Hearing.wake` after the commit)."""
+        await self._still(conn, party)
+        cancelled = replace(party, cancelled=True)
+        await self.repo.cancel(party.id, conn)
+        notice = (
+            await self.hearing.queue_change(conn, party, cancelled, changed_by=by)
+            if notify
+            else None
+        )
+        for hook in self.on_change:  # an open vote closes with its party
+            await hook(conn, party, cancelled)
+        return cancelled, notice
 
     async def rsvp(
         self, party_id: int, user_id: int, status: str

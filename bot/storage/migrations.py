@@ -320,4 +320,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX outbox_by_ref ON outbox(ref_id, kind);
     CREATE INDEX rsvps_by_user ON rsvps(user_id);
     """,
+    # 20: a series' problem_reported (1: its host was told a roll-over couldn't
+    # announce in the series' channel; a series edit that moves the channel clears it)
+    """
+    ALTER TABLE series ADD COLUMN problem_reported INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

@@ -62,10 +62,17 @@ def _seconds(reminders: tuple[timedelta, ...]) -> str:
     return ",".join(str(int(r.total_seconds())) for r in reminders)
 
 
-def roll_over_due(party: Party, announce: timedelta) -> datetime:
-    """When the occurrence after ``party`` is announced: its end (a film without a runtime is
-    assumed to run ASSUMED_RUNTIME) plus the series' delay."""
-    return (party.ends_at or party.starts_at + ASSUMED_RUNTIME) + announce
+def roll_over_due(party: Party, rule: Rule, wall: datetime, announce: timedelta) -> datetime:
+    """When the occurrence after ``party`` (at ``wall`` on ``rule``) is announced: its end (a
+    film without a runtime is assumed to run ASSUMED_RUNTIME) plus the series' delay, but
+    early enough for the next date's largest reminder (and so before it starts)."""
+    following = recurrence.following(rule, wall)
+    return recurrence.announce_due(
+        party.ends_at or party.starts_at + ASSUMED_RUNTIME,
+        announce,
+        following.starts_at if following is not None else None,
+        max(party.reminders, default=timedelta(0)),
+    )
 
 
 class SeriesRepo:
@@ -123,7 +130,7 @@ class SeriesRepo:
         )
         occurrence = recurrence.first(rule)
         await self.mark(conn, party.id, series_id, rule.anchor, recurrence.flags_of(occurrence))
-        await self.queue_roll_over(conn, series_id, party, rule.anchor, announce)
+        await self.queue_roll_over(conn, series_id, party, rule.anchor, rule, announce)
         return series_id
 
     async def mark(
@@ -157,13 +164,14 @@ class SeriesRepo:
         series_id: int,
         after: Party,
         wall: datetime,
+        rule: Rule,
         announce: timedelta,
         due: datetime | None = None,
     ) -> None:
-        """Replace the series' pending roll-over: the occurrence after the one at ``wall``,
-        announced when ``after`` ends plus ``announce`` (or at ``due``)."""
+        """Replace the series' pending roll-over: the occurrence after the one at ``wall`` on
+        ``rule``, announced as :func:`roll_over_due` says (or at ``due``)."""
         await outbox.cancel_pending(conn, (ROLL_OVER,), series_id)
-        when = due if due is not None else roll_over_due(after, announce)
+        when = due if due is not None else roll_over_due(after, rule, wall, announce)
         await outbox.add(conn, ROLL_OVER, series_id, when, {"after": wall.isoformat()})
 
     async def latest_after(self, conn: Queries, series_id: int, wall: datetime) -> int | None:
@@ -175,6 +183,17 @@ class SeriesRepo:
         )
         return int(found) if found is not None else None
 
+    async def previous(
+        self, conn: Queries, series_id: int, party_id: int
+    ) -> tuple[int, datetime] | None:
+        """The occurrence before ``party_id`` on the rule (cancelled ones too): (id, date)."""
+        row = await conn.fetchone(
+            "SELECT id, series_wall FROM parties WHERE series_id = ? AND id <> ? "
+            "ORDER BY series_wall DESC LIMIT 1",
+            (series_id, party_id),
+        )
+        return (int(row["id"]), datetime.fromisoformat(row["series_wall"])) if row else None
+
     async def current(self, series_id: int, conn: Queries | None = None) -> int | None:
         """The series' newest occurrence (the upcoming one, or the last one held)."""
         found = await (conn or self.db).fetchval(
@@ -182,6 +201,15 @@ class SeriesRepo:
             (series_id,),
         )
         return int(found) if found is not None else None
+
+    async def pending(self, conn: Queries, series_id: int, now: datetime) -> list[int]:
+        """The series' occurrences not cancelled and not over yet."""
+        rows = await conn.fetchall(
+            "SELECT id FROM parties WHERE series_id = ? AND status = 'active' "
+            "AND COALESCE(ends_at, starts_at) > ? ORDER BY starts_at",
+            (series_id, to_text(now)),
+        )
+        return [int(row["id"]) for row in rows]
 
     async def insert_occurrence(
         self,
@@ -211,10 +239,14 @@ class SeriesRepo:
     ) -> None:
         """What later occurrences copy, after a series edit: the edited occurrence's fields."""
         await conn.execute(
-            "UPDATE series SET channel_id = ?, voice_channel_id = ?, film_id = ?, "
+            # A new channel gets a fresh chance to report a problem to the host.
+            "UPDATE series SET problem_reported = "
+            "CASE WHEN channel_id = ? THEN problem_reported ELSE 0 END, "
+            "channel_id = ?, voice_channel_id = ?, film_id = ?, "
             "film_title = ?, note = ?, capacity = ?, role_id = ?, anchor = ?, repeat = ?, "
             "zone = ? WHERE id = ?",
             (
+                party.channel_id,
                 party.channel_id,
                 party.voice_channel_id,
                 party.film_id,
@@ -234,3 +266,11 @@ class SeriesRepo:
         await conn.execute(
             "UPDATE parties SET series_wall = ? WHERE id = ?", (wall.isoformat(), party_id)
         )
+
+    async def mark_problem_reported(self, series_id: int) -> bool:
+        """True the first time only: a roll-over that can't announce is reported once."""
+        changed = await self.db.execute(
+            "UPDATE series SET problem_reported = 1 WHERE id = ? AND problem_reported = 0",
+            (series_id,),
+        )
+        return changed > 0

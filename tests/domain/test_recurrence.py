@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -65,6 +65,27 @@ def test_the_31st_falls_on_the_last_day_of_a_shorter_month() -> None:
     ]
 
 
+def test_a_new_clock_time_keeps_the_day_of_the_month() -> None:
+    rule = r.make_rule("monthly_day", datetime(2026, 1, 31, 20), "UTC", today=TODAY)
+    moved = r.moved_to(rule, datetime(2026, 2, 28, 20), datetime(2026, 2, 28, 21, 30))
+    found, _ = r.next_after(moved, datetime(2026, 2, 28, 21, 30), EARLY)
+    assert found is not None and found.wall == datetime(2026, 3, 31, 21, 30)
+
+
+def test_a_new_clock_time_keeps_the_last_weekday() -> None:
+    rule = r.make_rule("monthly_weekday", datetime(2026, 1, 30, 20), "UTC", today=TODAY)
+    assert rule.nth == -1  # 30 January is the fifth Friday: "the last Friday"
+    moved = r.moved_to(rule, datetime(2026, 2, 27, 20), datetime(2026, 2, 27, 21))
+    assert moved.nth == -1
+
+
+def test_a_new_date_re_anchors_the_rule() -> None:
+    rule = r.make_rule("weekly", datetime(2026, 1, 2, 20), "UTC", today=TODAY)
+    moved = r.moved_to(rule, datetime(2026, 1, 9, 20), datetime(2026, 1, 10, 21))
+    found, _ = r.next_after(moved, datetime(2026, 1, 10, 21), EARLY)
+    assert found is not None and found.wall == datetime(2026, 1, 17, 21)
+
+
 def test_times_becomes_the_last_date() -> None:
     rule = r.make_rule("weekly", datetime(2026, 3, 6, 20), "UTC", times=3, today=TODAY)
     assert rule.until == date(2026, 3, 20)
@@ -115,3 +136,27 @@ def test_bad_limits_are_refused(options: dict, error: type[Exception]) -> None:
 def test_flags_round_trip() -> None:
     text = r.flags_text(frozenset({r.MOVED, r.NO_EVENT}), 2)
     assert r.read_flags(text) == (frozenset({r.MOVED, r.NO_EVENT}), 2)
+
+
+def test_a_long_announce_delay_still_leaves_the_next_dates_reminders() -> None:
+    ends = datetime(2026, 1, 2, 22, tzinfo=UTC)
+    due = r.announce_due(
+        ends, timedelta(days=7), datetime(2026, 1, 9, 20, tzinfo=UTC), timedelta(days=1)
+    )
+    assert due == datetime(2026, 1, 8, 20, tzinfo=UTC) - r.ANNOUNCE_AHEAD
+
+
+def test_a_short_announce_delay_is_kept() -> None:
+    ends = datetime(2026, 1, 2, 22, tzinfo=UTC)
+    due = r.announce_due(
+        ends, timedelta(hours=2), datetime(2026, 1, 9, 20, tzinfo=UTC), timedelta(days=1)
+    )
+    assert due == ends + timedelta(hours=2)
+
+
+def test_the_next_is_never_announced_before_the_one_before_ends() -> None:
+    ends = datetime(2026, 1, 2, 22, tzinfo=UTC)
+    due = r.announce_due(
+        ends, timedelta(days=1), datetime(2026, 1, 9, 20, tzinfo=UTC), timedelta(days=7)
+    )
+    assert due == ends
