@@ -19,7 +19,6 @@ from bot.app import WatchpartyBot
 from bot.domain import parties as rules
 from bot.domain import seats as seat_rules
 from bot.domain.parties import Party
-from bot.domain.recurrence import MAX_EVENTS
 from bot.render import hearing as hearing_view
 from bot.render import parties as view
 from bot.render import seats as seat_view
@@ -184,11 +183,6 @@ _LIVE = (discord.EventStatus.scheduled, discord.EventStatus.active)
 CARD_LOOKBACK = 50
 
 
-def _events_full(events: list[discord.ScheduledEvent]) -> bool:
-    """Whether the server has as many scheduled or running events as Discord allows."""
-    return sum(event.status in _LIVE for event in events) >= MAX_EVENTS
-
-
 def _made_before(
     events: list[discord.ScheduledEvent], bot_id: int | None, kwargs: dict[str, Any]
 ) -> discord.ScheduledEvent | None:
@@ -349,13 +343,13 @@ class PartyCards:
                     return ""
                 except discord.NotFound:
                     pass  # someone deleted the event: make a new one
-            events = await guild.fetch_scheduled_events(with_counts=False)
-            made = _made_before(events, self.bot.user.id if self.bot.user else None, kwargs)
-            if rerun and made is not None:
-                await self.service.attach_event(party.id, made.id)
-                return ""
-            if _events_full(events):
-                return EVENTS_FULL_NOTICE
+            if rerun:  # listing the server's events costs: only when one may exist already
+                events = await guild.fetch_scheduled_events(with_counts=False)
+                made = _made_before(events, self.bot.user.id if self.bot.user else None, kwargs)
+                if made is not None:
+                    await self.service.attach_event(party.id, made.id)
+                    return ""
+            # A full server (100 events, Discord's limit) refuses with EVENTS_LIMIT, below.
             event = await guild.create_scheduled_event(**kwargs)
             await self.service.attach_event(party.id, event.id)
         except discord.HTTPException as error:

@@ -388,10 +388,11 @@ async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -
     # guild_id: a thread can only be started from a message that knows its server
     channel = bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id)
     card: discord.Message | discord.PartialMessage | None = None
+    # A row claimed before (a crash, a failure) may have done some of the work already.
+    rerun = delivery.attempts > 1
     if party.message_id is None:
-        card = await cards.find_card(channel, party) or await cards.post(
-            channel, party, nonce=delivery.nonce
-        )
+        found = await cards.find_card(channel, party) if rerun else None
+        card = found or await cards.post(channel, party, nonce=delivery.nonce)
     elif party.thread_id is None:
         card = channel.get_partial_message(party.message_id)
     if card is not None and party.thread_id is None and await bot.series.wants_thread(party):
@@ -401,7 +402,7 @@ async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -
         me = guild.me
         allowed = me.guild_permissions.manage_events if me is not None else True
         title = await bot.parties.film_title(party)
-        made = await cards.sync_event(guild, party, title, allowed=allowed, rerun=True)
+        made = await cards.sync_event(guild, party, title, allowed=allowed, rerun=rerun)
         if made == EVENTS_FULL_NOTICE:
             await cards.refresh(await bot.series.note(party, recurrence.NO_EVENT))
 
