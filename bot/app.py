@@ -101,6 +101,16 @@ class BotTree(app_commands.CommandTree):
         )
 
 
+def gateway_intents() -> discord.Intents:
+    """What the bot subscribes to: servers, channels, roles, threads and events; no privileged
+    intents, and no messages, reactions or typing: everything arrives as interactions, so a
+    busy server's chatter never reaches the bot (its own fan-out of pings would come back to
+    it as MESSAGE_CREATE events too)."""
+    intents = discord.Intents.default()
+    intents.messages = intents.reactions = intents.typing = False
+    return intents
+
+
 def user_error(error: BaseException) -> UserError | None:
     """The UserError behind a command or transformer error, if there is one."""
     seen: BaseException | None = error
@@ -141,7 +151,7 @@ class WatchpartyBot(commands.AutoShardedBot):
             http_trace=throttle_trace(limiter),
             command_prefix=commands.when_mentioned,
             help_command=None,
-            intents=discord.Intents.default(),  # no privileged intents
+            intents=gateway_intents(),
             tree_cls=BotTree,
             # Nothing pings unless a message names exactly whom it may ping.
             allowed_mentions=discord.AllowedMentions.none(),

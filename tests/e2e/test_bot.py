@@ -130,6 +130,16 @@ async def test_no_privileged_intents(e2e: Harness) -> None:
     assert identify.data["intents"] & privileged == 0
 
 
+async def test_no_message_reaction_or_typing_events(e2e: Harness) -> None:
+    """Everything the bot does arrives as an interaction: a busy server's messages (and the
+    bot's own pings, echoed back) never reach it."""
+    identify = next(f for f in e2e.fake.gateway_frames if f.op == 2)
+    intents = discord.Intents._from_value(identify.data["intents"])
+    assert intents.guilds and intents.guild_scheduled_events
+    assert not (intents.guild_messages or intents.dm_messages)
+    assert not (intents.reactions or intents.typing)
+
+
 # Every /film, /timezone and /config path that answers with a message, public or private.
 SESSION: list[tuple[str, str, dict[str, Any]]] = [
     ("Ada", "timezone set", {"zone": "Seoul"}),
