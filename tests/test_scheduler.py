@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import discord
 import pytest
 
+from bot import scheduler as scheduler_module
 from bot.scheduler import FailureHandler, Outgoing, PermanentFailure, Scheduler
 from bot.storage import outbox
 from bot.storage.db import Database, open_database
@@ -409,3 +410,39 @@ async def test_stop_lets_a_send_in_progress_finish(db):
     await scheduler.stop()
     assert len(send.sent) == 1
     assert await outbox_counts(db) == {"sent": 1}
+
+
+async def test_rows_due_together_build_their_messages_before_any_is_sent(db, monkeypatch):
+    """A big fan-out's sends must not hold back the build of a row due with it: every row of
+    a claim is built first, then they all send."""
+    monkeypatch.setattr(scheduler_module, "BUILD_WAIT", timedelta(seconds=10))  # a slow machine
+    clock = ShiftedClock(T0)
+    events: list[str] = []
+
+    async def record(message: Outgoing, nonce: str) -> None:
+        events.append(f"send {message.content}")
+
+    release = asyncio.Event()
+
+    async def build(delivery: outbox.Delivery, late: bool) -> list[Outgoing]:
+        text = delivery.data["text"]
+        if text == "slow":
+            await release.wait()  # a build that takes a while (a busy database)
+        events.append(f"built {text}")
+        return [Outgoing(text, channel_id=5)]
+
+    scheduler = Scheduler(db, clock, record)
+    scheduler.register("test", build)
+    for text in ("fast", "slow"):
+        await queue(db, "test", T0, data={"text": text})
+    await scheduler.start()
+    try:
+        await wait_for(lambda: "built fast" in events)
+        await asyncio.sleep(0.05)
+        assert events == ["built fast"]  # waits for the slow one's messages
+        release.set()
+        await wait_for(lambda: len(events) == 4)
+        assert events[:2] == ["built fast", "built slow"]
+        assert sorted(events[2:]) == ["send fast", "send slow"]
+    finally:
+        await scheduler.stop()
