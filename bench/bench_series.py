@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -114,6 +115,20 @@ class Received:
             users = (message.sent.get("allowed_mentions") or {}).get("users") or []
             who = tuple(int(u) for u in users)
         self.by_row[int(found.group(1))].append((self.clock.now(), who))
+
+
+class GcPauses:
+    """gc.callbacks hook: how long each full (generation 2) collection stopped the process."""
+
+    def __init__(self) -> None:
+        self.full_ms: list[float] = []
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        elif info["generation"] == 2:
+            self.full_ms.append((time.perf_counter() - self._began) * 1000)
 
 
 @dataclass
@@ -308,6 +323,8 @@ async def measure(
             handlers = bot.scheduler.handlers
             handlers[recurrence.ROLL_OVER] = timed(handlers[recurrence.ROLL_OVER], handler_ms)
 
+            pauses = GcPauses()
+            gc.callbacks.append(pauses)
             started = time.perf_counter()
             steps = rolled = 0
             while (due := await bot.scheduler.next_due()) is not None and due <= span_end:
@@ -325,6 +342,7 @@ async def measure(
                                 occurrences[pid] = s
                                 await answer(bot, plan, s, pid)
             run_s = time.perf_counter() - started
+            gc.callbacks.remove(pauses)
             await asyncio.sleep(0.5)  # anything arriving now would be a duplicate
             rows = await bot.db.fetchall("SELECT id, kind, ref_id, due_at, state, data FROM outbox")
             counts = await outbox_counts(bot.db)
@@ -382,6 +400,10 @@ async def measure(
         "create_s": round(create_s, 1),
         "answer_s": round(answer_s, 1),
         "run_s": round(run_s, 1),
+        # The fake keeps every message it got in this process (the bot's loop): Python's full
+        # collections of that heap pause the bot too. Beside the lateness, to read it by.
+        "gc_full_collections": len(pauses.full_ms),
+        "gc_full_pause_ms_max": round(max(pauses.full_ms, default=0.0), 1),
         "clock_steps": steps,
         "parties": len(occurrences),
         "messages": sum(len(v) for v in received.by_row.values()),
