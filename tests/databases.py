@@ -72,16 +72,20 @@ async def cut_connections(app: str) -> int:
 def drop_created() -> None:
     """Drop the schemas this test process created."""
     if POSTGRES_URL and _created:
-        _in_thread(_sql("; ".join(f"DROP SCHEMA IF EXISTS {s} CASCADE" for s in _created)))
+        # One schema per transaction: all at once would hold a lock on every table of every
+        # schema together and fill the server's shared lock table under the other workers.
+        _in_thread(_sql(*(f"DROP SCHEMA IF EXISTS {s} CASCADE" for s in sorted(_created))))
         _created.clear()
 
 
-async def _sql(script: str) -> None:
+async def _sql(*scripts: str) -> None:
+    """Run each script in a transaction of its own, on one connection."""
     import asyncpg
 
     conn = await asyncpg.connect(POSTGRES_URL)
     try:
-        await conn.execute(script)
+        for script in scripts:
+            await conn.execute(script)
     finally:
         await conn.close()
 
