@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import database, env_for, outbox_counts
+from bench.bench_premiere import ZONES as MEMBER_ZONES  # the same eight zones
 from bot.app import WatchpartyBot, create_bot
 from bot.config import load_settings
 from bot.domain import hearing, recurrence
@@ -67,16 +68,6 @@ TOKEN = "bench-series-token"
 #: Saturday 7 June 2025, 12:00 UTC: the first parties are Monday 9 to Friday 13 June.
 T0 = datetime(2025, 6, 7, 12, 0, tzinfo=UTC)
 FIRST_DAY = "2025-06-09"
-MEMBER_ZONES = (
-    "America/Los_Angeles",
-    "America/New_York",
-    "America/Sao_Paulo",
-    "Europe/London",
-    "Europe/Berlin",
-    "Asia/Kolkata",
-    "Asia/Seoul",
-    "Australia/Sydney",
-)
 #: The zone of each day's two slots (Monday first).
 DAY_ZONES = (
     "America/New_York",
