@@ -25,6 +25,13 @@ FIRST_WAIT = 0.5
 MAX_WAIT = 5.0  # the outbox's wake-ups depend on it: back soon after the database is
 
 
+def scoped(channel_sql: str) -> str:
+    """SQL naming ``channel_sql``'s channel in the connection's own schema. NOTIFY reaches the
+    whole database; deployments (or test runs) sharing one database in schemas of their own
+    must not wake each other, so both sides name the channel through this."""
+    return f"{channel_sql} || '_' || left(md5(current_schema()), 12)"
+
+
 class Listener:
     """LISTEN on ``channel``; ``on_notify(payload)`` per notification, ``on_connect()`` after
     each (re)connection. Call :meth:`start` once and :meth:`stop` at shutdown."""
@@ -98,7 +105,8 @@ class Listener:
         """Subscribe; the event is set when the connection closes."""
         closed = asyncio.Event()
         conn.add_termination_listener(lambda _conn: closed.set())
-        await conn.add_listener(self.channel, self._notified)
+        name = await conn.fetchval(f"SELECT {scoped('$1::text')}", self.channel)
+        await conn.add_listener(name, self._notified)
         self.connected.set()
         self.on_connect()  # whatever was sent while we weren't listening is lost: re-check
         return closed

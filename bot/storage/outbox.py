@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.storage.db import POSTGRESQL, Database, Queries, Row
+from bot.storage.listen import scoped
 
 PENDING, SENDING, SENT, LATE, MISSED, FAILED, CANCELLED = (
     "pending",
@@ -70,7 +71,7 @@ class Delivery:
 async def notify(conn: Queries, due: str) -> None:
     """Tell every process (on PostgreSQL) that a row is due at ``due``; sent at commit."""
     if conn.engine == POSTGRESQL:
-        await conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, due))
+        await conn.execute(f"SELECT pg_notify({scoped('?')}, ?)", (CHANNEL, due))
 
 
 async def add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from bot.storage import outbox
@@ -20,12 +21,16 @@ async def test_a_row_added_by_another_process_is_heard_and_a_lost_connection_com
     target = fresh_database(tmp_path)
     named, app = as_process(target, "listener")
     mine, theirs = await open_database(named), await open_database(target)
+    elsewhere = await open_database(fresh_database(tmp_path, "another deployment"))
     heard: list[str] = []
     connects: list[int] = []
     listener = Listener(mine, outbox.CHANNEL, heard.append, lambda: connects.append(1))
     listener.start()
     try:
         await asyncio.wait_for(listener.connected.wait(), 5)
+        # Another schema of the same database: its NOTIFY (committed first) must not reach us.
+        async with elsewhere.transaction() as conn:
+            await outbox.add(conn, "test", 1, T0 - timedelta(days=1))
         async with theirs.transaction() as conn:
             await outbox.add(conn, "test", 1, T0)
         await wait_for(lambda: heard)
@@ -40,3 +45,4 @@ async def test_a_row_added_by_another_process_is_heard_and_a_lost_connection_com
         await listener.stop()
         await mine.close()
         await theirs.close()
+        await elsewhere.close()
