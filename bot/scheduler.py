@@ -95,11 +95,8 @@ class Outgoing:
     optional: bool = False
 
 
-class _Built:
-    """The deliveries of one claim build their messages before any of them sends: otherwise
-    the first rows' fan-outs (hundreds of members, dozens of messages) take the event loop
-    from the builds of the rows due with them, and every first message but theirs is late. A
-    slow builder holds the others back BUILD_WAIT at most."""
+class _Countdown:
+    """Set once ``size`` parties have said so."""
 
     def __init__(self, size: int) -> None:
         self._left = size
@@ -107,16 +104,32 @@ class _Built:
         if size <= 0:
             self._all.set()
 
-    def done(self) -> None:
-        """One more delivery has its messages (or failed to build them)."""
+    def one(self) -> None:
         self._left -= 1
         if self._left <= 0:
             self._all.set()
 
-    async def wait(self) -> None:
+    async def wait(self, limit: timedelta) -> None:
+        """Until all have, or ``limit`` passed."""
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(BUILD_WAIT.total_seconds()):
+            async with asyncio.timeout(limit.total_seconds()):
                 await self._all.wait()
+
+
+class _Built:
+    """The deliveries of one claim build their messages before any of them sends: otherwise
+    the first rows' fan-outs (hundreds of members, dozens of messages) take the event loop
+    from the builds of the rows due with them, and every first message but theirs is late. A
+    slow builder holds the others back BUILD_WAIT at most.
+
+    Lasting kinds (background work that pings nobody at its time: a series' roll-over, a
+    vote's close) are not counted: they start once every other row of their claim has sent
+    its first message (2 × BUILD_WAIT at most), so their transactions and posts hold back
+    neither the builds nor the first messages."""
+
+    def __init__(self, size: int) -> None:
+        self.built = _Countdown(size)  # has its messages (or failed to build them)
+        self.out = _Countdown(size)  # sent its first message (or has none, or failed)
 
 
 class PermanentFailure(Exception):
@@ -342,7 +355,10 @@ class Scheduler:
                     task = asyncio.create_task(self._deliver(delivery, built))
                     self._inflight[task] = delivery
                     task.add_done_callback(self._task_done)
-                if batch:
+                # A full batch may have left rows behind: claim again. A short one took every
+                # row due; claiming again at once would hold the write lock (SQLite's only one)
+                # while this batch's rows build, holding back the work due with them.
+                if len(batch) == free:
                     continue
                 self._arm(await self._db("looking for the next delivery", self.repo.next_wake))
             # The timeout is the safety net, not the mechanism: timer, pokes and NOTIFY are.
@@ -419,34 +435,43 @@ class Scheduler:
         return fell_due_while_down and lateness > ON_TIME
 
     async def _deliver(self, delivery: Delivery, built: _Built | None = None) -> None:
-        # Kinds that do their work in the handler (a roll-over, a vote's close) don't wait for
-        # the others of their claim, nor the others for them.
-        built = built if delivery.kind not in self._lasting else None
+        if delivery.kind in self._lasting:  # see _Built: after the pings claimed with it
+            if built is not None:
+                await built.out.wait(2 * BUILD_WAIT)
+            built = None
+        first_out = built is None  # told the claim (or nobody to tell)
         now = self.clock.now()
         lateness = now - delivery.due_at
-        if lateness > self.grace and delivery.kind not in self._lasting:
-            if built is not None:
-                built.done()
-            log.info("Delivery %s (%s) missed: %s late", delivery.id, delivery.kind, lateness)
-            await self._finish(delivery, MISSED, now, f"{lateness} late")
-            return
-        late = self.is_late(delivery, now)
         try:
-            handler = self.handlers[delivery.kind]
-            try:
-                messages = await handler(delivery, late)
-            finally:
+            if lateness > self.grace and delivery.kind not in self._lasting:
                 if built is not None:
-                    built.done()
-            if built is not None:
-                await built.wait()
-            for part, message in enumerate(messages):
-                await self._send_part(delivery, message, f"{delivery.nonce}.{part}")
-        except asyncio.CancelledError:
-            raise  # shutting down: stop() hands the row back (else its lease runs out)
-        except Exception as error:
-            await self._failed(delivery, error)
-            return
+                    built.built.one()
+                log.info("Delivery %s (%s) missed: %s late", delivery.id, delivery.kind, lateness)
+                await self._finish(delivery, MISSED, now, f"{lateness} late")
+                return
+            late = self.is_late(delivery, now)
+            try:
+                handler = self.handlers[delivery.kind]
+                try:
+                    messages = await handler(delivery, late)
+                finally:
+                    if built is not None:
+                        built.built.one()
+                if built is not None:
+                    await built.built.wait(BUILD_WAIT)
+                for part, message in enumerate(messages):
+                    await self._send_part(delivery, message, f"{delivery.nonce}.{part}")
+                    if built is not None and not first_out:
+                        first_out = True
+                        built.out.one()
+            except asyncio.CancelledError:
+                raise  # shutting down: stop() hands the row back (else its lease runs out)
+            except Exception as error:
+                await self._failed(delivery, error)
+                return
+        finally:
+            if built is not None and not first_out:
+                built.out.one()
         # Sent: should the database be gone now, marking it is retried until it is back (and
         # should this process die first, the lease runs out and the re-send has the same nonce).
         await self._finish(delivery, LATE if late else SENT, self.clock.now())

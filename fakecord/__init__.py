@@ -8,7 +8,7 @@ The unmodified discord.py client connects to it on 127.0.0.1: ``FakeDiscord.inst
 from .demo import DemoWorld, build_demo_world
 from .fake import FakeDiscord
 from .faults import BucketRule, FaultRule, RateLimitPolicy
-from .harness import running_bot
+from .harness import logged_in, running_bot
 from .interactions import InteractionError, InteractionHandle, Reply
 from .mentions import AllowedMentionsError, Pings, compute_pings
 from .permissions import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE, Perm
@@ -44,6 +44,7 @@ __all__ = [
     "build_demo_world",
     "compute_pings",
     "format_timestamp",
+    "logged_in",
     "render_content",
     "render_event",
     "render_message",

@@ -45,13 +45,38 @@ async def running_bot(
         await fake.start()
     installed_here = not fake.is_installed
     fake.install()
+    try:
+        async with logged_in(
+            bot,
+            token if token is not None else fake.token,
+            ready_timeout=ready_timeout,
+            guild_ready_timeout=guild_ready_timeout,
+        ):
+            yield bot
+    finally:
+        if installed_here:
+            fake.uninstall()
+        if started_here:
+            await fake.stop()
+
+
+@contextlib.asynccontextmanager
+async def logged_in(
+    bot: ClientT,
+    token: str,
+    *,
+    ready_timeout: float = 10.0,
+    guild_ready_timeout: float | None = 0.05,
+) -> AsyncIterator[ClientT]:
+    """Log ``bot`` in and connect it to wherever discord.py points (a fake installed here or
+    in another process), wait for on_ready; on exit close it and finish its connect task."""
     connect: asyncio.Task[None] | None = None
     try:
         if guild_ready_timeout is not None:
             # A documented Client option, also settable after construction on the state.
             bot._connection.guild_ready_timeout = guild_ready_timeout
         try:
-            await bot.login(token if token is not None else fake.token)
+            await bot.login(token)
         except BaseException:
             await bot.close()
             raise
@@ -62,10 +87,6 @@ async def running_bot(
         await bot.close()
         if connect is not None:
             await _finish(connect)
-        if installed_here:
-            fake.uninstall()
-        if started_here:
-            await fake.stop()
 
 
 async def _wait_ready(bot: discord.Client, connect: asyncio.Task[None], limit: float) -> None:

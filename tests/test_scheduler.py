@@ -446,3 +446,45 @@ async def test_rows_due_together_build_their_messages_before_any_is_sent(db, mon
         assert sorted(events[2:]) == ["send fast", "send slow"]
     finally:
         await scheduler.stop()
+
+
+async def test_background_work_starts_after_the_pings_due_with_it_sent_their_first_message(
+    db, monkeypatch
+):
+    """A lasting kind (a series' roll-over: a transaction, a card) due with pings must not
+    hold back their builds or first messages: it starts once each has sent its first one."""
+    monkeypatch.setattr(scheduler_module, "BUILD_WAIT", timedelta(seconds=10))  # a slow machine
+    clock = ShiftedClock(T0)
+    events: list[str] = []
+    release = asyncio.Event()
+
+    async def record(message: Outgoing, nonce: str) -> None:
+        events.append(f"send {message.content}")
+        if message.content == "ping 1":
+            await release.wait()  # the first message takes a while (a busy Discord)
+
+    async def ping(delivery: outbox.Delivery, late: bool) -> list[Outgoing]:
+        text = delivery.data["text"]
+        return [Outgoing(f"{text} 1", channel_id=5), Outgoing(f"{text} 2", channel_id=5)]
+
+    async def background(delivery: outbox.Delivery, late: bool) -> list[Outgoing]:
+        events.append("background")
+        return []
+
+    scheduler = Scheduler(db, clock, record)
+    scheduler.register("ping", ping)
+    scheduler.register("lasting", background, expires=False)
+    await queue(db, "lasting", T0)
+    for text in ("ping", "other"):
+        await queue(db, "ping", T0, data={"text": text})
+    await scheduler.start()
+    try:
+        await wait_for(lambda: "send ping 1" in events)
+        await asyncio.sleep(0.05)
+        assert "background" not in events  # "ping" has not sent its first message yet
+        release.set()
+        await wait_for(lambda: "background" in events and len(events) == 5)
+        assert events.index("background") > events.index("send ping 1")
+        assert events.index("background") > events.index("send other 1")
+    finally:
+        await scheduler.stop()
