@@ -13,6 +13,7 @@ the bot's posts, DMs, attachments' text, scheduled events, times in the member's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sys
@@ -46,6 +47,8 @@ from .text import format_timestamp
 
 log = logging.getLogger(__name__)
 _CARD_NUMBER = re.compile(r"#\d+")
+#: How long a click waits for a private follow-up after its card update (a waitlist place).
+CLICK_SETTLE = 0.3
 
 
 async def stdin_lines(prompt: str = "> ") -> AsyncIterator[str]:
@@ -256,8 +259,14 @@ class _Repl:
                     break
         return values
 
-    async def _show_reply(self, handle: InteractionHandle) -> None:
+    async def _show_reply(self, handle: InteractionHandle, settle: float = 0.0) -> None:
+        """The interaction's reply; ``settle``: seconds to wait for a private follow-up after
+        it (a button updates its card, then may tell the clicker something of their own)."""
         reply = await handle.response(timeout=self.timeout)
+        if settle and reply.kind == "update":
+            with contextlib.suppress(TimeoutError):
+                await handle.followup(len(reply.followups) + 1, timeout=settle)
+            reply = await handle.response(timeout=self.timeout)
         self.screen.show_reply(reply)
         if reply.kind == "modal":
             self.form = handle
@@ -277,7 +286,8 @@ class _Repl:
                 find_component(message, target)
             except InteractionError:
                 continue
-            await self._show_reply(await self.fake.click(message, target, self.user_id))
+            handle = await self.fake.click(message, target, self.user_id)
+            await self._show_reply(handle, settle=CLICK_SETTLE)
             return
         if number is not None:
             raise ReplError(f"No message showing {number} has a button {target!r}.")

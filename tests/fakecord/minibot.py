@@ -34,6 +34,13 @@ class PartyView(discord.ui.View):
         await interaction.response.defer()
         await interaction.edit_original_response(content="Someone is thinking about it")
 
+    @discord.ui.button(label="Full", style=discord.ButtonStyle.grey, custom_id="party:full")
+    async def full(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Updates the card, then tells the clicker alone (as a waitlist place is told)."""
+        await interaction.response.edit_message(content=f"{interaction.message.content} (full)")
+        await asyncio.sleep(0.05)
+        await interaction.followup.send("You're #1 on the waitlist", ephemeral=True)
+
 
 class FeedbackModal(discord.ui.Modal, title="Film feedback"):
     rating = discord.ui.TextInput(label="Rating", custom_id="rating", max_length=2)

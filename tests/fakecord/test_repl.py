@@ -60,6 +60,14 @@ async def test_click_reaches_any_card_by_the_number_it_shows(demo: Demo) -> None
     assert "Click what? For example: click Going, or click #2 Going" in out
 
 
+async def test_a_click_shows_the_private_follow_up_after_its_card_update(demo: Demo) -> None:
+    fake, world, bot = demo
+    await bot.get_channel(world.general_id).send("Party #5", view=PartyView())
+    out = await repl(demo, "click #5 Full")
+    assert "Party #5 (full)" in out
+    assert "You're #1 on the waitlist" in out
+
+
 async def test_forms(demo: Demo) -> None:
     out = await repl(demo, "/feedback", "submit rating: 8 notes: loved it")
     assert "form: Film feedback" in out and "rating: Rating (required)" in out
