@@ -153,7 +153,7 @@ class VoteMessages:
 
 @app_commands.describe(
     id="The party number (see /watchparty list)",
-    closes="When voting ends, e.g. 'thu 20:00' or 'in 2 days' (before the party starts)",
+    closes="When voting ends, e.g. 'thu 20:00' or 'in 2 days' (a minute before the start at the latest)",
     film1=FILM_HELP,
     film2=FILM_HELP,
     film3=FILM_HELP,

@@ -1,8 +1,9 @@
 """Film votes for a watch party: which films may be offered, when a vote may close, who won.
 
 Pure: no discord, no SQL. A vote offers 2-10 films (known films by id, or titles as typed),
-closes at a deadline before the party starts, and its winner is decided from the stored ballots
-by :func:`winner` with the one tie rule stated on the vote (:data:`TIE_RULE`).
+closes at a deadline at least :data:`CLOSE_MARGIN` before the party starts, and its winner is
+decided from the stored ballots by :func:`winner` with the one tie rule stated on the vote
+(:data:`TIE_RULE`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain import parties
 from bot.domain.films import Film
@@ -26,9 +27,20 @@ SHOW = "vote_show"
 OPEN, CLOSED, CANCELLED = "open", "closed", "cancelled"
 #: Stated on every vote, and what :func:`winner` does.
 TIE_RULE = "A tie goes to the film offered first."
+#: A vote closes at least this long before its party starts. A close at the start itself would
+#: fall at the same instant as the start ping, and the scheduler runs a vote's close (background
+#: work) only after the pings due with it sent their first message: the ping would name the old
+#: film. A minute ahead, the winner is the party's film when the start ping is built.
+CLOSE_MARGIN = timedelta(minutes=1)
+_MINUTES = int(CLOSE_MARGIN.total_seconds() // 60)
+#: :data:`CLOSE_MARGIN` in words, for the messages that state it.
+MARGIN_WORDS = "a minute" if _MINUTES == 1 else f"{_MINUTES} minutes"
 #: Told to the host when the vote opens, and what the votes service does when the party moves:
 #: ballots never outlast the party's start, and the film never changes mid-party.
-MOVED_RULE = "If the party moves to before the deadline, the vote closes when it starts."
+MOVED_RULE = (
+    f"If the party moves earlier, the vote closes {MARGIN_WORDS} before its new start "
+    "(at once if that has passed)."
+)
 
 
 @dataclass(frozen=True)
@@ -89,12 +101,42 @@ def check_choices(films: Sequence[Film | str]) -> tuple[Choice, ...]:
     return choices
 
 
+class StartsTooSoon(BadOption):
+    """The party starts within :data:`CLOSE_MARGIN`: no deadline is left for a vote."""
+
+
+class DeadlineTooLate(BadTime):
+    """A deadline later than :func:`latest_close`; ``latest`` is the latest one allowed (the
+    service words the refusal in the member's zone)."""
+
+    def __init__(self, latest: datetime) -> None:
+        super().__init__(f"The vote has to close at least {MARGIN_WORDS} before the party starts.")
+        self.latest = latest
+
+
+def latest_close(starts_at: datetime) -> datetime:
+    """The latest a vote on a party starting at ``starts_at`` may close."""
+    return starts_at - CLOSE_MARGIN
+
+
 def check_deadline(closes_at: datetime, now: datetime, starts_at: datetime) -> None:
-    """A vote closes in the future and before its party starts."""
+    """A vote closes in the future and no later than :func:`latest_close`."""
+    latest = latest_close(starts_at)
+    if latest <= now:
+        raise StartsTooSoon(
+            f"The party starts in less than {MARGIN_WORDS}, so its film can't be voted on."
+        )
     if closes_at <= now:
         raise BadTime("The vote's closing time has already passed. Pick a time in the future.")
-    if closes_at >= starts_at:
-        raise BadTime("The vote has to close before the party starts. Pick an earlier time.")
+    if closes_at > latest:
+        raise DeadlineTooLate(latest)
+
+
+def pulled_deadline(starts_at: datetime, now: datetime) -> datetime:
+    """When its party now starts at ``starts_at``, an open vote closing later than this closes
+    then instead: :func:`latest_close`, or now when that has passed (the vote closes at once,
+    before the start ping)."""
+    return max(latest_close(starts_at), now)
 
 
 def counted(choice_count: int, per_choice: Mapping[int, int]) -> list[int]:

@@ -4,9 +4,11 @@ result notice."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import discord
 
+from bot.domain import clock_text, zones
 from bot.domain import votes as rules
 from bot.domain.usertext import plain
 from bot.domain.votes import Closed, Vote
@@ -142,4 +144,15 @@ def post_failed(channel_id: int, reason: str) -> str:
     return (
         f"I couldn't post the vote in <#{channel_id}> ({clip(reason, 100)}), so there's no vote. "
         "Check my permissions there."
+    )
+
+
+def deadline_too_late(latest: datetime, zone_key: str) -> str:
+    """A deadline after :func:`rules.latest_close`: the latest allowed, on the clock the
+    member's time was read on (and as a timestamp)."""
+    local = clock_text.format_local(latest, zones.zone_from_key(zone_key))
+    return (
+        f"The vote has to close at least {rules.MARGIN_WORDS} before the party starts, so "
+        f"**{local}** ({zones.zone_label(zone_key)}) at the latest, which is "
+        f"{timestamp(latest)} for everyone. Pick an earlier time."
     )

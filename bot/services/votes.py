@@ -22,7 +22,7 @@ from bot.domain import zones
 from bot.domain.films import Film
 from bot.domain.parties import Party
 from bot.domain.votes import Closed, Vote
-from bot.errors import BadOption, UserError
+from bot.errors import BadOption, BadTime, UserError
 from bot.render import votes as view
 from bot.scheduler import Outgoing, Scheduler
 from bot.services.watchparty import MAX_AHEAD, PartyNotFound, WatchParties
@@ -85,7 +85,10 @@ class Votes:
             closes, tz=zones.zone_from_key(key), tz_key=key, now=now, max_ahead=MAX_AHEAD
         )
         closes_at = parsed.instant.replace(microsecond=0)
-        rules.check_deadline(closes_at, now, party.starts_at)
+        try:
+            rules.check_deadline(closes_at, now, party.starts_at)
+        except rules.DeadlineTooLate as late:
+            raise BadTime(view.deadline_too_late(late.latest, key)) from None
         draft = Vote(0, party.id, party.guild_id, party.channel_id, user_id, closes_at, choices)
         # The repository refuses a second open vote too (two hosts at once): one check, twice.
         vote = None if await self.repo.open_for(party.id) else await self.repo.create(draft, now)
@@ -141,13 +144,15 @@ class Votes:
     async def party_changed(self, conn: Queries, before: Party, after: Party) -> None:
         """The :attr:`WatchParties.on_change` hook, inside every edit's and cancellation's
         transaction: a cancelled party's open vote is called off (quietly: the cancellation
-        notice told everyone); a party moved to before its vote's deadline has the vote close
-        when it starts (:data:`rules.MOVED_RULE`). Either way the vote message follows."""
+        notice told everyone); a party moved earlier has its vote close no later than
+        :data:`rules.CLOSE_MARGIN` before the new start, at once if that has passed, so the
+        start ping names the winner (:data:`rules.MOVED_RULE`). The vote message follows."""
         now = self.clock.now()
         if after.cancelled:
             moved = await self.repo.call_off(conn, after.id, now)
         elif after.starts_at < before.starts_at:
-            moved = await self.repo.close_by(conn, after.id, after.starts_at, now)
+            deadline = rules.pulled_deadline(after.starts_at, now)
+            moved = await self.repo.close_by(conn, after.id, deadline, now)
         else:
             return
         if moved is not None:

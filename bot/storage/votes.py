@@ -110,24 +110,29 @@ class VoteRepo:
         return int(vote_id)
 
     async def close_by(
-        self, conn: Queries, party_id: int, starts_at: datetime, now: datetime
+        self, conn: Queries, party_id: int, deadline: datetime, now: datetime
     ) -> int | None:
-        """The party now starts at ``starts_at`` (in ``conn``'s transaction): an open vote that
-        would close later closes then instead, its close row moved with it and its message
-        queued for an update. The vote's id; None when nothing had to move."""
-        start = to_text(starts_at)
+        """The party moved (in ``conn``'s transaction): an open vote that would close after
+        ``deadline`` closes then instead, its close row moved with it. Its message is queued
+        for an update, due now, unless it closes now: then the close shows the result, and an
+        update built beside it could land after it and show the vote open again. The vote's
+        id; None when nothing had to move."""
+        at = to_text(deadline)
         vote_id = await conn.fetchval(
             f"UPDATE votes SET closes_at = ? WHERE party_id = ? AND status = '{OPEN}' "
             "AND closes_at > ? RETURNING id",
-            (start, party_id, start),
+            (at, party_id, at),
         )
         if vote_id is None:
             return None
         # Only a close still pending is moved: one being sent right now closes the vote
         # anyway, and a second row would tell the voters twice.
         if await outbox.cancel_pending(conn, (CLOSE,), int(vote_id)):
-            await outbox.add(conn, CLOSE, int(vote_id), starts_at)
-        await outbox.add(conn, SHOW, int(vote_id), now)
+            await outbox.add(conn, CLOSE, int(vote_id), deadline)
+        if deadline > now:
+            await outbox.add(conn, SHOW, int(vote_id), now)
+        else:
+            await outbox.cancel_pending(conn, (SHOW,), int(vote_id))
         return int(vote_id)
 
     async def cast(

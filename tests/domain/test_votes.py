@@ -61,8 +61,33 @@ def test_a_deadline_at_or_after_the_start_is_refused() -> None:
         votes.check_deadline(START, NOW, START)
 
 
-def test_a_deadline_between_now_and_the_start_is_accepted() -> None:
-    votes.check_deadline(START - timedelta(minutes=1), NOW, START)
+def test_a_deadline_less_than_the_margin_before_the_start_is_refused_with_the_latest() -> None:
+    with pytest.raises(votes.DeadlineTooLate, match="at least a minute before") as refused:
+        votes.check_deadline(START - timedelta(seconds=59), NOW, START)
+    assert refused.value.latest == START - timedelta(minutes=1)
+
+
+def test_the_margin_is_a_minute() -> None:
+    assert votes.CLOSE_MARGIN == timedelta(minutes=1)
+    assert votes.latest_close(START) == START - votes.CLOSE_MARGIN
+
+
+def test_a_deadline_exactly_the_margin_before_the_start_is_accepted() -> None:
+    votes.check_deadline(START - votes.CLOSE_MARGIN, NOW, START)
+
+
+def test_a_party_starting_within_the_margin_takes_no_vote() -> None:
+    with pytest.raises(votes.StartsTooSoon, match="less than a minute"):
+        votes.check_deadline(NOW + timedelta(seconds=30), NOW, NOW + timedelta(seconds=50))
+
+
+def test_a_moved_party_pulls_the_deadline_to_a_minute_before_its_start() -> None:
+    assert votes.pulled_deadline(START, NOW) == START - timedelta(minutes=1)
+
+
+def test_a_party_moved_to_within_the_margin_pulls_the_deadline_to_now() -> None:
+    assert votes.pulled_deadline(NOW + timedelta(seconds=30), NOW) == NOW
+    assert votes.pulled_deadline(NOW + timedelta(minutes=1), NOW) == NOW
 
 
 def test_counted_lists_the_votes_of_every_film_in_offered_order() -> None:

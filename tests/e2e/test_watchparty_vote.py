@@ -202,6 +202,70 @@ async def test_a_deadline_after_the_party_starts_is_refused(e2e: Harness) -> Non
     assert len(e2e.posts()) == 1
 
 
+async def test_a_deadline_less_than_a_minute_before_the_start_is_refused(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30")
+    refused = await open_vote(e2e, made.id, closes="fri 20:29:30")
+    latest = SEOUL_FRI - timedelta(minutes=1)
+    assert refused.ephemeral and "at least a minute before the party starts" in refused.content
+    # On the clock the host's time was read on (their own zone), and for everyone.
+    assert "**8:29 PM Friday, 23 May 2025** (Asia/Seoul) at the latest" in refused.content
+    assert f"<t:{int(latest.timestamp())}:F>" in refused.content
+    assert len(e2e.posts()) == 1  # the card, no vote
+    assert await e2e.bot.votes.repo.open_for(made.id) is None
+    accepted = await open_vote(e2e, made.id, closes="fri 20:29")
+    assert "Vote open" in accepted.content
+
+
+async def test_a_series_occurrence_takes_a_vote_until_a_minute_before_it(e2e: Harness) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30", repeat="weekly", reminders="off")
+    refused = await open_vote(e2e, made.id, closes="fri 20:30")
+    assert refused.ephemeral and "**8:29 PM Friday, 23 May 2025** (Asia/Seoul)" in refused.content
+    assert not [m for m in e2e.posts() if "Vote" in (m.embeds or [{}])[0].get("title", "")]
+    # The whole series moved earlier: its next occurrence's vote follows that occurrence.
+    await open_vote(e2e, made.id, closes="fri 20:29")
+    ballot = vote_message(e2e)
+    await e2e.run("Ada", "watchparty edit", {"id": made.id, "when": "fri 19:00", "scope": "series"})
+    deadline = SEOUL_FRI - timedelta(minutes=91)
+
+    def deadline_shown() -> str:
+        return e2e.fake.message(ballot.id).embeds[0]["fields"][0]["value"]
+
+    await e2e.fake.wait_until(lambda: f"<t:{int(deadline.timestamp())}:R>" in deadline_shown())
+
+
+async def test_a_party_moved_to_start_in_30_s_closes_its_vote_before_the_start_ping(
+    e2e: Harness,
+) -> None:
+    await seoul(e2e, "Ada")
+    made = await create(e2e, "Ada", "fri 20:30", reminders="off")  # Lost in Starlight
+    await open_vote(e2e, made.id)
+    ballot = vote_message(e2e)
+    await click(e2e, ballot, PAPRIKA, "Bruno")
+    e2e.clock.set(datetime(2025, 5, 21, 9, 59, 30, tzinfo=UTC))  # Wed 18:59:30 in Seoul
+    await e2e.run("Ada", "watchparty edit", {"id": made.id, "when": "wed 19:00"})
+    start = datetime(2025, 5, 21, 10, 0, tzinfo=UTC)
+    assert (await party(e2e, made.id)).starts_at == start
+    # A minute before the start has passed: the vote closes now, not with the start ping.
+    [notice] = await e2e.fake.wait_for_messages(
+        e2e.server.general, predicate=is_result, origin="channel", timeout=8
+    )
+    assert "**Paprika** won with 1 vote" in notice.content
+    assert (await party(e2e, made.id)).film_title == "Paprika"
+    assert "Vote closed" in e2e.fake.message(ballot.id).embeds[0]["title"]
+
+    e2e.clock.set(start - timedelta(milliseconds=500))
+    [ping] = await e2e.fake.wait_for_messages(
+        e2e.server.general,
+        predicate=lambda m: m.content.startswith("🎬"),
+        origin="channel",
+        timeout=8,
+    )
+    assert ping.content.startswith("🎬 The **Paprika** watch party is starting now!")
+    assert int(notice.id) < int(ping.id)  # the result came first
+
+
 async def test_a_cancelled_party_gets_no_vote(e2e: Harness) -> None:
     await seoul(e2e, "Ada")
     made = await create(e2e, "Ada", "fri 20:30")
@@ -211,26 +275,27 @@ async def test_a_cancelled_party_gets_no_vote(e2e: Harness) -> None:
     assert not [m for m in e2e.posts() if "Vote" in (m.embeds or [{}])[0].get("title", "")]
 
 
-async def test_a_party_moved_before_the_deadline_closes_the_vote_when_it_starts(
+async def test_a_party_moved_before_the_deadline_closes_the_vote_a_minute_before_it_starts(
     e2e: Harness,
 ) -> None:
     await seoul(e2e, "Ada")
     made = await create(e2e, "Ada", "fri 20:30")
     opened = await open_vote(e2e, made.id)
-    assert "If the party moves to before the deadline, the vote closes when it starts" in (
+    assert "If the party moves earlier, the vote closes a minute before its new start" in (
         opened.content
     )
     ballot = vote_message(e2e)
     await click(e2e, ballot, PAPRIKA, "Bruno")
     await e2e.run("Ada", "watchparty edit", {"id": made.id, "when": "thu 19:00"})
     new_start = datetime(2025, 5, 22, 10, 0, tzinfo=UTC)  # before the vote's thu 20:00
+    deadline = new_start - timedelta(minutes=1)
 
     def deadline_shown() -> str:
         return e2e.fake.message(ballot.id).embeds[0]["fields"][0]["value"]
 
-    await e2e.fake.wait_until(lambda: f"<t:{int(new_start.timestamp())}:R>" in deadline_shown())
+    await e2e.fake.wait_until(lambda: f"<t:{int(deadline.timestamp())}:R>" in deadline_shown())
     assert e2e.fake.message(ballot.id).custom_ids()  # still open for ballots
-    e2e.clock.set(new_start - timedelta(milliseconds=200))
+    e2e.clock.set(deadline - timedelta(milliseconds=200))
     [notice] = await e2e.fake.wait_for_messages(
         e2e.server.general, predicate=is_result, origin="channel", timeout=8
     )

@@ -14,7 +14,7 @@ import pytest
 from bot.config import DEFAULT_FILMS_DIR
 from bot.domain import zones
 from bot.domain.parties import Party
-from bot.errors import BadOption
+from bot.errors import BadOption, BadTime
 from bot.scheduler import Scheduler
 from bot.services.settings import Preferences
 from bot.services.votes import VoteClosed, Votes
@@ -132,7 +132,7 @@ async def pending(world: World, kind: str, ref_id: int) -> list[str]:
     return [r["due_at"] for r in rows]
 
 
-async def test_a_party_moved_before_the_deadline_closes_its_vote_when_it_starts(
+async def test_a_party_moved_before_the_deadline_closes_its_vote_a_minute_before_it_starts(
     world: World,
 ) -> None:
     vote_id = await open_vote(world)
@@ -140,15 +140,60 @@ async def test_a_party_moved_before_the_deadline_closes_its_vote_when_it_starts(
     moved = await world.parties.edit(
         world.party, when="2025-05-22 18:00", zone=zones.resolve_zone("UTC"), editor_id=1
     )
-    start = moved.party.starts_at
+    deadline = moved.party.starts_at - timedelta(minutes=1)
     vote = await world.votes.repo.get(vote_id)
-    assert vote is not None and vote.open and vote.closes_at == start
-    assert await pending(world, "vote_close", vote_id) == [to_text(start)]
+    assert vote is not None and vote.open and vote.closes_at == deadline
+    assert await pending(world, "vote_close", vote_id) == [to_text(deadline)]
     [show] = await pending(world, "vote_show", vote_id)  # the message follows, at once
     assert from_text(show) <= world.clock.now()
-    world.clock.set(start)
+    world.clock.set(deadline)
     with pytest.raises(VoteClosed, match="closed"):
-        await world.votes.cast(vote_id, CHIARA, 0)  # no ballot once the party has started
+        await world.votes.cast(vote_id, CHIARA, 0)  # no ballot once the deadline is there
+
+
+async def test_a_party_moved_to_within_a_minute_closes_its_vote_at_once(world: World) -> None:
+    vote_id = await open_vote(world)
+    await world.votes.cast(vote_id, BRUNO, 1)
+    world.clock.set(datetime(2025, 5, 21, 17, 59, 30, tzinfo=UTC))
+    before = world.clock.now() - timedelta(milliseconds=1)  # stored to the millisecond
+    await world.parties.edit(
+        world.party, when="2025-05-21 18:00", zone=zones.resolve_zone("UTC"), editor_id=1
+    )
+    vote = await world.votes.repo.get(vote_id)
+    assert vote is not None and before <= vote.closes_at <= world.clock.now()  # now
+    assert await pending(world, "vote_close", vote_id) == [to_text(vote.closes_at)]
+    # The close shows the result; an update built beside it might land after it.
+    assert await pending(world, "vote_show", vote_id) == []
+    with pytest.raises(VoteClosed, match="closed"):
+        await world.votes.cast(vote_id, CHIARA, 0)
+
+
+async def test_a_party_moved_earlier_but_still_after_the_deadline_keeps_it(world: World) -> None:
+    vote_id = await open_vote(world)
+    await world.parties.edit(
+        world.party, when="2025-05-22 20:01", zone=zones.resolve_zone("UTC"), editor_id=1
+    )
+    vote = await world.votes.repo.get(vote_id)
+    assert vote is not None and vote.closes_at == CLOSES  # exactly a minute before: fine
+    assert await pending(world, "vote_close", vote_id) == [to_text(CLOSES)]
+    assert await pending(world, "vote_show", vote_id) == []
+
+
+async def test_a_deadline_after_a_minute_before_the_start_is_refused_with_the_latest(
+    world: World,
+) -> None:
+    with pytest.raises(BadTime) as refused:
+        await world.votes.open(
+            world.party, films=["Paprika", "Akira"], closes="2025-05-23 20:30 UTC", user_id=1
+        )
+    latest = world.party.starts_at - timedelta(minutes=1)
+    assert "**8:29 PM Friday, 23 May 2025** (UTC) at the latest" in str(refused.value)
+    assert f"<t:{int(latest.timestamp())}:F>" in str(refused.value)
+    assert await world.votes.repo.open_for(world.party.id) is None
+    vote, _ = await world.votes.open(
+        world.party, films=["Paprika", "Akira"], closes="2025-05-23 20:29 UTC", user_id=1
+    )
+    assert vote.closes_at == latest
 
 
 async def test_a_party_moved_later_keeps_its_votes_deadline(world: World) -> None:
