@@ -86,8 +86,10 @@ class SeriesRepo:
     async def lock(self, conn: Queries, series_id: int) -> Series | None:
         """Read a series for a change, holding its row (a second roll-over or edit at once,
         in another process too, waits for this transaction)."""
-        await conn.execute("UPDATE series SET status = status WHERE id = ?", (series_id,))
-        return await self.get(series_id, conn)
+        row = await conn.fetchone(
+            "UPDATE series SET status = status WHERE id = ? RETURNING *", (series_id,)
+        )
+        return _series(row) if row else None
 
     async def start(
         self,
