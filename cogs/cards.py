@@ -266,15 +266,21 @@ class PartyCards:
         await self.service.attach_thread(party.id, thread_id)
         return seat_view.thread_made(thread_id)
 
-    async def refresh(self, party: Party) -> None:
-        """Edit the announcement in place."""
+    async def refresh(self, party: Party, *, drop_text: bool = False) -> None:
+        """Edit the announcement in place; ``drop_text``: clear the card's text too (the role
+        line, once the party pings no role: an edit mentions no one)."""
         if party.message_id is None:
             return
         title, rsvps = await self.service.card(party)
         channel = self.bot.get_partial_messageable(party.channel_id)
+        text: dict[str, Any] = (
+            {"content": None, "allowed_mentions": discord.AllowedMentions.none()}
+            if drop_text
+            else {}
+        )
         try:
             await channel.get_partial_message(party.message_id).edit(
-                embed=view.card(party, title, rsvps), view=rsvp_view(party, title)
+                embed=view.card(party, title, rsvps), view=rsvp_view(party, title), **text
             )
         except discord.HTTPException as error:
             log.warning("Could not update the card of party %s: %s", party.id, error)

@@ -19,6 +19,7 @@ from bot.domain.when import OFF
 from bot.errors import BadOption
 from bot.render import hearing as hearing_view
 from bot.render import parties as view
+from bot.render import seats as seat_view
 from bot.render import series as series_view
 from bot.render.series import EVENTS_FULL_NOTICE
 from bot.scheduler import Outgoing
@@ -40,6 +41,10 @@ REPEAT_CHOICES = [
         name="Monthly, last weekday (e.g. last Friday)", value=recurrence.MONTHLY_LAST
     ),
     app_commands.Choice(name="Monthly, same day of the month", value=recurrence.MONTHLY_DAY),
+]
+REMOVE_CHOICES = [
+    app_commands.Choice(name="role ping", value=seat_rules.ROLE_PING),
+    app_commands.Choice(name="seat limit", value=seat_rules.SEAT_LIMIT),
 ]
 THIS, SERIES = "this", "series"
 SCOPE_CHOICES = [
@@ -217,8 +222,9 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         scope="For a series: this party only (default), or it and every later one",
         capacity="Seats (1-1000); raising it seats the first on the waitlist",
         role="A role to ping at the start",
+        remove="Take away the party's role ping or its seat limit (the waitlist gets seats)",
     )
-    @app_commands.choices(scope=SCOPE_CHOICES)
+    @app_commands.choices(scope=SCOPE_CHOICES, remove=REMOVE_CHOICES)
     async def edit(
         self,
         interaction: discord.Interaction,
@@ -232,7 +238,12 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         capacity: app_commands.Range[int, seat_rules.CAPACITY_MIN, seat_rules.CAPACITY_MAX]
         | None = None,
         role: discord.Role | None = None,
+        remove: app_commands.Choice[str] | None = None,
     ) -> None:
+        removing = remove.value if remove is not None else None
+        if seat_rules.clashes(removing, capacity, role.id if role is not None else None):
+            assert removing is not None
+            raise BadOption(seat_view.removal_clash(removing))
         await interaction.response.defer(ephemeral=True, thinking=True)
         party = await self.service.active(id, interaction.guild_id)
         self.service.check_may_change(
@@ -255,6 +266,7 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
             "note": note,
             "capacity": capacity,
             "role_id": role_id,
+            "remove": removing,
         }
         if whole:
             party, result = await self.bot.series.edit_series(party, **changes)
@@ -263,8 +275,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         moved = ""
         if result.party.channel_id != party.channel_id:
             moved = await self.cards.move(party, result.party)
-        else:
-            await self.cards.refresh(result.party)
+        else:  # a removed role leaves the card's text: no stale mention on it
+            await self.cards.refresh(result.party, drop_text=removing == seat_rules.ROLE_PING)
         extra = ""
         if result.party.event_id or when is not None:
             extra = await self.cards.sync_event(

@@ -139,7 +139,10 @@ def check_edit(when: str | None, zone_given: bool, changes: Iterable[object | No
     if when is None and zone_given:
         raise BadOption("Give the new time in `when` together with `timezone`.")
     if all(change is None for change in changes):
-        raise BadOption("Nothing to change: give a new `when`, `film`, `channel` or `note`.")
+        raise BadOption(
+            "Nothing to change: give a new `when`, `film`, `channel`, `note`, `capacity` or "
+            "`role`, or something to `remove`."
+        )
 
 
 def check_limits(active_for_host: int, active_in_guild: int) -> None:

@@ -4,11 +4,12 @@ Google Calendar link. Pure: no discord, no SQL."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Protocol
 from urllib.parse import quote
 
-from bot.domain.parties import GOING, MAYBE
+from bot.domain.parties import GOING, MAYBE, Party
 from bot.errors import BadOption
 
 WAITING = "waiting"
@@ -17,6 +18,10 @@ CAPACITY_MIN, CAPACITY_MAX = 1, 1000
 #: Outbox kind: members promoted from the waitlist are told (data: {"users": [ids]}).
 PROMOTED = "party_promoted"
 SEAT_KINDS = (PROMOTED,)
+
+#: What `/watchparty edit remove:` can take away from a party.
+ROLE_PING, SEAT_LIMIT = "role", "seats"
+REMOVABLE = (ROLE_PING, SEAT_LIMIT)
 
 #: Discord's limit for a link button's URL.
 URL_MAX = 512
@@ -30,6 +35,39 @@ def check_capacity(capacity: int | None) -> int | None:
             f"(you gave {capacity})."
         )
     return capacity
+
+
+def clashes(remove: str | None, capacity: int | None, role_id: int | None) -> bool:
+    """Whether one edit both removes something and sets it (a role, a capacity)."""
+    return (remove == ROLE_PING and role_id is not None) or (
+        remove == SEAT_LIMIT and capacity is not None
+    )
+
+
+class Pinging(Protocol):
+    """A party, or what a series' next party copies: its role ping and seat limit."""
+
+    @property
+    def role_id(self) -> int | None: ...
+
+    @property
+    def capacity(self) -> int | None: ...
+
+
+def has(party: Pinging, what: str) -> bool:
+    """Whether a party (or a series' template) has what ``remove:`` names: a role to ping,
+    a seat limit."""
+    if what not in REMOVABLE:
+        raise ValueError(f"nothing called {what!r} can be removed")
+    return (party.role_id if what == ROLE_PING else party.capacity) is not None
+
+
+def without(party: Party, what: str | None) -> Party:
+    """The party with its role ping or seat limit removed (``None``: as it is)."""
+    if what is None:
+        return party
+    has(party, what)  # an unknown name is refused
+    return replace(party, role_id=None) if what == ROLE_PING else replace(party, capacity=None)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.parties import ASSUMED_RUNTIME, Party
-from bot.domain.seats import Answered, google_calendar_url
+from bot.domain.seats import ROLE_PING, Answered, google_calendar_url
 from bot.domain.usertext import plain
 from bot.render import clip, role_mention, sent_late, split_mentions, timestamp
 
@@ -52,6 +52,34 @@ def capacity_note(capacity: int, promoted: int, going: int) -> str:
     if promoted:
         return f"Capacity is now {capacity}: {promoted} member(s) from the waitlist got a seat."
     return f"Capacity is now {capacity}."
+
+
+def removal_clash(what: str) -> str:
+    """An edit that removes a role ping (or seat limit) and sets one at once."""
+    if what == ROLE_PING:
+        return (
+            "Give either `remove: role ping` or a new `role`, not both: "
+            "one takes the ping away, the other sets it."
+        )
+    return (
+        "Give either `remove: seat limit` or a new `capacity`, not both: "
+        "one lifts the limit, the other sets it."
+    )
+
+
+def nothing_to_remove(party_id: int, what: str) -> str:
+    """Removing what the party doesn't have: nothing changed."""
+    if what == ROLE_PING:
+        return f"Watch party #{party_id} pings no role, so there's no role ping to remove."
+    return f"Watch party #{party_id} has no seat limit, so there's none to remove."
+
+
+def removed_note(what: str, promoted: int) -> str:
+    """Told to the editor who removed a role ping or a seat limit."""
+    if what == ROLE_PING:
+        return "Role ping removed: no role is mentioned at the start any more."
+    seated = f" {promoted} member(s) from the waitlist got a seat." if promoted else ""
+    return f"Seat limit removed: everyone who answers Going gets a seat.{seated}"
 
 
 def thread_name(party: Party, film_title: str) -> str:

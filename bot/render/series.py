@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.domain import recurrence, zones
 from bot.domain.clock_text import WEEKDAYS, clock, day_month
 from bot.domain.recurrence import MONTHLY_DAY, Rule, SeriesMark
+from bot.domain.seats import ROLE_PING
 from bot.render import clip
 
 _NTH = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
@@ -103,3 +104,10 @@ def roll_over_failed(series_id: int, channel_id: int, party_id: int | None, reas
         f"({clip(reason, 200)}), and later ones won't get a card there either. Check my "
         f"permissions there, or move the series with {move}."
     )
+
+
+def later_removed(what: str) -> str:
+    """Told to the editor who removed a role ping or seat limit from a whole series."""
+    if what == ROLE_PING:
+        return "Later parties of the series ping no role either."
+    return "Later parties of the series have no seat limit either."

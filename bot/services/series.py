@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.domain import parties as rules
 from bot.domain import recurrence, zones
+from bot.domain import seats as seat_rules
 from bot.domain.films import Film
 from bot.domain.parties import Party
 from bot.domain.recurrence import ACTIVE, CANCELLED, ENDED, SeriesMark
@@ -277,6 +278,10 @@ class SeriesService:
         series_id, was = current.series.series_id, current.series.wall
         if current.cancelled or (current.ends_at or current.starts_at) <= self.clock.now():
             raise BadOption(NOT_ANNOUNCED)
+        remove = changes.get("remove")
+        if isinstance(remove, str):  # later parties copy the series' role and seats
+            template = await self.repo.get(series_id)
+            changes["series_has"] = template is not None and seat_rules.has(template, remove)
 
         async def retemplate(conn: Queries, edited: Party) -> None:
             series = await self.repo.lock(conn, series_id)
@@ -303,4 +308,7 @@ class SeriesService:
         self.scheduler.poke()
         fresh = await self.parties.repo.get(result.party.id)
         assert fresh is not None
-        return current, replace(result, party=fresh)
+        notes = result.notes
+        if isinstance(remove, str):
+            notes = (*notes, series_view.later_removed(remove))
+        return current, replace(result, party=fresh, notes=notes)

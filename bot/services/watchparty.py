@@ -292,16 +292,27 @@ class WatchParties:
         note: str | None = None,
         capacity: int | None = None,
         role_id: int | None = None,
+        remove: str | None = None,
+        series_has: bool = False,
         within: Within | None = None,
     ) -> Interpreted:
         """Change a party's time, film (or typed title), channel, note (``-`` clears it),
-        capacity or role; None keeps a field. Seats a raised capacity frees go to the first
-        in line, told at once. ``within(conn, edited)``: more work in the editing
-        transaction, first (a series edit holds the series' row and updates what later
-        occurrences copy); without it, :attr:`follow` runs there when the start or end
+        capacity or role; None keeps a field. ``remove``: take away its role ping or seat
+        limit (:data:`seat_rules.REMOVABLE`; ``series_has``: a series edit, whose template
+        has it even if this occurrence doesn't). Seats a raised or removed capacity frees go
+        to those in line, in order, told at once. ``within(conn, edited)``: more work in the
+        editing transaction, first (a series edit holds the series' row and updates what
+        later occurrences copy); without it, :attr:`follow` runs there when the start or end
         moves."""
-        rules.check_edit(when, zone is not None, (when, film, channel_id, note, capacity, role_id))
+        rules.check_edit(
+            when, zone is not None, (when, film, channel_id, note, capacity, role_id, remove)
+        )
         seat_rules.check_capacity(capacity)
+        if remove is not None:
+            if seat_rules.clashes(remove, capacity, role_id):
+                raise BadOption(seat_render.removal_clash(remove))
+            if not (seat_rules.has(party, remove) or series_has):
+                raise BadOption(seat_render.nothing_to_remove(party.id, remove))
         if (party.ends_at or party.starts_at) <= self.clock.now():
             raise BadOption(f"Watch party #{party.id} is over, so it can't be edited.")
         if film is None:  # the party's film stays, known or typed
@@ -319,6 +330,7 @@ class WatchParties:
             )
             assert zone_pick is not None  # an explicit zone is always one
             start, key, notes = await self.interpret(when, film, zone_pick)
+        kept = seat_rules.without(party, remove)  # what a field not given keeps
         edited = replace(
             party,
             film_id=film_id,
@@ -328,8 +340,8 @@ class WatchParties:
             zone_key=key,
             channel_id=channel_id or party.channel_id,
             note=rules.edited_note(note, party.note),
-            capacity=capacity if capacity is not None else party.capacity,
-            role_id=role_id or party.role_id,
+            capacity=capacity if capacity is not None else kept.capacity,
+            role_id=role_id or kept.role_id,
         )
         now = self.clock.now()
         replan = rules.plan(start, party.reminders, now) if when is not None else None
@@ -358,6 +370,8 @@ class WatchParties:
             notes.append(
                 seat_render.capacity_note(capacity, len(promoted), await self.going(party))
             )
+        if remove is not None:
+            notes.append(seat_render.removed_note(remove, len(promoted)))
         return Interpreted(edited, film_title or film, tuple(notes))
 
     @staticmethod

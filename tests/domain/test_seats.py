@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.domain import seats
-from bot.domain.parties import GOING, MAYBE, NOT_GOING
+from bot.domain.parties import GOING, MAYBE, NOT_GOING, Party
 from bot.errors import BadOption
 
 START = datetime(2025, 5, 30, 19, 30, tzinfo=UTC)
@@ -109,3 +109,40 @@ def test_google_calendar_link_fits_a_link_button() -> None:
     url = seats.google_calendar_url("T" * 200, START, START + timedelta(hours=2), "ü" * 300, "x")
     assert len(url) <= seats.URL_MAX
     assert parse_qs(urlsplit(url).query)["details"][0].startswith("ü")
+
+
+def _party(capacity: int | None, role_id: int | None) -> Party:
+    return Party(
+        id=1,
+        guild_id=10,
+        channel_id=100,
+        host_id=1,
+        film_id="f",
+        starts_at=START,
+        ends_at=None,
+        zone_key="UTC",
+        note="",
+        reminders=(),
+        capacity=capacity,
+        role_id=role_id,
+    )
+
+
+def test_removing_what_the_same_edit_sets_clashes() -> None:
+    assert seats.clashes(seats.ROLE_PING, None, 5)
+    assert seats.clashes(seats.SEAT_LIMIT, 3, None)
+    assert not seats.clashes(seats.ROLE_PING, 3, None)  # another field is fine
+    assert not seats.clashes(seats.SEAT_LIMIT, None, 5)
+    assert not seats.clashes(None, 3, 5)
+
+
+def test_a_party_has_and_loses_its_role_ping_or_seat_limit() -> None:
+    both = _party(capacity=4, role_id=9)
+    assert seats.has(both, seats.ROLE_PING) and seats.has(both, seats.SEAT_LIMIT)
+    assert seats.without(both, seats.ROLE_PING) == _party(capacity=4, role_id=None)
+    assert seats.without(both, seats.SEAT_LIMIT) == _party(capacity=None, role_id=9)
+    assert seats.without(both, None) == both
+    bare = _party(capacity=None, role_id=None)
+    assert not seats.has(bare, seats.ROLE_PING) and not seats.has(bare, seats.SEAT_LIMIT)
+    with pytest.raises(ValueError, match="nothing called"):
+        seats.without(both, "note")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from bot.config import DEFAULT_FILMS_DIR
 from bot.domain import parties as rules
+from bot.domain import seats as seat_rules
 from bot.domain import zones
 from bot.errors import BadOption
 from bot.scheduler import Scheduler
@@ -132,3 +134,63 @@ async def test_a_second_cancel_from_the_same_copy_is_refused_and_tells_no_one_ag
     with pytest.raises(PartyNotFound, match="was cancelled"):
         await service.cancel(made, by=HOST)
     assert await notices(service, made.id) == 1
+
+
+async def seated_party(service: WatchParties) -> Any:
+    """A party with a role ping and one seat (the host's); members 2 and 3 wait in line."""
+    made = await service.create(
+        guild_id=GUILD,
+        host_id=HOST,
+        channel_id=CHANNEL,
+        film=TITLE,
+        when="2025-05-23 20:30",
+        zone=zones.resolve_zone("UTC"),
+        capacity=1,
+        role_id=555,
+    )
+    for member in (2, 3):
+        await service.rsvp(made.party.id, member, rules.GOING)
+    return made.party
+
+
+async def test_removing_the_seat_limit_seats_the_line_in_order_in_the_edit(
+    service: WatchParties,
+) -> None:
+    made = await seated_party(service)
+    done = await service.edit(made, editor_id=HOST, remove=seat_rules.SEAT_LIMIT)
+    assert done.party.capacity is None and done.party.role_id == 555
+    assert "2 member(s) from the waitlist got a seat" in done.notes[-1]
+    assert await service.repo.rsvps(made.id) == {HOST: "going", 2: "going", 3: "going"}
+    rows = await service.db.fetchall(
+        "SELECT data FROM outbox WHERE kind = ? AND ref_id = ?", (seat_rules.PROMOTED, made.id)
+    )
+    assert [json.loads(r["data"])["users"] for r in rows] == [[2, 3]]
+
+
+async def test_an_edit_from_a_copy_made_before_a_removal_is_refused(
+    service: WatchParties,
+) -> None:
+    made = await seated_party(service)
+    await service.edit(made, editor_id=HOST, remove=seat_rules.ROLE_PING)
+    # A second manager who read the party before: their removal (or any edit) loses.
+    with pytest.raises(PartyChanged, match="was changed a moment ago"):
+        await service.edit(made, editor_id=HOST, remove=seat_rules.ROLE_PING)
+    with pytest.raises(PartyChanged):
+        await service.edit(made, editor_id=HOST, note="bring snacks")
+    stored = await service.repo.get(made.id)
+    assert stored is not None and stored.role_id is None and stored.note == ""
+    # Read again, the role is gone: nothing to remove, and nothing changes.
+    with pytest.raises(BadOption, match="pings no role"):
+        await service.edit(stored, editor_id=HOST, remove=seat_rules.ROLE_PING)
+    assert await service.repo.get(made.id) == stored
+
+
+async def test_removing_and_setting_the_same_thing_at_once_is_refused(
+    service: WatchParties,
+) -> None:
+    made = await seated_party(service)
+    with pytest.raises(BadOption, match="not both"):
+        await service.edit(made, editor_id=HOST, remove=seat_rules.ROLE_PING, role_id=777)
+    with pytest.raises(BadOption, match="not both"):
+        await service.edit(made, editor_id=HOST, remove=seat_rules.SEAT_LIMIT, capacity=4)
+    assert await service.repo.get(made.id) == made
