@@ -324,8 +324,7 @@ async def measure(
             steps = rolled = 0
             while (due := await bot.scheduler.next_due()) is not None and due <= span_end:
                 if due - clock.now() > timedelta(seconds=LEAD):
-                    clock.set(due - timedelta(seconds=LEAD))
-                    await fake.sync_clock()
+                    await fake.set_clock(due - timedelta(seconds=LEAD))
                 steps += 1
                 await busy_until_done(bot, due)
                 await fake.call("end_past_events", guild=guild)

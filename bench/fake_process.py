@@ -128,7 +128,7 @@ async def serve(token: str, offset: float) -> None:
 
 class FakeProcess:
     """``async with FakeProcess(token, clock) as fake``: the fake in a child process, its clock
-    kept to ``clock``'s offset by :meth:`sync_clock`; :meth:`call` sends one request."""
+    moved with ``clock`` by :meth:`set_clock`; :meth:`call` sends one request."""
 
     def __init__(self, token: str, clock: ShiftedClock) -> None:
         self.token = token
@@ -190,9 +190,12 @@ class FakeProcess:
             raise RuntimeError(f"fake: {answer['error']}")
         return answer["ok"]
 
-    async def sync_clock(self) -> None:
-        """Give the fake the driver's clock (after every set)."""
-        await self.call("clock", offset=self._offset())
+    async def set_clock(self, instant: datetime) -> None:
+        """Move both clocks to ``instant``: the fake's first, so nothing the bot sends on the
+        new time (its scheduler wakes on the jump) is recorded on the old one."""
+        offset = instant - datetime.now(UTC)
+        await self.call("clock", offset=offset.total_seconds())
+        self.clock.set(instant)
 
 
 def main() -> None:

@@ -111,25 +111,52 @@ class _Countdown:
 
     async def wait(self, limit: timedelta) -> None:
         """Until all have, or ``limit`` passed."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(limit.total_seconds()):
-                await self._all.wait()
+        await _all_set([self._all], limit)
 
 
-class _Built:
-    """The deliveries of one claim build their messages before any of them sends: otherwise
-    the first rows' fan-outs (hundreds of members, dozens of messages) take the event loop
-    from the builds of the rows due with them, and every first message but theirs is late. A
-    slow builder holds the others back BUILD_WAIT at most.
+async def _all_set(events: list[asyncio.Event], limit: timedelta) -> None:
+    """Until every event is set, or ``limit`` passed."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(limit.total_seconds()):
+            for event in events:
+                await event.wait()
 
-    Lasting kinds (background work that pings nobody at its time: a series' roll-over, a
-    vote's close) are not counted: they start once every other row of their claim has sent
-    its first message (2 × BUILD_WAIT at most), so their transactions and posts hold back
-    neither the builds nor the first messages."""
 
-    def __init__(self, size: int) -> None:
-        self.built = _Countdown(size)  # has its messages (or failed to build them)
-        self.out = _Countdown(size)  # sent its first message (or has none, or failed)
+class _Claim:
+    """The rows of one claim, and what they wait for of each other (each wait bounded).
+
+    Pings (expiring kinds) build their messages before any of them sends: otherwise the first
+    rows' fan-outs (hundreds of members, dozens of messages) take the event loop from the
+    builds of the rows due with them, and every first message but theirs is late. A slow
+    builder holds the others back BUILD_WAIT at most.
+
+    Background rows (lasting kinds, which ping nobody at their time: a series' roll-over, a
+    vote's close) start once the pings due with them or before them have sent their first
+    message (2 × BUILD_WAIT at most), so their transactions and posts hold back no ping. A
+    ping due *after* a background row of its claim (a backlog after downtime: a vote's close
+    and the start ping that names its winner) builds once that row is done (as long at most).
+    """
+
+    def __init__(self, batch: list[Delivery], lasting: set[str]) -> None:
+        self._due = {d.id: d.due_at for d in batch}
+        pings = [d.id for d in batch if d.kind not in lasting]
+        self.built = _Countdown(len(pings))  # has its messages (or failed to build them)
+        self._out = {i: asyncio.Event() for i in pings}  # sent its first message, or never will
+        self._done = {d.id: asyncio.Event() for d in batch if d.kind in lasting}
+
+    async def turn(self, delivery: Delivery) -> None:
+        """Wait for what must go before ``delivery`` (see the class)."""
+        due = delivery.due_at
+        if delivery.id in self._done:
+            waits = [e for i, e in self._out.items() if self._due[i] <= due]
+        else:
+            waits = [e for i, e in self._done.items() if self._due[i] < due]
+        await _all_set(waits, 2 * BUILD_WAIT)
+
+    def release(self, delivery: Delivery) -> None:
+        """``delivery`` sent its first message (a ping) or is done (background work); or it
+        never will. Safe to say twice."""
+        (self._out.get(delivery.id) or self._done[delivery.id]).set()
 
 
 class PermanentFailure(Exception):
@@ -350,9 +377,9 @@ class Scheduler:
             self._armed_for = None
             if free > 0:
                 batch = await self._db("claiming", self._claim, free)
-                built = _Built(sum(d.kind not in self._lasting for d in batch))
+                claim = _Claim(batch, self._lasting)
                 for delivery in batch:
-                    task = asyncio.create_task(self._deliver(delivery, built))
+                    task = asyncio.create_task(self._deliver(delivery, claim))
                     self._inflight[task] = delivery
                     task.add_done_callback(self._task_done)
                 # A full batch may have left rows behind: claim again. A short one took every
@@ -434,44 +461,42 @@ class Scheduler:
         fell_due_while_down = self._started_at is not None and delivery.due_at < self._started_at
         return fell_due_while_down and lateness > ON_TIME
 
-    async def _deliver(self, delivery: Delivery, built: _Built | None = None) -> None:
-        if delivery.kind in self._lasting:  # see _Built: after the pings claimed with it
-            if built is not None:
-                await built.out.wait(2 * BUILD_WAIT)
-            built = None
-        first_out = built is None  # told the claim (or nobody to tell)
-        now = self.clock.now()
-        lateness = now - delivery.due_at
+    async def _deliver(self, delivery: Delivery, claim: _Claim | None = None) -> None:
+        ping = delivery.kind not in self._lasting
         try:
-            if lateness > self.grace and delivery.kind not in self._lasting:
-                if built is not None:
-                    built.built.one()
+            if claim is not None:
+                await claim.turn(delivery)
+            now = self.clock.now()
+            lateness = now - delivery.due_at
+            if lateness > self.grace and ping:
+                if claim is not None:
+                    claim.built.one()
                 log.info("Delivery %s (%s) missed: %s late", delivery.id, delivery.kind, lateness)
                 await self._finish(delivery, MISSED, now, f"{lateness} late")
                 return
             late = self.is_late(delivery, now)
             try:
-                handler = self.handlers[delivery.kind]
                 try:
-                    messages = await handler(delivery, late)
+                    messages = await self.handlers[delivery.kind](delivery, late)
                 finally:
-                    if built is not None:
-                        built.built.one()
-                if built is not None:
-                    await built.built.wait(BUILD_WAIT)
+                    if claim is not None and ping:
+                        claim.built.one()
+                if claim is not None and ping:
+                    await claim.built.wait(BUILD_WAIT)
                 for part, message in enumerate(messages):
                     await self._send_part(delivery, message, f"{delivery.nonce}.{part}")
-                    if built is not None and not first_out:
-                        first_out = True
-                        built.out.one()
+                    if claim is not None and ping:
+                        claim.release(delivery)
             except asyncio.CancelledError:
                 raise  # shutting down: stop() hands the row back (else its lease runs out)
             except Exception as error:
+                if claim is not None:
+                    claim.release(delivery)  # not after the failure's notices
                 await self._failed(delivery, error)
                 return
         finally:
-            if built is not None and not first_out:
-                built.out.one()
+            if claim is not None:
+                claim.release(delivery)
         # Sent: should the database be gone now, marking it is retried until it is back (and
         # should this process die first, the lease runs out and the re-send has the same nonce).
         await self._finish(delivery, LATE if late else SENT, self.clock.now())

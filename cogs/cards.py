@@ -266,16 +266,20 @@ class PartyCards:
         await self.service.attach_thread(party.id, thread_id)
         return seat_view.thread_made(thread_id)
 
-    async def refresh(self, party: Party, *, drop_text: bool = False) -> None:
-        """Edit the announcement in place; ``drop_text``: clear the card's text too (the role
-        line, once the party pings no role: an edit mentions no one)."""
+    async def refresh(self, party: Party, *, retext: bool = False) -> None:
+        """Edit the announcement in place; ``retext``: its role changed, so write the card's
+        text (the role line, or none) again (an edit pings no one)."""
         if party.message_id is None:
             return
         title, rsvps = await self.service.card(party)
         channel = self.bot.get_partial_messageable(party.channel_id)
+        role = party.role_id
         text: dict[str, Any] = (
-            {"content": None, "allowed_mentions": discord.AllowedMentions.none()}
-            if drop_text
+            {
+                "content": seat_view.announcement(role) if role else None,
+                "allowed_mentions": discord.AllowedMentions.none(),
+            }
+            if retext
             else {}
         )
         try:

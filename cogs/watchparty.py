@@ -275,8 +275,8 @@ class WatchpartyCog(commands.GroupCog, group_name="watchparty"):
         moved = ""
         if result.party.channel_id != party.channel_id:
             moved = await self.cards.move(party, result.party)
-        else:  # a removed role leaves the card's text: no stale mention on it
-            await self.cards.refresh(result.party, drop_text=removing == seat_rules.ROLE_PING)
+        else:  # a role replaced or removed: no stale mention left on the card
+            await self.cards.refresh(result.party, retext=result.party.role_id != party.role_id)
         extra = ""
         if result.party.event_id or when is not None:
             extra = await self.cards.sync_event(

@@ -488,3 +488,35 @@ async def test_background_work_starts_after_the_pings_due_with_it_sent_their_fir
         assert events.index("background") > events.index("send other 1")
     finally:
         await scheduler.stop()
+
+
+async def test_a_ping_due_after_background_work_of_its_claim_builds_once_that_work_is_done(db):
+    """After downtime a vote's close (due first) and the start ping naming its winner come back
+    in one claim: the ping is built from what the close decided, not before it."""
+    clock = ShiftedClock(T0 + timedelta(seconds=5))  # both overdue, within the grace
+    events: list[str] = []
+
+    async def record(message: Outgoing, nonce: str) -> None:
+        events.append(f"send {message.content}")
+
+    async def close(delivery: outbox.Delivery, late: bool) -> list[Outgoing]:
+        events.append("close starts")
+        await asyncio.sleep(0.1)  # its transaction
+        events.append("close done")
+        return []
+
+    async def ping(delivery: outbox.Delivery, late: bool) -> list[Outgoing]:
+        events.append("ping built")
+        return [Outgoing("start", channel_id=5)]
+
+    scheduler = Scheduler(db, clock, record)
+    scheduler.register("ping", ping)
+    scheduler.register("lasting", close, expires=False)
+    await queue(db, "ping", T0)
+    await queue(db, "lasting", T0 - timedelta(minutes=1))
+    await scheduler.start()
+    try:
+        await wait_for(lambda: "send start" in events and "close done" in events)
+        assert events == ["close starts", "close done", "ping built", "send start"]
+    finally:
+        await scheduler.stop()

@@ -88,7 +88,7 @@ class Votes:
         try:
             rules.check_deadline(closes_at, now, party.starts_at)
         except rules.DeadlineTooLate as late:
-            raise BadTime(view.deadline_too_late(late.latest, key)) from None
+            raise BadTime(view.deadline_too_late(late.latest, parsed.zone_key)) from None
         draft = Vote(0, party.id, party.guild_id, party.channel_id, user_id, closes_at, choices)
         # The repository refuses a second open vote too (two hosts at once): one check, twice.
         vote = None if await self.repo.open_for(party.id) else await self.repo.create(draft, now)

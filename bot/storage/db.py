@@ -142,7 +142,8 @@ class Queries(ABC):
 
     @abstractmethod
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; the number of rows it changed."""
+        """Run one statement; the number of rows it changed (callers ask "did it hit the
+        row?"; on SQLite rows removed by ON DELETE CASCADE count too)."""
         ...
 
     @abstractmethod
@@ -197,8 +198,8 @@ class _SqliteQueries(Queries):
     # three): under load every trip waits its turn on the event loop, and a transaction holds
     # SQLite's one write lock for all of its trips.
     async def execute(self, sql: str, params: Params = ()) -> int:
-        # Rows changed: the connection's running count, before and after. Only the writer
-        # holding the write lock changes rows, and the schema has no triggers.
+        # Rows changed: the connection's running count, before and after (cascaded deletes
+        # included). Only the writer holding the write lock changes rows; no triggers.
         before = self.conn.total_changes
         await self.conn.execute_fetchall(sql, tuple(params))
         return self.conn.total_changes - before

@@ -74,6 +74,17 @@ async def test_a_removed_role_is_not_mentioned_at_the_start(e2e: Harness) -> Non
     assert e2e.server["Ada"] in allowed_users(ping)  # the Going members are still pinged
 
 
+async def test_a_replaced_role_is_named_on_the_card_instead_of_the_old_one(e2e: Harness) -> None:
+    old = e2e.server.host_role
+    new = e2e.fake.add_role(e2e.server.guild, "Movie Club", mentionable=True)
+    made = await create(e2e, "Ada", "in 2 hours", role=old, reminders="none")
+    await e2e.run("Ada", "watchparty edit", {"id": made.id, "role": new})
+    assert (await party(e2e, made.id)).role_id == new
+    card = card_of(e2e, made.id)
+    assert f"<@&{new}>" in card.content and f"<@&{old}>" not in card.content
+    assert e2e.fake.pings(card).roles == frozenset()  # the edit pinged no one
+
+
 async def test_removing_the_seat_limit_seats_the_waitlist_in_order_and_tells_them(
     e2e: Harness,
 ) -> None:

@@ -196,6 +196,16 @@ async def test_a_deadline_after_a_minute_before_the_start_is_refused_with_the_la
     assert vote.closes_at == latest
 
 
+async def test_the_latest_deadline_is_told_on_the_clock_the_deadline_was_written_in(
+    world: World,
+) -> None:
+    with pytest.raises(BadTime) as refused:
+        await world.votes.open(
+            world.party, films=["Paprika", "Akira"], closes="2025-05-24 05:30 Seoul", user_id=1
+        )
+    assert "**5:29 AM Saturday, 24 May 2025** (Asia/Seoul) at the latest" in str(refused.value)
+
+
 async def test_a_party_moved_later_keeps_its_votes_deadline(world: World) -> None:
     vote_id = await open_vote(world)
     await world.parties.edit(
