@@ -7,6 +7,7 @@ left for it, nobody told twice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -272,3 +273,31 @@ async def test_a_cancel_just_before_the_roll_over_makes_its_occurrence_makes_non
         assert len(events(e2e)) == 1
         cards = [m for m in e2e.posts() if m.custom_ids() or footer(m)]
         assert len(cards) == 1  # the first party's
+
+
+async def test_a_cancel_that_read_the_occurrence_before_its_card_came_still_retires_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cancel read the occurrence (no card yet) and is held before it writes; meanwhile
+    # the roll-over goes on (PostgreSQL lets it post, remember the card and make the event,
+    # seeing the party not cancelled yet; SQLite's one writer makes it wait for the cancel).
+    async with harness(tmp_path, start=START) as e2e:
+        first = await weekly(e2e, "Europe/Berlin", "2026-03-06 20:00", thread=True)
+        assert first.series is not None
+        rolling = hold(monkeypatch, e2e.bot.series, "roll_over", after=True)
+        await ends(e2e, first)
+        await rolling.arrived()
+        row = await sending_roll_over(e2e)
+        second = await newest(e2e, first, other_than=first.id)
+        cancelling = hold(monkeypatch, e2e.bot.parties, "cancel_within", after=False)
+        handle = await e2e.slash("Ada", "watchparty cancel", {"id": first.id, "scope": "series"})
+        await cancelling.arrived()
+        rolling.go.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(settled(e2e, row), 1)
+        cancelling.go.set()
+        reply = await handle.response(timeout=8)
+        assert "Cancelled" in reply.content, reply.content
+        await settled(e2e, row)
+        assert await pending_rows(e2e, first.series.series_id, second.id) == []
+        assert_retired(e2e, await party(e2e, second.id))
