@@ -402,9 +402,16 @@ async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -
     card: discord.Message | discord.PartialMessage | None = None
     # A row claimed before (a crash, a failure) may have done some of the work already.
     rerun = delivery.attempts > 1
+    # A cancel (of the series, or of this occurrence) may commit at any step below: it
+    # retires the card and event it sees, so each step that made one reads the party again
+    # and retires its own if the cancel came first.
     if party.message_id is None:
         found = await cards.find_card(channel, party) if rerun else None
         card = found or await cards.post(channel, party, nonce=delivery.nonce)
+        party = await bot.parties.get(party.id, party.guild_id)
+        if party.cancelled:
+            await cards.refresh(party)  # says Cancelled, no buttons; no thread, no event
+            return
     elif party.thread_id is None:
         card = channel.get_partial_message(party.message_id)
     if card is not None and party.thread_id is None and await bot.series.wants_thread(party):
@@ -415,6 +422,11 @@ async def roll_over(bot: WatchpartyBot, cards: PartyCards, delivery: Delivery) -
         allowed = me.guild_permissions.manage_events if me is not None else True
         title = await bot.parties.film_title(party)
         made = await cards.sync_event(guild, party, title, allowed=allowed, rerun=rerun)
+        party = await bot.parties.get(party.id, party.guild_id)
+        if party.cancelled:
+            await cards.refresh(party)
+            await cards.delete_event(guild, party)
+            return
         if made == EVENTS_FULL_NOTICE:
             await cards.refresh(await bot.series.note(party, recurrence.NO_EVENT))
 

@@ -244,7 +244,8 @@ class SeriesService:
                 )
         self.parties.hearing.wake(notice)
         self.scheduler.poke()
-        return cancelled
+        [fresh] = await self._as_committed([cancelled])
+        return fresh
 
     async def cancel_series(self, party: Party, by: int | None) -> list[Party]:
         """End the series: no more occurrences, and its pending ones are cancelled (returned,
@@ -266,7 +267,16 @@ class SeriesService:
                 notices.append(notice)
         for notice in notices:
             self.parties.hearing.wake(notice)
-        return cancelled
+        return await self._as_committed(cancelled)
+
+    async def _as_committed(self, cancelled: list[Party]) -> list[Party]:
+        """Cancelled occurrences read again after the commit, for the cog to retire their cards
+        and events: a roll-over under way may have remembered a card or event after the cancel
+        read the party (PostgreSQL lets it), and seeing the party not cancelled yet, left it
+        live. Whatever it remembers after this read, it then finds the party cancelled and
+        retires itself."""
+        fresh = [await self.parties.repo.get(party.id) for party in cancelled]
+        return [now or party for now, party in zip(fresh, cancelled, strict=True)]
 
     async def edit_series(self, party: Party, **changes: object) -> tuple[Party, Interpreted]:
         """Edit the series from its upcoming occurrence on: (the occurrence before the edit,
