@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,8 @@ from tests.e2e.party_helpers import (
     party,
     pings,
 )
+from tests.e2e.test_watchparty_series import ends
+from tests.e2e.test_watchparty_series import next_of as next_party
 
 PROMOTION = "🎟️"
 ROLE, SEATS = "role", "seats"  # the `remove` choices' values
@@ -163,16 +164,8 @@ async def weekly(e2e: Harness, **options: object) -> Party:
 
 async def next_of(e2e: Harness, before: Party) -> Party:
     """The occurrence after ``before``: its end passes, the roll-over makes it and posts its card."""
-    assert before.series is not None and before.ends_at is not None
-    e2e.clock.set(before.ends_at + timedelta(seconds=1))
-    async with asyncio.timeout(8):
-        while True:
-            newest = await e2e.bot.series.repo.current(before.series.series_id)
-            if newest is not None and newest != before.id:
-                made = await party(e2e, newest)
-                if made.message_id is not None:
-                    return made
-            await asyncio.sleep(0.02)
+    await ends(e2e, before)
+    return await next_party(e2e, before)
 
 
 async def test_removing_from_the_whole_series_reaches_later_parties(
