@@ -226,6 +226,7 @@ class Scheduler:
         )
         self._wake = asyncio.Event()
         self._inflight: dict[asyncio.Task[None], Delivery] = {}
+        self._claiming = False  # a claim is on its way: its rows are no longer pending
         self._worker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._db_lost = False
@@ -246,8 +247,8 @@ class Scheduler:
 
     @property
     def idle(self) -> bool:
-        """Nothing being sent right now."""
-        return not self._inflight
+        """Nothing being claimed or sent right now."""
+        return not self._inflight and not self._claiming
 
     async def next_due(self) -> datetime | None:
         """When the soonest pending delivery is due (None: nothing pending)."""
@@ -376,7 +377,11 @@ class Scheduler:
             # next_wake query below would otherwise be compared with a time already past.
             self._armed_for = None
             if free > 0:
-                batch = await self._db("claiming", self._claim, free)
+                self._claiming = True
+                try:
+                    batch = await self._db("claiming", self._claim, free)
+                finally:
+                    self._claiming = False
                 claim = _Claim(batch, self._lasting)
                 for delivery in batch:
                     task = asyncio.create_task(self._deliver(delivery, claim))
